@@ -1,0 +1,143 @@
+// claimmap::Engine: the public facade over parse → match → sync → write.
+#include "claimmap/engine.h"
+
+#include <simdjson.h>
+
+#include "engine/delta_writer.h"
+#include "engine/engine_impl.h"
+#include "engine/file_io.h"
+#include "engine/state_io.h"
+
+namespace claimmap {
+
+Worker& Engine::Impl::thread_worker() {
+  // One Worker per thread, shared by every Engine that thread calls: a Worker
+  // holds only scratch, never state, between calls.
+  thread_local std::unique_ptr<Worker> worker;
+  if (!worker || worker->parser.max_line_bytes() != options.max_line_bytes) {
+    worker = std::make_unique<Worker>(options.max_line_bytes);
+  }
+  return *worker;
+}
+
+void Engine::Impl::process_padded(const CompiledConfig& cfg, Worker& w, std::string_view line, uint64_t seq) {
+  Outcome& out = w.outcome;
+  out.reset(seq);
+  w.parser.parse(cfg, line, &w.event);
+  const ParsedEvent& event = w.event;
+  if (!event.ok()) {
+    out.kind_known = event.kind_known;
+    out.kind = event.kind;
+    out.provider_known = event.provider_known;
+    out.provider = event.provider;
+    out.subject_known = event.subject_known;
+    out.subject = event.subject;
+    out.status = OutcomeStatus::kError;
+    out.error = event.error;
+    out.error_message = event.error_message;
+    return;
+  }
+  if (event.kind == EventKind::kLogin) match_login(cfg, event, &w.match);
+  apply_event(cfg, event, w.match, store, w.sync, &out);
+}
+
+namespace {
+
+// The line copied into the worker's buffer with simdjson's padding after it.
+std::string_view padded_copy(Worker& w, std::string_view line) {
+  w.padded.resize(line.size() + simdjson::SIMDJSON_PADDING);
+  std::copy(line.begin(), line.end(), w.padded.begin());
+  return std::string_view(w.padded.data(), line.size());
+}
+
+std::string_view status_word(OutcomeStatus s) {
+  switch (s) {
+    case OutcomeStatus::kOk: return "ok";
+    case OutcomeStatus::kStale: return "stale";
+    case OutcomeStatus::kSuspended: return "suspended";
+    case OutcomeStatus::kError: return "error";
+  }
+  return "error";
+}
+
+}  // namespace
+
+Engine::Engine(Config config, EngineOptions options) : impl_(std::make_unique<Impl>(config, options)) {}
+Engine::~Engine() = default;
+
+Delta Engine::process(std::string_view line, uint64_t seq) {
+  auto cfg = impl_->current_config();
+  Worker& w = impl_->thread_worker();
+  impl_->process_padded(*cfg, w, padded_copy(w, line), seq);
+  const Outcome& o = w.outcome;
+  Delta d;
+  d.seq = seq;
+  if (o.is_reload) d.cause = "reload";
+  else if (o.kind_known) d.cause = event_kind_name(o.kind);
+  if (o.provider_known) d.provider = cfg->provider(o.provider).def.id;
+  if (o.subject_known) d.subject = o.subject;
+  d.status = status_word(o.status);
+  if (o.status == OutcomeStatus::kError) d.error = Status(o.error, o.error_message);
+  d.new_user = o.new_user;
+  for (GroupId g : o.groups_added) d.groups_added.push_back(cfg->group(g).id);
+  for (GroupId g : o.groups_removed) d.groups_removed.push_back(cfg->group(g).id);
+  for (RoleId r : o.roles_granted) d.roles_granted.push_back(cfg->role(r).id);
+  for (RoleId r : o.roles_revoked) d.roles_revoked.push_back(cfg->role(r).id);
+  for (std::string_view name : o.overage) d.overage.emplace_back(name);
+  return d;
+}
+
+ErrorCode Engine::process_to_ndjson(std::string_view line, uint64_t seq, std::string* out) {
+  auto cfg = impl_->current_config();
+  Worker& w = impl_->thread_worker();
+  impl_->process_padded(*cfg, w, padded_copy(w, line), seq);
+  append_outcome_line(*cfg, w.outcome, out);
+  return w.outcome.error;
+}
+
+std::vector<std::string> Engine::effective_roles(std::string_view provider, std::string_view subject) const {
+  auto cfg = impl_->current_config();
+  std::vector<std::string> names;
+  auto p = cfg->provider_by_id.find(provider);
+  if (p == cfg->provider_by_id.end()) return names;
+  impl_->store.with_shard(p->second, subject, [&](UserStore::Map& users) {
+    auto it = users.find(UserKeyView{p->second, subject});
+    if (it == users.end()) return;
+    std::vector<GroupId> groups;
+    std::vector<RoleId> roles;
+    claimmap::effective_groups(it->second, &groups);
+    claimmap::effective_roles(*cfg, it->second, groups, &roles);
+    for (RoleId r : roles) names.push_back(cfg->role(r).id);
+  });
+  return names;
+}
+
+std::string Engine::export_state() const { return claimmap::export_state(*impl_->current_config(), impl_->store); }
+
+Status Engine::import_state(std::string_view ndjson, StateLoadReport* report) {
+  StateLoadReport local;
+  Status s = claimmap::import_state(*impl_->current_config(), ndjson, &impl_->store, report ? report : &local);
+  return s;
+}
+
+Status Engine::load_state_file(const std::string& path, StateLoadReport* report) {
+  Result<std::string> text = read_file(path);
+  if (!text.ok()) return text.status();
+  Status s = import_state(text.value(), report);
+  if (!s.ok()) return Status(s.code(), path + ": " + s.message());
+  return s;
+}
+
+Status Engine::save_state_file(const std::string& path) const {
+  constexpr std::string_view kNdjson = ".ndjson";
+  if (path.size() < kNdjson.size() || path.compare(path.size() - kNdjson.size(), kNdjson.size(), kNdjson) != 0) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "the binary snapshot form is not implemented yet; save to a name ending in .ndjson");
+  }
+  return write_file_atomically(path, export_state());
+}
+
+size_t Engine::user_count() const { return impl_->store.size(); }
+Config Engine::config() const { return Config(impl_->current_config()); }
+
+}  // namespace claimmap

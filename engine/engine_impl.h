@@ -1,0 +1,52 @@
+// The inside of claimmap::Engine, shared by engine.cc, the stream pipeline and
+// state_io: the current compiled config, the user store, and the per-thread
+// Worker scratch that makes the steady-state path allocation-free.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "claimmap/engine.h"
+#include "engine/compiled_config.h"
+#include "engine/event_parser.h"
+#include "engine/matcher.h"
+#include "engine/outcome.h"
+#include "engine/sync.h"
+#include "engine/user_store.h"
+
+namespace claimmap {
+
+// Everything one thread needs to process events; owned by that thread.
+struct Worker {
+  explicit Worker(size_t max_line_bytes) : parser(max_line_bytes) {}
+  EventParser parser;
+  ParsedEvent event;
+  MatchResult match;
+  SyncScratch sync;
+  Outcome outcome;
+  std::string padded;  // a copy of a caller's line with simdjson's padding
+};
+
+struct Engine::Impl {
+  Impl(Config config, EngineOptions options) : config(config.shared()), options(options) {}
+
+  std::shared_ptr<const CompiledConfig> current_config() const {
+    std::lock_guard<std::mutex> lock(config_mutex);
+    return config;
+  }
+
+  // The calling thread's Worker (created on first use).
+  Worker& thread_worker();
+
+  // Processes `line` (readable SIMDJSON_PADDING bytes past its end) into
+  // worker.outcome, under `config`.
+  void process_padded(const CompiledConfig& config, Worker& worker, std::string_view line, uint64_t seq);
+
+  mutable std::mutex config_mutex;
+  std::shared_ptr<const CompiledConfig> config;
+  EngineOptions options;
+  UserStore store;
+};
+
+}  // namespace claimmap

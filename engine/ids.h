@@ -1,0 +1,33 @@
+// Dense integer ids for the names of a compiled config.
+//
+// Names are interned in bytewise order, so sorting ids sorts names: the output's
+// "arrays sorted bytewise" rule (SPEC §8) costs an integer sort. Each kind of id
+// is its own type so that a GroupId cannot be passed where a RoleId is meant.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+namespace claimmap {
+
+enum class ProviderId : uint32_t {};
+enum class GroupId : uint32_t {};
+enum class RoleId : uint32_t {};
+enum class MappingId : uint32_t {};
+
+template <typename Id>
+constexpr uint32_t index_of(Id id) { return static_cast<uint32_t>(id); }
+
+inline constexpr uint32_t kNoIndex = std::numeric_limits<uint32_t>::max();
+
+// A mapped membership and the mapping that justifies it (its provenance).
+struct MappedPair {
+  GroupId group;
+  MappingId mapping;
+  friend bool operator==(const MappedPair&, const MappedPair&) = default;
+  friend bool operator<(const MappedPair& a, const MappedPair& b) {
+    return a.group != b.group ? a.group < b.group : a.mapping < b.mapping;
+  }
+};
+
+}  // namespace claimmap

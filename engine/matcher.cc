@@ -1,0 +1,67 @@
+#include "engine/matcher.h"
+
+#include <algorithm>
+
+namespace claimmap {
+
+bool MatchResult::is_indeterminate(const CompiledMapping& m) const {
+  return std::find(indeterminate_claims.begin(), indeterminate_claims.end(), m.claim_index) !=
+         indeterminate_claims.end();
+}
+
+namespace {
+
+void add_grants(const DelimiterTable& table, std::string_view value, std::vector<MappedPair>* matched) {
+  auto it = table.values.find(value);
+  if (it == table.values.end()) return;
+  const auto* first = table.grants.data() + it->second.begin;
+  matched->insert(matched->end(), first, first + it->second.count);
+}
+
+bool named_in_claim_names(const ClaimCaptures& claims, std::string_view name) {
+  return std::find(claims.claim_names.begin(), claims.claim_names.end(), name) != claims.claim_names.end();
+}
+
+}  // namespace
+
+void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchResult* out) {
+  out->matched.clear();
+  out->indeterminate_claims.clear();
+  out->overage.clear();
+  const ClaimCaptures& claims = *event.claims;
+  const CompiledProvider& provider = config.provider(event.provider);
+
+  for (uint32_t c = 0; c < provider.claims.size(); ++c) {
+    const ClaimMatcher& matcher = provider.claims[c];
+    const CaptureSlot& slot = claims.slot(matcher.capture_node);
+    if (slot.kind == ValueKind::kAbsent) {
+      // Overage: the claim was left out for size, not because the user is in
+      // nothing. Only the absence of the top-level member counts.
+      const bool top_level_absent =
+          matcher.claim.front() != '/' ||
+          claims.slot(config.trie.child(CaptureTrie::kRoot, matcher.top_level_name)).kind == ValueKind::kAbsent;
+      if (claims.has_claim_names && top_level_absent && named_in_claim_names(claims, matcher.top_level_name)) {
+        out->indeterminate_claims.push_back(c);
+        out->overage.push_back(matcher.top_level_name);
+      }
+      continue;
+    }
+    if (slot.begin == slot.end) continue;  // null, object, empty array: no candidates
+    for (const DelimiterTable& table : matcher.tables) {
+      if (table.delimiter.empty()) {
+        claims.for_each_candidate(matcher.capture_node,
+                                  [&](std::string_view candidate) { add_grants(table, candidate, &out->matched); });
+      } else {
+        claims.for_each_candidate(matcher.capture_node, [&](std::string_view candidate) {
+          for_each_part(candidate, table.delimiter, [&](std::string_view part) { add_grants(table, part, &out->matched); });
+        });
+      }
+    }
+  }
+  std::sort(out->matched.begin(), out->matched.end());
+  out->matched.erase(std::unique(out->matched.begin(), out->matched.end()), out->matched.end());
+  std::sort(out->overage.begin(), out->overage.end());
+  out->overage.erase(std::unique(out->overage.begin(), out->overage.end()), out->overage.end());
+}
+
+}  // namespace claimmap

@@ -1,0 +1,68 @@
+// claimmap/config.h — loading, validating and compiling a mapping config.
+//
+// A config (SPEC §2) is read once, validated completely (every problem is
+// reported with its JSON path, nothing is half-loaded) and compiled into
+// immutable lookup tables. The resulting Config is a cheap handle to those
+// tables: copying it shares them, and any number of threads may read one
+// Config at once. A reload builds a new Config; engines swap handles.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "claimmap/status.h"
+
+namespace claimmap {
+
+// One finding about a config, e.g. {"mappings[3].value", "longer than 256 characters"}.
+struct ConfigProblem {
+  std::string path;
+  std::string message;
+  std::string to_string() const { return path.empty() ? message : path + ": " + message; }
+};
+
+// What validation found. Errors reject the config; warnings and inactive
+// mappings do not (an inactive mapping loads but never matches, SPEC §2).
+struct ConfigReport {
+  std::vector<ConfigProblem> errors;
+  std::vector<ConfigProblem> warnings;
+  std::vector<ConfigProblem> inactive_mappings;
+  size_t stages = 0;
+  size_t providers = 0;
+  size_t roles = 0;
+  size_t groups = 0;
+  size_t mappings = 0;
+  size_t active_mappings = 0;
+};
+
+class CompiledConfig;  // engine-internal: the lookup tables (engine/compiled_config.h)
+
+class Config {
+ public:
+  // The validation report, including the warnings of an accepted config.
+  const ConfigReport& report() const;
+  // Memory held by the compiled lookup tables, in bytes (approximate).
+  size_t compiled_bytes() const;
+
+  // For the engine and tools built on it; not needed to embed ClaimMap.
+  const CompiledConfig& compiled() const { return *compiled_; }
+  const std::shared_ptr<const CompiledConfig>& shared() const { return compiled_; }
+
+  explicit Config(std::shared_ptr<const CompiledConfig> compiled) : compiled_(std::move(compiled)) {}
+
+ private:
+  std::shared_ptr<const CompiledConfig> compiled_;
+};
+
+// Parses, validates and compiles `json`. On failure the status is
+// kInvalidConfig and `report` (if given) lists every error with its path;
+// on success `report` holds the warnings and counts.
+Result<Config> load_config(std::string_view json, ConfigReport* report = nullptr);
+
+// The same, reading the file first (kIoError if it cannot be read).
+Result<Config> load_config_file(const std::string& path, ConfigReport* report = nullptr);
+
+}  // namespace claimmap

@@ -1,0 +1,75 @@
+// claimmap/engine.h — the engine an auth pipeline embeds (SPEC §12).
+//
+//   claimmap::ConfigReport report;
+//   auto config = claimmap::load_config_file("config.json", &report);
+//   if (!config.ok()) { for (auto& e : report.errors) log(e.to_string()); return; }
+//   claimmap::Engine engine(config.value());
+//   claimmap::Delta d = engine.process(R"({"provider":"entra","claims":{...}})");
+//   if (d.ok()) put_roles_in_session(engine.effective_roles("entra", subject));
+//
+// Thread-safety: every method may be called from any number of threads at
+// once. Events of the same user are applied one at a time, in the order the
+// calls take the user's lock; events of different users run in parallel.
+// Ownership: the Engine owns the user state; Config handles are shared.
+// Errors are values: bad input gives a Delta with status "error", never an
+// exception.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "claimmap/config.h"
+#include "claimmap/delta.h"
+#include "claimmap/state.h"
+#include "claimmap/status.h"
+
+namespace claimmap {
+
+struct EngineOptions {
+  size_t max_line_bytes = size_t{1} << 20;  // longer lines get event_too_large
+};
+
+class Engine {
+ public:
+  explicit Engine(Config config, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Processes one event line (SPEC §3: an envelope, a push or a bare token)
+  // and returns what it did. `seq` is copied into the result.
+  Delta process(std::string_view line, uint64_t seq = 0);
+
+  // The same, appending the NDJSON output line (SPEC §8) to `out`: the fast
+  // path, which allocates nothing per event once warmed up. Returns the status.
+  ErrorCode process_to_ndjson(std::string_view line, uint64_t seq, std::string* out);
+
+  // The user's effective roles now (sorted), or empty for an unknown user.
+  std::vector<std::string> effective_roles(std::string_view provider, std::string_view subject) const;
+
+  // The state as NDJSON, one user a line, sorted by provider then subject (SPEC §9).
+  std::string export_state() const;
+  // Replaces the state with `ndjson` (SPEC §9). On any bad line nothing is
+  // loaded and the status names the line; on success `report` says what the
+  // current config no longer justified.
+  Status import_state(std::string_view ndjson, StateLoadReport* report = nullptr);
+
+  // The same, from and to files (SPEC §9). Saving writes atomically (temp
+  // file, fsync, rename); a name ending in ".ndjson" gets the NDJSON form.
+  Status load_state_file(const std::string& path, StateLoadReport* report = nullptr);
+  Status save_state_file(const std::string& path) const;
+
+  size_t user_count() const;
+  Config config() const;
+
+  struct Impl;  // engine-internal (engine/engine_impl.h)
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace claimmap

@@ -1,0 +1,22 @@
+// claimmap/state.h — what loading saved state reports (SPEC §9).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace claimmap {
+
+// State is loaded under the current config, as a reload would see it: what the
+// config no longer justifies is dropped and counted here (a warning, not an error).
+struct StateLoadReport {
+  size_t users = 0;                 // users loaded
+  size_t dropped_users = 0;         // their provider is gone
+  size_t dropped_mapped = 0;        // mapped memberships whose mapping is gone, changed or inactive
+  size_t dropped_manual = 0;        // manual memberships of groups that are gone
+  size_t dropped_direct_roles = 0;  // direct roles that are gone
+  size_t dropped() const { return dropped_users + dropped_mapped + dropped_manual + dropped_direct_roles; }
+  std::string to_string() const;
+};
+
+}  // namespace claimmap

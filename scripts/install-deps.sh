@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ClaimMap builds with. Idempotent and quiet when
+# everything is already there, so `make` can call it every time.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config
+  libsimdjson-dev libboost-dev libtbb-dev
+  libbenchmark-dev libgtest-dev libcli11-dev
+  nlohmann-json3-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
