@@ -9,6 +9,7 @@ namespace claimmap::cli {
 
 void add_validate_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_simulate_command(CLI::App& app);  // cli/simulate_command.cc
 
 int exit_code();
 void set_exit_code(int code);

@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   claimmap::cli::add_validate_command(app);
   claimmap::cli::add_eval_command(app);
+  claimmap::cli::add_simulate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

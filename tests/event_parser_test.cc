@@ -1,0 +1,202 @@
+// SPEC §3 and §8: how a line is told apart, and every error code with its
+// order of precedence. A bad line never changes state.
+#include <gtest/gtest.h>
+
+#include "tests/test_util.h"
+
+namespace claimmap {
+namespace {
+
+using testing::EngineHarness;
+using testing::entra_login;
+
+std::string code_of(const Delta& d) { return std::string(error_code_name(d.error.code())); }
+
+TEST(EventParser, BareTokenFindsProviderByIss) {
+  EngineHarness h;
+  Delta d = h.run(entra_login("u1", R"(["g-mkt"])"));
+  EXPECT_EQ(d.status, "ok");
+  EXPECT_EQ(d.cause, "login");
+  EXPECT_EQ(d.provider, "entra");
+  EXPECT_EQ(d.subject, "u1");
+}
+
+TEST(EventParser, EnvelopeNamesProviderAndTypeMayBeOmitted) {
+  EngineHarness h;
+  EXPECT_EQ(h.run(R"({"type": "login", "provider": "kc", "claims": {"sub": "a"}})").status, "ok");
+  EXPECT_EQ(h.run(R"({"provider": "kc", "claims": {"sub": "b"}})").status, "ok");
+}
+
+TEST(EventParser, EnvelopeWithoutProviderUsesClaimsIss) {
+  EngineHarness h;
+  Delta d = h.run(R"({"claims": {"iss": "https://kc.example/realms/corp", "sub": "a"}})");
+  EXPECT_EQ(d.status, "ok");
+  EXPECT_EQ(d.provider, "kc");
+}
+
+TEST(EventParser, EnvelopeMembersOtherThanNamedAreIgnored) {
+  EngineHarness h;
+  EXPECT_EQ(h.run(R"({"provider": "kc", "claims": {"sub": "a"}, "received_at": 5, "trace": {"x": 1}})").status, "ok");
+}
+
+TEST(EventParser, EnvelopeProviderMustMatchTokenIssuer) {
+  EngineHarness h;
+  // A kc token presented as entra's: refused, never evaluated against entra's mappings.
+  Delta d = h.run(R"({"provider": "entra", "claims": {"iss": "https://kc.example/realms/corp", "oid": "a", "groups": ["g-mkt"]}})");
+  EXPECT_EQ(code_of(d), "unknown_provider");
+  EXPECT_EQ(h.engine().user_count(), 0u);
+}
+
+TEST(EventParser, MalformedJson) {
+  EngineHarness h;
+  for (const char* line : {"{\"a\": 1", "{\"a\" 1}", "{\"a\": tru}", "{\"a\": 01}", "{\"a\": 1,}", "{\"a\": \"\\x\"}",
+                           "{\"a\": 1} x", "{\"a\": 1}}", "nul", "{\"a\": 1.}", "{\"a\": -}"}) {
+    Delta d = h.run(line);
+    EXPECT_EQ(code_of(d), "malformed_json") << line;
+    EXPECT_TRUE(d.cause.empty()) << line;
+  }
+}
+
+TEST(EventParser, InvalidUtf8IsMalformedJson) {
+  EngineHarness h;
+  EXPECT_EQ(code_of(h.run("{\"oid\": \"\xC3\x28\"}")), "malformed_json");
+  EXPECT_EQ(code_of(h.run("{\"oid\": \"\xC0\xAF\"}")), "malformed_json");  // overlong encoding of '/'
+  EXPECT_EQ(code_of(h.run("{\"oid\": \"\xED\xA0\x80\"}")), "malformed_json");  // encoded surrogate
+}
+
+TEST(EventParser, LoneSurrogateEscapeIsMalformedJson) {
+  EngineHarness h;
+  EXPECT_EQ(code_of(h.run(R"({"oid": "\ud800"})")), "malformed_json");
+}
+
+TEST(EventParser, RawControlCharacterInStringIsMalformedJson) {
+  EngineHarness h;
+  EXPECT_EQ(code_of(h.run(std::string("{\"oid\": \"a\0b\"}", 14))), "malformed_json");
+}
+
+TEST(EventParser, DuplicateMemberAtAnyDepth) {
+  EngineHarness h;
+  for (const char* line : {R"({"a": 1, "a": 2})", R"({"x": {"b": 1, "b": 1}})", R"({"x": [{"c": 1, "c": 2}]})",
+                           R"({"provider": "kc", "claims": {"sub": "a", "sub": "b"}})",
+                           R"({"oid": "a", "\u006fid": "b"})"}) {
+    EXPECT_EQ(code_of(h.run(line)), "duplicate_claim") << line;
+  }
+  EXPECT_EQ(h.engine().user_count(), 0u);
+}
+
+TEST(EventParser, DuplicateDetectedInLargeObjects) {
+  EngineHarness h;
+  std::string line = "{";
+  for (int i = 0; i < 100; ++i) line += "\"k" + std::to_string(i) + "\": 1, ";
+  line += "\"k57\": 2}";
+  EXPECT_EQ(code_of(h.run(line)), "duplicate_claim");
+}
+
+TEST(EventParser, NotAnObject) {
+  EngineHarness h;
+  for (const char* line : {"[1, 2]", "\"token\"", "42", "true", "null"}) {
+    EXPECT_EQ(code_of(h.run(line)), "not_an_object") << line;
+  }
+}
+
+TEST(EventParser, InvalidEvent) {
+  EngineHarness h;
+  EXPECT_EQ(code_of(h.run(R"({"claims": "x"})")), "invalid_event");
+  EXPECT_EQ(code_of(h.run(R"({"type": "login", "provider": "kc"})")), "invalid_event");
+  EXPECT_EQ(code_of(h.run(R"({"type": 5})")), "invalid_event");
+  EXPECT_EQ(code_of(h.run(R"({"type": "assign", "provider": "kc", "subject": "a"})")), "invalid_event");
+  EXPECT_EQ(code_of(h.run(R"({"type": "grant", "provider": "kc", "subject": "a", "role": 3})")), "invalid_event");
+  EXPECT_EQ(code_of(h.run(R"({"type": "suspend", "subject": "a"})")), "invalid_event");
+}
+
+TEST(EventParser, UnknownEventType) {
+  EngineHarness h;
+  EXPECT_EQ(code_of(h.run(R"({"type": "frobnicate", "provider": "kc", "subject": "a"})")), "unknown_event_type");
+  EXPECT_EQ(code_of(h.run(R"({"type": "refresh", "provider": "kc", "claims": {"sub": "a"}})")), "unknown_event_type");
+}
+
+TEST(EventParser, UnknownProvider) {
+  EngineHarness h;
+  EXPECT_EQ(code_of(h.run(R"({"iss": "https://evil.example", "oid": "a"})")), "unknown_provider");
+  EXPECT_EQ(code_of(h.run(R"({"oid": "a", "groups": ["g-mkt"]})")), "unknown_provider");
+  EXPECT_EQ(code_of(h.run(R"({"provider": "okta", "claims": {"sub": "a"}})")), "unknown_provider");
+  EXPECT_EQ(code_of(h.run(R"({"type": "assign", "provider": "okta", "subject": "a", "group": "hr"})")),
+            "unknown_provider");
+}
+
+TEST(EventParser, MissingSubject) {
+  EngineHarness h;
+  for (const char* subject : {"", R"("oid": "", )", R"("oid": 1.5, )", R"("oid": 1e3, )", R"("oid": true, )",
+                              R"("oid": null, )", R"("oid": ["a"], )", R"("oid": {"v": "a"}, )"}) {
+    const std::string line = std::string(R"({"iss": "https://login.example/t/v2.0", )") + subject + R"("x": 1})";
+    Delta d = h.run(line);
+    EXPECT_EQ(code_of(d), "missing_subject") << line;
+    EXPECT_EQ(d.provider, "entra");
+  }
+  EXPECT_EQ(code_of(h.run(R"({"type": "grant", "provider": "kc", "subject": "", "role": "Hr.Admin"})")),
+            "missing_subject");
+  EXPECT_EQ(code_of(h.run(R"({"type": "grant", "provider": "kc", "subject": 7, "role": "Hr.Admin"})")),
+            "missing_subject");
+  EXPECT_EQ(h.engine().user_count(), 0u);
+}
+
+TEST(EventParser, IntegerSubjectGivesItsLiteralText) {
+  EngineHarness h;
+  EXPECT_EQ(h.run(R"({"provider": "kc", "claims": {"sub": 1000}})").subject, "1000");
+  EXPECT_EQ(h.run(R"({"provider": "kc", "claims": {"sub": -7}})").subject, "-7");
+}
+
+TEST(EventParser, UnknownUserGroupAndRole) {
+  EngineHarness h;
+  EXPECT_EQ(code_of(h.run(R"({"type": "delete", "provider": "kc", "subject": "ghost"})")), "unknown_user");
+  EXPECT_EQ(code_of(h.run(R"({"type": "assign", "provider": "kc", "subject": "a", "group": "nope"})")), "unknown_group");
+  EXPECT_EQ(code_of(h.run(R"({"type": "revoke", "provider": "kc", "subject": "a", "role": "Nope"})")), "unknown_role");
+  EXPECT_EQ(h.engine().user_count(), 0u);  // a bad push creates no user
+}
+
+TEST(EventParser, PrecedenceFollowsSpecOrder) {
+  EngineHarness h;
+  // malformed beats duplicate; duplicate beats not_an_object; invalid_event beats unknown_event_type.
+  EXPECT_EQ(code_of(h.run(R"({"a": 1, "a": 2)")), "malformed_json");
+  EXPECT_EQ(code_of(h.run(R"([{"a": 1, "a": 2}])")), "duplicate_claim");
+  EXPECT_EQ(code_of(h.run(R"({"type": "bogus", "claims": 3})")), "invalid_event");
+  // unknown_provider beats missing_subject; missing_subject beats unknown_group.
+  EXPECT_EQ(code_of(h.run(R"({"type": "assign", "provider": "x", "group": "nope"})")), "unknown_provider");
+  EXPECT_EQ(code_of(h.run(R"({"type": "assign", "provider": "kc", "group": "nope"})")), "missing_subject");
+}
+
+TEST(EventParser, EventTooLarge) {
+  Engine engine(testing::must_load(testing::kBaseConfig), EngineOptions{.max_line_bytes = 100});
+  std::string line = R"({"provider": "kc", "claims": {"sub": "a", "pad": ")" + std::string(200, 'x') + "\"}}";
+  Delta d = engine.process(line, 1);
+  EXPECT_EQ(d.error.code(), ErrorCode::kEventTooLarge);
+  // event_too_large beats malformed_json.
+  EXPECT_EQ(engine.process(std::string(150, '{'), 2).error.code(), ErrorCode::kEventTooLarge);
+}
+
+TEST(EventParser, DeepNestingIsRefusedNotCrashed) {
+  EngineHarness h;
+  std::string line = "{\"oid\": \"a\", \"x\": " + std::string(10000, '[') + std::string(10000, ']') + "}";
+  EXPECT_EQ(code_of(h.run(line)), "malformed_json");
+}
+
+TEST(EventParser, ErrorLineCarriesProviderAndSubjectWhereKnown) {
+  EngineHarness h;
+  EXPECT_EQ(h.line(R"({"type": "assign", "provider": "kc", "subject": "a", "group": "nope"})"),
+            R"({"seq": 1, "cause": "assign", "provider": "kc", "subject": "a", "status": "error", "error": {"code": "unknown_group", "message": "no group \"nope\""}})"
+            "\n");
+  EXPECT_EQ(h.line("[]"),
+            R"({"seq": 2, "status": "error", "error": {"code": "not_an_object", "message": "the line is a JSON array, not an object"}})"
+            "\n");
+}
+
+TEST(EventParser, TokenWithTypeClaimIsReadAsPush) {
+  EngineHarness h;
+  // SPEC §3: a token with a claim named "type" must come in an envelope.
+  EXPECT_EQ(code_of(h.run(R"({"iss": "https://login.example/t/v2.0", "oid": "a", "type": "user"})")),
+            "unknown_event_type");
+  EXPECT_EQ(h.run(R"({"provider": "entra", "claims": {"oid": "a", "type": "user"}})").status, "ok");
+}
+
+}  // namespace
+}  // namespace claimmap
