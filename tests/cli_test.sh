@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The command line as a user runs it (SPEC §10): outputs, files and exit codes.
+# Usage: tests/cli_test.sh path/to/claimmap   (run from the repository root)
+set -u
+bin="$1"
+data=tests/data
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+check() {  # check NAME EXPECTED ACTUAL
+  if [[ "$2" != "$3" ]]; then
+    echo "FAIL $1: expected [$2], got [$3]"
+    failures=$((failures + 1))
+  else
+    echo "ok   $1"
+  fi
+}
+contains() {  # contains NAME NEEDLE FILE
+  if grep -qF -- "$2" "$3"; then echo "ok   $1"; else
+    echo "FAIL $1: [$2] not in $3:"; cat "$3"; failures=$((failures + 1)); fi
+}
+
+# validate: a good config gives a summary and exit 0; its inactive mapping is reported.
+"$bin" validate "$data/cli_config.json" >"$tmp/out" 2>&1
+check "validate good exit" 0 $?
+contains "validate summary" "providers: 1" "$tmp/out"
+contains "validate inactive" "mapping \"m2\" is inactive" "$tmp/out"
+
+# validate: every error with its path, exit 2.
+cat >"$tmp/bad.json" <<'JSON'
+{"version": 2, "stages": ["prod"], "providers": [{"id": "p", "type": "oidc", "scope": ["prod"]}],
+ "roles": [], "groups": [{"id": "g", "stage": "prod", "roles": ["nope"]}],
+ "mappings": [{"id": "m", "provider": "p", "claim": "groups", "value": "", "group": "g"}], "extra": 1}
+JSON
+"$bin" validate "$tmp/bad.json" >"$tmp/out" 2>&1
+check "validate bad exit" 2 $?
+contains "error version" "version: must be 1" "$tmp/out"
+contains "error value" "mappings[0].value: empty" "$tmp/out"
+contains "error unknown member" "extra: unknown member" "$tmp/out"
+contains "error role ref" 'groups[0].roles[0]: unknown role "nope"' "$tmp/out"
+
+# eval: output file, summary on stderr, exit 0 despite a bad line.
+"$bin" eval --config "$data/cli_config.json" -o "$tmp/deltas.ndjson" "$data/cli_events.ndjson" 2>"$tmp/err"
+check "eval exit" 0 $?
+check "eval lines" 4 "$(wc -l <"$tmp/deltas.ndjson")"
+contains "eval malformed line" '{"seq": 2, "status": "error", "error": {"code": "malformed_json"' "$tmp/deltas.ndjson"
+contains "eval revocation" '"seq": 4, "cause": "login", "provider": "entra", "subject": "u1", "status": "ok", "new_user": false, "groups_added": [], "groups_removed": ["marketing"], "roles_granted": [], "roles_revoked": ["Crm.Editor", "Crm.Viewer"]' "$tmp/deltas.ndjson"
+contains "eval summary" "events: 4" "$tmp/err"
+contains "eval summary errors" "malformed_json=1" "$tmp/err"
+
+# eval from stdin, --changes-only, same bytes whatever the thread count.
+"$bin" eval --config "$data/cli_config.json" --changes-only - <"$data/cli_events.ndjson" >"$tmp/changes" 2>/dev/null
+check "changes-only lines" 3 "$(wc -l <"$tmp/changes")"
+"$bin" eval --config "$data/cli_config.json" --threads 3 "$data/cli_events.ndjson" >"$tmp/t3" 2>/dev/null
+check "threads identical" "" "$(cmp "$tmp/deltas.ndjson" "$tmp/t3")"
+
+# state: save after a run, load before the next; the stale guard survives.
+"$bin" eval --config "$data/cli_config.json" --save-state "$tmp/state.ndjson" "$data/cli_events.ndjson" >/dev/null 2>&1
+check "save-state exit" 0 $?
+contains "saved state" '"subject": "u1", "mapped": {}, "manual": [], "direct_roles": [], "last_iat": 12' "$tmp/state.ndjson"
+echo '{"iss": "https://login.example/t/v2.0", "oid": "u1", "iat": 11, "groups": ["g-mkt"]}' >"$tmp/replay"
+"$bin" eval --config "$data/cli_config.json" --state "$tmp/state.ndjson" "$tmp/replay" >"$tmp/out" 2>/dev/null
+contains "stale after reload" '"status": "stale"' "$tmp/out"
+
+# A bad state file refuses the run, naming its line; nothing is written.
+printf '{"provider": "entra", "subject": "a"}\n{oops\n' >"$tmp/badstate.ndjson"
+"$bin" eval --config "$data/cli_config.json" --state "$tmp/badstate.ndjson" "$data/cli_events.ndjson" >"$tmp/out" 2>"$tmp/err"
+check "bad state exit" 2 $?
+contains "bad state line" "state line 2" "$tmp/err"
+check "bad state no output" 0 "$(wc -c <"$tmp/out")"
+
+# I/O failures exit 1; bad usage exits 2.
+"$bin" eval --config "$data/cli_config.json" "$tmp/missing.ndjson" >/dev/null 2>&1
+check "missing input exit" 1 $?
+"$bin" eval >/dev/null 2>&1
+check "missing --config exit" 2 $?
+"$bin" frobnicate >/dev/null 2>&1
+check "unknown command exit" 2 $?
+
+if ((failures > 0)); then echo "$failures failures"; exit 1; fi
+echo "all passed"

@@ -1,0 +1,124 @@
+// SPEC §9, NDJSON form: export, import, refusal of bad lines, and what a load
+// under the current config drops.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "tests/test_util.h"
+
+namespace claimmap::testing {
+namespace {
+
+TEST(StateIo, ExportIsOneSortedLinePerUserInTheSpecShape) {
+  EngineHarness h;
+  h.run(entra_login("u2", R"(["g-mkt", "g-read"])", R"(, "iat": 1700000000, "dept": "Sales")"));
+  h.run(R"({"type": "assign", "provider": "entra", "subject": "u1", "group": "hr"})");
+  h.run(R"({"type": "grant", "provider": "entra", "subject": "u1", "role": "Ops.Pager"})");
+  h.run(R"({"type": "suspend", "provider": "entra", "subject": "u1"})");
+  EXPECT_EQ(h.engine().export_state(),
+            "{\"provider\": \"entra\", \"subject\": \"u1\", \"mapped\": {}, \"manual\": [\"hr\"], "
+            "\"direct_roles\": [\"Ops.Pager\"], \"last_iat\": null, \"suspended\": true}\n"
+            "{\"provider\": \"entra\", \"subject\": \"u2\", \"mapped\": {\"marketing\": [\"m-mkt\"], "
+            "\"readers\": [\"m-read\", \"m-read2\"]}, \"manual\": [], \"direct_roles\": [], "
+            "\"last_iat\": 1700000000, \"suspended\": false}\n");
+}
+
+TEST(StateIo, ExportImportRoundTrips) {
+  EngineHarness h;
+  h.run(entra_login("u1", R"(["g-mkt"])", R"(, "iat": 12.5)"));
+  h.run(R"({"type": "assign", "provider": "kc", "subject": "k\"1", "group": "readers"})");
+  const std::string state = h.engine().export_state();
+  EngineHarness other;
+  StateLoadReport report;
+  ASSERT_TRUE(other.engine().import_state(state, &report).ok());
+  EXPECT_EQ(report.users, 2u);
+  EXPECT_EQ(report.dropped(), 0u);
+  EXPECT_EQ(other.engine().export_state(), state);
+  // The imported stale guard works.
+  EXPECT_EQ(other.run(entra_login("u1", "[]", R"(, "iat": 12)")).status, "stale");
+}
+
+TEST(StateIo, ImportReplacesTheState) {
+  EngineHarness h;
+  h.run(entra_login("old", "[]"));
+  ASSERT_TRUE(h.engine().import_state(R"({"provider": "entra", "subject": "new"})").ok());
+  EXPECT_EQ(h.engine().user_count(), 1u);
+  EXPECT_TRUE(h.run(entra_login("old", "[]")).new_user);
+}
+
+void expect_refused(const std::string& ndjson, const std::string& message_part) {
+  EngineHarness h;
+  h.run(entra_login("keep", R"(["g-mkt"])"));
+  const std::string before = h.engine().export_state();
+  Status s = h.engine().import_state(ndjson);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidState);
+  EXPECT_NE(s.message().find(message_part), std::string::npos) << s.message();
+  EXPECT_EQ(h.engine().export_state(), before) << "a refused load must change nothing";
+}
+
+TEST(StateIo, BadLineRefusesTheWholeLoadNamingIt) {
+  const std::string good = R"({"provider": "entra", "subject": "a", "manual": ["hr"]})";
+  expect_refused(good + "\n{not json\n", "state line 2: not valid JSON");
+  expect_refused(good + "\n\n" + R"({"subject": "b"})", "state line 3: missing \"provider\"");
+  expect_refused(R"({"provider": "entra"})", "state line 1: missing \"subject\"");
+  expect_refused(good + "\n" + good + "\n", "state line 2: user repeated (first at line 1)");
+  expect_refused(R"({"provider": "entra", "subject": "a", "manual": "hr"})", "state line 1: \"manual\"");
+  expect_refused(R"({"provider": "entra", "subject": "a", "suspended": 1})", "state line 1: \"suspended\"");
+  expect_refused("[1]", "state line 1: not a JSON object");
+}
+
+TEST(StateIo, LoadUnderCurrentConfigDropsWhatItNoLongerJustifies) {
+  EngineHarness h;
+  StateLoadReport report;
+  const std::string state =
+      R"({"provider": "entra", "subject": "a", "mapped": {"marketing": ["m-mkt", "m-gone"], "readers": ["m-mkt"], "devs": ["m-devs"], "gone": ["m-read"]}, "manual": ["hr", "nope"], "direct_roles": ["Ops.Pager", "Gone.Role"]})"
+      "\n"
+      R"({"provider": "gone-idp", "subject": "b", "manual": ["hr"]})"
+      "\n";
+  ASSERT_TRUE(h.engine().import_state(state, &report).ok());
+  EXPECT_EQ(report.users, 1u);
+  EXPECT_EQ(report.dropped_users, 1u);
+  // m-gone: no such mapping; readers/m-mkt: the mapping grants another group;
+  // devs/m-devs: inactive; gone/m-read: no such group.
+  EXPECT_EQ(report.dropped_mapped, 4u);
+  EXPECT_EQ(report.dropped_manual, 1u);
+  EXPECT_EQ(report.dropped_direct_roles, 1u);
+  EXPECT_EQ(h.engine().export_state(),
+            "{\"provider\": \"entra\", \"subject\": \"a\", \"mapped\": {\"marketing\": [\"m-mkt\"]}, \"manual\": "
+            "[\"hr\"], \"direct_roles\": [\"Ops.Pager\"], \"last_iat\": null, \"suspended\": false}\n");
+  EXPECT_NE(report.to_string().find("1 users loaded"), std::string::npos);
+}
+
+TEST(StateIo, SaveAndLoadFile) {
+  EngineHarness h;
+  h.run(entra_login("u1", R"(["g-mkt"])", R"(, "iat": 5)"));
+  const std::string path = ::testing::TempDir() + "/claimmap_state_test.ndjson";
+  ASSERT_TRUE(h.engine().save_state_file(path).ok());
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), h.engine().export_state());
+  EngineHarness other;
+  ASSERT_TRUE(other.engine().load_state_file(path).ok());
+  EXPECT_EQ(other.engine().export_state(), h.engine().export_state());
+  std::remove(path.c_str());
+}
+
+TEST(StateIo, LoadOfMissingFileIsAnIoError) {
+  EngineHarness h;
+  Status s = h.engine().load_state_file("/nonexistent/dir/state.ndjson");
+  EXPECT_EQ(s.code(), ErrorCode::kIoError);
+}
+
+TEST(StateIo, SaveIntoMissingDirectoryFailsCleanly) {
+  EngineHarness h;
+  Status s = h.engine().save_state_file("/nonexistent/dir/state.ndjson");
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kIoError);
+}
+
+}  // namespace
+}  // namespace claimmap::testing
