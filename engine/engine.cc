@@ -21,24 +21,28 @@ Worker& Engine::Impl::thread_worker() {
 }
 
 void Engine::Impl::process_padded(const CompiledConfig& cfg, Worker& w, std::string_view line, uint64_t seq) {
-  Outcome& out = w.outcome;
-  out.reset(seq);
+  w.outcome.reset(seq);
   w.parser.parse(cfg, line, &w.event);
-  const ParsedEvent& event = w.event;
-  if (!event.ok()) {
-    out.kind_known = event.kind_known;
-    out.kind = event.kind;
-    out.provider_known = event.provider_known;
-    out.provider = event.provider;
-    out.subject_known = event.subject_known;
-    out.subject = event.subject;
-    out.status = OutcomeStatus::kError;
-    out.error = event.error;
-    out.error_message = event.error_message;
+  if (w.event.ok() && w.event.kind == EventKind::kLogin) match_login(cfg, w.event, &w.match);
+  apply_parsed(cfg, w.event, w.match, w.sync, &w.outcome);
+}
+
+void Engine::Impl::apply_parsed(const CompiledConfig& cfg, const ParsedEvent& event, const MatchResult& match,
+                                SyncScratch& scratch, Outcome* out) {
+  if (event.ok()) {
+    apply_event(cfg, event, match, store, scratch, out);
     return;
   }
-  if (event.kind == EventKind::kLogin) match_login(cfg, event, &w.match);
-  apply_event(cfg, event, w.match, store, w.sync, &out);
+  // A bad line never changes state: it only reports what was known of it.
+  out->kind_known = event.kind_known;
+  out->kind = event.kind;
+  out->provider_known = event.provider_known;
+  out->provider = event.provider;
+  out->subject_known = event.subject_known;
+  out->subject = event.subject;
+  out->status = OutcomeStatus::kError;
+  out->error = event.error;
+  out->error_message = event.error_message;
 }
 
 namespace {

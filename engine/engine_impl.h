@@ -43,6 +43,13 @@ struct Engine::Impl {
   // worker.outcome, under `config`.
   void process_padded(const CompiledConfig& config, Worker& worker, std::string_view line, uint64_t seq);
 
+  // The stateful half of processing: applies a parsed event (matched, if it is
+  // a login) to the user store, or turns its error into the outcome. `out`
+  // must have been reset for the event's seq. The stream pipeline parses and
+  // matches lines in parallel and then calls this in input order.
+  void apply_parsed(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match,
+                    SyncScratch& scratch, Outcome* out);
+
   mutable std::mutex config_mutex;
   std::shared_ptr<const CompiledConfig> config;
   EngineOptions options;

@@ -1,18 +1,33 @@
-// The stream behind `claimmap eval`: read large blocks, cut them at newlines,
-// process each line in place (the block keeps simdjson's padding after its
-// end, so no line is copied), and write outputs in input order.
+// The stream behind `claimmap eval --threads N` (SPEC §8, issue 5): a TBB
+// pipeline of three stages over blocks of about 1 MiB of input —
+//   1. read (serial, in order): cut a block into lines (engine/line_reader.h);
+//   2. prepare (parallel): parse and match every line of the block; this needs
+//      only the immutable compiled config, so blocks are prepared at once on
+//      every thread (engine/prepared_batch.h);
+//   3. apply (serial, in input order): sync each line against the user store,
+//      format its output line and write the block's output.
+// Because state changes happen in stage 3 alone, in input order, the output
+// is byte-identical for any thread count, and each user's events apply in
+// order. Stage 3 is the serial fraction: it is far cheaper than parsing, and
+// the pipeline overlaps it with other blocks' stage 2.
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <vector>
 
-#include <simdjson.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
 
 #include "claimmap/stream.h"
 #include "engine/delta_writer.h"
 #include "engine/engine_impl.h"
+#include "engine/line_reader.h"
+#include "engine/prepared_batch.h"
 
 namespace claimmap {
 
@@ -56,13 +71,6 @@ Status write_all(int fd, std::string& buf) {
   return Status();
 }
 
-bool is_blank(std::string_view line) {
-  for (char c : line) {
-    if (c != ' ' && c != '\t') return false;
-  }
-  return true;
-}
-
 void count(const Outcome& o, StreamSummary* s) {
   switch (o.status) {
     case OutcomeStatus::kOk: ++s->ok; break;
@@ -80,104 +88,140 @@ void count(const Outcome& o, StreamSummary* s) {
   s->roles_revoked += o.roles_revoked.size();
 }
 
+// One block in flight through the pipeline; reused from block to block.
+struct Batch {
+  LineBlock block;
+  PreparedBatch prepared;
+  std::string out;
+};
+
+class StreamRun {
+ public:
+  StreamRun(Engine::Impl& impl, int out_fd, const StreamOptions& options, StreamSummary* summary)
+      : impl_(impl), config_(impl.current_config()), out_fd_(out_fd), options_(options), summary_(summary) {}
+
+  // Stage 2: stateless, safe on any thread.
+  void prepare(Batch& b) const {
+    Worker& w = impl_.thread_worker();
+    b.prepared.clear();
+    for (const LineRef& line : b.block.lines) {
+      if (line.oversize) {
+        b.prepared.add_oversize(line.seq, line.oversize_length, impl_.options.max_line_bytes);
+        continue;
+      }
+      w.parser.parse(*config_, b.block.text(line), &w.event);
+      if (w.event.ok() && w.event.kind == EventKind::kLogin) match_login(*config_, w.event, &w.match);
+      b.prepared.add(line.seq, w.event, w.match);
+    }
+  }
+
+  // Stage 3: one thread at a time, blocks in input order.
+  Status apply_and_write(Batch& b) {
+    summary_->input_bytes += b.block.input_bytes;
+    for (size_t i = 0; i < b.prepared.size(); ++i) {
+      outcome_.reset(b.prepared.seq(i));
+      b.prepared.restore(i, &event_, &match_);
+      impl_.apply_parsed(*config_, event_, match_, scratch_, &outcome_);
+      ++summary_->events;
+      count(outcome_, summary_);
+      if (!options_.changes_only || outcome_.status == OutcomeStatus::kError || outcome_.has_changes()) {
+        append_outcome_line(*config_, outcome_, &b.out);
+      }
+    }
+    return write_all(out_fd_, b.out);
+  }
+
+ private:
+  Engine::Impl& impl_;
+  const std::shared_ptr<const CompiledConfig> config_;  // one config version for the whole run
+  const int out_fd_;
+  const StreamOptions options_;
+  StreamSummary* summary_;
+  // Stage 3's scratch.
+  ParsedEvent event_;
+  MatchResult match_;
+  SyncScratch scratch_;
+  Outcome outcome_;
+};
+
+// Large enough to amortise a pipeline step, small enough that a few blocks
+// per thread stay in cache-friendly reach and the last block's tail is short.
+constexpr size_t kBlockBytes = size_t{1} << 20;
+
+Status run_serial(LineReader& reader, StreamRun& run) {
+  Batch batch;
+  for (bool done = false; !done;) {
+    if (Status s = reader.next(&batch.block, &done); !s.ok()) return s;
+    run.prepare(batch);
+    if (Status s = run.apply_and_write(batch); !s.ok()) return s;
+  }
+  return Status();
+}
+
+Status run_parallel(LineReader& reader, StreamRun& run, unsigned threads) {
+  const size_t tokens = size_t{threads} * 2;
+  std::vector<std::unique_ptr<Batch>> all;
+  std::vector<Batch*> free_batches;
+  for (size_t i = 0; i < tokens; ++i) {
+    all.push_back(std::make_unique<Batch>());
+    free_batches.push_back(all.back().get());
+  }
+  std::mutex free_mutex;  // stage 1 takes batches, stage 3 gives them back
+  Status read_status, write_status;
+  bool input_done = false;
+  std::atomic<bool> write_failed{false};  // set by stage 3, read by stage 1
+
+  tbb::task_arena arena(static_cast<int>(threads));
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        tokens,
+        tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order,
+                                       [&](tbb::flow_control& fc) -> Batch* {
+                                         if (input_done || !read_status.ok() || write_failed.load()) {
+                                           fc.stop();
+                                           return nullptr;
+                                         }
+                                         Batch* b;
+                                         {
+                                           std::lock_guard<std::mutex> lock(free_mutex);
+                                           b = free_batches.back();
+                                           free_batches.pop_back();
+                                         }
+                                         read_status = reader.next(&b->block, &input_done);
+                                         if (!read_status.ok()) b->block.lines.clear();
+                                         return b;
+                                       }) &
+            tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
+                                             [&](Batch* b) {
+                                               run.prepare(*b);
+                                               return b;
+                                             }) &
+            tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
+              // After a write error the remaining blocks are dropped, not applied.
+              if (write_status.ok()) write_status = run.apply_and_write(*b);
+              if (!write_status.ok()) write_failed.store(true);  // stops stage 1
+              b->out.clear();
+              std::lock_guard<std::mutex> lock(free_mutex);
+              free_batches.push_back(b);
+            }));
+  });
+  if (!read_status.ok()) return read_status;
+  return write_status;
+}
+
 }  // namespace
 
 Status run_stream(Engine& engine, int in_fd, int out_fd, const StreamOptions& options, StreamSummary* summary) {
   *summary = StreamSummary{};
   const auto start = std::chrono::steady_clock::now();
   Engine::Impl& impl = engine.impl();
-  const auto config = impl.current_config();
-  Worker& worker = impl.thread_worker();
-  const size_t max_line = impl.options.max_line_bytes;
-
-  constexpr size_t kBlock = size_t{4} << 20;
-  // Room for a whole block plus a carried-over partial line, and the padding
-  // simdjson may read past the last line.
-  std::vector<char> buf(kBlock + max_line + 2 + simdjson::SIMDJSON_PADDING);
-  const size_t capacity = buf.size() - simdjson::SIMDJSON_PADDING;
-  std::string out;
-  out.reserve(kBlock);
-  size_t filled = 0;
-  bool eof = false;
-  uint64_t seq = 0;
-  size_t oversize_bytes = 0;  // > 0 while skipping the rest of an over-long line
-
-  auto handle_line = [&](std::string_view line) {
-    ++seq;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (is_blank(line)) return;
-    ++summary->events;
-    summary->input_bytes += line.size() + 1;
-    impl.process_padded(*config, worker, line, seq);
-    const Outcome& o = worker.outcome;
-    count(o, summary);
-    if (!options.changes_only || o.status == OutcomeStatus::kError || o.has_changes()) {
-      append_outcome_line(*config, o, &out);
-    }
-  };
-  // An over-long line is measured, not kept: it gets its event_too_large line
-  // without ever being held in memory whole.
-  auto handle_oversize = [&](size_t length) {
-    ++seq;
-    ++summary->events;
-    summary->input_bytes += length + 1;
-    Outcome& o = worker.outcome;
-    o.reset(seq);
-    o.status = OutcomeStatus::kError;
-    o.error = ErrorCode::kEventTooLarge;
-    o.error_message = "line is " + std::to_string(length) + " bytes; the limit is " + std::to_string(max_line);
-    count(o, summary);
-    append_outcome_line(*config, o, &out);
-  };
-
-  while (!eof || filled > 0) {
-    if (!eof && filled < capacity) {
-      const ssize_t n = ::read(in_fd, buf.data() + filled, capacity - filled);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status(ErrorCode::kIoError, std::string("cannot read input: ") + std::strerror(errno));
-      }
-      if (n == 0) eof = true;
-      filled += static_cast<size_t>(n);
-    }
-    size_t pos = 0;
-    for (;;) {
-      const char* nl = static_cast<const char*>(std::memchr(buf.data() + pos, '\n', filled - pos));
-      if (nl == nullptr) break;
-      const size_t end = static_cast<size_t>(nl - buf.data());
-      if (oversize_bytes > 0) {
-        handle_oversize(oversize_bytes + end - pos);
-        oversize_bytes = 0;
-      } else {
-        handle_line(std::string_view(buf.data() + pos, end - pos));
-      }
-      pos = end + 1;
-    }
-    // What is left has no newline yet.
-    const size_t rest = filled - pos;
-    if (eof) {
-      if (oversize_bytes > 0) {
-        handle_oversize(oversize_bytes + rest);
-        oversize_bytes = 0;
-      } else if (rest > 0) {
-        handle_line(std::string_view(buf.data() + pos, rest));  // a final line without newline
-      }
-      filled = 0;
-    } else if (oversize_bytes > 0 || rest > max_line + 1) {
-      oversize_bytes += rest;  // too long already: count it and drop it
-      filled = 0;
-    } else {
-      std::memmove(buf.data(), buf.data() + pos, rest);
-      filled = rest;
-    }
-    if (out.size() >= kBlock) {
-      if (Status s = write_all(out_fd, out); !s.ok()) return s;
-    }
-  }
-  if (Status s = write_all(out_fd, out); !s.ok()) return s;
-  summary->lines = seq;
+  LineReader reader(in_fd, kBlockBytes, impl.options.max_line_bytes);
+  StreamRun run(impl, out_fd, options, summary);
+  const unsigned threads = options.threads == 0 ? 1 : options.threads;
+  Status s = threads == 1 ? run_serial(reader, run) : run_parallel(reader, run, threads);
+  summary->lines = reader.lines_seen();
   summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return Status();
+  return s;
 }
 
 }  // namespace claimmap
