@@ -104,13 +104,14 @@ std::vector<std::string> Engine::effective_roles(std::string_view provider, std:
   std::vector<std::string> names;
   auto p = cfg->provider_by_id.find(provider);
   if (p == cfg->provider_by_id.end()) return names;
-  impl_->store.with_shard(p->second, subject, [&](UserStore::Map& users) {
-    auto it = users.find(UserKeyView{p->second, subject});
-    if (it == users.end()) return;
+  impl_->store.with_user(p->second, subject, [&](UserHandle& handle) {
+    if (!handle.exists()) return;
+    UserState user;
+    handle.load(&user);
     std::vector<GroupId> groups;
     std::vector<RoleId> roles;
-    claimmap::effective_groups(it->second, &groups);
-    claimmap::effective_roles(*cfg, it->second, groups, &roles);
+    claimmap::effective_groups(user, &groups);
+    claimmap::effective_roles(*cfg, user, groups, &roles);
     for (RoleId r : roles) names.push_back(cfg->role(r).id);
   });
   return names;

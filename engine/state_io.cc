@@ -1,5 +1,7 @@
 #include "engine/state_io.h"
 
+#include <unordered_map>
+
 #include <algorithm>
 #include <unordered_set>
 
@@ -177,7 +179,7 @@ Status import_state(const CompiledConfig& config, std::string_view ndjson, UserS
   *report = StateLoadReport{};
   simdjson::dom::parser parser;
   std::vector<std::pair<UserKey, UserState>> users;
-  std::unordered_map<UserKey, size_t, UserKeyHash, UserKeyEq> line_of;
+  std::unordered_map<std::string, size_t> line_of;  // provider index, NUL, subject → line
   size_t line_no = 0;
   size_t pos = 0;
   while (pos < ndjson.size()) {
@@ -201,15 +203,16 @@ Status import_state(const CompiledConfig& config, std::string_view ndjson, UserS
     std::string why = read_user(config, root, &key, &user, &keep, report);
     if (!why.empty()) return bad(why);
     if (!keep) continue;
-    auto [it, inserted] = line_of.emplace(key, line_no);
+    std::string user_id = std::to_string(index_of(key.provider));
+    user_id.push_back('\0');
+    user_id.append(key.subject);
+    auto [it, inserted] = line_of.emplace(std::move(user_id), line_no);
     if (!inserted) return bad("user repeated (first at line " + std::to_string(it->second) + ")");
     users.emplace_back(std::move(key), std::move(user));
   }
   store->clear();
-  for (auto& [key, user] : users) {
-    const ProviderId provider = key.provider;
-    const std::string subject = key.subject;
-    store->with_shard(provider, subject, [&](UserStore::Map& map) { map.emplace(std::move(key), std::move(user)); });
+  for (const auto& [key, user] : users) {
+    store->with_user(key.provider, key.subject, [&](UserHandle& handle) { handle.save(user); });
   }
   report->users = users.size();
   return Status();

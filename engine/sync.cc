@@ -26,17 +26,19 @@ void finish_delta(const CompiledConfig& config, const UserState* user_after, Syn
 
 namespace {
 
-void sync_login(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserState& user,
+// Returns whether the user's stored state changed.
+bool sync_login(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserState& user,
                 SyncScratch& scratch, Outcome* out) {
   if (user.suspended) {
     out->status = OutcomeStatus::kSuspended;
-    return;
+    return false;
   }
   // An old or replayed token must never re-grant access (SPEC §5).
   if (event.has_iat && user.has_iat && event.iat < user.last_iat) {
     out->status = OutcomeStatus::kStale;
-    return;
+    return false;
   }
+  bool changed = false;
   out->overage.assign(match.overage.begin(), match.overage.end());
 
   // The new mapped set replaces the old one, except that memberships justified
@@ -54,11 +56,23 @@ void sync_login(const CompiledConfig& config, const ParsedEvent& event, const Ma
     snapshot_effective(config, user, scratch);
     user.mapped.assign(next.begin(), next.end());
     finish_delta(config, &user, scratch, out);
+    changed = true;
   }
   if (event.has_iat && (!user.has_iat || event.iat > user.last_iat)) {
     user.last_iat = event.iat;
     user.has_iat = true;
+    changed = true;
   }
+  return changed;
+}
+
+void reset(UserState& user) {
+  user.mapped.clear();
+  user.manual.clear();
+  user.direct_roles.clear();
+  user.last_iat = 0;
+  user.has_iat = false;
+  user.suspended = false;
 }
 
 void apply_push(const CompiledConfig& config, const ParsedEvent& event, UserState& user, SyncScratch& scratch,
@@ -88,30 +102,35 @@ void apply_event(const CompiledConfig& config, const ParsedEvent& event, const M
   out->subject_known = true;
   out->subject = event.subject;
 
-  store.with_shard(event.provider, event.subject, [&](UserStore::Map& users) {
-    auto it = users.find(UserKeyView{event.provider, event.subject});
+  store.with_user(event.provider, event.subject, [&](UserHandle& handle) {
+    UserState& user = scratch.user;
     if (event.kind == EventKind::kDelete) {
-      if (it == users.end()) {
+      if (!handle.exists()) {
         out->status = OutcomeStatus::kError;
         out->error = ErrorCode::kUnknownUser;
         out->error_message = "no user " + json_text::quoted(event.subject) + " for provider " +
                              json_text::quoted(config.provider(event.provider).def.id);
         return;
       }
-      snapshot_effective(config, it->second, scratch);
-      users.erase(it);
+      handle.load(&user);
+      snapshot_effective(config, user, scratch);
+      handle.erase();
       finish_delta(config, nullptr, scratch, out);
       return;
     }
-    if (it == users.end()) {
-      it = users.emplace(UserKey{event.provider, std::string(event.subject)}, UserState{}).first;
+    if (handle.exists()) {
+      handle.load(&user);
+    } else {
+      reset(user);
       out->new_user = true;
     }
+    bool changed = true;
     if (event.kind == EventKind::kLogin) {
-      sync_login(config, event, match, it->second, scratch, out);
+      changed = sync_login(config, event, match, user, scratch, out);
     } else {
-      apply_push(config, event, it->second, scratch, out);
+      apply_push(config, event, user, scratch, out);
     }
+    if (changed || out->new_user) handle.save(user);
   });
 }
 

@@ -16,6 +16,7 @@
 namespace claimmap {
 
 struct SyncScratch {
+  UserState user;  // the user being changed, decoded from the store
   std::vector<MappedPair> new_mapped;
   std::vector<GroupId> groups_before, groups_after;
   std::vector<RoleId> roles_before, roles_after;

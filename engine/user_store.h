@@ -1,19 +1,28 @@
-// Every user's state, sharded by hash of (provider, subject) so that logins of
-// different users can be applied in parallel while each user's events are
-// applied one at a time: a caller holds the user's shard lock while it reads
-// and changes that user.
+// Every user's state (SPEC §9), sharded by a hash of (provider, subject) so
+// that events of different users apply in parallel while each user's events
+// apply one at a time: with_user() holds the user's shard lock while the
+// caller reads and changes that user through a UserHandle.
 //
-// Thread-safe: any number of threads may call with_user() at once.
+// Compact by design (issue 5: ≤ 128 bytes a user at 5 memberships): a shard is
+// an open-addressing table of 8-byte slots, each a pointer to the user's
+// record with 16 bits of its hash in the pointer's unused top bits; a record
+// is one block from the shard's BlobArena holding a 32-byte header, the
+// mapped pairs, manual groups, direct roles and the subject's bytes. Callers
+// work on a decoded UserState (their own scratch, reused) and save it back.
+//
+// Thread-safe: any number of threads may call any method at once.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "engine/blob_arena.h"
 #include "engine/ids.h"
 #include "engine/user_state.h"
 
@@ -24,52 +33,70 @@ struct UserKey {
   std::string subject;
 };
 
-struct UserKeyView {
-  ProviderId provider;
-  std::string_view subject;
+struct UserRecord;  // engine/user_store.cc
+
+// One shard: its lock, its table and the memory of its records.
+struct UserShard {
+  std::mutex mutex;
+  std::vector<uint64_t> slots;  // 0 empty, 1 deleted, else tag << 48 | record address
+  size_t live = 0;
+  size_t deleted = 0;
+  BlobArena arena;
 };
 
-struct UserKeyHash {
-  using is_transparent = void;
-  size_t operator()(const UserKeyView& k) const noexcept {
-    return std::hash<std::string_view>{}(k.subject) * 31 + index_of(k.provider);
-  }
-  size_t operator()(const UserKey& k) const noexcept { return (*this)(UserKeyView{k.provider, k.subject}); }
-};
+// A user's place in the store, valid only inside with_user().
+class UserHandle {
+ public:
+  bool exists() const { return record_ != nullptr; }
+  // The user's state, into caller-owned scratch. Requires exists().
+  void load(UserState* out) const;
+  // Creates the user, or replaces its state (in place when the sizes allow).
+  void save(const UserState& state);
+  // Forgets the user. Requires exists().
+  void erase();
 
-struct UserKeyEq {
-  using is_transparent = void;
-  template <typename A, typename B>
-  bool operator()(const A& a, const B& b) const noexcept {
-    return a.provider == b.provider && std::string_view(a.subject) == std::string_view(b.subject);
-  }
+ private:
+  friend class UserStore;
+  UserHandle(UserShard& shard, uint64_t hash, ProviderId provider, std::string_view subject);
+
+  UserShard& shard_;
+  uint64_t hash_;
+  ProviderId provider_;
+  std::string_view subject_;
+  size_t slot_ = 0;
+  UserRecord* record_ = nullptr;
 };
 
 class UserStore {
  public:
   static constexpr size_t kShardCount = 64;
-  using Map = std::unordered_map<UserKey, UserState, UserKeyHash, UserKeyEq>;
 
-  // The shard that holds (provider, subject), locked for the duration of the call:
-  // f(Map& users_of_that_shard).
+  UserStore();
+  ~UserStore();
+  UserStore(const UserStore&) = delete;
+  UserStore& operator=(const UserStore&) = delete;
+
+  // Calls f(UserHandle&) with the user's shard locked, and returns its result.
   template <typename F>
-  decltype(auto) with_shard(ProviderId provider, std::string_view subject, F&& f) {
-    Shard& shard = shards_[UserKeyHash{}(UserKeyView{provider, subject}) % kShardCount];
+  decltype(auto) with_user(ProviderId provider, std::string_view subject, F&& f) {
+    const uint64_t hash = user_hash(provider, subject);
+    UserShard& shard = *shards_[hash % kShardCount];
     std::lock_guard<std::mutex> lock(shard.mutex);
-    return f(shard.users);
+    UserHandle handle(shard, hash, provider, subject);
+    return f(handle);
   }
 
   size_t size() const;
+  // Bytes held for users: tables, record pages and large records.
+  size_t memory_bytes() const;
   // A copy of every user, sorted by provider then subject (for export).
   std::vector<std::pair<UserKey, UserState>> sorted_users() const;
   void clear();
 
+  static uint64_t user_hash(ProviderId provider, std::string_view subject);
+
  private:
-  struct Shard {
-    mutable std::mutex mutex;
-    Map users;
-  };
-  std::array<Shard, kShardCount> shards_;
+  std::array<std::unique_ptr<UserShard>, kShardCount> shards_;
 };
 
 }  // namespace claimmap
