@@ -15,6 +15,7 @@
 #include "claimmap/config.h"
 #include "engine/config_model.h"
 #include "engine/ids.h"
+#include "engine/flat_string_map.h"
 #include "engine/string_map.h"
 
 namespace claimmap {
@@ -47,7 +48,7 @@ struct DelimiterTable {
     uint32_t count;
   };
   std::string delimiter;  // "" = none
-  StringMap<Range> values;         // claim value → grants[begin, begin+count)
+  FlatStringMap<Range> values;     // claim value → grants[begin, begin+count)
   std::vector<MappedPair> grants;  // sorted within each range
 };
 

@@ -139,14 +139,16 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
       for (size_t t = 0; t < c.providers[p].claims[m].tables.size(); ++t) {
         DelimiterTable& table = c.providers[p].claims[m].tables[t];
         auto& values = pending[p][m][t].values;
-        table.values.reserve(values.size());
+        std::vector<std::pair<std::string_view, DelimiterTable::Range>> entries;
+        entries.reserve(values.size());
         for (auto& [value, grants] : values) {
           std::sort(grants.begin(), grants.end());
-          table.values.emplace(value, DelimiterTable::Range{static_cast<uint32_t>(table.grants.size()),
+          entries.emplace_back(value, DelimiterTable::Range{static_cast<uint32_t>(table.grants.size()),
                                                             static_cast<uint32_t>(grants.size())});
           table.grants.insert(table.grants.end(), grants.begin(), grants.end());
         }
-        c.bytes += map_bytes(table.values) + table.grants.capacity() * sizeof(MappedPair);
+        table.values.build(entries);
+        c.bytes += table.values.memory_bytes() + table.grants.capacity() * sizeof(MappedPair);
       }
     }
   }

@@ -81,14 +81,16 @@ class ObjectReader {
   const std::string& path() const { return path_; }
 
   // The member, or nullopt when absent (JSON null counts as absent where `null_is_absent`).
+  // A repeated member is reported once, by check_duplicates, not also as unknown.
   std::optional<element> find(std::string_view name, bool null_is_absent = false) {
+    std::optional<element> first;
     for (auto& f : fields_) {
       if (f.key != name) continue;
+      if (!first) first = f.value;
       f.used = true;
-      if (null_is_absent && f.value.type() == element_type::NULL_VALUE) return std::nullopt;
-      return f.value;
     }
-    return std::nullopt;
+    if (first && null_is_absent && first->type() == element_type::NULL_VALUE) return std::nullopt;
+    return first;
   }
 
   // A string member within [min_len, max_len] code points.
@@ -156,6 +158,7 @@ void for_each_in_array(ObjectReader& obj, std::string_view name, F each) {
   for (element item : simdjson::dom::array(e->get_array().value_unsafe())) each(item, index_path(p, i++));
 }
 
+// A stage or role name in a list: an id, with the limits of ids.
 std::optional<std::string> string_item(element e, const std::string& path, std::vector<ConfigProblem>* errors) {
   if (e.type() != element_type::STRING) {
     errors->push_back({path, std::string("must be a string, not ") + type_name(e.type())});
@@ -164,6 +167,10 @@ std::optional<std::string> string_item(element e, const std::string& path, std::
   std::string_view s = e.get_string().value_unsafe();
   if (s.empty()) {
     errors->push_back({path, "empty"});
+    return std::nullopt;
+  }
+  if (json_text::count_code_points(s) > ObjectReader::kMaxIdLength) {
+    errors->push_back({path, "longer than " + std::to_string(ObjectReader::kMaxIdLength) + " characters"});
     return std::nullopt;
   }
   return std::string(s);

@@ -409,11 +409,27 @@ void resolve_login(const CompiledConfig& config, const RootMember& provider_memb
       return fail(out, ErrorCode::kUnknownProvider, "no provider " + json_text::quoted(provider_member.text));
     }
     const ProviderDef& def = config.provider(it->second).def;
-    // A token of one IdP must not be evaluated against another IdP's mappings.
+    // A token of one IdP must not be evaluated against another IdP's mappings:
+    // an iss that is present (not null) must be this provider's issuer, or, for
+    // a provider without one, must not be another provider's.
+    const bool has_iss = iss.kind != ValueKind::kAbsent && iss.kind != ValueKind::kNull;
+    if (def.has_issuer && has_iss && iss.kind != ValueKind::kString) {
+      return fail(out, ErrorCode::kUnknownProvider,
+                  "token iss is not a string; provider " + json_text::quoted(def.id) + " has an issuer");
+    }
     if (def.has_issuer && iss.kind == ValueKind::kString && iss.scalar != def.issuer) {
       return fail(out, ErrorCode::kUnknownProvider,
                   "token iss " + json_text::quoted(iss.scalar) + " does not match the issuer of provider " +
                       json_text::quoted(def.id));
+    }
+    if (!def.has_issuer && iss.kind == ValueKind::kString) {
+      auto owner = config.provider_by_issuer.find(iss.scalar);
+      if (owner != config.provider_by_issuer.end()) {
+        return fail(out, ErrorCode::kUnknownProvider,
+                    "token iss " + json_text::quoted(iss.scalar) + " is the issuer of provider " +
+                        json_text::quoted(config.provider(owner->second).def.id) + ", not of " +
+                        json_text::quoted(def.id));
+      }
     }
     out->provider = it->second;
   } else {

@@ -12,10 +12,10 @@ bool MatchResult::is_indeterminate(const CompiledMapping& m) const {
 namespace {
 
 void add_grants(const DelimiterTable& table, std::string_view value, std::vector<MappedPair>* matched) {
-  auto it = table.values.find(value);
-  if (it == table.values.end()) return;
-  const auto* first = table.grants.data() + it->second.begin;
-  matched->insert(matched->end(), first, first + it->second.count);
+  const DelimiterTable::Range* range = table.values.find(value);
+  if (range == nullptr) return;
+  const auto* first = table.grants.data() + range->begin;
+  matched->insert(matched->end(), first, first + range->count);
 }
 
 bool named_in_claim_names(const ClaimCaptures& claims, std::string_view name) {
