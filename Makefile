@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps configure build demo test clean
+.PHONY: deps configure build demo test tsan clean
 
 deps:
 	@scripts/install-deps.sh
@@ -22,5 +22,52 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The concurrency tests under ThreadSanitizer (the stream pipeline, many
+# callers on one Engine, snapshots while logins run).
+TSAN_BUILD ?= build-tsan
+tsan: deps
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMMAP_BUILD_BENCHMARKS=OFF \
+		-DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test
+	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline)\."
+
 clean:
 	rm -rf $(BUILD)
+
+# Hardening (issue 7). `make asan`: the whole suite under AddressSanitizer and
+# UndefinedBehaviorSanitizer. `make fuzz` / `make fuzz-short`: each libFuzzer
+# harness (tests/fuzz) for FUZZ_SECONDS, one after the other; the corpus grows
+# in $(FUZZ_BUILD)/corpus, crashes land in $(FUZZ_BUILD)/artifacts.
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 600
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+
+.PHONY: asan fuzz fuzz-short fuzz-build
+
+asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMMAP_BUILD_BENCHMARKS=OFF \
+	  "-DCMAKE_CXX_FLAGS=$(SANITIZE_FLAGS)" $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+fuzz-build: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMMAP_FUZZ=ON \
+	  -DCLAIMMAP_BUILD_TESTS=OFF -DCLAIMMAP_BUILD_BENCHMARKS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target event_fuzzer config_fuzzer
+	@tests/fuzz/make_seeds.sh $(FUZZ_BUILD)/seeds
+
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/artifacts
+	@for h in event config; do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$h; \
+	  echo "fuzz: $${h}_fuzzer for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/tests/fuzz/$${h}_fuzzer $(FUZZ_BUILD)/corpus/$$h $(FUZZ_BUILD)/seeds/$$h \
+	    -dict=$(FUZZ_BUILD)/seeds/fuzz.dict -max_total_time=$(FUZZ_SECONDS) -timeout=30 -workers=1 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$h- || exit 1; \
+	done
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60

@@ -143,6 +143,20 @@ Status Engine::save_state_file(const std::string& path) const {
 }
 
 size_t Engine::user_count() const { return impl_->store.size(); }
+size_t Engine::state_bytes() const { return impl_->store.memory_bytes(); }
+
+std::vector<Delta> Engine::process_batch(const std::vector<std::string_view>& lines, uint64_t first_seq) {
+  std::vector<Delta> deltas;
+  deltas.reserve(lines.size());
+  uint64_t seq = first_seq;
+  for (std::string_view line : lines) {
+    std::string_view content = line;
+    if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
+    if (content.find_first_not_of(" \t") != std::string_view::npos) deltas.push_back(process(content, seq));
+    ++seq;
+  }
+  return deltas;
+}
 Config Engine::config() const { return Config(impl_->current_config()); }
 
 }  // namespace claimmap

@@ -47,6 +47,10 @@ class Engine {
   // path, which allocates nothing per event once warmed up. Returns the status.
   ErrorCode process_to_ndjson(std::string_view line, uint64_t seq, std::string* out);
 
+  // Processes several event lines in order, as one caller's sequence; seqs
+  // count from `first_seq`. Blank lines are skipped but counted (SPEC §8).
+  std::vector<Delta> process_batch(const std::vector<std::string_view>& lines, uint64_t first_seq = 1);
+
   // The user's effective roles now (sorted), or empty for an unknown user.
   std::vector<std::string> effective_roles(std::string_view provider, std::string_view subject) const;
 
@@ -63,6 +67,8 @@ class Engine {
   Status save_state_file(const std::string& path) const;
 
   size_t user_count() const;
+  // Bytes the user state holds now (tables and records), for capacity planning.
+  size_t state_bytes() const;
   Config config() const;
 
   struct Impl;  // engine-internal (engine/engine_impl.h)
