@@ -42,6 +42,12 @@ size_t map_bytes(const StringMap<V>& map) {
   return bytes;
 }
 
+size_t map_bytes(const boost::container::flat_map<std::string, uint32_t, std::less<>>& map) {
+  size_t bytes = map.capacity() * sizeof(std::pair<std::string, uint32_t>);
+  for (const auto& [key, value] : map) bytes += key.capacity() > 15 ? key.capacity() : 0;
+  return bytes;
+}
+
 ClaimMatcher& matcher_for(CompiledProvider& provider, StringMap<uint32_t>& index_by_claim, const std::string& claim,
                           uint32_t* index) {
   auto [it, inserted] = index_by_claim.emplace(claim, static_cast<uint32_t>(provider.claims.size()));

@@ -326,7 +326,25 @@ struct EventParser::Impl {
 
   // Validates the whole line. Returns the first parse error (malformed JSON);
   // duplicates and the root's type are left in members for the caller.
-  error_code walk_document(od::document& doc, od::json_type* root_type) {
+  // A line that is one number, boolean or null must be exactly that token.
+  // Checked on the text: simdjson 3.0.1's root getters look past the token
+  // (is_root_null() reads json[5], so "null0" passes and "null " fails on the
+  // padding bytes) and a root number's getter ignores what follows ("1 2").
+  static error_code check_root_atom(od::document& doc, od::json_type type, std::string_view line) {
+    std::string_view token;
+    if (auto e = doc.raw_json_token().get(token)) return e;
+    token = json_text::trim_json_whitespace(token);
+    const bool valid = type == od::json_type::number    ? json_text::is_number(token)
+                       : type == od::json_type::boolean ? token == "true" || token == "false"
+                                                        : token == "null";
+    if (!valid) return type == od::json_type::number ? simdjson::NUMBER_ERROR : simdjson::N_ATOM_ERROR;
+    // Nothing but JSON whitespace may follow the token.
+    const size_t end = static_cast<size_t>(token.data() + token.size() - line.data());
+    if (!json_text::trim_json_whitespace(line.substr(end)).empty()) return simdjson::TRAILING_CONTENT;
+    return simdjson::SUCCESS;
+  }
+
+  error_code walk_document(od::document& doc, std::string_view line, od::json_type* root_type) {
     if (auto e = doc.type().get(*root_type)) return e;
     switch (*root_type) {
       case od::json_type::object: {
@@ -346,26 +364,11 @@ struct EventParser::Impl {
         if (auto e = doc.get_string().get(s)) return e;
         break;
       }
-      case od::json_type::number: {
-        std::string_view raw;
-        if (auto e = doc.raw_json_token().get(raw)) return e;
-        if (!json_text::is_number(json_text::trim_json_whitespace(raw))) return simdjson::NUMBER_ERROR;
-        break;
-      }
-      case od::json_type::boolean: {
-        bool b;
-        if (auto e = doc.get_bool().get(b)) return e;
-        break;
-      }
-      case od::json_type::null: {
-        bool is_null;
-        if (auto e = doc.is_null().get(is_null)) return e;
-        if (!is_null) return simdjson::N_ATOM_ERROR;
-        break;
-      }
+      case od::json_type::number:
+      case od::json_type::boolean:
+      case od::json_type::null:
+        return check_root_atom(doc, *root_type, line);
     }
-    // A scalar root is consumed by its getter; containers by their walk.
-    if (*root_type == od::json_type::number) return simdjson::SUCCESS;
     // simdjson 3.0 has no document::at_end(): past the last token,
     // current_location() answers OUT_OF_BOUNDS.
     if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return simdjson::TRAILING_CONTENT;
@@ -526,7 +529,7 @@ void EventParser::parse(const CompiledConfig& config, std::string_view line, Par
   od::document doc;
   od::json_type root_type = od::json_type::null;
   error_code e = s.parser.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING).get(doc);
-  if (!e) e = s.walk_document(doc, &root_type);
+  if (!e) e = s.walk_document(doc, line, &root_type);
   if (e) return fail(out, ErrorCode::kMalformedJson, "invalid JSON: " + malformed_reason(e));
   if (s.duplicate_found) {
     return fail(out, ErrorCode::kDuplicateClaim,
