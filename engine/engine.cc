@@ -6,6 +6,7 @@
 #include "engine/delta_writer.h"
 #include "engine/engine_impl.h"
 #include "engine/file_io.h"
+#include "engine/snapshot.h"
 #include "engine/state_io.h"
 
 namespace claimmap {
@@ -128,18 +129,23 @@ Status Engine::import_state(std::string_view ndjson, StateLoadReport* report) {
 Status Engine::load_state_file(const std::string& path, StateLoadReport* report) {
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
-  Status s = import_state(text.value(), report);
+  StateLoadReport local;
+  // The two forms are told apart by content (SPEC §9).
+  const auto cfg = impl_->current_config();
+  Status s = is_snapshot(text.value())
+                 ? import_snapshot(*cfg, text.value(), &impl_->store, report ? report : &local)
+                 : claimmap::import_state(*cfg, text.value(), &impl_->store, report ? report : &local);
   if (!s.ok()) return Status(s.code(), path + ": " + s.message());
   return s;
 }
 
 Status Engine::save_state_file(const std::string& path) const {
   constexpr std::string_view kNdjson = ".ndjson";
-  if (path.size() < kNdjson.size() || path.compare(path.size() - kNdjson.size(), kNdjson.size(), kNdjson) != 0) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "the binary snapshot form is not implemented yet; save to a name ending in .ndjson");
-  }
-  return write_file_atomically(path, export_state());
+  const bool ndjson =
+      path.size() >= kNdjson.size() && path.compare(path.size() - kNdjson.size(), kNdjson.size(), kNdjson) == 0;
+  const auto cfg = impl_->current_config();
+  return write_file_atomically(path, ndjson ? claimmap::export_state(*cfg, impl_->store)
+                                            : encode_snapshot(*cfg, impl_->store));
 }
 
 size_t Engine::user_count() const { return impl_->store.size(); }

@@ -80,19 +80,15 @@ bool string_array(element e, std::vector<std::string_view>* out) {
   return true;
 }
 
-// Parses one state line into `key`/`user`, dropping (and counting) what the
-// config does not justify. Returns an error message, or empty on success;
-// sets *keep = false when the whole user is dropped.
-std::string read_user(const CompiledConfig& config, element root, UserKey* key, UserState* user, bool* keep,
-                      StateLoadReport* report) {
+// Reads one state line into `names`. Returns an error message, or empty.
+std::string read_user_line(element root, UserNames* names) {
   if (root.type() != element_type::OBJECT) return "not a JSON object";
-  std::string_view provider, subject;
   element mapped, manual, roles, last_iat, suspended;
   bool has_mapped = false, has_manual = false, has_roles = false, has_iat = false, has_suspended = false;
   for (auto field : simdjson::dom::object(root.get_object().value_unsafe())) {
     const std::string_view k = field.key;
-    if (k == "provider" && field.value.type() == element_type::STRING) provider = field.value.get_string().value_unsafe();
-    else if (k == "subject" && field.value.type() == element_type::STRING) subject = field.value.get_string().value_unsafe();
+    if (k == "provider" && field.value.type() == element_type::STRING) names->provider = field.value.get_string().value_unsafe();
+    else if (k == "subject" && field.value.type() == element_type::STRING) names->subject = field.value.get_string().value_unsafe();
     else if (k == "mapped") mapped = field.value, has_mapped = true;
     else if (k == "manual") manual = field.value, has_manual = true;
     else if (k == "direct_roles") roles = field.value, has_roles = true;
@@ -101,43 +97,41 @@ std::string read_user(const CompiledConfig& config, element root, UserKey* key, 
     else if (k != "provider" && k != "subject") return "unknown member " + json_text::quoted(k);
     else return json_text::quoted(k) + " must be a string";
   }
-  if (provider.empty()) return "missing \"provider\"";
-  if (subject.empty()) return "missing \"subject\"";
-
-  std::vector<std::string_view> names;
-  std::vector<std::pair<std::string_view, std::vector<std::string_view>>> mapped_names;
+  if (names->provider.empty()) return "missing \"provider\"";
+  if (names->subject.empty()) return "missing \"subject\"";
   if (has_mapped) {
     if (mapped.type() != element_type::OBJECT) return "\"mapped\" must be an object";
     for (auto field : simdjson::dom::object(mapped.get_object().value_unsafe())) {
-      names.clear();
-      if (!string_array(field.value, &names)) return "\"mapped\" values must be arrays of mapping ids";
-      mapped_names.emplace_back(field.key, names);
+      std::vector<std::string_view> mappings;
+      if (!string_array(field.value, &mappings)) return "\"mapped\" values must be arrays of mapping ids";
+      names->mapped.emplace_back(field.key, std::move(mappings));
     }
   }
-  std::vector<std::string_view> manual_names, role_names;
-  if (has_manual && !string_array(manual, &manual_names)) return "\"manual\" must be an array of group ids";
-  if (has_roles && !string_array(roles, &role_names)) return "\"direct_roles\" must be an array of role ids";
+  if (has_manual && !string_array(manual, &names->manual)) return "\"manual\" must be an array of group ids";
+  if (has_roles && !string_array(roles, &names->direct_roles)) return "\"direct_roles\" must be an array of role ids";
   if (has_iat && last_iat.type() != element_type::NULL_VALUE) {
-    double v;
-    if (last_iat.get_double().get(v)) return "\"last_iat\" must be a number or null";
-    user->last_iat = v;
-    user->has_iat = true;
+    if (last_iat.get_double().get(names->last_iat)) return "\"last_iat\" must be a number or null";
+    names->has_iat = true;
   }
-  if (has_suspended) {
-    bool b;
-    if (suspended.get_bool().get(b)) return "\"suspended\" must be a boolean";
-    user->suspended = b;
-  }
+  if (has_suspended && suspended.get_bool().get(names->suspended)) return "\"suspended\" must be a boolean";
+  return {};
+}
 
-  auto p = config.provider_by_id.find(provider);
+}  // namespace
+
+bool resolve_user(const CompiledConfig& config, const UserNames& names, UserKey* key, UserState* user,
+                  StateLoadReport* report) {
+  auto p = config.provider_by_id.find(names.provider);
   if (p == config.provider_by_id.end()) {
     ++report->dropped_users;
-    *keep = false;
-    return {};
+    return false;
   }
   key->provider = p->second;
-  key->subject.assign(subject);
-  for (const auto& [group_name, mapping_names] : mapped_names) {
+  key->subject.assign(names.subject);
+  user->last_iat = names.last_iat;
+  user->has_iat = names.has_iat;
+  user->suspended = names.suspended;
+  for (const auto& [group_name, mapping_names] : names.mapped) {
     auto g = config.group_by_id.find(group_name);
     for (std::string_view mapping_name : mapping_names) {
       auto m = config.mapping_by_id.find(mapping_name);
@@ -153,12 +147,12 @@ std::string read_user(const CompiledConfig& config, element root, UserKey* key, 
       user->mapped.push_back({g->second, m->second});
     }
   }
-  for (std::string_view name : manual_names) {
+  for (std::string_view name : names.manual) {
     auto g = config.group_by_id.find(name);
     if (g == config.group_by_id.end()) ++report->dropped_manual;
     else user->manual.push_back(g->second);
   }
-  for (std::string_view name : role_names) {
+  for (std::string_view name : names.direct_roles) {
     auto r = config.role_by_id.find(name);
     if (r == config.role_by_id.end()) ++report->dropped_direct_roles;
     else user->direct_roles.push_back(r->second);
@@ -170,16 +164,34 @@ std::string read_user(const CompiledConfig& config, element root, UserKey* key, 
   sort_unique(user->mapped);
   sort_unique(user->manual);
   sort_unique(user->direct_roles);
-  return {};
+  return true;
 }
 
-}  // namespace
+Status UserLoader::add(const UserNames& names, const std::string& where) {
+  UserKey key;
+  UserState user;
+  if (!resolve_user(config_, names, &key, &user, report_)) return Status();
+  std::string user_id = std::to_string(index_of(key.provider));
+  user_id.push_back('\0');
+  user_id.append(key.subject);
+  auto [it, inserted] = where_of_.emplace(std::move(user_id), where);
+  if (!inserted) return Status(ErrorCode::kInvalidState, where + ": user repeated (first at " + it->second + ")");
+  users_.emplace_back(std::move(key), std::move(user));
+  return Status();
+}
+
+void UserLoader::commit(UserStore* store) {
+  store->clear();
+  for (const auto& [key, user] : users_) {
+    store->with_user(key.provider, key.subject, [&](UserHandle& handle) { handle.save(user); });
+  }
+  report_->users = users_.size();
+}
 
 Status import_state(const CompiledConfig& config, std::string_view ndjson, UserStore* store, StateLoadReport* report) {
   *report = StateLoadReport{};
   simdjson::dom::parser parser;
-  std::vector<std::pair<UserKey, UserState>> users;
-  std::unordered_map<std::string, size_t> line_of;  // provider index, NUL, subject → line
+  UserLoader loader(config, report);
   size_t line_no = 0;
   size_t pos = 0;
   while (pos < ndjson.size()) {
@@ -190,31 +202,18 @@ Status import_state(const CompiledConfig& config, std::string_view ndjson, UserS
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    auto bad = [&](const std::string& why) {
-      return Status(ErrorCode::kInvalidState, "state line " + std::to_string(line_no) + ": " + why);
-    };
+    const std::string where = "state line " + std::to_string(line_no);
     element root;
     if (auto err = parser.parse(line.data(), line.size()).get(root)) {
-      return bad(std::string("not valid JSON: ") + simdjson::error_message(err));
+      return Status(ErrorCode::kInvalidState, where + ": not valid JSON: " + simdjson::error_message(err));
     }
-    UserKey key;
-    UserState user;
-    bool keep = true;
-    std::string why = read_user(config, root, &key, &user, &keep, report);
-    if (!why.empty()) return bad(why);
-    if (!keep) continue;
-    std::string user_id = std::to_string(index_of(key.provider));
-    user_id.push_back('\0');
-    user_id.append(key.subject);
-    auto [it, inserted] = line_of.emplace(std::move(user_id), line_no);
-    if (!inserted) return bad("user repeated (first at line " + std::to_string(it->second) + ")");
-    users.emplace_back(std::move(key), std::move(user));
+    UserNames names;
+    if (std::string why = read_user_line(root, &names); !why.empty()) {
+      return Status(ErrorCode::kInvalidState, where + ": " + why);
+    }
+    if (Status s = loader.add(names, where); !s.ok()) return s;
   }
-  store->clear();
-  for (const auto& [key, user] : users) {
-    store->with_user(key.provider, key.subject, [&](UserHandle& handle) { handle.save(user); });
-  }
-  report->users = users.size();
+  loader.commit(store);
   return Status();
 }
 

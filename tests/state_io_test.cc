@@ -64,7 +64,7 @@ TEST(StateIo, BadLineRefusesTheWholeLoadNamingIt) {
   expect_refused(good + "\n{not json\n", "state line 2: not valid JSON");
   expect_refused(good + "\n\n" + R"({"subject": "b"})", "state line 3: missing \"provider\"");
   expect_refused(R"({"provider": "entra"})", "state line 1: missing \"subject\"");
-  expect_refused(good + "\n" + good + "\n", "state line 2: user repeated (first at line 1)");
+  expect_refused(good + "\n" + good + "\n", "state line 2: user repeated (first at state line 1)");
   expect_refused(R"({"provider": "entra", "subject": "a", "manual": "hr"})", "state line 1: \"manual\"");
   expect_refused(R"({"provider": "entra", "subject": "a", "suspended": 1})", "state line 1: \"suspended\"");
   expect_refused("[1]", "state line 1: not a JSON object");

@@ -61,8 +61,11 @@ class Engine {
   // current config no longer justified.
   Status import_state(std::string_view ndjson, StateLoadReport* report = nullptr);
 
-  // The same, from and to files (SPEC §9). Saving writes atomically (temp
-  // file, fsync, rename); a name ending in ".ndjson" gets the NDJSON form.
+  // The same, from and to files (SPEC §9). Loading tells the NDJSON form and
+  // the binary snapshot (versioned, checksummed; a damaged one is refused
+  // whole) apart by content. Saving writes atomically (temp file, fsync,
+  // rename): a name ending in ".ndjson" gets the NDJSON form, any other the
+  // binary snapshot.
   Status load_state_file(const std::string& path, StateLoadReport* report = nullptr);
   Status save_state_file(const std::string& path) const;
 
