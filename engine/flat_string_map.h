@@ -45,7 +45,7 @@ class FlatStringMap {
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.size == kEmpty) return nullptr;
-      if (s.hash == h && s.size == key.size() && std::memcmp(keys_.data() + s.offset, key.data(), key.size()) == 0) {
+      if (s.hash == h && s.size == key.size() && same_bytes(keys_.data() + s.offset, key.data(), key.size())) {
         return &s.value;
       }
     }

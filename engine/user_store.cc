@@ -66,7 +66,10 @@ std::pair<size_t, UserRecord*> find(const UserShard& shard, uint64_t hash, Provi
     }
     if ((s >> 48) == tag) {
       UserRecord* r = record_of(s);
-      if (r->provider == index_of(provider) && r->subject() == subject) return {i, r};
+      if (r->provider == index_of(provider) && r->subject_size == subject.size() &&
+          same_bytes(r->subject_data(), subject.data(), subject.size())) {
+        return {i, r};
+      }
     }
   }
 }
