@@ -65,6 +65,7 @@ struct ClaimMatcher {
 
 struct CompiledProvider {
   ProviderDef def;
+  std::string quoted_id;  // the id as a JSON string, quotes included (output lines)
   uint32_t subject_node = kNoIndex;
   std::vector<ClaimMatcher> claims;  // only claims with active mappings
 };
@@ -73,11 +74,13 @@ struct CompiledGroup {
   std::string id;
   std::string stage;
   std::vector<RoleId> roles;  // sorted
+  std::string quoted_id;      // the id as a JSON string, quotes included
 };
 
 struct CompiledRole {
   std::string id;
   std::string app;
+  std::string quoted_id;  // the id as a JSON string, quotes included
 };
 
 struct CompiledMapping {

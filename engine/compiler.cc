@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "engine/claim_path.h"
+#include "engine/json_text.h"
 
 namespace claimmap {
 
@@ -74,11 +75,11 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
 
   for (size_t i : order_by_id(model.roles)) {
     c.role_by_id.emplace(model.roles[i].id, RoleId{static_cast<uint32_t>(c.roles.size())});
-    c.roles.push_back({model.roles[i].id, model.roles[i].app});
+    c.roles.push_back({model.roles[i].id, model.roles[i].app, json_text::quoted(model.roles[i].id)});
   }
   for (size_t i : order_by_id(model.groups)) {
     const GroupDef& def = model.groups[i];
-    CompiledGroup group{def.id, def.stage, {}};
+    CompiledGroup group{def.id, def.stage, {}, json_text::quoted(def.id)};
     for (const auto& role : def.roles) group.roles.push_back(c.role_by_id.at(role));
     std::sort(group.roles.begin(), group.roles.end());
     c.group_by_id.emplace(def.id, GroupId{static_cast<uint32_t>(c.groups.size())});
@@ -96,6 +97,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     if (def.has_issuer) c.provider_by_issuer.emplace(def.issuer, id);
     CompiledProvider provider;
     provider.def = def;
+    provider.quoted_id = json_text::quoted(def.id);
     provider.subject_node = c.trie.insert({def.subject_claim});
     c.providers.push_back(std::move(provider));
   }

@@ -17,14 +17,16 @@ std::string_view status_name(OutcomeStatus s) {
   return "error";
 }
 
-template <typename Ids, typename NameOf>
-void append_names(std::string* out, std::string_view member, const Ids& ids, NameOf name_of) {
+// `quoted_of(id)` gives the name already written as a JSON string (compiled
+// once per config), so a line's many names are plain copies.
+template <typename Ids, typename QuotedOf>
+void append_names(std::string* out, std::string_view member, const Ids& ids, QuotedOf quoted_of) {
   out->append(", \"");
   out->append(member);
   out->append("\": [");
   for (size_t i = 0; i < ids.size(); ++i) {
     if (i) out->append(", ");
-    json_text::append_quoted(*out, name_of(ids[i]));
+    quoted_of(ids[i]);
   }
   out->push_back(']');
 }
@@ -43,7 +45,7 @@ void append_outcome_line(const CompiledConfig& config, const Outcome& o, std::st
   }
   if (o.provider_known) {
     out->append(", \"provider\": ");
-    json_text::append_quoted(*out, config.provider(o.provider).def.id);
+    out->append(config.provider(o.provider).quoted_id);
   }
   if (o.subject_known) {
     out->append(", \"subject\": ");
@@ -61,13 +63,15 @@ void append_outcome_line(const CompiledConfig& config, const Outcome& o, std::st
     return;
   }
   out->append(o.new_user ? ", \"new_user\": true" : ", \"new_user\": false");
-  auto group_name = [&](GroupId g) -> std::string_view { return config.group(g).id; };
-  auto role_name = [&](RoleId r) -> std::string_view { return config.role(r).id; };
+  auto group_name = [&](GroupId g) { out->append(config.group(g).quoted_id); };
+  auto role_name = [&](RoleId r) { out->append(config.role(r).quoted_id); };
   append_names(out, "groups_added", o.groups_added, group_name);
   append_names(out, "groups_removed", o.groups_removed, group_name);
   append_names(out, "roles_granted", o.roles_granted, role_name);
   append_names(out, "roles_revoked", o.roles_revoked, role_name);
-  if (!o.overage.empty()) append_names(out, "overage", o.overage, [](std::string_view s) { return s; });
+  if (!o.overage.empty()) {
+    append_names(out, "overage", o.overage, [&](std::string_view s) { json_text::append_quoted(*out, s); });
+  }
   out->append("}\n");
 }
 
