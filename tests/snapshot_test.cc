@@ -1,6 +1,7 @@
 // SPEC §9, binary form: round trip, loading under a changed config, and
 // refusal of damaged or truncated snapshots without half-loading.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -29,7 +30,9 @@ class SnapshotTest : public ::testing::Test {
     h_.run(R"({"type": "assign", "provider": "kc", "subject": "k\u0000 2", "group": "hr"})");
     h_.run(R"({"type": "grant", "provider": "entra", "subject": "u1", "role": "Ops.Pager"})");
     h_.run(R"({"type": "suspend", "provider": "adfs", "subject": "s3"})");
-    path_ = ::testing::TempDir() + "/claimmap_snapshot_test.snap";
+    // ctest runs each test in its own process, in parallel: one file each.
+    path_ = ::testing::TempDir() + "/claimmap_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" + std::to_string(::getpid()) + ".snap";
     ASSERT_TRUE(h_.engine().save_state_file(path_).ok());
   }
   void TearDown() override { std::remove(path_.c_str()); }
@@ -60,7 +63,7 @@ TEST_F(SnapshotTest, IsBinaryAndRoundTrips) {
 }
 
 TEST_F(SnapshotTest, SameStateGivesSameBytes) {
-  const std::string again = ::testing::TempDir() + "/claimmap_snapshot_again.snap";
+  const std::string again = path_ + ".again";
   ASSERT_TRUE(h_.engine().save_state_file(again).ok());
   EXPECT_EQ(read_all(again), read_all(path_));
   std::remove(again.c_str());
@@ -100,7 +103,7 @@ TEST_F(SnapshotTest, OtherVersionIsRefused) {
 }
 
 TEST_F(SnapshotTest, NdjsonNameGetsTheNdjsonForm) {
-  const std::string ndjson = ::testing::TempDir() + "/claimmap_snapshot_test.ndjson";
+  const std::string ndjson = path_ + ".ndjson";
   ASSERT_TRUE(h_.engine().save_state_file(ndjson).ok());
   EXPECT_EQ(read_all(ndjson), h_.engine().export_state());
   std::remove(ndjson.c_str());

@@ -1,6 +1,7 @@
 // SPEC §9, NDJSON form: export, import, refusal of bad lines, and what a load
 // under the current config drops.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -95,7 +96,7 @@ TEST(StateIo, LoadUnderCurrentConfigDropsWhatItNoLongerJustifies) {
 TEST(StateIo, SaveAndLoadFile) {
   EngineHarness h;
   h.run(entra_login("u1", R"(["g-mkt"])", R"(, "iat": 5)"));
-  const std::string path = ::testing::TempDir() + "/claimmap_state_test.ndjson";
+  const std::string path = ::testing::TempDir() + "/claimmap_state_test_" + std::to_string(::getpid()) + ".ndjson";
   ASSERT_TRUE(h.engine().save_state_file(path).ok());
   std::ifstream in(path);
   std::stringstream text;
