@@ -39,9 +39,16 @@ class FlatStringMap {
     size_ = entries.size();
   }
 
-  const V* find(std::string_view key) const {
+  const V* find(std::string_view key) const { return find(key, hash_bytes(key)); }
+
+  // The same with the key's hash_bytes() already known: a caller looking up
+  // many keys hashes them all and prefetch()es their slots first, so the
+  // cache misses of the lookups overlap instead of coming one after another.
+  void prefetch(uint64_t h) const {
+    if (size_ != 0) __builtin_prefetch(&slots_[h & mask_]);
+  }
+  const V* find(std::string_view key, uint64_t h) const {
     if (size_ == 0) return nullptr;
-    const uint64_t h = hash_bytes(key);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.size == kEmpty) return nullptr;

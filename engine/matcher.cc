@@ -11,8 +11,9 @@ bool MatchResult::is_indeterminate(const CompiledMapping& m) const {
 
 namespace {
 
-void add_grants(const DelimiterTable& table, std::string_view value, std::vector<MappedPair>* matched) {
-  const DelimiterTable::Range* range = table.values.find(value);
+void add_grants(const DelimiterTable& table, std::string_view value, std::vector<MappedPair>* matched,
+                uint64_t hash) {
+  const DelimiterTable::Range* range = table.values.find(value, hash);
   if (range == nullptr) return;
   const auto* first = table.grants.data() + range->begin;
   matched->insert(matched->end(), first, first + range->count);
@@ -48,14 +49,21 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
     }
     if (slot.begin == slot.end) continue;  // null, object, empty array: no candidates
     for (const DelimiterTable& table : matcher.tables) {
+      // Hash every candidate (or part) and prefetch its slot, then look them
+      // up: a token's 20 to 200 group lookups overlap their cache misses.
+      out->keys.clear();
       if (table.delimiter.empty()) {
-        claims.for_each_candidate(matcher.capture_node,
-                                  [&](std::string_view candidate) { add_grants(table, candidate, &out->matched); });
+        claims.for_each_candidate(matcher.capture_node, [&](std::string_view candidate) {
+          out->keys.push_back({candidate, hash_bytes(candidate)});
+        });
       } else {
         claims.for_each_candidate(matcher.capture_node, [&](std::string_view candidate) {
-          for_each_part(candidate, table.delimiter, [&](std::string_view part) { add_grants(table, part, &out->matched); });
+          for_each_part(candidate, table.delimiter,
+                        [&](std::string_view part) { out->keys.push_back({part, hash_bytes(part)}); });
         });
       }
+      for (const auto& key : out->keys) table.values.prefetch(key.hash);
+      for (const auto& key : out->keys) add_grants(table, key.text, &out->matched, key.hash);
     }
   }
   std::sort(out->matched.begin(), out->matched.end());

@@ -20,6 +20,13 @@ struct MatchResult {
   std::vector<uint32_t> indeterminate_claims;  // indexes into the provider's claims
   std::vector<std::string_view> overage;       // claim names, sorted, unique
 
+  // Scratch: the values being looked up, with their hashes.
+  struct Key {
+    std::string_view text;
+    uint64_t hash;
+  };
+  std::vector<Key> keys;
+
   bool is_indeterminate(const CompiledMapping& m) const;
 };
 
