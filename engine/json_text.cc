@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <string_view>
 
 namespace claimmap::json_text {
 
@@ -104,6 +105,12 @@ void append_double(std::string& out, double value) {
     r = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(value));
   } else {
     r = std::to_chars(buf, buf + sizeof buf, value);
+    // The shortest text of a large integral value can be a bare integer
+    // beyond 64 bits ("44444444444444442624"), which many JSON readers refuse
+    // (simdjson's DOM, which reads state files, among them): use an exponent.
+    if (std::string_view(buf, static_cast<size_t>(r.ptr - buf)).find_first_of(".eE") == std::string_view::npos) {
+      r = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+    }
   }
   out.append(buf, r.ptr);
 }

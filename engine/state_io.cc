@@ -182,8 +182,9 @@ Status UserLoader::add(const UserNames& names, const std::string& where) {
 
 void UserLoader::commit(UserStore* store) {
   store->clear();
-  for (const auto& [key, user] : users_) {
-    store->with_user(key.provider, key.subject, [&](UserHandle& handle) { handle.save(user); });
+  for (const auto& entry : users_) {  // (not a structured binding: clang 14 cannot capture one)
+    const UserState& user = entry.second;
+    store->with_user(entry.first.provider, entry.first.subject, [&](UserHandle& handle) { handle.save(user); });
   }
   report_->users = users_.size();
 }
