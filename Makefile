@@ -17,7 +17,7 @@ build: configure
 
 # The main job: a login storm over a bundled dataset.
 demo: build
-	$(BUILD)/claimmap eval --config datasets/entra/config.json datasets/entra/events.ndjson
+	$(BUILD)/claimmap simulate --users 200000 --logins 1000000
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -1,8 +1,110 @@
+// `claimmap simulate` (SPEC §11): argument parsing and wiring only; the
+// simulator (simulator/simulate.h) does the work.
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "cli/commands.h"
+#include "simulator/duration.h"
+#include "simulator/progress.h"
+#include "simulator/simulate.h"
 
 namespace claimmap::cli {
+namespace {
 
-// Registered by the simulator work (issue 6); until then the command does not exist.
-void add_simulate_command(CLI::App&) {}
+struct SimulateArgs {
+  sim::SimulateOptions options;
+  std::string profile = "steady";
+  std::string p99 = "2ms";
+  std::string providers = "entra,okta,keycloak,saml,auth0";
+  std::string write_dataset;
+  bool cold_start = false;
+  bool no_progress = false;
+};
+
+int exit_code_for(const Status& s) {
+  switch (s.code()) {
+    case ErrorCode::kOk: return 0;
+    case ErrorCode::kIoError: return 1;
+    default: return 2;
+  }
+}
+
+// "entra,okta" → the shapes to include; false on an unknown name.
+bool parse_shapes(const std::string& list, std::array<bool, sim::kProviderShapeCount>* shapes) {
+  shapes->fill(false);
+  std::stringstream in(list);
+  std::string name;
+  bool any = false;
+  while (std::getline(in, name, ',')) {
+    bool known = false;
+    for (int s = 0; s < sim::kProviderShapeCount; ++s) {
+      if (name == sim::provider_shape_name(static_cast<sim::ProviderShape>(s))) (*shapes)[s] = known = true;
+    }
+    if (!known) return false;
+    any = true;
+  }
+  return any;
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app) {
+  auto args = std::make_shared<SimulateArgs>();
+  sim::SimulateOptions& o = args->options;
+  o.generator.users = 200'000;
+  o.generator.bad_share = 0.001;
+  o.generator.push_share = 0.01;
+  o.generator.stale_share = 0.005;
+  auto* cmd = app.add_subcommand("simulate", "Generate an organisation and replay a login storm through the engine");
+  cmd->add_option("--seed", o.generator.seed, "dataset seed: the same seed gives the same bytes")->capture_default_str();
+  cmd->add_option("--users", o.generator.users, "users in the organisation")->check(CLI::Range(1.0, 4e9))->capture_default_str();
+  cmd->add_option("--logins", o.events, "events in the storm (logins, and the shares below)")->check(CLI::Range(1.0, 1e12))->capture_default_str();
+  cmd->add_option("--mappings", o.generator.mappings, "claim mappings in the config")->check(CLI::Range(5.0, 1e7))->capture_default_str();
+  cmd->add_option("--groups-per-token", o.generator.groups_per_token, "mean IdP groups in a token")->check(CLI::Range(1, 200))->capture_default_str();
+  cmd->add_option("--threads", o.threads, "replay threads (default: one per CPU)")->check(CLI::Range(1u, 256u));
+  cmd->add_option("--churn", o.generator.churn, "share of logins whose IdP groups drifted since the last one")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--bad-share", o.generator.bad_share, "share of bad lines (every SPEC §8 error code)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--push-share", o.generator.push_share, "share of provisioning pushes")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--stale-share", o.generator.stale_share, "share of stale token replays")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--providers", args->providers, "provider shapes to include")->capture_default_str();
+  cmd->add_flag("--cold-start", args->cold_start, "no saved state: every user is new at their first login");
+  cmd->add_option("--rate", o.rate, "open loop at this peak rate (events/s); default: closed loop")->check(CLI::PositiveNumber);
+  cmd->add_option("--profile", args->profile, "storm profile of an open-loop run")->check(CLI::IsMember({"steady", "ramp", "spike"}))->capture_default_str();
+  cmd->add_option("--time-scale", o.time_scale, "spike without --rate: storm time runs this much faster")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--spike-minutes", o.spike_minutes, "spike without --rate: storm minutes that bring 80% of the logins")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_flag("--find-capacity", o.find_capacity, "search the highest rate whose login p99 stays under --p99");
+  cmd->add_option("--p99", args->p99, "latency target of --find-capacity (2ms, 500us, …)")->capture_default_str();
+  cmd->add_option("--probe-seconds", o.probe_seconds, "offered duration of each capacity probe")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_flag("--json", o.json, "print the report as JSON (for CI)");
+  cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
+  cmd->add_option("--write-dataset", args->write_dataset, "write config.json, state.ndjson, events.ndjson to DIR and exit");
+  cmd->callback([args] {
+    sim::SimulateOptions& options = args->options;
+    options.profile = *sim::parse_load_profile(args->profile);
+    options.generator.initial_state = !args->cold_start;
+    if (!parse_shapes(args->providers, &options.generator.shapes)) {
+      std::fprintf(stderr, "--providers: a comma-separated list of entra, okta, keycloak, saml, auth0\n");
+      return set_exit_code(2);
+    }
+    const auto p99 = sim::parse_duration(args->p99);
+    if (!p99) {
+      std::fprintf(stderr, "--p99: not a duration: %s (e.g. 2ms, 500us)\n", args->p99.c_str());
+      return set_exit_code(2);
+    }
+    options.p99_target_seconds = *p99;
+    options.progress = !args->no_progress && !options.json && sim::stderr_is_terminal();
+    std::string output;
+    const Status s = args->write_dataset.empty() ? sim::run_simulation(options, &output)
+                                                 : sim::write_dataset(options, args->write_dataset, &output);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.message().c_str());
+      return set_exit_code(exit_code_for(s));
+    }
+    std::fputs(output.c_str(), args->write_dataset.empty() ? stdout : stderr);
+  });
+}
 
 }  // namespace claimmap::cli

@@ -1,0 +1,50 @@
+// simulator/capacity.h — the highest sustained rate that keeps login p99
+// under a target: the figure a team takes to its capacity plan.
+//
+// Bisection over short open-loop steady runs ("probes") on one Engine and
+// one continuing event stream. A closed-loop probe first measures the most
+// the engine can do, which bounds the search; a rate passes when the engine
+// kept up with it (served at least 97% of it) and login p99, measured from
+// scheduled arrival, stayed at or under the target. The search stops when
+// the bracket is within 3% or after max_probes open-loop probes.
+// Needs the Engine and Generator to itself while it runs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "claimmap/engine.h"
+#include "simulator/generator.h"
+#include "simulator/replay.h"
+
+namespace claimmap::sim {
+
+struct CapacityOptions {
+  double p99_target_seconds = 0.002;
+  unsigned threads = 1;
+  double probe_seconds = 1.0;  // offered duration of each probe
+  uint64_t min_probe_events = 20'000;
+  int max_probes = 10;
+};
+
+struct CapacityProbe {
+  double rate = 0;  // offered; 0 for the closed-loop probe
+  uint64_t events = 0;
+  double throughput = 0;
+  uint64_t p50_ns = 0, p99_ns = 0, max_ns = 0;
+  bool passed = false;
+};
+
+struct CapacityResult {
+  double capacity = 0;           // highest passing rate (0: none passed)
+  double closed_loop_throughput = 0;
+  std::vector<CapacityProbe> probes;
+  ReplayResult at_capacity;  // the passing probe's full result
+};
+
+// `on_probe` (optional) is told about each probe as it finishes.
+CapacityResult find_capacity(Engine& engine, Generator& generator, const CapacityOptions& options,
+                             const std::function<void(const CapacityProbe&)>& on_probe = {});
+
+}  // namespace claimmap::sim

@@ -1,0 +1,150 @@
+// simulator/generator.h — synthetic organisations and login streams (SPEC §11).
+//
+// A Generator turns GeneratorOptions into an organisation (stages, providers of
+// five real shapes, apps and roles, groups, mappings), a population of users
+// with Zipf-skewed IdP group memberships, their saved state, and an endless
+// NDJSON event stream: logins whose groups drift, stale replays, provisioning
+// pushes and bad lines of every SPEC §8 error kind.
+//
+// Determinism: the same options give the same bytes, on any machine and with
+// any thread count. Only integer arithmetic and IEEE +,-,*,/ decide what is
+// generated (no <random> distributions, no libm), so library versions cannot
+// change a dataset.
+//
+// Producing a stream has two steps, so that replay can render on many threads:
+// plan_events() decides, in order, what each next event is (sequential: it
+// advances the per-user drift); render() writes one planned event's line
+// (a pure function of the plan: thread-safe). append_events() does both.
+//
+// Thread-safety: const methods (config_json, initial_state_ndjson, render,
+// describe) may be called from any number of threads at once; plan_events and
+// append_events mutate the generator and need one caller at a time.
+// Ownership: the Generator owns its tables; returned references live as long
+// as it does.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "simulator/prng.h"
+
+namespace claimmap::sim {
+
+// The IdP shapes a generated organisation can contain (docs/simulator.md).
+enum class ProviderShape : uint8_t {
+  kEntra,     // GUID "groups", subject "oid", tid; overage (_claim_names) for users in >200 groups
+  kOkta,      // group names in "groups", Okta user ids as "sub"
+  kKeycloak,  // realm roles at the JSON Pointer /realm_access/roles
+  kSaml,      // a ";"-delimited "memberOf" attribute, NameID subject, always in an envelope
+  kAuth0,     // a namespaced claim "https://claimmap.example/roles", "auth0|…" subjects
+};
+inline constexpr int kProviderShapeCount = 5;
+std::string_view provider_shape_name(ProviderShape shape);  // "entra", "okta", …
+
+struct GeneratorOptions {
+  uint64_t seed = 42;
+  uint64_t users = 1'000'000;
+  uint64_t mappings = 10'000;
+  uint32_t groups_per_token = 20;  // mean IdP groups in an Entra-like token (max 200)
+  double churn = 0.02;             // share of logins whose IdP groups drift since last time
+  double bad_share = 0.0;          // share of bad lines (every §8 error kind)
+  double push_share = 0.0;         // share of provisioning pushes
+  double stale_share = 0.0;        // share of stale replays
+  // Which provider shapes to include; default all. At least one must be on.
+  std::array<bool, kProviderShapeCount> shapes = {true, true, true, true, true};
+  // Users start with saved state (SPEC §9) from an earlier login, as on a
+  // Monday morning; false: every user is new at their first login.
+  bool initial_state = true;
+};
+
+// What one planned event is. Pushes are in SPEC §6 order.
+enum class EventKind : uint8_t {
+  kLogin,
+  kStaleReplay,
+  kAssign,
+  kUnassign,
+  kGrant,
+  kRevoke,
+  kSuspend,
+  kResume,
+  kDelete,
+  kBad,
+};
+inline constexpr int kEventKindCount = 10;
+std::string_view event_kind_name(EventKind kind);  // "login", "stale_replay", "assign", …
+
+// The bad-line kinds, one per SPEC §8 error code, in claimmap::ErrorCode order
+// (kEventTooLarge = 1 … kUnknownRole = 11). Index 0 is unused.
+inline constexpr int kBadKindCount = 11;
+
+// One planned event: enough to render its line and to route it (by `user`).
+struct PlannedEvent {
+  uint64_t index = 0;    // 0-based position in the stream
+  uint32_t user = 0;     // the user it concerns (for bad lines: a spreading key)
+  uint32_t iat = 0;      // the token's iat (logins and stale replays)
+  uint32_t target = 0;   // group or role index (pushes)
+  uint16_t version = 0;  // the user's drift count: their IdP groups at this login
+  EventKind kind = EventKind::kLogin;
+  uint8_t bad_code = 0;  // for kBad: the claimmap::ErrorCode value the line must get
+};
+
+class Organisation;     // simulator/organisation.h
+class Population;       // simulator/population.h
+struct GeneratorTables;  // both, built once (generator.cc)
+
+class Generator {
+ public:
+  explicit Generator(const GeneratorOptions& options);
+  ~Generator();
+  Generator(const Generator&) = delete;
+  Generator& operator=(const Generator&) = delete;
+
+  const GeneratorOptions& options() const { return options_; }
+
+  // The SPEC §2 config of the organisation (valid; some mappings inactive).
+  const std::string& config_json() const;
+
+  // The next `count` NDJSON lines, each ending in '\n', appended to `out`.
+  void append_events(uint64_t count, std::string* out);
+
+  // The SPEC §9 NDJSON state of every user before the stream starts: what
+  // their first planned login would map, so that a login without drift
+  // changes nothing. Empty when options.initial_state is false.
+  std::string initial_state_ndjson() const;
+
+  // Plans the next `count` events, appending them to `out`.
+  void plan_events(uint64_t count, std::vector<PlannedEvent>* out);
+  // Appends the line of `event` (ending in '\n') to `out`. Thread-safe.
+  void render(const PlannedEvent& event, std::string* out) const;
+
+  // Events planned so far.
+  uint64_t planned() const { return next_index_; }
+  // A few lines about the organisation, for reports.
+  std::string describe() const;
+
+  const Organisation& organisation() const;
+  const Population& population() const;
+
+ private:
+  uint32_t pick_user();
+  int64_t pick_seen_user();  // a user with a saved iat, or -1 after a few misses
+  void plan_one(PlannedEvent* e);
+  void plan_push(PlannedEvent* e, double u);
+
+  GeneratorOptions options_;
+  std::unique_ptr<GeneratorTables> tables_;
+  std::string config_json_;
+  // Per-user drift: version, highest iat applied, and flags. 7 bytes a user.
+  std::vector<uint16_t> version_;
+  std::vector<uint32_t> last_iat_;
+  std::vector<uint8_t> flags_;
+  std::vector<uint32_t> suspended_users_;  // candidates for resume
+  uint64_t next_index_ = 0;
+  Xoshiro256 rng_;  // the sequential stream: who does what next
+};
+
+}  // namespace claimmap::sim

@@ -1,0 +1,299 @@
+#include "simulator/organisation.h"
+
+#include <algorithm>
+#include <array>
+
+#include "simulator/names.h"
+#include "simulator/prng.h"
+
+namespace claimmap::sim {
+namespace {
+
+constexpr std::array<std::string_view, kStageCount> kStages = {"dev", "test", "prod"};
+constexpr uint32_t kDev = 1, kTest = 2, kProd = 4;
+constexpr uint32_t kAllStages = kDev | kTest | kProd;
+
+// Hash domains, so that two uses of one index never share random bits.
+enum Domain : uint64_t { kMappingDomain = 1, kGroupDomain, kRoleDomain, kTenantDomain, kCatalogDomain };
+
+// Shares of users and of mappings for each shape: Entra dominates enterprise
+// logins; the others are the long tail a platform team also has to serve.
+constexpr std::array<uint32_t, kProviderShapeCount> kShapeWeight = {40, 20, 15, 15, 10};
+constexpr uint32_t kInactivePercent = 2;  // OIDC mappings aimed at a stage outside the scope
+constexpr uint32_t kDuplicateValueEvery = 20;  // every 20th mapping reuses the previous IdP group
+
+uint32_t groups_in_stage(uint32_t group_count, uint32_t stage) { return (group_count - stage + 2) / kStageCount; }
+
+}  // namespace
+
+std::string_view stage_name(uint32_t stage) { return kStages[stage]; }
+
+Organisation::Organisation(const GeneratorOptions& options) : seed_(options.seed) {
+  for (int s = 0; s < kProviderShapeCount; ++s) {
+    if (options.shapes[s]) add_provider(static_cast<ProviderShape>(s));
+  }
+  if (providers_.empty()) add_provider(ProviderShape::kEntra);
+  const uint64_t total = std::max<uint64_t>(options.mappings, providers_.size());
+  group_count_ = static_cast<uint32_t>(std::max<uint64_t>(12, total / 4));
+  app_count_ = std::max<uint32_t>(3, group_count_ / 24);
+  std::string tenant;
+  append_guid(&tenant, mix64(hash_of(seed_, kTenantDomain)), hash_of(seed_, kTenantDomain, 1));
+  tenant_id_ = tenant;
+  for (auto& p : providers_) {
+    if (p.shape == ProviderShape::kEntra) p.issuer = "https://login.microsoftonline.com/" + tenant_id_ + "/v2.0";
+  }
+  build_groups();
+  add_mappings(total);
+}
+
+void Organisation::add_provider(ProviderShape shape) {
+  ProviderSpec p;
+  p.shape = shape;
+  p.user_weight = kShapeWeight[static_cast<int>(shape)];
+  switch (shape) {
+    case ProviderShape::kEntra:
+      p.id = "entra", p.subject_claim = "oid", p.claim = "groups", p.scope_mask = kTest | kProd;
+      break;
+    case ProviderShape::kOkta:
+      p.id = "okta", p.issuer = "https://contoso.okta.com/oauth2/default", p.subject_claim = "sub";
+      p.claim = "groups", p.scope_mask = kAllStages, p.organization_scope = true;
+      break;
+    case ProviderShape::kKeycloak:
+      p.id = "keycloak", p.issuer = "https://sso.contoso.example/realms/corp", p.subject_claim = "sub";
+      p.claim = "/realm_access/roles", p.scope_mask = kDev | kTest;
+      break;
+    case ProviderShape::kSaml:
+      p.id = "adfs", p.subject_claim = "NameID", p.claim = "memberOf", p.delimiter = ";";
+      p.scope_mask = kDev | kProd;
+      break;
+    case ProviderShape::kAuth0:
+      p.id = "auth0", p.issuer = "https://contoso.eu.auth0.com/", p.subject_claim = "sub";
+      p.claim = "https://claimmap.example/roles", p.scope_mask = kProd;
+      break;
+  }
+  providers_.push_back(std::move(p));
+}
+
+void Organisation::build_groups() {
+  // A group serves one app at one stage with 1-3 roles: the app's role at the
+  // group's level, often the viewer role too, and sometimes a popular shared
+  // role (a wiki, the VPN), so that revoking one group rarely revokes a role.
+  const uint32_t roles = role_count();
+  const ZipfSampler role_popularity(roles);
+  group_role_offsets_.reserve(group_count_ + 1);
+  group_app_.resize(group_count_);
+  group_role_offsets_.push_back(0);
+  for (uint32_t g = 0; g < group_count_; ++g) {
+    KeyedStream s(hash_of(seed_, kGroupDomain, g));
+    const uint32_t app = static_cast<uint32_t>(bounded(s.next(), app_count_));
+    group_app_[g] = app;
+    const uint64_t level = bounded(s.next(), 100);
+    const uint32_t verb = level < 50 ? 0 : level < 80 ? 1 : level < 92 ? 2 : 3;
+    const size_t start = group_roles_.size();
+    group_roles_.push_back(app * kRoleVerbCount + verb);
+    if (verb > 0 && bounded(s.next(), 4) == 0) group_roles_.push_back(app * kRoleVerbCount);
+    if (bounded(s.next(), 2) == 0) {
+      const uint32_t shared = role_popularity.draw(s.next());
+      if (std::find(group_roles_.begin() + start, group_roles_.end(), shared) == group_roles_.end()) {
+        group_roles_.push_back(shared);
+      }
+    }
+    group_role_offsets_.push_back(static_cast<uint32_t>(group_roles_.size()));
+  }
+}
+
+void Organisation::add_mappings(uint64_t total) {
+  uint64_t weight_sum = 0;
+  for (const auto& p : providers_) weight_sum += p.user_weight;
+  uint64_t left = total;
+  for (size_t pi = 0; pi < providers_.size(); ++pi) {
+    ProviderSpec& p = providers_[pi];
+    const uint64_t share =
+        pi + 1 == providers_.size() ? left : std::max<uint64_t>(1, total * p.user_weight / weight_sum);
+    left -= std::min(left, share);
+    p.first_mapping = static_cast<uint32_t>(mappings_.size());
+    p.mapping_count = static_cast<uint32_t>(share);
+    // Half the IdP's groups are mapped (even ranks), spread over popularity,
+    // so tokens also carry groups no mapping reads, as real ones do.
+    p.catalog_size = static_cast<uint32_t>(std::max<uint64_t>(2 * share + 2, 600));
+    p.popularity = ZipfSampler(p.catalog_size);
+    std::array<uint32_t, kStageCount> in_scope{}, out_of_scope{};
+    size_t in_count = 0, out_count = 0;
+    for (uint32_t s = 0; s < kStageCount; ++s) {
+      if (p.scope_mask & (1u << s)) in_scope[in_count++] = s;
+      else out_of_scope[out_count++] = s;
+    }
+    const bool oidc = p.shape != ProviderShape::kSaml;
+    uint32_t first_local = 0;
+    if (p.shape == ProviderShape::kEntra) {
+      // Every Entra token carries the tenant id: one mapping gives all staff a group.
+      p.tenant_mapping = static_cast<int64_t>(mappings_.size());
+      mappings_.push_back({static_cast<uint32_t>(pi), 0, 2 /* a prod group */, true, true});
+      first_local = 1;
+    }
+    for (uint32_t k = first_local; k < share; ++k) {
+      KeyedStream s(hash_of(seed_, kMappingDomain, (uint64_t{static_cast<uint32_t>(pi)} << 32) | k));
+      const uint32_t j = k - first_local;
+      MappingSpec m;
+      m.provider = static_cast<uint32_t>(pi);
+      m.rank = 2 * (j % kDuplicateValueEvery == kDuplicateValueEvery - 1 ? j - 1 : j);
+      m.active = !(oidc && out_count > 0 && bounded(s.next(), 100) < kInactivePercent);
+      const uint32_t stage = m.active ? in_scope[bounded(s.next(), in_count)] : out_of_scope[bounded(s.next(), out_count)];
+      m.group = stage + kStageCount * static_cast<uint32_t>(bounded(s.next(), groups_in_stage(group_count_, stage)));
+      if (!m.active) ++inactive_;
+      mappings_.push_back(m);
+    }
+    // Active mappings by rank, for saved state.
+    p.rank_offsets.assign(p.catalog_size + 1, 0);
+    for (uint32_t m = p.first_mapping; m < p.first_mapping + p.mapping_count; ++m) {
+      if (mappings_[m].active && !mappings_[m].tenant) ++p.rank_offsets[mappings_[m].rank + 1];
+    }
+    for (uint32_t r = 0; r < p.catalog_size; ++r) p.rank_offsets[r + 1] += p.rank_offsets[r];
+    p.rank_mappings.resize(p.rank_offsets.back());
+    std::vector<uint32_t> fill(p.rank_offsets.begin(), p.rank_offsets.end() - 1);
+    for (uint32_t m = p.first_mapping; m < p.first_mapping + p.mapping_count; ++m) {
+      if (mappings_[m].active && !mappings_[m].tenant) p.rank_mappings[fill[mappings_[m].rank]++] = m;
+    }
+  }
+}
+
+void Organisation::append_idp_group(uint32_t provider, uint32_t rank, std::string* out) const {
+  const ProviderSpec& p = providers_[provider];
+  const uint64_t h = hash_of(seed_, kCatalogDomain, (uint64_t{provider} << 32) | rank);
+  switch (p.shape) {
+    case ProviderShape::kEntra:  // object ids of directory groups
+      append_guid(out, mix64(rank ^ hash_of(seed_, kCatalogDomain, provider)), h);
+      return;
+    case ProviderShape::kOkta:  // "Sales-EMEA-00042"
+      out->append(department_word(h));
+      out->push_back('-');
+      out->append(region_word(h >> 8));
+      out->push_back('-');
+      append_padded(out, rank, 5);
+      return;
+    case ProviderShape::kKeycloak:  // realm roles: "crm-editor-42"
+    case ProviderShape::kAuth0:     // permissions: "crm:editor:42"
+    {
+      const char sep = p.shape == ProviderShape::kKeycloak ? '-' : ':';
+      append_lower(out, app_word(h));
+      out->push_back(sep);
+      append_lower(out, role_verb(static_cast<uint32_t>(h >> 8)));
+      out->push_back(sep);
+      append_uint(out, rank);
+      return;
+    }
+    case ProviderShape::kSaml:  // Active Directory distinguished names
+      out->append("CN=");
+      out->append(department_word(h));
+      out->push_back(' ');
+      out->append(region_word(h >> 8));
+      out->push_back(' ');
+      append_uint(out, rank);
+      out->append(",OU=Groups,DC=corp,DC=contoso,DC=example");
+      return;
+  }
+}
+
+void Organisation::append_app_id(uint32_t app, std::string* out) const {
+  out->append(app_word(app));
+  if (app >= kAppWordCount) append_uint(out, app / kAppWordCount + 1);
+}
+
+void Organisation::append_role_id(uint32_t role, std::string* out) const {
+  append_app_id(role / kRoleVerbCount, out);
+  out->push_back('.');
+  out->append(role_verb(role % kRoleVerbCount));
+}
+
+void Organisation::append_group_id(uint32_t group, std::string* out) const {
+  out->append(stage_name(group_stage(group)));
+  out->push_back('-');
+  const uint32_t app = group_app_[group];
+  append_lower(out, app_word(app));
+  if (app >= kAppWordCount) append_uint(out, app / kAppWordCount + 1);
+  out->push_back('-');
+  append_lower(out, department_word(mix64(hash_of(seed_, kGroupDomain, group))));
+  out->push_back('-');
+  append_padded(out, group, 5);
+}
+
+void Organisation::append_mapping_id(uint32_t mapping, std::string* out) const {
+  const MappingSpec& m = mappings_[mapping];
+  const ProviderSpec& p = providers_[m.provider];
+  out->append(p.id);
+  if (m.tenant) {
+    out->append("-tenant");
+    return;
+  }
+  out->push_back('-');
+  append_padded(out, mapping - p.first_mapping, 5);
+}
+
+std::string Organisation::config_json() const {
+  std::string out;
+  out.reserve(200 * mappings_.size() + 100 * group_count_ + 4096);
+  out.append("{\n  \"version\": 1,\n  \"stages\": [\"dev\", \"test\", \"prod\"],\n  \"providers\": [\n");
+  for (size_t i = 0; i < providers_.size(); ++i) {
+    const ProviderSpec& p = providers_[i];
+    out.append("    {\"id\": \"").append(p.id).append("\", \"type\": \"");
+    out.append(p.shape == ProviderShape::kSaml ? "saml" : "oidc").append("\"");
+    if (!p.issuer.empty()) out.append(", \"issuer\": \"").append(p.issuer).append("\"");
+    if (p.organization_scope) {
+      out.append(", \"scope\": \"organization\"");
+    } else {
+      out.append(", \"scope\": [");
+      bool first = true;
+      for (uint32_t s = 0; s < kStageCount; ++s) {
+        if (!(p.scope_mask & (1u << s))) continue;
+        out.append(first ? "\"" : ", \"").append(stage_name(s)).append("\"");
+        first = false;
+      }
+      out.append("]");
+    }
+    if (p.subject_claim != "sub") out.append(", \"subject_claim\": \"").append(p.subject_claim).append("\"");
+    out.append(i + 1 < providers_.size() ? "},\n" : "}\n");
+  }
+  out.append("  ],\n  \"roles\": [\n");
+  for (uint32_t r = 0; r < role_count(); ++r) {
+    out.append("    {\"id\": \"");
+    append_role_id(r, &out);
+    out.append("\", \"app\": \"");
+    append_app_id(r / kRoleVerbCount, &out);
+    out.append(r + 1 < role_count() ? "\"},\n" : "\"}\n");
+  }
+  out.append("  ],\n  \"groups\": [\n");
+  for (uint32_t g = 0; g < group_count_; ++g) {
+    out.append("    {\"id\": \"");
+    append_group_id(g, &out);
+    out.append("\", \"stage\": \"").append(stage_name(group_stage(g))).append("\", \"roles\": [");
+    for (const uint32_t* r = group_roles_begin(g); r != group_roles_end(g); ++r) {
+      out.append(r == group_roles_begin(g) ? "\"" : ", \"");
+      append_role_id(*r, &out);
+      out.push_back('"');
+    }
+    out.append(g + 1 < group_count_ ? "]},\n" : "]}\n");
+  }
+  out.append("  ],\n  \"mappings\": [\n");
+  for (uint32_t i = 0; i < mappings_.size(); ++i) {
+    const MappingSpec& m = mappings_[i];
+    const ProviderSpec& p = providers_[m.provider];
+    out.append("    {\"id\": \"");
+    append_mapping_id(i, &out);
+    out.append("\", \"provider\": \"").append(p.id).append("\", \"claim\": \"");
+    if (m.tenant) {
+      out.append("tid\", \"value\": \"").append(tenant_id_);
+    } else {
+      out.append(p.claim).append("\", \"value\": \"");
+      append_idp_group(m.provider, m.rank, &out);
+    }
+    out.push_back('"');
+    if (!p.delimiter.empty() && !m.tenant) out.append(", \"delimiter\": \"").append(p.delimiter).append("\"");
+    out.append(", \"group\": \"");
+    append_group_id(m.group, &out);
+    out.append(i + 1 < mappings_.size() ? "\"},\n" : "\"}\n");
+  }
+  out.append("  ]\n}\n");
+  return out;
+}
+
+}  // namespace claimmap::sim

@@ -1,0 +1,42 @@
+// simulator/progress.h — a progress bar on stderr, for people at a terminal.
+//
+// Shown only when stderr is a terminal: CI logs get no carriage-return noise.
+// A background thread redraws the bar five times a second from a counter the
+// workers bump; stop() (or the destructor) erases it. One bar at a time.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace claimmap::sim {
+
+// Whether stderr is a terminal.
+bool stderr_is_terminal();
+
+class ProgressBar {
+ public:
+  // Draws `label` with `done` out of `total` until stop(); does nothing at
+  // all when `enabled` is false.
+  ProgressBar(bool enabled, std::string label, uint64_t total, const std::atomic<uint64_t>* done);
+  ~ProgressBar();
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+  void stop();
+
+ private:
+  void draw(double seconds) const;
+
+  std::string label_;
+  uint64_t total_;
+  const std::atomic<uint64_t>* done_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace claimmap::sim

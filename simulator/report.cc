@@ -1,0 +1,218 @@
+#include "simulator/report.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "claimmap/status.h"
+#include "simulator/bad_lines.h"
+#include "simulator/duration.h"
+
+namespace claimmap::sim {
+namespace {
+
+std::string with_commas(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string format(const char* fmt, auto... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, fmt, args...);
+  return buf;
+}
+
+std::string megabytes(uint64_t bytes) { return format("%.1f MB", static_cast<double>(bytes) / 1e6); }
+
+void row(std::string* out, std::string_view name, const std::string& value) {
+  out->append(format("  %-16.*s %s\n", static_cast<int>(name.size()), name.data(), value.c_str()));
+}
+
+std::string latency_line(const LatencyHistogram& h) {
+  return "p50 " + format_duration_ns(h.percentile(0.50)) + "   p90 " + format_duration_ns(h.percentile(0.90)) +
+         "   p99 " + format_duration_ns(h.percentile(0.99)) + "   p99.9 " + format_duration_ns(h.percentile(0.999)) +
+         "   max " + format_duration_ns(h.max());
+}
+
+std::string mode_name(const SimulationReport& r) {
+  if (r.capacity) return "capacity search";
+  if (!r.run || !r.run->open_loop) return "closed loop";
+  return std::string("open loop, ") + std::string(load_profile_name(r.options.profile));
+}
+
+void append_run_text(const ReplayResult& run, std::string* out) {
+  const DeltaTally& t = run.tally;
+  const auto& k = t.planned_by_kind;
+  const uint64_t pushes = t.events - k[0] - k[1] - k[static_cast<int>(EventKind::kBad)];
+  row(out, "events", with_commas(t.events) + "  (logins " + with_commas(k[0]) + ", stale replays " +
+                         with_commas(k[1]) + ", pushes " + with_commas(pushes) + ", bad lines " +
+                         with_commas(k[static_cast<int>(EventKind::kBad)]) + ")");
+  if (run.open_loop) {
+    row(out, "offered", format("%.0f events/s mean, %.0f/s peak, over %.2f s", run.offered_rate, run.peak_rate,
+                               run.offered_seconds));
+  }
+  row(out, "throughput", format("%s events/s  (%.2f s of run time; %.2f s generating, not counted)",
+                                with_commas(static_cast<uint64_t>(run.throughput())).c_str(), run.run_seconds,
+                                run.generate_seconds) +
+                             (run.open_loop && !run.kept_up() ? "  FELL BEHIND the offered rate" : ""));
+  row(out, run.open_loop ? "login latency" : "login service", latency_line(run.login_latency));
+  if (run.open_loop) {
+    std::string trend;
+    for (int s = 0; s < kTimeSlices; ++s) {
+      if (s) trend += "  ";
+      trend += format_duration_ns(run.login_latency_by_slice[s].percentile(0.99));
+    }
+    row(out, "p99 by tenth", trend);
+  }
+  row(out, "status", "ok " + with_commas(t.ok) + "   stale " + with_commas(t.stale) + "   suspended " +
+                         with_commas(t.suspended) + "   error " + with_commas(t.errors));
+  row(out, "deltas", "new users " + with_commas(t.new_users) + "   groups +" + with_commas(t.groups_added) + " -" +
+                         with_commas(t.groups_removed) + "   overage logins " + with_commas(t.overage_logins));
+  row(out, "roles", "granted " + with_commas(t.roles_granted) + "   revoked " + with_commas(t.roles_revoked));
+  std::string errors;
+  for (int c = 1; c <= kEventErrorCodeCount; ++c) {
+    if (!t.errors_by_code[c]) continue;
+    if (!errors.empty()) errors += ", ";
+    errors += std::string(error_code_name(static_cast<ErrorCode>(c))) + " " + with_commas(t.errors_by_code[c]);
+  }
+  row(out, "errors by code", errors.empty() ? "none" : errors);
+}
+
+void json_histogram(const LatencyHistogram& h, std::string* out) {
+  out->append(format("{\"count\": %llu, \"mean\": %.0f, \"p50\": %llu, \"p90\": %llu, \"p99\": %llu, \"p999\": %llu, "
+                     "\"max\": %llu}",
+                     static_cast<unsigned long long>(h.count()), h.mean(),
+                     static_cast<unsigned long long>(h.percentile(0.5)),
+                     static_cast<unsigned long long>(h.percentile(0.9)),
+                     static_cast<unsigned long long>(h.percentile(0.99)),
+                     static_cast<unsigned long long>(h.percentile(0.999)), static_cast<unsigned long long>(h.max())));
+}
+
+void json_run(const ReplayResult& run, std::string* out) {
+  const DeltaTally& t = run.tally;
+  out->append(format("{\"open_loop\": %s, \"offered_rate\": %.1f, \"peak_rate\": %.1f, \"offered_seconds\": %.4f, "
+                     "\"run_seconds\": %.4f, \"generate_seconds\": %.4f, \"throughput\": %.1f, \"kept_up\": %s, ",
+                     run.open_loop ? "true" : "false", run.offered_rate, run.peak_rate, run.offered_seconds,
+                     run.run_seconds, run.generate_seconds, run.throughput(), run.kept_up() ? "true" : "false"));
+  out->append("\"events\": " + std::to_string(t.events) + ", \"input_bytes\": " + std::to_string(t.input_bytes));
+  out->append(", \"events_by_kind\": {");
+  for (int k = 0; k < kEventKindCount; ++k) {
+    out->append(format("%s\"%s\": %llu", k ? ", " : "", std::string(event_kind_name(static_cast<EventKind>(k))).c_str(),
+                       static_cast<unsigned long long>(t.planned_by_kind[k])));
+  }
+  out->append(format("}, \"status\": {\"ok\": %llu, \"stale\": %llu, \"suspended\": %llu, \"error\": %llu}",
+                     static_cast<unsigned long long>(t.ok), static_cast<unsigned long long>(t.stale),
+                     static_cast<unsigned long long>(t.suspended), static_cast<unsigned long long>(t.errors)));
+  out->append(", \"errors_by_code\": {");
+  for (int c = 1; c <= kEventErrorCodeCount; ++c) {
+    out->append(format("%s\"%s\": %llu", c > 1 ? ", " : "",
+                       std::string(error_code_name(static_cast<ErrorCode>(c))).c_str(),
+                       static_cast<unsigned long long>(t.errors_by_code[c])));
+  }
+  out->append(format("}, \"deltas\": {\"new_users\": %llu, \"groups_added\": %llu, \"groups_removed\": %llu, "
+                     "\"roles_granted\": %llu, \"roles_revoked\": %llu, \"overage_logins\": %llu}",
+                     static_cast<unsigned long long>(t.new_users), static_cast<unsigned long long>(t.groups_added),
+                     static_cast<unsigned long long>(t.groups_removed),
+                     static_cast<unsigned long long>(t.roles_granted),
+                     static_cast<unsigned long long>(t.roles_revoked),
+                     static_cast<unsigned long long>(t.overage_logins)));
+  out->append(", \"login_latency_ns\": ");
+  json_histogram(run.login_latency, out);
+  out->append(", \"event_latency_ns\": ");
+  json_histogram(run.event_latency, out);
+  out->append(", \"login_latency_by_tenth_ns\": [");
+  for (int s = 0; s < kTimeSlices; ++s) {
+    if (s) out->append(", ");
+    json_histogram(run.login_latency_by_slice[s], out);
+  }
+  out->append("]}");
+}
+
+}  // namespace
+
+uint64_t current_rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+std::string format_report_text(const SimulationReport& r) {
+  const SimulateOptions& o = r.options;
+  std::string out = format("claimmap simulate: %s, %u threads, seed %llu\n", mode_name(r).c_str(), r.threads,
+                           static_cast<unsigned long long>(o.generator.seed));
+  row(&out, "organisation", r.organisation);
+  row(&out, "mappings", format("%zu (%zu active)", r.mappings, r.active_mappings));
+  row(&out, "setup", format("%.2f s generating, %.2f s loading the config, %.2f s loading the state of %s users",
+                            r.setup_seconds, r.config_load_seconds, r.state_load_seconds,
+                            with_commas(r.users_loaded).c_str()));
+  if (r.run) append_run_text(*r.run, &out);
+  if (r.capacity) {
+    const CapacityResult& c = *r.capacity;
+    row(&out, "closed loop", format("%s events/s", with_commas(static_cast<uint64_t>(c.closed_loop_throughput)).c_str()));
+    for (const CapacityProbe& p : c.probes) {
+      if (p.rate == 0) continue;
+      row(&out, "probe", format("%10s/s  p50 %-9s p99 %-9s max %-9s %s", with_commas(static_cast<uint64_t>(p.rate)).c_str(),
+                                format_duration_ns(p.p50_ns).c_str(), format_duration_ns(p.p99_ns).c_str(),
+                                format_duration_ns(p.max_ns).c_str(), p.passed ? "pass" : "fail"));
+    }
+    const std::string target = format_duration_ns(o.p99_target_seconds * 1e9);
+    row(&out, "capacity",
+        c.capacity > 0 ? format("%s logins/s with p99 <= %s (%u threads)",
+                                with_commas(static_cast<uint64_t>(c.capacity)).c_str(), target.c_str(), r.threads)
+                       : "no probed rate kept p99 under " + target);
+  }
+  row(&out, "memory", format("%.0f bytes/user (engine state %s for %s users), RSS %s (+%s loading state)",
+                             r.bytes_per_user(), megabytes(r.state_bytes).c_str(), with_commas(r.users).c_str(),
+                             megabytes(r.rss_bytes).c_str(), megabytes(r.rss_growth_loading_state).c_str()));
+  return out;
+}
+
+std::string format_report_json(const SimulationReport& r) {
+  const SimulateOptions& o = r.options;
+  const GeneratorOptions& g = o.generator;
+  std::string out = "{";
+  out.append(format("\"mode\": \"%s\", \"threads\": %u, \"seed\": %llu, \"users\": %llu, \"mappings\": %zu, "
+                    "\"active_mappings\": %zu, \"churn\": %g, \"bad_share\": %g, \"push_share\": %g, "
+                    "\"stale_share\": %g, \"profile\": \"%s\"",
+                    r.capacity ? "capacity" : (r.run && r.run->open_loop ? "open_loop" : "closed_loop"), r.threads,
+                    static_cast<unsigned long long>(g.seed), static_cast<unsigned long long>(g.users), r.mappings,
+                    r.active_mappings, g.churn, g.bad_share, g.push_share, g.stale_share,
+                    std::string(load_profile_name(o.profile)).c_str()));
+  out.append(format(", \"setup_seconds\": %.4f, \"config_load_seconds\": %.4f, \"state_load_seconds\": %.4f, "
+                    "\"users_loaded\": %llu",
+                    r.setup_seconds, r.config_load_seconds, r.state_load_seconds, static_cast<unsigned long long>(r.users_loaded)));
+  out.append(format(", \"memory\": {\"state_bytes\": %llu, \"users\": %llu, \"bytes_per_user\": %.1f, "
+                    "\"rss_bytes\": %llu, \"rss_growth_loading_state\": %llu}",
+                    static_cast<unsigned long long>(r.state_bytes), static_cast<unsigned long long>(r.users),
+                    r.bytes_per_user(), static_cast<unsigned long long>(r.rss_bytes),
+                    static_cast<unsigned long long>(r.rss_growth_loading_state)));
+  if (r.run) {
+    out.append(", \"run\": ");
+    json_run(*r.run, &out);
+  }
+  if (r.capacity) {
+    const CapacityResult& c = *r.capacity;
+    out.append(format(", \"capacity\": {\"p99_target_ns\": %.0f, \"capacity\": %.1f, \"closed_loop_throughput\": %.1f, "
+                      "\"probes\": [",
+                      o.p99_target_seconds * 1e9, c.capacity, c.closed_loop_throughput));
+    for (size_t i = 0; i < c.probes.size(); ++i) {
+      const CapacityProbe& p = c.probes[i];
+      out.append(format("%s{\"rate\": %.1f, \"events\": %llu, \"throughput\": %.1f, \"p50_ns\": %llu, \"p99_ns\": %llu, "
+                        "\"max_ns\": %llu, \"passed\": %s}",
+                        i ? ", " : "", p.rate, static_cast<unsigned long long>(p.events), p.throughput,
+                        static_cast<unsigned long long>(p.p50_ns), static_cast<unsigned long long>(p.p99_ns),
+                        static_cast<unsigned long long>(p.max_ns), p.passed ? "true" : "false"));
+    }
+    out.append("]}");
+  }
+  out.append("}\n");
+  return out;
+}
+
+}  // namespace claimmap::sim

@@ -1,0 +1,40 @@
+// simulator/report.h — the figures of one simulation, as a table for a
+// person or JSON for CI (the same figures in both).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "simulator/capacity.h"
+#include "simulator/replay.h"
+#include "simulator/simulate.h"
+
+namespace claimmap::sim {
+
+struct SimulationReport {
+  SimulateOptions options;
+  unsigned threads = 1;
+  std::string organisation;  // Generator::describe()
+  size_t mappings = 0, active_mappings = 0;
+  double setup_seconds = 0;       // generating the organisation and users' state
+  double config_load_seconds = 0;  // load_config: validating and compiling the generated config
+  double state_load_seconds = 0;  // Engine::import_state
+  uint64_t users_loaded = 0;
+  // Memory: the engine's own count of its user state, and the process RSS.
+  uint64_t state_bytes = 0, users = 0;
+  uint64_t rss_bytes = 0;
+  uint64_t rss_growth_loading_state = 0;
+  std::optional<ReplayResult> run;
+  std::optional<CapacityResult> capacity;
+
+  double bytes_per_user() const { return users ? static_cast<double>(state_bytes) / users : 0; }
+};
+
+std::string format_report_text(const SimulationReport& report);
+std::string format_report_json(const SimulationReport& report);
+
+// Resident set size of this process now, from /proc/self/statm (0 if unknown).
+uint64_t current_rss_bytes();
+
+}  // namespace claimmap::sim

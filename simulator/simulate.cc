@@ -1,0 +1,158 @@
+#include "simulator/simulate.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "claimmap/config.h"
+#include "claimmap/engine.h"
+#include "simulator/capacity.h"
+#include "simulator/duration.h"
+#include "simulator/progress.h"
+#include "simulator/replay.h"
+#include "simulator/report.h"
+
+namespace claimmap::sim {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+unsigned thread_count(const SimulateOptions& o) {
+  return o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+// The open-loop schedule the options ask for, or nullopt for closed loop.
+Result<std::optional<ArrivalSchedule>> schedule_for(const SimulateOptions& o) {
+  double rate = o.rate;
+  if (rate <= 0 && o.profile == LoadProfile::kSpike) {
+    // 80% of the storm within spike_minutes of storm time, compressed.
+    const double spike_seconds = o.spike_minutes * 60 / o.time_scale;
+    if (!(spike_seconds > 0)) return Status(ErrorCode::kInvalidArgument, "--spike-minutes and --time-scale must be positive");
+    rate = 0.8 * static_cast<double>(o.events) / spike_seconds;
+  }
+  if (rate <= 0) {
+    if (o.profile != LoadProfile::kSteady) {
+      return Status(ErrorCode::kInvalidArgument, "--profile ramp needs --rate (the peak rate, logins/s)");
+    }
+    return std::optional<ArrivalSchedule>();
+  }
+  return std::optional<ArrivalSchedule>(ArrivalSchedule(o.profile, rate, o.events));
+}
+
+Status write_whole_file(const std::filesystem::path& path, std::string_view text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return Status(ErrorCode::kIoError, "cannot write " + path.string());
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok) return Status(ErrorCode::kIoError, "cannot write " + path.string());
+  return {};
+}
+
+}  // namespace
+
+Status run_simulation(const SimulateOptions& options, std::string* report_text) {
+  auto schedule = schedule_for(options);
+  if (!schedule.ok()) return schedule.status();
+  SimulationReport report;
+  report.options = options;
+  report.threads = thread_count(options);
+
+  const auto setup_started = std::chrono::steady_clock::now();
+  Generator generator(options.generator);
+  report.organisation = generator.describe();
+  ConfigReport config_report;
+  const auto config_started = std::chrono::steady_clock::now();
+  Result<Config> config = load_config(generator.config_json(), &config_report);
+  report.config_load_seconds = seconds_since(config_started);
+  if (!config.ok()) {
+    std::string first = config_report.errors.empty() ? config.status().message() : config_report.errors[0].to_string();
+    return Status(ErrorCode::kInvalidConfig, "the generated config does not load (a simulator bug): " + first);
+  }
+  report.mappings = config_report.mappings;
+  report.active_mappings = config_report.active_mappings;
+  Engine engine(config.value());
+  {
+    std::string state = generator.initial_state_ndjson();
+    report.setup_seconds = seconds_since(setup_started) - report.config_load_seconds;
+    const uint64_t rss_before = current_rss_bytes();
+    const auto load_started = std::chrono::steady_clock::now();
+    StateLoadReport load_report;
+    if (Status s = engine.import_state(state, &load_report); !s.ok()) {
+      return Status(ErrorCode::kInvalidState, "the generated state does not load (a simulator bug): " + s.message());
+    }
+    report.state_load_seconds = seconds_since(load_started);
+    report.users_loaded = load_report.users;
+    // Before the NDJSON is freed, so that the growth is the engine's alone.
+    const uint64_t rss_after = current_rss_bytes();
+    std::string().swap(state);
+    report.rss_growth_loading_state = rss_after > rss_before ? rss_after - rss_before : 0;
+  }
+
+  if (options.find_capacity) {
+    CapacityOptions capacity_options;
+    capacity_options.p99_target_seconds = options.p99_target_seconds;
+    capacity_options.threads = report.threads;
+    capacity_options.probe_seconds = options.probe_seconds;
+    auto on_probe = [&](const CapacityProbe& p) {
+      if (!options.progress) return;
+      if (p.rate == 0) {
+        std::fprintf(stderr, "probe: closed loop  %.0f events/s\n", p.throughput);
+      } else {
+        std::fprintf(stderr, "probe: %10.0f/s  p99 %-10s %s\n", p.rate, format_duration_ns(p.p99_ns).c_str(),
+                     p.passed ? "pass" : "fail");
+      }
+    };
+    report.capacity = find_capacity(engine, generator, capacity_options, on_probe);
+  } else {
+    ReplayOptions replay_options;
+    replay_options.threads = report.threads;
+    replay_options.events = options.events;
+    replay_options.schedule = schedule.value();
+    std::atomic<uint64_t> done{0};
+    replay_options.progress = &done;
+    ProgressBar bar(options.progress, "replay", options.events, &done);
+    report.run = replay(engine, generator, replay_options);
+  }
+  report.state_bytes = engine.state_bytes();
+  report.users = engine.user_count();
+  report.rss_bytes = current_rss_bytes();
+  *report_text = options.json ? format_report_json(report) : format_report_text(report);
+  return {};
+}
+
+Status write_dataset(const SimulateOptions& options, const std::string& dir, std::string* summary) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status(ErrorCode::kIoError, "cannot create " + dir + ": " + ec.message());
+  const std::filesystem::path root(dir);
+  Generator generator(options.generator);
+  if (Status s = write_whole_file(root / "config.json", generator.config_json()); !s.ok()) return s;
+  if (Status s = write_whole_file(root / "state.ndjson", generator.initial_state_ndjson()); !s.ok()) return s;
+
+  const std::filesystem::path events_path = root / "events.ndjson";
+  std::FILE* f = std::fopen(events_path.c_str(), "wb");
+  if (!f) return Status(ErrorCode::kIoError, "cannot write " + events_path.string());
+  std::string chunk;
+  bool ok = true;
+  uint64_t bytes = 0;
+  for (uint64_t left = options.events; left > 0 && ok;) {
+    const uint64_t n = std::min<uint64_t>(left, 16384);
+    chunk.clear();
+    generator.append_events(n, &chunk);
+    ok = std::fwrite(chunk.data(), 1, chunk.size(), f) == chunk.size();
+    bytes += chunk.size();
+    left -= n;
+  }
+  if (std::fclose(f) != 0 || !ok) return Status(ErrorCode::kIoError, "cannot write " + events_path.string());
+  char line[256];
+  std::snprintf(line, sizeof line, "wrote %s/{config.json, state.ndjson, events.ndjson}: %llu events, %.1f MB\n",
+                dir.c_str(), static_cast<unsigned long long>(options.events), static_cast<double>(bytes) / 1e6);
+  *summary = generator.describe() + "\n" + line;
+  return {};
+}
+
+}  // namespace claimmap::sim

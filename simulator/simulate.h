@@ -1,0 +1,49 @@
+// simulator/simulate.h — what `claimmap simulate` runs (SPEC §11): build an
+// organisation and its users from a seed, load their saved state into an
+// Engine, replay a login storm through it (or search for the capacity), and
+// report. Also writes the same dataset to files for other tools.
+//
+// Each call owns its Engine and Generator; calls are independent and may run
+// on different threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "claimmap/status.h"
+#include "simulator/generator.h"
+#include "simulator/load_profile.h"
+
+namespace claimmap::sim {
+
+struct SimulateOptions {
+  GeneratorOptions generator;  // seed, users, mappings, churn, shares of bad lines, pushes, stale replays
+  uint64_t events = 1'000'000;  // --logins: events in the storm (logins and the rest)
+  unsigned threads = 0;         // 0: one per CPU
+  // Open loop when rate > 0, or when the profile is spike (whose rate can come
+  // from spike_minutes and time_scale instead).
+  double rate = 0;  // peak events per second of run time
+  LoadProfile profile = LoadProfile::kSteady;
+  // A storm in real time is compressed by time_scale: with no --rate, a spike
+  // brings 80% of the events within spike_minutes of storm time, i.e.
+  // spike_minutes·60/time_scale seconds of run time.
+  double time_scale = 60;
+  double spike_minutes = 5;
+  bool find_capacity = false;
+  double p99_target_seconds = 0.002;
+  double probe_seconds = 1.0;
+  bool json = false;      // the report as JSON (for CI) instead of a table
+  bool progress = false;  // draw progress bars on stderr
+};
+
+// Runs the simulation and puts the report (a table, or JSON) in `report`.
+// Fails only if the generated config or state does not load (a bug).
+Status run_simulation(const SimulateOptions& options, std::string* report);
+
+// Writes config.json, state.ndjson and events.ndjson (options.events lines)
+// to `dir`, creating it if needed, and says what it wrote in `summary`.
+// `claimmap eval --config DIR/config.json --state DIR/state.ndjson
+// DIR/events.ndjson` replays them. kIoError if a file cannot be written.
+Status write_dataset(const SimulateOptions& options, const std::string& dir, std::string* summary);
+
+}  // namespace claimmap::sim

@@ -1,0 +1,198 @@
+#include "simulator/token_writer.h"
+
+#include "simulator/names.h"
+#include "simulator/prng.h"
+
+namespace claimmap::sim {
+namespace {
+
+constexpr uint32_t kEntraLifetime = 3600 + 1200;  // Entra adds a random 0-20 minutes; keep a fixed one
+constexpr uint32_t kTokenLifetime = 3600;
+constexpr uint64_t kClaimsDomain = 301;
+
+void append_string_claim(std::string* out, std::string_view name, std::string_view value) {
+  out->append("\"").append(name).append("\": \"").append(value).append("\", ");
+}
+
+void append_number_claim(std::string* out, std::string_view name, uint64_t value) {
+  out->append("\"").append(name).append("\": ");
+  append_uint(out, value);
+  out->append(", ");
+}
+
+void append_group_array(const Organisation& org, uint32_t provider, const std::vector<uint32_t>& ranks,
+                        std::string* out) {
+  out->push_back('[');
+  for (size_t i = 0; i < ranks.size(); ++i) {
+    out->append(i == 0 ? "\"" : ", \"");
+    org.append_idp_group(provider, ranks[i], out);
+    out->push_back('"');
+  }
+  out->push_back(']');
+}
+
+void append_username(const PersonName& n, uint32_t user, std::string* out) {
+  out->append(n.first_ascii).push_back('.');
+  out->append(n.last_ascii);
+  append_uint(out, user);
+  out->append("@contoso.example");
+}
+
+void append_display_name(const PersonName& n, std::string* out) {
+  out->append(n.first).push_back(' ');
+  out->append(n.last);
+}
+
+}  // namespace
+
+void append_claims(const Population& population, const LoginLine& login, std::vector<uint32_t>* ranks,
+                   std::string* out) {
+  const Organisation& org = population.organisation();
+  const uint32_t pi = population.provider(login.user);
+  const ProviderSpec& p = org.providers()[pi];
+  const uint64_t key = hash_of(org.seed(), kClaimsDomain, login.user);
+  const PersonName name = person_name(key);
+  population.groups_at(login.user, login.version, ranks);
+  out->push_back('{');
+  switch (p.shape) {
+    case ProviderShape::kEntra: {
+      out->append("\"aud\": \"");
+      append_guid(out, mix64(org.seed() ^ 0xa0d), org.seed());
+      out->append("\", ");
+      append_string_claim(out, "iss", p.issuer);
+      append_number_claim(out, "iat", login.iat);
+      append_number_claim(out, "nbf", login.iat);
+      append_number_claim(out, "exp", login.iat + kEntraLifetime);
+      out->append("\"name\": \"");
+      append_display_name(name, out);
+      out->append("\", \"oid\": \"");
+      population.append_subject(login.user, out);
+      out->append("\", \"preferred_username\": \"");
+      append_username(name, login.user, out);
+      out->append("\", \"sub\": \"");
+      append_base64url(out, key, 43);
+      out->append("\", ");
+      append_string_claim(out, "tid", org.tenant_id());
+      out->append("\"uti\": \"");
+      append_base64url(out, key ^ login.iat, 22);
+      out->append("\", \"ver\": \"2.0\", ");
+      if (population.overage(login.user, ranks->size())) {
+        // Too many groups for a token: Entra names the claim and where to fetch it.
+        out->append("\"_claim_names\": {\"groups\": \"src1\"}, \"_claim_sources\": {\"src1\": {\"endpoint\": ");
+        out->append("\"https://graph.microsoft.com/v1.0/users/");
+        population.append_subject(login.user, out);
+        out->append("/getMemberObjects\"}}");
+      } else {
+        out->append("\"groups\": ");
+        append_group_array(org, pi, *ranks, out);
+      }
+      break;
+    }
+    case ProviderShape::kOkta: {
+      out->append("\"ver\": 1, \"jti\": \"AT.");
+      append_base64url(out, key ^ login.iat, 43);
+      out->append("\", ");
+      append_string_claim(out, "iss", p.issuer);
+      append_string_claim(out, "aud", "api://default");
+      append_number_claim(out, "iat", login.iat);
+      append_number_claim(out, "exp", login.iat + kTokenLifetime);
+      append_string_claim(out, "cid", "0oa1b2c3d4e5f6g7h8i9");
+      out->append("\"uid\": \"");
+      population.append_subject(login.user, out);
+      out->append("\", \"scp\": [\"openid\", \"profile\", \"email\"], \"auth_time\": ");
+      append_uint(out, login.iat - 30);
+      out->append(", \"sub\": \"");
+      population.append_subject(login.user, out);
+      out->append("\", \"email\": \"");
+      append_username(name, login.user, out);
+      out->append("\", \"groups\": ");
+      append_group_array(org, pi, *ranks, out);
+      break;
+    }
+    case ProviderShape::kKeycloak: {
+      append_number_claim(out, "exp", login.iat + 300);
+      append_number_claim(out, "iat", login.iat);
+      out->append("\"jti\": \"");
+      append_guid(out, key ^ login.iat, key);
+      out->append("\", ");
+      append_string_claim(out, "iss", p.issuer);
+      append_string_claim(out, "aud", "account");
+      out->append("\"sub\": \"");
+      population.append_subject(login.user, out);
+      out->append("\", \"typ\": \"Bearer\", \"azp\": \"portal\", \"session_state\": \"");
+      append_guid(out, key, login.iat);
+      out->append("\", \"acr\": \"1\", \"realm_access\": {\"roles\": ");
+      append_group_array(org, pi, *ranks, out);
+      out->append("}, \"resource_access\": {\"account\": {\"roles\": [\"manage-account\", \"view-profile\"]}}, ");
+      out->append("\"scope\": \"openid email profile\", \"email_verified\": true, \"name\": \"");
+      append_display_name(name, out);
+      out->append("\", \"preferred_username\": \"");
+      out->append(name.first_ascii).push_back('.');
+      out->append(name.last_ascii);
+      append_uint(out, login.user);
+      out->append("\"");
+      break;
+    }
+    case ProviderShape::kSaml: {
+      // An assertion's attributes as an IdP bridge decodes them: multi-valued
+      // attributes joined with "; ".
+      out->append("\"NameID\": \"");
+      population.append_subject(login.user, out);
+      out->append("\", ");
+      append_number_claim(out, "iat", login.iat);
+      out->append("\"SessionIndex\": \"_");
+      append_hex(out, key ^ login.iat, 32);
+      out->append("\", \"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name\": \"");
+      append_display_name(name, out);
+      out->append("\", \"memberOf\": \"");
+      for (size_t i = 0; i < ranks->size(); ++i) {
+        if (i > 0) out->append("; ");
+        org.append_idp_group(pi, (*ranks)[i], out);
+      }
+      out->append("\"");
+      break;
+    }
+    case ProviderShape::kAuth0: {
+      out->append("\"https://claimmap.example/roles\": ");
+      append_group_array(org, pi, *ranks, out);
+      out->append(", \"nickname\": \"");
+      out->append(name.first_ascii);
+      out->append("\", \"name\": \"");
+      append_display_name(name, out);
+      out->append("\", \"email\": \"");
+      append_username(name, login.user, out);
+      out->append("\", ");
+      append_string_claim(out, "iss", p.issuer);
+      out->append("\"sub\": \"");
+      population.append_subject(login.user, out);
+      out->append("\", \"aud\": \"");
+      append_base62(out, org.seed(), 32);
+      out->append("\", ");
+      append_number_claim(out, "iat", login.iat);
+      out->append("\"exp\": ");
+      append_uint(out, login.iat + 36000);
+      out->append(", \"sid\": \"");
+      append_base64url(out, key ^ login.iat, 32);
+      out->append("\"");
+      break;
+    }
+  }
+  out->push_back('}');
+}
+
+void append_login(const Population& population, const LoginLine& login, std::vector<uint32_t>* ranks,
+                  std::string* out) {
+  const ProviderSpec& p = population.organisation().providers()[population.provider(login.user)];
+  // Most pipelines hand over the bare decoded token; some wrap it in an
+  // envelope naming the provider, with or without "type". SAML has no issuer
+  // to find the provider by, so it always comes in an envelope.
+  const uint64_t form = bounded(login.form_key, 10);
+  const bool bare = !p.issuer.empty() && form < 6;
+  if (bare) return append_claims(population, login, ranks, out);
+  out->append(form % 4 == 3 ? "{\"provider\": \"" : "{\"type\": \"login\", \"provider\": \"");
+  out->append(p.id).append("\", \"claims\": ");
+  append_claims(population, login, ranks, out);
+  out->push_back('}');
+}
+
+}  // namespace claimmap::sim
