@@ -7,32 +7,84 @@
 
 namespace claimmap {
 
-// The fixed part of a user's record; the variable part follows it in the
-// same block: MappedPair[mapped], GroupId[manual], RoleId[direct], then the
-// subject's bytes.
-struct UserRecord {
-  double last_iat;
-  uint32_t subject_size;
-  uint32_t mapped;
-  uint32_t manual;
-  uint32_t direct;
-  uint32_t provider;
-  uint8_t flags;
+// A user's record: a 20-byte header, then MappedPair[mapped], GroupId[manual],
+// RoleId[direct] and the subject's bytes, in one arena block. The usual user
+// (provider index < 65536, fewer than 256 of each kind of entry) keeps its
+// counts in the header; any other is "wide", with a 16-byte extension of
+// 32-bit counts after the header — no limit, only a few more bytes.
+class UserRecord {
+ public:
+  struct Shape {
+    uint32_t provider = 0, mapped = 0, manual = 0, direct = 0, subject = 0;
+    bool wide() const { return provider > 0xffff || mapped > 0xff || manual > 0xff || direct > 0xff; }
+    size_t bytes() const {
+      return BlobArena::round_up(kHeaderBytes + (wide() ? kWideBytes : 0) + mapped * sizeof(MappedPair) +
+                                 (manual + direct) * sizeof(uint32_t) + subject);
+    }
+  };
 
-  static constexpr uint8_t kHasIat = 1, kSuspended = 2;
+  static constexpr uint8_t kHasIat = 1, kSuspended = 2, kWide = 4;
 
-  static size_t bytes_for(size_t mapped, size_t manual, size_t direct, size_t subject) {
-    return BlobArena::round_up(sizeof(UserRecord) + mapped * sizeof(MappedPair) +
-                               (manual + direct) * sizeof(uint32_t) + subject);
+  Shape shape() const {
+    Shape s;
+    s.subject = subject_size_;
+    if (flags_ & kWide) {
+      const uint32_t* w = wide_counts();
+      s.provider = w[0], s.mapped = w[1], s.manual = w[2], s.direct = w[3];
+    } else {
+      s.provider = provider_, s.mapped = mapped_, s.manual = manual_, s.direct = direct_;
+    }
+    return s;
   }
-  size_t bytes() const { return bytes_for(mapped, manual, direct, subject_size); }
-  MappedPair* mapped_data() { return reinterpret_cast<MappedPair*>(this + 1); }
-  GroupId* manual_data() { return reinterpret_cast<GroupId*>(mapped_data() + mapped); }
-  RoleId* direct_data() { return reinterpret_cast<RoleId*>(manual_data() + manual); }
-  char* subject_data() { return reinterpret_cast<char*>(direct_data() + direct); }
-  std::string_view subject() { return {subject_data(), subject_size}; }
+  void set_shape(const Shape& s) {
+    subject_size_ = s.subject;
+    flags_ = static_cast<uint8_t>((flags_ & ~kWide) | (s.wide() ? kWide : 0));
+    if (s.wide()) {
+      uint32_t* w = wide_counts();
+      w[0] = s.provider, w[1] = s.mapped, w[2] = s.manual, w[3] = s.direct;
+      provider_ = 0, mapped_ = manual_ = direct_ = 0;
+    } else {
+      provider_ = static_cast<uint16_t>(s.provider);
+      mapped_ = static_cast<uint8_t>(s.mapped);
+      manual_ = static_cast<uint8_t>(s.manual);
+      direct_ = static_cast<uint8_t>(s.direct);
+    }
+  }
+  size_t bytes() const { return shape().bytes(); }
+
+  double last_iat() const {
+    double v;
+    std::memcpy(&v, iat_, sizeof v);
+    return v;
+  }
+  void set_last_iat(double v) { std::memcpy(iat_, &v, sizeof v); }
+  uint8_t flags() const { return flags_ & (kHasIat | kSuspended); }
+  void set_flags(uint8_t f) { flags_ = static_cast<uint8_t>((flags_ & kWide) | f); }
+
+  uint32_t provider() const { return (flags_ & kWide) ? wide_counts()[0] : provider_; }
+  std::string_view subject() const { return {subject_data(shape()), subject_size_}; }
+
+  MappedPair* mapped_data(const Shape&) { return reinterpret_cast<MappedPair*>(body()); }
+  GroupId* manual_data(const Shape& s) { return reinterpret_cast<GroupId*>(body() + s.mapped * sizeof(MappedPair)); }
+  RoleId* direct_data(const Shape& s) { return reinterpret_cast<RoleId*>(manual_data(s) + s.manual); }
+  char* subject_data(const Shape& s) { return reinterpret_cast<char*>(direct_data(s) + s.direct); }
+  const char* subject_data(const Shape& s) const { return const_cast<UserRecord*>(this)->subject_data(s); }
+
+ private:
+  static constexpr size_t kHeaderBytes = 20, kWideBytes = 16;
+  char* base() { return reinterpret_cast<char*>(this); }
+  const uint32_t* wide_counts() const { return reinterpret_cast<const uint32_t*>(reinterpret_cast<const char*>(this) + kHeaderBytes); }
+  uint32_t* wide_counts() { return reinterpret_cast<uint32_t*>(base() + kHeaderBytes); }
+  char* body() { return base() + kHeaderBytes + ((flags_ & kWide) ? kWideBytes : 0); }
+
+  char iat_[8];  // a double, unaligned so that the header packs into 20 bytes
+  uint32_t subject_size_;
+  uint16_t provider_;
+  uint8_t flags_;
+  uint8_t mapped_, manual_, direct_;
+  uint8_t reserved_[2];
 };
-static_assert(sizeof(UserRecord) == 32);
+static_assert(sizeof(UserRecord) == 20 && alignof(UserRecord) == 4);
 static_assert(sizeof(MappedPair) == 8 && sizeof(GroupId) == 4 && sizeof(RoleId) == 4);
 
 namespace {
@@ -66,8 +118,9 @@ std::pair<size_t, UserRecord*> find(const UserShard& shard, uint64_t hash, Provi
     }
     if ((s >> 48) == tag) {
       UserRecord* r = record_of(s);
-      if (r->provider == index_of(provider) && r->subject_size == subject.size() &&
-          same_bytes(r->subject_data(), subject.data(), subject.size())) {
+      const std::string_view stored = r->subject();
+      if (r->provider() == index_of(provider) && stored.size() == subject.size() &&
+          same_bytes(stored.data(), subject.data(), subject.size())) {
         return {i, r};
       }
     }
@@ -84,7 +137,7 @@ void make_room(UserShard& shard) {
   for (uint64_t s : shard.slots) {
     if (s == kEmpty || s == kDeleted) continue;
     UserRecord* r = record_of(s);
-    const uint64_t hash = UserStore::user_hash(static_cast<ProviderId>(r->provider), r->subject());
+    const uint64_t hash = UserStore::user_hash(static_cast<ProviderId>(r->provider()), r->subject());
     size_t i = home_of(hash, next);
     while (slots[i] != kEmpty) i = i + 1 == next ? 0 : i + 1;
     slots[i] = s;
@@ -106,33 +159,37 @@ UserHandle::UserHandle(UserShard& shard, uint64_t hash, ProviderId provider, std
 
 void UserHandle::load(UserState* out) const {
   UserRecord* r = record_;
-  out->mapped.assign(r->mapped_data(), r->mapped_data() + r->mapped);
-  out->manual.assign(r->manual_data(), r->manual_data() + r->manual);
-  out->direct_roles.assign(r->direct_data(), r->direct_data() + r->direct);
-  out->last_iat = r->last_iat;
-  out->has_iat = (r->flags & UserRecord::kHasIat) != 0;
-  out->suspended = (r->flags & UserRecord::kSuspended) != 0;
+  const UserRecord::Shape shape = r->shape();
+  out->mapped.assign(r->mapped_data(shape), r->mapped_data(shape) + shape.mapped);
+  out->manual.assign(r->manual_data(shape), r->manual_data(shape) + shape.manual);
+  out->direct_roles.assign(r->direct_data(shape), r->direct_data(shape) + shape.direct);
+  out->last_iat = r->last_iat();
+  out->has_iat = (r->flags() & UserRecord::kHasIat) != 0;
+  out->suspended = (r->flags() & UserRecord::kSuspended) != 0;
 }
 
 void UserHandle::save(const UserState& s) {
-  const size_t bytes =
-      UserRecord::bytes_for(s.mapped.size(), s.manual.size(), s.direct_roles.size(), subject_.size());
+  UserRecord::Shape shape;
+  shape.provider = index_of(provider_);
+  shape.mapped = static_cast<uint32_t>(s.mapped.size());
+  shape.manual = static_cast<uint32_t>(s.manual.size());
+  shape.direct = static_cast<uint32_t>(s.direct_roles.size());
+  shape.subject = static_cast<uint32_t>(subject_.size());
+  const size_t bytes = shape.bytes();
   UserRecord* r = record_;
   if (r == nullptr || r->bytes() != bytes) {
     r = static_cast<UserRecord*>(shard_.arena.allocate(bytes));
-    r->subject_size = static_cast<uint32_t>(subject_.size());
-    r->provider = index_of(provider_);
+    r->set_flags(0);
   }
-  r->last_iat = s.last_iat;
-  r->flags = (s.has_iat ? UserRecord::kHasIat : 0) | (s.suspended ? UserRecord::kSuspended : 0);
-  r->mapped = static_cast<uint32_t>(s.mapped.size());
-  r->manual = static_cast<uint32_t>(s.manual.size());
-  r->direct = static_cast<uint32_t>(s.direct_roles.size());
-  std::copy(s.mapped.begin(), s.mapped.end(), r->mapped_data());
-  std::copy(s.manual.begin(), s.manual.end(), r->manual_data());
-  std::copy(s.direct_roles.begin(), s.direct_roles.end(), r->direct_data());
-  // The counts place the subject; they may have changed even in place.
-  std::memmove(r->subject_data(), subject_.data(), subject_.size());
+  r->set_shape(shape);
+  r->set_last_iat(s.last_iat);
+  r->set_flags((s.has_iat ? UserRecord::kHasIat : 0) | (s.suspended ? UserRecord::kSuspended : 0));
+  std::copy(s.mapped.begin(), s.mapped.end(), r->mapped_data(shape));
+  std::copy(s.manual.begin(), s.manual.end(), r->manual_data(shape));
+  std::copy(s.direct_roles.begin(), s.direct_roles.end(), r->direct_data(shape));
+  // The counts place the subject; they may have changed even in place. The
+  // subject is copied from the caller's key, never from inside the record.
+  std::memmove(r->subject_data(shape), subject_.data(), subject_.size());
   if (r == record_) return;
   if (record_ != nullptr) {
     shard_.arena.release(record_, record_->bytes());
@@ -185,7 +242,7 @@ std::vector<std::pair<UserKey, UserState>> UserStore::sorted_users() const {
     for (uint64_t s : shard->slots) {
       if (s == kEmpty || s == kDeleted) continue;
       UserRecord* r = record_of(s);
-      const ProviderId provider = static_cast<ProviderId>(r->provider);
+      const ProviderId provider = static_cast<ProviderId>(r->provider());
       UserHandle handle(*shard, user_hash(provider, r->subject()), provider, r->subject());
       UserState state;
       handle.load(&state);

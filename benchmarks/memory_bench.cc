@@ -1,0 +1,45 @@
+// Memory: bytes of user state per user at 1M users holding 5 memberships on
+// average (issue 5: <= 128), GUID subjects as Entra's oid. What is counted is
+// what the store holds from the system (Engine::state_bytes(): table slots,
+// record pages, large records), divided by the users.
+#include <benchmark/benchmark.h>
+
+#include <charconv>
+
+#include "claimmap/config.h"
+#include "engine/user_store.h"
+
+namespace claimmap::bench {
+namespace {
+
+void BM_StateBytesPerUser(benchmark::State& state) {
+  const uint64_t users = static_cast<uint64_t>(state.range(0));
+  size_t bytes = 0;
+  uint64_t memberships = 0;
+  for (auto _ : state) {
+    UserStore store;
+    UserState user;
+    char subject[40] = "4a1f6c2e-8b3d-4e9a-b7c5-";
+    memberships = 0;
+    for (uint64_t i = 0; i < users; ++i) {
+      auto r = std::to_chars(subject + 24, subject + sizeof subject, 100000000000 + i);
+      user.mapped.clear();
+      const uint32_t count = 3 + static_cast<uint32_t>((i * 2654435761u) % 5);  // 3..7, mean 5
+      for (uint32_t k = 0; k < count; ++k) user.mapped.push_back({GroupId{k * 7 + 1}, MappingId{k * 13 + 2}});
+      memberships += count;
+      user.has_iat = true;
+      user.last_iat = 1700000000.0 + static_cast<double>(i);
+      const std::string_view s(subject, static_cast<size_t>(r.ptr - subject));
+      store.with_user(ProviderId{0}, s, [&](UserHandle& handle) { handle.save(user); });
+    }
+    bytes = store.memory_bytes();
+  }
+  state.counters["bytes_per_user"] = static_cast<double>(bytes) / static_cast<double>(users);
+  state.counters["memberships_per_user"] = static_cast<double>(memberships) / static_cast<double>(users);
+  state.counters["users_per_s"] =
+      benchmark::Counter(static_cast<double>(users), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_StateBytesPerUser)->Arg(1000000)->ArgName("users")->Unit(benchmark::kMillisecond)->Iterations(1);
+
+}  // namespace
+}  // namespace claimmap::bench

@@ -1,0 +1,120 @@
+// The compact user store (engine/user_store.h): records round-trip through
+// their narrow and wide layouts, survive growth and deletion, and keep users
+// of different providers apart.
+#include "engine/user_store.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace claimmap {
+namespace {
+
+UserState make_state(uint32_t mapped, uint32_t manual, uint32_t direct, double iat, bool suspended) {
+  UserState s;
+  for (uint32_t i = 0; i < mapped; ++i) s.mapped.push_back({GroupId{i}, MappingId{i * 3 + 1}});
+  for (uint32_t i = 0; i < manual; ++i) s.manual.push_back(GroupId{i * 2});
+  for (uint32_t i = 0; i < direct; ++i) s.direct_roles.push_back(RoleId{i + 5});
+  s.has_iat = iat != 0;
+  s.last_iat = iat;
+  s.suspended = suspended;
+  return s;
+}
+
+void expect_same(const UserState& a, const UserState& b) {
+  EXPECT_EQ(a.mapped, b.mapped);
+  EXPECT_EQ(a.manual, b.manual);
+  EXPECT_EQ(a.direct_roles, b.direct_roles);
+  EXPECT_EQ(a.has_iat, b.has_iat);
+  EXPECT_EQ(a.last_iat, b.last_iat);
+  EXPECT_EQ(a.suspended, b.suspended);
+}
+
+UserState load(UserStore& store, ProviderId p, std::string_view subject, bool* found = nullptr) {
+  UserState out;
+  store.with_user(p, subject, [&](UserHandle& h) {
+    if (found) *found = h.exists();
+    if (h.exists()) h.load(&out);
+  });
+  return out;
+}
+
+void save(UserStore& store, ProviderId p, std::string_view subject, const UserState& s) {
+  store.with_user(p, subject, [&](UserHandle& h) { h.save(s); });
+}
+
+TEST(UserStore, RecordsChangeShapeBetweenNarrowAndWide) {
+  UserStore store;
+  const std::string subject = "4a1f6c2e-8b3d-4e9a-b7c5-0d2e1f3a4b5c";
+  const UserState shapes[] = {
+      make_state(0, 0, 0, 0, false),      make_state(5, 1, 2, 1700000000.5, false),
+      make_state(300, 0, 0, 7, true),     // wide: more than 255 mapped pairs
+      make_state(2, 1000, 400, 8, false),  // wide: manual and direct
+      make_state(5, 1, 2, 9, false),      // narrow again
+      make_state(5, 2, 1, 10, false),     // same size, other layout
+  };
+  for (const UserState& s : shapes) {
+    save(store, ProviderId{1}, subject, s);
+    bool found = false;
+    expect_same(load(store, ProviderId{1}, subject, &found), s);
+    EXPECT_TRUE(found);
+    EXPECT_EQ(store.size(), 1u);
+  }
+}
+
+TEST(UserStore, LargeProviderIndexIsKept) {
+  UserStore store;
+  const UserState s = make_state(3, 0, 0, 5, false);
+  save(store, ProviderId{70000}, "u", s);
+  save(store, ProviderId{70000 - 65536}, "u", make_state(1, 0, 0, 6, false));
+  expect_same(load(store, ProviderId{70000}, "u"), s);
+  EXPECT_EQ(store.size(), 2u);
+  auto users = store.sorted_users();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[1].first.provider, ProviderId{70000});
+}
+
+TEST(UserStore, ManyUsersGrowthAndDeletion) {
+  UserStore store;
+  constexpr int kUsers = 50000;
+  for (int i = 0; i < kUsers; ++i) save(store, ProviderId{0}, "user-" + std::to_string(i), make_state(i % 7, 0, 0, i + 1, false));
+  EXPECT_EQ(store.size(), static_cast<size_t>(kUsers));
+  for (int i = 0; i < kUsers; i += 2) {
+    store.with_user(ProviderId{0}, "user-" + std::to_string(i), [](UserHandle& h) {
+      ASSERT_TRUE(h.exists());
+      h.erase();
+    });
+  }
+  EXPECT_EQ(store.size(), static_cast<size_t>(kUsers / 2));
+  // Deleted slots are reused and the rest still resolve.
+  for (int i = 0; i < kUsers; i += 2) save(store, ProviderId{0}, "new-" + std::to_string(i), make_state(1, 1, 1, 1, false));
+  for (int i = 1; i < kUsers; i += 2) {
+    bool found = false;
+    expect_same(load(store, ProviderId{0}, "user-" + std::to_string(i), &found), make_state(i % 7, 0, 0, i + 1, false));
+    ASSERT_TRUE(found) << i;
+  }
+  bool found = true;
+  load(store, ProviderId{0}, "user-0", &found);
+  EXPECT_FALSE(found);
+  EXPECT_EQ(store.size(), static_cast<size_t>(kUsers));
+}
+
+TEST(UserStore, SubjectsAreBytesIncludingNul) {
+  UserStore store;
+  save(store, ProviderId{0}, std::string_view("u\0", 2), make_state(1, 0, 0, 1, false));
+  save(store, ProviderId{0}, "u", make_state(2, 0, 0, 2, false));
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_EQ(load(store, ProviderId{0}, std::string_view("u\0", 2)).mapped.size(), 1u);
+}
+
+TEST(UserStore, ClearFreesEverything) {
+  UserStore store;
+  for (int i = 0; i < 1000; ++i) save(store, ProviderId{0}, std::to_string(i), make_state(300, 0, 0, 1, false));
+  EXPECT_GT(store.memory_bytes(), 1000u * 300 * 8);
+  store.clear();
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_EQ(store.memory_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace claimmap
