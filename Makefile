@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps configure build demo test tsan clean
+.PHONY: deps configure build demo test tsan bench bench-check bench-baseline clean
 
 deps:
 	@scripts/install-deps.sh
@@ -31,6 +31,18 @@ tsan: deps
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline)\."
+
+# The benchmark suite (benchmarks/README.md): all of it, JSON to $(BUILD)/bench.json.
+bench: build
+	$(BUILD)/benchmarks/claimmap_bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json
+
+# The regression check: a short run whose ratios are compared with
+# benchmarks/baseline.json; `make bench-baseline` rewrites that on purpose.
+bench-check: build
+	python3 scripts/bench_check.py $(BUILD)/benchmarks/claimmap_bench benchmarks/baseline.json
+
+bench-baseline: build
+	python3 scripts/bench_check.py --update $(BUILD)/benchmarks/claimmap_bench benchmarks/baseline.json
 
 clean:
 	rm -rf $(BUILD)

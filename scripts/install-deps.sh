@@ -8,6 +8,8 @@ packages=(
   libsimdjson-dev libboost-dev libtbb-dev
   libbenchmark-dev libgtest-dev libcli11-dev
   nlohmann-json3-dev
+  clang libclang-rt-14-dev  # make fuzz: clang's libFuzzer and sanitizer runtimes
+  python3                   # make bench-check
 )
 
 missing=()
