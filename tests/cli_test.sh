@@ -6,20 +6,7 @@ bin="$1"
 data=tests/data
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-check() {  # check NAME EXPECTED ACTUAL
-  if [[ "$2" != "$3" ]]; then
-    echo "FAIL $1: expected [$2], got [$3]"
-    failures=$((failures + 1))
-  else
-    echo "ok   $1"
-  fi
-}
-contains() {  # contains NAME NEEDLE FILE
-  if grep -qF -- "$2" "$3"; then echo "ok   $1"; else
-    echo "FAIL $1: [$2] not in $3:"; cat "$3"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/shell_checks.sh"
 
 # validate: a good config gives a summary and exit 0; its inactive mapping is reported.
 "$bin" validate "$data/cli_config.json" >"$tmp/out" 2>&1

@@ -16,16 +16,7 @@ namespace claimmap::testing {
 namespace {
 
 std::string eval(Engine& engine, const std::string& input, unsigned threads) {
-  const int in = ::memfd_create("in", 0), out = ::memfd_create("out", 0);
-  EXPECT_EQ(::write(in, input.data(), input.size()), static_cast<ssize_t>(input.size()));
-  ::lseek(in, 0, SEEK_SET);
-  StreamSummary summary;
-  EXPECT_TRUE(run_stream(engine, in, out, StreamOptions{false, threads}, &summary).ok());
-  std::string result(static_cast<size_t>(::lseek(out, 0, SEEK_END)), '\0');
-  EXPECT_EQ(::pread(out, result.data(), result.size(), 0), static_cast<ssize_t>(result.size()));
-  ::close(in);
-  ::close(out);
-  return result;
+  return eval_stream(engine, input, StreamOptions{false, threads});
 }
 
 // A mixed stream over few users, so that many events of one user fall in

@@ -11,31 +11,9 @@
 namespace claimmap::testing {
 namespace {
 
-// Runs `input` through run_stream via in-memory files and returns the output.
-std::string eval(Engine& engine, const std::string& input, StreamOptions options = {}, StreamSummary* summary = nullptr) {
-  const int in = ::memfd_create("in", 0), out = ::memfd_create("out", 0);
-  EXPECT_EQ(::write(in, input.data(), input.size()), static_cast<ssize_t>(input.size()));
-  ::lseek(in, 0, SEEK_SET);
-  StreamSummary local;
-  Status s = run_stream(engine, in, out, options, summary ? summary : &local);
-  EXPECT_TRUE(s.ok()) << s.message();
-  std::string result(static_cast<size_t>(::lseek(out, 0, SEEK_END)), '\0');
-  ::pread(out, result.data(), result.size(), 0);
-  ::close(in);
-  ::close(out);
-  return result;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::stringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 TEST(Pipeline, OutputLineFormatIsExact) {
   Engine engine(must_load(kBaseConfig));
-  EXPECT_EQ(eval(engine, entra_login("u1", R"(["g-mkt"])") + "\n"),
+  EXPECT_EQ(eval_stream(engine, entra_login("u1", R"(["g-mkt"])") + "\n"),
             R"({"seq": 1, "cause": "login", "provider": "entra", "subject": "u1", "status": "ok", "new_user": true, )"
             R"("groups_added": ["marketing"], "groups_removed": [], "roles_granted": ["Crm.Editor", "Crm.Viewer"], )"
             R"("roles_revoked": []})"
@@ -44,14 +22,14 @@ TEST(Pipeline, OutputLineFormatIsExact) {
 
 TEST(Pipeline, ErrorLineFormatIsExact) {
   Engine engine(must_load(kBaseConfig));
-  EXPECT_EQ(eval(engine, "[1]\n"),
+  EXPECT_EQ(eval_stream(engine, "[1]\n"),
             R"({"seq": 1, "status": "error", "error": {"code": "not_an_object", "message": "the line is a JSON array, not an object"}})"
             "\n");
 }
 
 TEST(Pipeline, BlankLinesAreCountedButGiveNoOutput) {
   Engine engine(must_load(kBaseConfig));
-  const std::string out = eval(engine, "\n  \t\n\r\n" + entra_login("u1", "[]") + "\n\n");
+  const std::string out = eval_stream(engine, "\n  \t\n\r\n" + entra_login("u1", "[]") + "\n\n");
   auto lines = lines_of(out);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].rfind(R"({"seq": 4,)", 0), 0u) << lines[0];
@@ -59,7 +37,7 @@ TEST(Pipeline, BlankLinesAreCountedButGiveNoOutput) {
 
 TEST(Pipeline, CrlfAndFinalLineWithoutNewline) {
   Engine engine(must_load(kBaseConfig));
-  auto lines = lines_of(eval(engine, entra_login("u1", "[]") + "\r\n" + entra_login("u2", "[]")));
+  auto lines = lines_of(eval_stream(engine, entra_login("u1", "[]") + "\r\n" + entra_login("u2", "[]")));
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_NE(lines[0].find(R"("status": "ok")"), std::string::npos);
   EXPECT_NE(lines[1].find(R"({"seq": 2, "cause": "login", "provider": "entra", "subject": "u2", "status": "ok")"),
@@ -70,7 +48,7 @@ TEST(Pipeline, OverLongLineGetsItsErrorAndTheStreamGoesOn) {
   Engine engine(must_load(kBaseConfig), EngineOptions{1000});
   const std::string big = entra_login("big", "[\"" + std::string(5000, 'x') + "\"]");
   StreamSummary summary;
-  auto lines = lines_of(eval(engine, entra_login("u1", "[]") + "\n" + big + "\n" + entra_login("u2", "[]") + "\n", {}, &summary));
+  auto lines = lines_of(eval_stream(engine, entra_login("u1", "[]") + "\n" + big + "\n" + entra_login("u2", "[]") + "\n", {}, &summary));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_NE(lines[1].find(R"("code": "event_too_large", "message": "line is )" + std::to_string(big.size()) +
                           " bytes; the limit is 1000\""),
@@ -84,7 +62,7 @@ TEST(Pipeline, OverLongLineGetsItsErrorAndTheStreamGoesOn) {
 TEST(Pipeline, OverLongLineLongerThanAReadBlock) {
   Engine engine(must_load(kBaseConfig));
   const std::string big = entra_login("big", "[\"" + std::string(9 << 20, 'x') + "\"]");
-  auto lines = lines_of(eval(engine, big + "\n" + entra_login("u2", "[]")));
+  auto lines = lines_of(eval_stream(engine, big + "\n" + entra_login("u2", "[]")));
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_NE(lines[0].find("event_too_large"), std::string::npos);
   EXPECT_NE(lines[1].find(R"("seq": 2, "cause": "login")"), std::string::npos);
@@ -99,7 +77,7 @@ TEST(Pipeline, ManyLinesKeepInputOrderAcrossBlocks) {
                          R"(, "pad": ")" + std::string(200, 'p') + "\"") +
              "\n";
   }
-  auto lines = lines_of(eval(engine, input));
+  auto lines = lines_of(eval_stream(engine, input));
   ASSERT_EQ(lines.size(), static_cast<size_t>(n));
   for (int i = 1; i <= n; ++i) {
     ASSERT_EQ(lines[i - 1].rfind("{\"seq\": " + std::to_string(i) + ",", 0), 0u) << lines[i - 1];
@@ -112,7 +90,7 @@ TEST(Pipeline, ChangesOnlyKeepsChangesErrorsAndNewUsers) {
                             entra_login("u1", "[]") + "\n" +           // nothing: left out
                             entra_login("u1", R"(["g-mkt"])") + "\n" +  // change: kept
                             "{\n";                                     // error: kept
-  auto lines = lines_of(eval(engine, input, StreamOptions{true, 1}));
+  auto lines = lines_of(eval_stream(engine, input, StreamOptions{true, 1}));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0].rfind(R"({"seq": 1,)", 0), 0u);
   EXPECT_EQ(lines[1].rfind(R"({"seq": 3,)", 0), 0u);
@@ -122,7 +100,7 @@ TEST(Pipeline, ChangesOnlyKeepsChangesErrorsAndNewUsers) {
 TEST(Pipeline, SummaryCountsEverything) {
   Engine engine(must_load(kBaseConfig));
   StreamSummary s;
-  eval(engine,
+  eval_stream(engine,
        entra_login("u1", R"(["g-mkt"])", R"(, "iat": 5)") + "\n\n" + entra_login("u1", "[]", R"(, "iat": 4)") + "\n" +
            entra_login("u1", "[]", R"(, "iat": 6)") + "\n{\n[]\n",
        {}, &s);
@@ -147,7 +125,7 @@ TEST(Pipeline, ProcessToNdjsonMatchesTheStream) {
   std::string direct;
   a.process_to_ndjson(l1, 1, &direct);
   a.process_to_ndjson(l2, 2, &direct);
-  EXPECT_EQ(direct, eval(b, l1 + "\n" + l2 + "\n"));
+  EXPECT_EQ(direct, eval_stream(b, l1 + "\n" + l2 + "\n"));
 }
 
 }  // namespace

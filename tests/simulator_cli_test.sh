@@ -6,20 +6,7 @@ set -u
 bin="$1"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-check() {  # check NAME EXPECTED ACTUAL
-  if [[ "$2" != "$3" ]]; then
-    echo "FAIL $1: expected [$2], got [$3]"
-    failures=$((failures + 1))
-  else
-    echo "ok   $1"
-  fi
-}
-contains() {  # contains NAME NEEDLE FILE
-  if grep -qF -- "$2" "$3"; then echo "ok   $1"; else
-    echo "FAIL $1: [$2] not in $3:"; cat "$3"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/shell_checks.sh"
 
 small="--users 2000 --mappings 800 --logins 6000 --bad-share 0.02 --push-share 0.05 --stale-share 0.02"
 

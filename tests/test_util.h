@@ -3,6 +3,8 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <memory>
 #include <sstream>
@@ -11,6 +13,7 @@
 
 #include "claimmap/config.h"
 #include "claimmap/engine.h"
+#include "claimmap/stream.h"
 
 namespace claimmap::testing {
 
@@ -82,5 +85,29 @@ inline std::string entra_login(const std::string& oid, const std::string& groups
 }
 
 using Names = std::vector<std::string>;
+
+// Runs `input` through run_stream (what `claimmap eval` runs) via in-memory
+// files and returns the output.
+inline std::string eval_stream(Engine& engine, const std::string& input, StreamOptions options = {},
+                               StreamSummary* summary = nullptr) {
+  const int in = ::memfd_create("in", 0), out = ::memfd_create("out", 0);
+  EXPECT_EQ(::write(in, input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  ::lseek(in, 0, SEEK_SET);
+  StreamSummary local;
+  Status s = run_stream(engine, in, out, options, summary ? summary : &local);
+  EXPECT_TRUE(s.ok()) << s.message();
+  std::string result(static_cast<size_t>(::lseek(out, 0, SEEK_END)), '\0');
+  EXPECT_EQ(::pread(out, result.data(), result.size(), 0), static_cast<ssize_t>(result.size()));
+  ::close(in);
+  ::close(out);
+  return result;
+}
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
 
 }  // namespace claimmap::testing
