@@ -35,6 +35,7 @@ tsan: deps
 # The benchmark suite (benchmarks/README.md): all of it, JSON to $(BUILD)/bench.json.
 bench: build
 	$(BUILD)/benchmarks/claimmap_bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json
+	@python3 scripts/bench_table.py $(BUILD)/bench.json
 
 # The regression check: a short run whose ratios are compared with
 # benchmarks/baseline.json; `make bench-baseline` rewrites that on purpose.

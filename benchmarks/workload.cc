@@ -1,5 +1,9 @@
 #include "benchmarks/workload.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -7,9 +11,33 @@
 #include "simulator/generator.h"
 
 namespace claimmap::bench {
+namespace {
 
-uint64_t events_from_env(uint64_t fallback) {
-  const char* s = std::getenv("CLAIMMAP_BENCH_EVENTS");
+// Mapped memberships in a SPEC §9 state line: the arrays inside "mapped".
+uint64_t mapped_memberships(std::string_view line) {
+  const size_t start = line.find("\"mapped\": {");
+  if (start == std::string_view::npos) return 0;
+  const size_t end = line.find('}', start);
+  uint64_t n = 0;
+  for (size_t i = start; i < end && i < line.size(); ++i) n += line[i] == '[';
+  return n;
+}
+
+int memory_file(const std::string& bytes) {
+  const int fd = ::memfd_create("claimmap-bench-input", 0);
+  if (fd < 0) std::abort();
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) std::abort();
+    done += static_cast<size_t>(n);
+  }
+  return fd;
+}
+
+}  // namespace
+
+uint64_t number_from_env(const char* name, uint64_t fallback) {
+  const char* s = std::getenv(name);
   if (s == nullptr || *s == '\0') return fallback;
   return std::strtoull(s, nullptr, 10);
 }
@@ -38,6 +66,12 @@ const Workload& default_workload() {
     }
     w->config = config.value();
     w->state_ndjson = generator.initial_state_ndjson();
+    for (size_t pos = 0; pos < w->state_ndjson.size();) {
+      size_t end = w->state_ndjson.find('\n', pos);
+      if (end == std::string::npos) end = w->state_ndjson.size();
+      w->state_memberships += mapped_memberships(std::string_view(w->state_ndjson).substr(pos, end - pos));
+      pos = end + 1;
+    }
     const uint64_t events = events_from_env(1'000'000);
     w->events.reserve(events * 1300);
     generator.append_events(events, &w->events);
@@ -51,6 +85,38 @@ const Workload& default_workload() {
     return w;
   }();
   return *workload;
+}
+
+EngineRun::EngineRun(const Workload& w) : engine_(w.config), in_fd_(memory_file(w.events)) {
+  out_fd_ = ::open("/dev/null", O_WRONLY);
+  if (out_fd_ < 0 || !engine_.import_state(w.state_ndjson).ok()) std::abort();
+  run(1);
+}
+
+EngineRun::~EngineRun() {
+  ::close(in_fd_);
+  ::close(out_fd_);
+}
+
+StreamSummary EngineRun::run(unsigned threads) {
+  ::lseek(in_fd_, 0, SEEK_SET);
+  StreamSummary summary;
+  if (!run_stream(engine_, in_fd_, out_fd_, StreamOptions{false, threads}, &summary).ok()) std::abort();
+  return summary;
+}
+
+EngineRun& default_engine_run() {
+  static EngineRun run(default_workload());
+  return run;
+}
+
+size_t resident_bytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<size_t>(resident) * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace claimmap::bench
