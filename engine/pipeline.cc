@@ -126,16 +126,42 @@ class StreamRun {
       outcome_.reset(b.prepared.seq(i));
       b.prepared.restore(i, &event_, &match_);
       impl_.apply_parsed(*config_, event_, match_, scratch_, &outcome_);
-      ++summary_->events;
-      count(outcome_, summary_);
-      if (!options_.changes_only || outcome_.status == OutcomeStatus::kError || outcome_.has_changes()) {
-        append_outcome_line(*config_, outcome_, &b.out);
+      finish(outcome_, &b.out);
+    }
+    return write_all(out_fd_, b.out);
+  }
+
+  // All three stages at once, line by line, for a single thread: the same
+  // parse, match and apply (Engine::Impl::process_padded), without keeping a
+  // block's parsed lines for a later stage.
+  Status process_and_write(Batch& b) {
+    Worker& w = impl_.thread_worker();
+    summary_->input_bytes += b.block.input_bytes;
+    for (const LineRef& line : b.block.lines) {
+      if (line.oversize) {
+        b.prepared.clear();
+        b.prepared.add_oversize(line.seq, line.oversize_length, impl_.options.max_line_bytes);
+        outcome_.reset(line.seq);
+        b.prepared.restore(0, &event_, &match_);
+        impl_.apply_parsed(*config_, event_, match_, scratch_, &outcome_);
+        finish(outcome_, &b.out);
+        continue;
       }
+      impl_.process_padded(*config_, w, b.block.text(line), line.seq);
+      finish(w.outcome, &b.out);
     }
     return write_all(out_fd_, b.out);
   }
 
  private:
+  void finish(const Outcome& o, std::string* out) {
+    ++summary_->events;
+    count(o, summary_);
+    if (!options_.changes_only || o.status == OutcomeStatus::kError || o.has_changes()) {
+      append_outcome_line(*config_, o, out);
+    }
+  }
+
   Engine::Impl& impl_;
   const std::shared_ptr<const CompiledConfig> config_;  // one config version for the whole run
   const int out_fd_;
@@ -156,8 +182,7 @@ Status run_serial(LineReader& reader, StreamRun& run) {
   Batch batch;
   for (bool done = false; !done;) {
     if (Status s = reader.next(&batch.block, &done); !s.ok()) return s;
-    run.prepare(batch);
-    if (Status s = run.apply_and_write(batch); !s.ok()) return s;
+    if (Status s = run.process_and_write(batch); !s.ok()) return s;
   }
   return Status();
 }
