@@ -21,11 +21,14 @@ Worker& Engine::Impl::thread_worker() {
   return *worker;
 }
 
-void Engine::Impl::process_padded(const CompiledConfig& cfg, Worker& w, std::string_view line, uint64_t seq) {
+void Engine::Impl::prepare_padded(const CompiledConfig& cfg, Worker& w, std::string_view line, uint64_t seq) {
   w.outcome.reset(seq);
   w.parser.parse(cfg, line, &w.event);
-  if (w.event.ok() && w.event.kind == EventKind::kLogin) match_login(cfg, w.event, &w.match);
-  apply_parsed(cfg, w.event, w.match, w.sync, &w.outcome);
+  if (!w.event.ok()) return;
+  // The user's table slot is a likely cache miss (a million users do not fit
+  // in cache): start loading it now so that it overlaps the match.
+  store.prefetch_slot(w.event.provider, w.event.subject);
+  if (w.event.kind == EventKind::kLogin) match_login(cfg, w.event, &w.match);
 }
 
 void Engine::Impl::apply_parsed(const CompiledConfig& cfg, const ParsedEvent& event, const MatchResult& match,

@@ -40,8 +40,20 @@ struct Engine::Impl {
   Worker& thread_worker();
 
   // Processes `line` (readable SIMDJSON_PADDING bytes past its end) into
-  // worker.outcome, under `config`.
-  void process_padded(const CompiledConfig& config, Worker& worker, std::string_view line, uint64_t seq);
+  // worker.outcome, under `config`: prepare_padded() then apply_prepared().
+  void process_padded(const CompiledConfig& config, Worker& worker, std::string_view line, uint64_t seq) {
+    prepare_padded(config, worker, line, seq);
+    apply_prepared(config, worker);
+  }
+  // The stateless half: parses and, for a login, matches `line` into
+  // worker.event and worker.match (views into the worker's parser and into
+  // `line`), and starts loading the user's table slot. The single-thread
+  // stream prepares one line ahead of the one it applies.
+  void prepare_padded(const CompiledConfig& config, Worker& worker, std::string_view line, uint64_t seq);
+  // The stateful half, for the line the worker prepared last.
+  void apply_prepared(const CompiledConfig& config, Worker& worker) {
+    apply_parsed(config, worker.event, worker.match, worker.sync, &worker.outcome);
+  }
 
   // The stateful half of processing: applies a parsed event (matched, if it is
   // a login) to the user store, or turns its error into the outcome. `out`

@@ -119,10 +119,26 @@ class StreamRun {
     }
   }
 
-  // Stage 3: one thread at a time, blocks in input order.
+  // Stage 3: one thread at a time, blocks in input order. The users a few
+  // lines ahead are prefetched — their table slots, then their records — so
+  // that the store's cache misses overlap the lines applied meanwhile.
   Status apply_and_write(Batch& b) {
     summary_->input_bytes += b.block.input_bytes;
-    for (size_t i = 0; i < b.prepared.size(); ++i) {
+    const size_t n = b.prepared.size();
+    auto prefetch = [&](size_t i, bool record) {
+      ProviderId provider;
+      std::string_view subject;
+      if (i >= n || !b.prepared.user_of(i, &provider, &subject)) return;
+      if (record) {
+        impl_.store.prefetch_record(provider, subject);
+      } else {
+        impl_.store.prefetch_slot(provider, subject);
+      }
+    };
+    for (size_t i = 0; i < kSlotsAhead; ++i) prefetch(i, false);
+    for (size_t i = 0; i < n; ++i) {
+      prefetch(i + kSlotsAhead, false);
+      prefetch(i + kRecordsAhead, true);
       outcome_.reset(b.prepared.seq(i));
       b.prepared.restore(i, &event_, &match_);
       impl_.apply_parsed(*config_, event_, match_, scratch_, &outcome_);
@@ -131,14 +147,28 @@ class StreamRun {
     return write_all(out_fd_, b.out);
   }
 
-  // All three stages at once, line by line, for a single thread: the same
-  // parse, match and apply (Engine::Impl::process_padded), without keeping a
-  // block's parsed lines for a later stage.
+  // All three stages on one thread, without keeping a block's parsed lines
+  // for a later stage: two workers take turns, so that line i is parsed and
+  // matched (Engine::Impl::prepare_padded, which prefetches its user's slot)
+  // after line i-1's user record has been prefetched and before line i-1 is
+  // applied. Both of a line's cache misses in the store then overlap the next
+  // line's parse and match. Every line is applied before the block ends
+  // (the next block reuses the text the events point into).
   Status process_and_write(Batch& b) {
-    Worker& w = impl_.thread_worker();
     summary_->input_bytes += b.block.input_bytes;
+    if (!second_worker_) second_worker_ = std::make_unique<Worker>(impl_.options.max_line_bytes);
+    Worker* const workers[2] = {&impl_.thread_worker(), second_worker_.get()};
+    size_t turn = 0;
+    Worker* pending = nullptr;  // prepared, not yet applied: never workers[turn]
+    auto apply_pending = [&] {
+      if (pending == nullptr) return;
+      impl_.apply_prepared(*config_, *pending);
+      finish(pending->outcome, &b.out);
+      pending = nullptr;
+    };
     for (const LineRef& line : b.block.lines) {
       if (line.oversize) {
+        apply_pending();
         b.prepared.clear();
         b.prepared.add_oversize(line.seq, line.oversize_length, impl_.options.max_line_bytes);
         outcome_.reset(line.seq);
@@ -147,9 +177,16 @@ class StreamRun {
         finish(outcome_, &b.out);
         continue;
       }
-      impl_.process_padded(*config_, w, b.block.text(line), line.seq);
-      finish(w.outcome, &b.out);
+      if (pending != nullptr && pending->event.ok()) {
+        impl_.store.prefetch_record(pending->event.provider, pending->event.subject);
+      }
+      Worker& next = *workers[turn];
+      turn ^= 1;
+      impl_.prepare_padded(*config_, next, b.block.text(line), line.seq);
+      apply_pending();
+      pending = &next;
     }
+    apply_pending();
     return write_all(out_fd_, b.out);
   }
 
@@ -167,6 +204,11 @@ class StreamRun {
   const int out_fd_;
   const StreamOptions options_;
   StreamSummary* summary_;
+  // How far ahead stage 3 prefetches users' table slots and records.
+  static constexpr size_t kSlotsAhead = 8, kRecordsAhead = 4;
+
+  // The single-thread path's second worker (see process_and_write).
+  std::unique_ptr<Worker> second_worker_;
   // Stage 3's scratch.
   ParsedEvent event_;
   MatchResult match_;

@@ -30,6 +30,14 @@ class PreparedBatch {
   void add_oversize(uint64_t seq, uint64_t length, size_t limit);
 
   uint64_t seq(size_t i) const { return lines_[i].seq; }
+  // Line i's user, when it is an event that will reach the user store.
+  bool user_of(size_t i, ProviderId* provider, std::string_view* subject) const {
+    const Line& line = lines_[i];
+    if (line.error != ErrorCode::kOk) return false;
+    *provider = line.provider;
+    *subject = std::string_view(text_.data() + line.subject.begin, line.subject.end - line.subject.begin);
+    return true;
+  }
   // Rebuilds line i's event and match; views point into this batch.
   void restore(size_t i, ParsedEvent* event, MatchResult* match) const;
 

@@ -127,6 +127,11 @@ std::pair<size_t, UserRecord*> find(const UserShard& shard, uint64_t hash, Provi
   }
 }
 
+void publish_slots(UserShard& shard) {
+  shard.slots_hint.store(shard.slots.data(), std::memory_order_relaxed);
+  shard.capacity_hint.store(shard.slots.size(), std::memory_order_relaxed);
+}
+
 // Rebuilds the table with room for one more user (growing by half when 7/8
 // full, so that slots cost 8 to 14 bytes a user).
 void make_room(UserShard& shard) {
@@ -144,6 +149,7 @@ void make_room(UserShard& shard) {
   }
   shard.slots.swap(slots);
   shard.deleted = 0;
+  publish_slots(shard);
 }
 
 }  // namespace
@@ -217,6 +223,33 @@ UserStore::UserStore() {
 
 UserStore::~UserStore() { clear(); }
 
+void UserStore::prefetch_slot(ProviderId provider, std::string_view subject) const {
+  const uint64_t hash = user_hash(provider, subject);
+  const UserShard& shard = *shards_[hash % kShardCount];
+  const uint64_t* slots = shard.slots_hint.load(std::memory_order_relaxed);
+  const size_t capacity = shard.capacity_hint.load(std::memory_order_relaxed);
+  if (slots != nullptr && capacity != 0) __builtin_prefetch(slots + home_of(hash, capacity));
+}
+
+void UserStore::prefetch_record(ProviderId provider, std::string_view subject) {
+  const uint64_t hash = user_hash(provider, subject);
+  UserShard& shard = *shards_[hash % kShardCount];
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  const size_t capacity = shard.slots.size();
+  if (capacity == 0) return;
+  // The first slot whose tag matches is almost always the user's: no need to
+  // compare subjects for a hint.
+  const uint64_t tag = tag_of(hash);
+  for (size_t i = home_of(hash, capacity), probes = 0; probes < 4; ++probes, i = i + 1 == capacity ? 0 : i + 1) {
+    const uint64_t s = shard.slots[i];
+    if (s == kEmpty) return;
+    if (s != kDeleted && (s >> 48) == tag) {
+      __builtin_prefetch(record_of(s));
+      return;
+    }
+  }
+}
+
 size_t UserStore::size() const {
   size_t n = 0;
   for (const auto& shard : shards_) {
@@ -264,6 +297,7 @@ void UserStore::clear() {
     }
     shard->slots.clear();
     shard->slots.shrink_to_fit();
+    publish_slots(*shard);
     shard->live = shard->deleted = 0;
     shard->arena.clear();
   }

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,11 @@ struct UserShard {
   size_t live = 0;
   size_t deleted = 0;
   BlobArena arena;
+  // `slots`' address and size for prefetching without the lock: written under
+  // the lock whenever `slots` is replaced. A reader may see a stale or
+  // mismatched pair; that only wastes its prefetch, which never faults.
+  std::atomic<const uint64_t*> slots_hint{nullptr};
+  std::atomic<size_t> capacity_hint{0};
 };
 
 // A user's place in the store, valid only inside with_user().
@@ -85,6 +91,14 @@ class UserStore {
     UserHandle handle(shard, hash, provider, subject);
     return f(handle);
   }
+
+  // Hints for a caller that knows its next users ahead of time (the stream
+  // pipeline): each starts a cache miss early so that it overlaps other work.
+  // prefetch_slot() is lock-free; prefetch_record() takes the shard lock
+  // briefly and is best after the slot's prefetch has had time to land.
+  // Neither changes anything a caller can observe.
+  void prefetch_slot(ProviderId provider, std::string_view subject) const;
+  void prefetch_record(ProviderId provider, std::string_view subject);
 
   size_t size() const;
   // Bytes held for users: tables, record pages and large records.
