@@ -1,6 +1,8 @@
 # Thin wrapper: every target installs what the build needs, configures
 # (Release, -O2 -g) and builds, then runs one thing.
 BUILD ?= build
+# Nested makes (cmake --build) would otherwise print every directory change.
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
