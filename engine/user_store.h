@@ -6,7 +6,7 @@
 // Compact by design (issue 5: ≤ 128 bytes a user at 5 memberships): a shard is
 // an open-addressing table of 8-byte slots, each a pointer to the user's
 // record with 16 bits of its hash in the pointer's unused top bits; a record
-// is one block from the shard's BlobArena holding a 32-byte header, the
+// is one block from the shard's BlobArena holding a 20-byte header, the
 // mapped pairs, manual groups, direct roles and the subject's bytes. Callers
 // work on a decoded UserState (their own scratch, reused) and save it back.
 //
