@@ -116,5 +116,36 @@ TEST(UserStore, ClearFreesEverything) {
   EXPECT_EQ(store.memory_bytes(), 0u);
 }
 
+// The prefetch hints read the table without being part of a lookup: on an
+// empty store, while the table grows past several rebuilds, for absent users
+// and after clear() they must neither fault nor change what is stored.
+TEST(UserStore, PrefetchHintsChangeNothing) {
+  UserStore store;
+  store.prefetch_slot(ProviderId{0}, "nobody");
+  store.prefetch_record(ProviderId{0}, "nobody");
+  const UserState s = make_state(3, 1, 1, 5, false);
+  for (int i = 0; i < 5000; ++i) {
+    const std::string subject = "user-" + std::to_string(i);
+    store.prefetch_slot(ProviderId{2}, subject);
+    store.prefetch_record(ProviderId{2}, subject);
+    save(store, ProviderId{2}, subject, s);
+    store.prefetch_slot(ProviderId{2}, subject);
+    store.prefetch_record(ProviderId{2}, subject);
+  }
+  EXPECT_EQ(store.size(), 5000u);
+  for (int i = 0; i < 5000; i += 499) {
+    bool found = false;
+    expect_same(load(store, ProviderId{2}, "user-" + std::to_string(i), &found), s);
+    EXPECT_TRUE(found);
+  }
+  store.clear();
+  store.prefetch_slot(ProviderId{2}, "user-1");
+  store.prefetch_record(ProviderId{2}, "user-1");
+  bool found = true;
+  load(store, ProviderId{2}, "user-1", &found);
+  EXPECT_FALSE(found);
+  EXPECT_EQ(store.size(), 0u);
+}
+
 }  // namespace
 }  // namespace claimmap
