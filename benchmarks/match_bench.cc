@@ -6,8 +6,8 @@
 #include <string>
 
 #include "claimmap/config.h"
-#include "engine/event_parser.h"
-#include "engine/matcher.h"
+#include "engine/parse/event_parser.h"
+#include "engine/match/matcher.h"
 
 namespace claimmap::bench {
 namespace {

@@ -18,7 +18,7 @@
 
 #include "benchmarks/workload.h"
 #include "claimmap/config.h"
-#include "engine/user_store.h"
+#include "engine/state/user_store.h"
 
 namespace claimmap::bench {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "claimmap/config.h"
-#include "engine/sync.h"
+#include "engine/sync/sync.h"
 #include "simulator/generator.h"
 
 namespace claimmap::bench {

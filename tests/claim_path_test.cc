@@ -1,6 +1,6 @@
 // SPEC §2: how a mapping's `claim` names a claim — a JSON Pointer (RFC 6901)
 // when it starts with "/", else one literal top-level member name.
-#include "engine/claim_path.h"
+#include "engine/config/claim_path.h"
 
 #include <gtest/gtest.h>
 

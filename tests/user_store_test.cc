@@ -1,7 +1,7 @@
-// The compact user store (engine/user_store.h): records round-trip through
+// The compact user store (engine/state/user_store.h): records round-trip through
 // their narrow and wide layouts, survive growth and deletion, and keep users
 // of different providers apart.
-#include "engine/user_store.h"
+#include "engine/state/user_store.h"
 
 #include <gtest/gtest.h>
 

@@ -38,7 +38,7 @@ struct ConfigReport {
   size_t active_mappings = 0;
 };
 
-class CompiledConfig;  // engine-internal: the lookup tables (engine/compiled_config.h)
+class CompiledConfig;  // engine-internal: the lookup tables (engine/config/compiled_config.h)
 
 class Config {
  public:

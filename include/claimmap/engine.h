@@ -74,7 +74,7 @@ class Engine {
   size_t state_bytes() const;
   Config config() const;
 
-  struct Impl;  // engine-internal (engine/engine_impl.h)
+  struct Impl;  // engine-internal (engine/api/engine_impl.h)
   Impl& impl() { return *impl_; }
 
  private:

@@ -1,0 +1,121 @@
+// The compiled form of a config: immutable lookup tables shared by every
+// thread that evaluates logins (built once by compiler.cc, never modified; a
+// reload builds a new one). Names are interned in bytewise order (engine/common/ids.h).
+//
+// Matching a login walks: provider → its claims (each located once in the
+// token) → per delimiter, a hash table from claim value to the (group, mapping)
+// pairs it grants.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/container/flat_map.hpp>
+
+#include "claimmap/config.h"
+#include "engine/config/config_model.h"
+#include "engine/common/ids.h"
+#include "engine/common/flat_string_map.h"
+#include "engine/common/string_map.h"
+
+namespace claimmap {
+
+// The claim paths that any provider's subject, issuer or mappings read, as a
+// trie from the claims object down. The event parser walks a token once and
+// records the values found at the nodes marked `captured`.
+struct CaptureTrie {
+  struct Node {
+    // Few children a node (a token's claims that some mapping reads): a sorted
+    // vector searched by bisection is smaller and as fast as a hash map here.
+    boost::container::flat_map<std::string, uint32_t, std::less<>> children;
+    bool captured = false;
+  };
+  std::vector<Node> nodes{Node{}};  // nodes[0] is the claims object itself
+  static constexpr uint32_t kRoot = 0;
+
+  uint32_t child(uint32_t node, std::string_view name) const {
+    const auto& children = nodes[node].children;
+    if (children.empty()) return kNoIndex;
+    auto it = children.find(name);
+    return it == children.end() ? kNoIndex : it->second;
+  }
+  // Adds the path (creating nodes) and marks its end captured; returns its node.
+  uint32_t insert(const std::vector<std::string>& tokens);
+};
+
+// All mappings of one provider that read one claim with one delimiter.
+struct DelimiterTable {
+  struct Range {
+    uint32_t begin;
+    uint32_t count;
+  };
+  std::string delimiter;  // "" = none
+  FlatStringMap<Range> values;     // claim value → grants[begin, begin+count)
+  std::vector<MappedPair> grants;  // sorted within each range
+};
+
+struct ClaimMatcher {
+  std::string claim;           // as written in the config
+  std::string top_level_name;  // the member an overage (_claim_names) would name
+  uint32_t capture_node = kNoIndex;
+  std::vector<DelimiterTable> tables;
+};
+
+struct CompiledProvider {
+  ProviderDef def;
+  std::string quoted_id;  // the id as a JSON string, quotes included (output lines)
+  uint32_t subject_node = kNoIndex;
+  std::vector<ClaimMatcher> claims;  // only claims with active mappings
+};
+
+struct CompiledGroup {
+  std::string id;
+  std::string stage;
+  std::vector<RoleId> roles;  // sorted
+  std::string quoted_id;      // the id as a JSON string, quotes included
+};
+
+struct CompiledRole {
+  std::string id;
+  std::string app;
+  std::string quoted_id;  // the id as a JSON string, quotes included
+};
+
+struct CompiledMapping {
+  MappingDef def;
+  ProviderId provider{};
+  GroupId group{};
+  bool active = false;
+  uint32_t claim_index = kNoIndex;  // into its provider's claims; kNoIndex when inactive
+};
+
+class CompiledConfig {
+ public:
+  ConfigReport report;
+  ConfigModel model;  // as written, for tools that compare configs
+
+  std::vector<CompiledProvider> providers;  // index = ProviderId, sorted by id
+  std::vector<CompiledGroup> groups;        // index = GroupId
+  std::vector<CompiledRole> roles;          // index = RoleId
+  std::vector<CompiledMapping> mappings;    // index = MappingId
+
+  StringMap<ProviderId> provider_by_id;
+  StringMap<ProviderId> provider_by_issuer;
+  StringMap<GroupId> group_by_id;
+  StringMap<RoleId> role_by_id;
+  StringMap<MappingId> mapping_by_id;
+
+  CaptureTrie trie;
+  uint32_t iss_node = kNoIndex;
+  uint32_t iat_node = kNoIndex;
+  size_t bytes = 0;  // approximate memory of the tables
+
+  const CompiledProvider& provider(ProviderId id) const { return providers[index_of(id)]; }
+  const CompiledGroup& group(GroupId id) const { return groups[index_of(id)]; }
+  const CompiledRole& role(RoleId id) const { return roles[index_of(id)]; }
+  const CompiledMapping& mapping(MappingId id) const { return mappings[index_of(id)]; }
+};
+
+}  // namespace claimmap

@@ -1,0 +1,178 @@
+#include "engine/config/compiler.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "engine/config/claim_path.h"
+#include "engine/common/json_text.h"
+
+namespace claimmap {
+
+uint32_t CaptureTrie::insert(const std::vector<std::string>& tokens) {
+  uint32_t node = kRoot;
+  for (const std::string& token : tokens) {
+    auto it = nodes[node].children.find(token);
+    if (it != nodes[node].children.end()) {
+      node = it->second;
+      continue;
+    }
+    const auto next = static_cast<uint32_t>(nodes.size());
+    nodes[node].children.emplace(token, next);
+    nodes.emplace_back();
+    node = next;
+  }
+  nodes[node].captured = true;
+  return node;
+}
+
+namespace {
+
+// Positions of `defs` sorted bytewise by id: the interning order.
+template <typename Def>
+std::vector<size_t> order_by_id(const std::vector<Def>& defs) {
+  std::vector<size_t> order(defs.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return defs[a].id < defs[b].id; });
+  return order;
+}
+
+template <typename V>
+size_t map_bytes(const StringMap<V>& map) {
+  size_t bytes = map.bucket_count() * sizeof(void*);
+  for (const auto& [key, value] : map) bytes += sizeof(key) + sizeof(value) + 2 * sizeof(void*) + key.capacity();
+  return bytes;
+}
+
+size_t map_bytes(const boost::container::flat_map<std::string, uint32_t, std::less<>>& map) {
+  size_t bytes = map.capacity() * sizeof(std::pair<std::string, uint32_t>);
+  for (const auto& [key, value] : map) bytes += key.capacity() > 15 ? key.capacity() : 0;
+  return bytes;
+}
+
+ClaimMatcher& matcher_for(CompiledProvider& provider, StringMap<uint32_t>& index_by_claim, const std::string& claim,
+                          uint32_t* index) {
+  auto [it, inserted] = index_by_claim.emplace(claim, static_cast<uint32_t>(provider.claims.size()));
+  *index = it->second;
+  if (inserted) provider.claims.emplace_back();
+  return provider.claims[it->second];
+}
+
+DelimiterTable& table_for(ClaimMatcher& matcher, const std::string& delimiter) {
+  for (auto& table : matcher.tables) {
+    if (table.delimiter == delimiter) return table;
+  }
+  DelimiterTable& table = matcher.tables.emplace_back();
+  table.delimiter = delimiter;
+  return table;
+}
+
+}  // namespace
+
+std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const std::vector<bool>& mapping_active,
+                                                     ConfigReport report) {
+  auto config = std::make_shared<CompiledConfig>();
+  CompiledConfig& c = *config;
+
+  for (size_t i : order_by_id(model.roles)) {
+    c.role_by_id.emplace(model.roles[i].id, RoleId{static_cast<uint32_t>(c.roles.size())});
+    c.roles.push_back({model.roles[i].id, model.roles[i].app, json_text::quoted(model.roles[i].id)});
+  }
+  for (size_t i : order_by_id(model.groups)) {
+    const GroupDef& def = model.groups[i];
+    CompiledGroup group{def.id, def.stage, {}, json_text::quoted(def.id)};
+    for (const auto& role : def.roles) group.roles.push_back(c.role_by_id.at(role));
+    std::sort(group.roles.begin(), group.roles.end());
+    c.group_by_id.emplace(def.id, GroupId{static_cast<uint32_t>(c.groups.size())});
+    c.groups.push_back(std::move(group));
+  }
+
+  // The claims root always holds iss (to find a bare token's provider) and iat
+  // (the stale guard), whatever the mappings read.
+  c.iss_node = c.trie.insert({"iss"});
+  c.iat_node = c.trie.insert({"iat"});
+  for (size_t i : order_by_id(model.providers)) {
+    const ProviderDef& def = model.providers[i];
+    const ProviderId id{static_cast<uint32_t>(c.providers.size())};
+    c.provider_by_id.emplace(def.id, id);
+    if (def.has_issuer) c.provider_by_issuer.emplace(def.issuer, id);
+    CompiledProvider provider;
+    provider.def = def;
+    provider.quoted_id = json_text::quoted(def.id);
+    provider.subject_node = c.trie.insert({def.subject_claim});
+    c.providers.push_back(std::move(provider));
+  }
+
+  // Values are gathered per table first, then laid out contiguously.
+  struct PendingTable {
+    StringMap<std::vector<MappedPair>> values;
+  };
+  std::vector<std::vector<std::vector<PendingTable>>> pending(c.providers.size());  // [provider][claim][table]
+
+  std::vector<StringMap<uint32_t>> claim_index_by_provider(c.providers.size());
+  const std::vector<size_t> mapping_order = order_by_id(model.mappings);
+  c.mappings.reserve(model.mappings.size());
+  for (size_t i : mapping_order) {
+    const MappingDef& def = model.mappings[i];
+    const MappingId id{static_cast<uint32_t>(c.mappings.size())};
+    c.mapping_by_id.emplace(def.id, id);
+    CompiledMapping mapping;
+    mapping.def = def;
+    mapping.provider = c.provider_by_id.at(def.provider);
+    mapping.group = c.group_by_id.at(def.group);
+    mapping.active = mapping_active[i];
+    if (mapping.active) {
+      CompiledProvider& provider = c.providers[index_of(mapping.provider)];
+      ClaimMatcher& matcher =
+          matcher_for(provider, claim_index_by_provider[index_of(mapping.provider)], def.claim, &mapping.claim_index);
+      if (matcher.claim.empty()) {
+        const ClaimPath path = *parse_claim_path(def.claim);
+        matcher.claim = def.claim;
+        matcher.top_level_name = path.tokens.front();
+        matcher.capture_node = c.trie.insert(path.tokens);
+      }
+      DelimiterTable& table = table_for(matcher, def.delimiter);
+      auto& claims = pending[index_of(mapping.provider)];
+      if (claims.size() <= mapping.claim_index) claims.resize(mapping.claim_index + 1);
+      auto& tables = claims[mapping.claim_index];
+      const size_t table_index = static_cast<size_t>(&table - matcher.tables.data());
+      if (tables.size() <= table_index) tables.resize(table_index + 1);
+      tables[table_index].values[def.value].push_back({mapping.group, id});
+    }
+    c.mappings.push_back(std::move(mapping));
+  }
+
+  c.bytes = sizeof(CompiledConfig);
+  for (size_t p = 0; p < c.providers.size(); ++p) {
+    for (size_t m = 0; m < c.providers[p].claims.size(); ++m) {
+      for (size_t t = 0; t < c.providers[p].claims[m].tables.size(); ++t) {
+        DelimiterTable& table = c.providers[p].claims[m].tables[t];
+        auto& values = pending[p][m][t].values;
+        std::vector<std::pair<std::string_view, DelimiterTable::Range>> entries;
+        entries.reserve(values.size());
+        for (auto& [value, grants] : values) {
+          std::sort(grants.begin(), grants.end());
+          entries.emplace_back(value, DelimiterTable::Range{static_cast<uint32_t>(table.grants.size()),
+                                                            static_cast<uint32_t>(grants.size())});
+          table.grants.insert(table.grants.end(), grants.begin(), grants.end());
+        }
+        table.values.build(entries);
+        c.bytes += table.values.memory_bytes() + table.grants.capacity() * sizeof(MappedPair);
+      }
+    }
+  }
+  for (const auto& node : c.trie.nodes) c.bytes += sizeof(node) + map_bytes(node.children);
+  c.bytes += c.mappings.capacity() * sizeof(CompiledMapping) + map_bytes(c.mapping_by_id) +
+             map_bytes(c.group_by_id) + map_bytes(c.role_by_id);
+
+  report.stages = model.stages.size();
+  report.providers = model.providers.size();
+  report.roles = model.roles.size();
+  report.groups = model.groups.size();
+  report.mappings = model.mappings.size();
+  report.active_mappings = static_cast<size_t>(std::count(mapping_active.begin(), mapping_active.end(), true));
+  c.report = std::move(report);
+  c.model = std::move(model);
+  return config;
+}
+
+}  // namespace claimmap

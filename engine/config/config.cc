@@ -1,0 +1,37 @@
+// The public entry points of claimmap/config.h: read → validate → compile.
+#include "claimmap/config.h"
+
+#include "engine/config/compiled_config.h"
+#include "engine/config/compiler.h"
+#include "engine/config/config_loader.h"
+#include "engine/config/config_validator.h"
+#include "engine/common/file_io.h"
+
+namespace claimmap {
+
+const ConfigReport& Config::report() const { return compiled_->report; }
+size_t Config::compiled_bytes() const { return compiled_->bytes; }
+
+Result<Config> load_config(std::string_view json, ConfigReport* report_out) {
+  ConfigReport report;
+  ConfigModel model;
+  ValidationResult validation;
+  if (read_config_model(json, &model, &report.errors)) validation = validate_config_model(model, &report);
+  if (!report.errors.empty()) {
+    const size_t count = report.errors.size();
+    if (report_out) *report_out = std::move(report);
+    return Status(ErrorCode::kInvalidConfig,
+                  "config has " + std::to_string(count) + (count == 1 ? " error" : " errors"));
+  }
+  auto compiled = compile_config(std::move(model), validation.mapping_active, std::move(report));
+  if (report_out) *report_out = compiled->report;
+  return Config(std::move(compiled));
+}
+
+Result<Config> load_config_file(const std::string& path, ConfigReport* report) {
+  Result<std::string> text = read_file(path);
+  if (!text.ok()) return text.status();
+  return load_config(text.value(), report);
+}
+
+}  // namespace claimmap

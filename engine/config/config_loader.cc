@@ -1,0 +1,297 @@
+#include "engine/config/config_loader.h"
+
+#include <algorithm>
+#include <string>
+
+#include <simdjson.h>
+
+#include "engine/config/claim_path.h"
+#include "engine/common/json_text.h"
+
+namespace claimmap {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+std::string index_path(std::string_view base, size_t i) {
+  std::string p(base);
+  p += '[';
+  p += std::to_string(i);
+  p += ']';
+  return p;
+}
+
+std::string member_path(std::string_view base, std::string_view name) {
+  if (base.empty()) return std::string(name);
+  std::string p(base);
+  p += '.';
+  p += name;
+  return p;
+}
+
+// RFC 8259 leaves duplicate names undefined; a config with one is ambiguous, so
+// it is an error (the event stream has the same rule, SPEC §8).
+void check_duplicates(element e, const std::string& path, std::vector<ConfigProblem>* errors) {
+  if (e.type() == element_type::ARRAY) {
+    size_t i = 0;
+    for (element child : simdjson::dom::array(e.get_array().value_unsafe())) check_duplicates(child, index_path(path, i++), errors);
+    return;
+  }
+  if (e.type() != element_type::OBJECT) return;
+  std::vector<std::string_view> keys;
+  for (auto field : simdjson::dom::object(e.get_object().value_unsafe())) {
+    keys.push_back(field.key);
+    check_duplicates(field.value, member_path(path, field.key), errors);
+  }
+  std::sort(keys.begin(), keys.end());
+  for (size_t i = 1; i < keys.size(); ++i) {
+    if (keys[i] == keys[i - 1] && (i + 1 == keys.size() || keys[i + 1] != keys[i])) {
+      errors->push_back({member_path(path, keys[i]), "member appears more than once"});
+    }
+  }
+}
+
+const char* type_name(element_type t) {
+  switch (t) {
+    case element_type::ARRAY: return "an array";
+    case element_type::OBJECT: return "an object";
+    case element_type::STRING: return "a string";
+    case element_type::BOOL: return "a boolean";
+    case element_type::NULL_VALUE: return "null";
+    default: return "a number";
+  }
+}
+
+// Reads the members of one object, remembering which were asked for so that the
+// rest can be reported as unknown (typos must not be silently ignored).
+class ObjectReader {
+ public:
+  ObjectReader(element e, std::string path, std::vector<ConfigProblem>* errors)
+      : path_(std::move(path)), errors_(errors) {
+    if (e.type() != element_type::OBJECT) {
+      error(path_, std::string("must be an object, not ") + type_name(e.type()));
+      valid_ = false;
+      return;
+    }
+    for (auto field : simdjson::dom::object(e.get_object().value_unsafe())) fields_.push_back({field.key, field.value, false});
+  }
+
+  bool valid() const { return valid_; }
+  const std::string& path() const { return path_; }
+
+  // The member, or nullopt when absent (JSON null counts as absent where `null_is_absent`).
+  // A repeated member is reported once, by check_duplicates, not also as unknown.
+  std::optional<element> find(std::string_view name, bool null_is_absent = false) {
+    std::optional<element> first;
+    for (auto& f : fields_) {
+      if (f.key != name) continue;
+      if (!first) first = f.value;
+      f.used = true;
+    }
+    if (first && null_is_absent && first->type() == element_type::NULL_VALUE) return std::nullopt;
+    return first;
+  }
+
+  // A string member within [min_len, max_len] code points.
+  std::optional<std::string> string(std::string_view name, bool required, size_t min_len, size_t max_len,
+                                    bool null_is_absent = false) {
+    auto e = find(name, null_is_absent);
+    const std::string p = member_path(path_, name);
+    if (!e) {
+      if (required) error(p, "missing");
+      return std::nullopt;
+    }
+    if (e->type() != element_type::STRING) {
+      error(p, std::string("must be a string, not ") + type_name(e->type()));
+      return std::nullopt;
+    }
+    std::string_view s = e->get_string().value_unsafe();
+    const size_t n = json_text::count_code_points(s);
+    if (n < min_len) {
+      error(p, min_len == 1 ? "empty" : "shorter than " + std::to_string(min_len) + " characters");
+      return std::nullopt;
+    }
+    if (n > max_len) {
+      error(p, "longer than " + std::to_string(max_len) + " characters");
+      return std::nullopt;
+    }
+    return std::string(s);
+  }
+
+  std::optional<std::string> id(bool required = true) { return string("id", required, 1, kMaxIdLength); }
+
+  void finish() {
+    if (!valid_) return;
+    for (const auto& f : fields_) {
+      if (!f.used) error(member_path(path_, f.key), "unknown member");
+    }
+  }
+
+  void error(std::string path, std::string message) { errors_->push_back({std::move(path), std::move(message)}); }
+
+  static constexpr size_t kMaxIdLength = 256;
+
+ private:
+  struct Field {
+    std::string_view key;
+    element value;
+    bool used;
+  };
+  std::string path_;
+  std::vector<ConfigProblem>* errors_;
+  std::vector<Field> fields_;
+  bool valid_ = true;
+};
+
+// Calls `each(element, path)` for every element of the array member `name`.
+template <typename F>
+void for_each_in_array(ObjectReader& obj, std::string_view name, F each) {
+  auto e = obj.find(name);
+  if (!e) return;
+  const std::string p = member_path(obj.path(), name);
+  if (e->type() != element_type::ARRAY) {
+    obj.error(p, std::string("must be an array, not ") + type_name(e->type()));
+    return;
+  }
+  size_t i = 0;
+  for (element item : simdjson::dom::array(e->get_array().value_unsafe())) each(item, index_path(p, i++));
+}
+
+// A stage or role name in a list: an id, with the limits of ids.
+std::optional<std::string> string_item(element e, const std::string& path, std::vector<ConfigProblem>* errors) {
+  if (e.type() != element_type::STRING) {
+    errors->push_back({path, std::string("must be a string, not ") + type_name(e.type())});
+    return std::nullopt;
+  }
+  std::string_view s = e.get_string().value_unsafe();
+  if (s.empty()) {
+    errors->push_back({path, "empty"});
+    return std::nullopt;
+  }
+  if (json_text::count_code_points(s) > ObjectReader::kMaxIdLength) {
+    errors->push_back({path, "longer than " + std::to_string(ObjectReader::kMaxIdLength) + " characters"});
+    return std::nullopt;
+  }
+  return std::string(s);
+}
+
+void read_provider(element e, const std::string& path, ConfigModel* model, std::vector<ConfigProblem>* errors) {
+  ObjectReader obj(e, path, errors);
+  // Keep indices aligned with the file so that later errors name the right item.
+  if (!obj.valid()) return model->providers.emplace_back(), void();
+  ProviderDef p;
+  if (auto id = obj.id()) p.id = *id;
+  if (auto type = obj.string("type", true, 1, 16)) {
+    if (*type == "oidc") {
+      p.type = ProviderType::kOidc;
+    } else if (*type == "saml") {
+      p.type = ProviderType::kSaml;
+    } else {
+      obj.error(member_path(path, "type"), "must be \"oidc\" or \"saml\", not " + json_text::quoted(*type));
+    }
+  }
+  if (auto issuer = obj.string("issuer", false, 1, 2048, /*null_is_absent=*/true)) {
+    p.has_issuer = true;
+    p.issuer = *issuer;
+  }
+  if (auto scope = obj.find("scope")) {
+    const std::string sp = member_path(path, "scope");
+    if (scope->type() == element_type::STRING && scope->get_string().value_unsafe() == "organization") {
+      p.organization_scope = true;
+    } else if (scope->type() == element_type::ARRAY) {
+      size_t i = 0;
+      for (element s : simdjson::dom::array(scope->get_array().value_unsafe())) {
+        if (auto stage = string_item(s, index_path(sp, i), errors)) p.scope_stages.push_back(*stage);
+        ++i;
+      }
+    } else {
+      obj.error(sp, "must be \"organization\" or a list of stages");
+    }
+  } else {
+    obj.error(member_path(path, "scope"), "missing");
+  }
+  if (auto subject = obj.string("subject_claim", false, 1, 50, /*null_is_absent=*/true)) p.subject_claim = *subject;
+  obj.finish();
+  model->providers.push_back(std::move(p));
+}
+
+void read_role(element e, const std::string& path, ConfigModel* model, std::vector<ConfigProblem>* errors) {
+  ObjectReader obj(e, path, errors);
+  // Keep indices aligned with the file so that later errors name the right item.
+  if (!obj.valid()) return model->roles.emplace_back(), void();
+  RoleDef r;
+  if (auto id = obj.id()) r.id = *id;
+  if (auto app = obj.string("app", true, 1, ObjectReader::kMaxIdLength)) r.app = *app;
+  obj.finish();
+  model->roles.push_back(std::move(r));
+}
+
+void read_group(element e, const std::string& path, ConfigModel* model, std::vector<ConfigProblem>* errors) {
+  ObjectReader obj(e, path, errors);
+  // Keep indices aligned with the file so that later errors name the right item.
+  if (!obj.valid()) return model->groups.emplace_back(), void();
+  GroupDef g;
+  if (auto id = obj.id()) g.id = *id;
+  if (auto stage = obj.string("stage", true, 1, ObjectReader::kMaxIdLength)) g.stage = *stage;
+  for_each_in_array(obj, "roles", [&](element item, const std::string& p) {
+    if (auto role = string_item(item, p, errors)) g.roles.push_back(*role);
+  });
+  obj.finish();
+  model->groups.push_back(std::move(g));
+}
+
+void read_mapping(element e, const std::string& path, ConfigModel* model, std::vector<ConfigProblem>* errors) {
+  ObjectReader obj(e, path, errors);
+  // Keep indices aligned with the file so that later errors name the right item.
+  if (!obj.valid()) return model->mappings.emplace_back(), void();
+  MappingDef m;
+  if (auto id = obj.id()) m.id = *id;
+  if (auto provider = obj.string("provider", true, 1, ObjectReader::kMaxIdLength)) m.provider = *provider;
+  if (auto claim = obj.string("claim", true, 1, 50)) {
+    if (parse_claim_path(*claim)) {
+      m.claim = *claim;
+    } else {
+      obj.error(member_path(path, "claim"), "invalid JSON Pointer: \"~\" must be followed by 0 or 1");
+    }
+  }
+  if (auto value = obj.string("value", true, 1, 256)) m.value = *value;
+  // Absent, null and "" all mean "no delimiter" (SPEC §2).
+  if (auto delimiter = obj.string("delimiter", false, 0, 3, /*null_is_absent=*/true)) m.delimiter = *delimiter;
+  if (auto group = obj.string("group", true, 1, ObjectReader::kMaxIdLength)) m.group = *group;
+  obj.finish();
+  model->mappings.push_back(std::move(m));
+}
+
+}  // namespace
+
+bool read_config_model(std::string_view json, ConfigModel* model, std::vector<ConfigProblem>* errors) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  element root;
+  if (auto err = parser.parse(padded).get(root)) {
+    errors->push_back({"", std::string("not valid JSON: ") + simdjson::error_message(err)});
+    return false;
+  }
+  check_duplicates(root, "", errors);
+  ObjectReader top(root, "", errors);
+  if (!top.valid()) return true;
+
+  if (auto version = top.find("version")) {
+    int64_t v = 0;
+    if (version->get_int64().get(v) || v != 1) top.error("version", "must be 1");
+  } else {
+    top.error("version", "missing");
+  }
+  for_each_in_array(top, "stages", [&](element item, const std::string& p) {
+    if (auto stage = string_item(item, p, errors)) model->stages.push_back(*stage);
+  });
+  for_each_in_array(top, "providers", [&](element item, const std::string& p) { read_provider(item, p, model, errors); });
+  for_each_in_array(top, "roles", [&](element item, const std::string& p) { read_role(item, p, model, errors); });
+  for_each_in_array(top, "groups", [&](element item, const std::string& p) { read_group(item, p, model, errors); });
+  for_each_in_array(top, "mappings", [&](element item, const std::string& p) { read_mapping(item, p, model, errors); });
+  top.finish();
+  return true;
+}
+
+}  // namespace claimmap

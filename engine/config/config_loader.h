@@ -1,0 +1,19 @@
+// Reads a config's JSON text into a ConfigModel, checking its shape: JSON
+// syntax, duplicate and unknown members, types, and the length limits of SPEC
+// §2. Every problem is appended to `errors` with its JSON path; references
+// between sections are checked later, by config_validator.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "claimmap/config.h"
+#include "engine/config/config_model.h"
+
+namespace claimmap {
+
+// Returns false when the text is not JSON at all (one error says why); true
+// otherwise, with `model` filled from every well-formed part.
+bool read_config_model(std::string_view json, ConfigModel* model, std::vector<ConfigProblem>* errors);
+
+}  // namespace claimmap

@@ -1,0 +1,140 @@
+#include "engine/config/config_validator.h"
+
+#include <algorithm>
+#include <string>
+
+#include "engine/common/json_text.h"
+#include "engine/common/string_map.h"
+
+namespace claimmap {
+namespace {
+
+std::string item_path(const char* section, size_t i, const char* member = nullptr) {
+  std::string p = std::string(section) + "[" + std::to_string(i) + "]";
+  if (member) p += std::string(".") + member;
+  return p;
+}
+
+// Indexes the ids of one section, reporting each repeat once with where it
+// first appeared.
+template <typename Def>
+StringMap<size_t> index_ids(const std::vector<Def>& defs, const char* section, ConfigReport* report) {
+  StringMap<size_t> index;
+  for (size_t i = 0; i < defs.size(); ++i) {
+    if (defs[i].id.empty()) continue;  // already reported as missing or invalid
+    auto [it, inserted] = index.emplace(defs[i].id, i);
+    if (!inserted) {
+      report->errors.push_back({item_path(section, i, "id"), "duplicate id " + json_text::quoted(defs[i].id) +
+                                                                 " (first at " + item_path(section, it->second) + ")"});
+    }
+  }
+  return index;
+}
+
+bool in_scope(const ProviderDef& p, const std::string& stage) {
+  return p.organization_scope ||
+         std::find(p.scope_stages.begin(), p.scope_stages.end(), stage) != p.scope_stages.end();
+}
+
+}  // namespace
+
+ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* report) {
+  ValidationResult result;
+  auto& errors = report->errors;
+
+  StringMap<size_t> stages;
+  for (size_t i = 0; i < model.stages.size(); ++i) {
+    if (!stages.emplace(model.stages[i], i).second) {
+      errors.push_back({item_path("stages", i), "duplicate stage " + json_text::quoted(model.stages[i])});
+    }
+  }
+  auto providers = index_ids(model.providers, "providers", report);
+  auto roles = index_ids(model.roles, "roles", report);
+  auto groups = index_ids(model.groups, "groups", report);
+  index_ids(model.mappings, "mappings", report);
+
+  StringMap<size_t> issuers;
+  for (size_t i = 0; i < model.providers.size(); ++i) {
+    const ProviderDef& p = model.providers[i];
+    if (p.has_issuer) {
+      auto [it, inserted] = issuers.emplace(p.issuer, i);
+      if (!inserted) {
+        errors.push_back({item_path("providers", i, "issuer"),
+                          "same issuer as " + item_path("providers", it->second) + "; each issuer names one provider"});
+      }
+    }
+    for (size_t s = 0; s < p.scope_stages.size(); ++s) {
+      if (!stages.count(p.scope_stages[s])) {
+        errors.push_back({item_path("providers", i, "scope") + "[" + std::to_string(s) + "]",
+                          "unknown stage " + json_text::quoted(p.scope_stages[s])});
+      }
+    }
+  }
+
+  for (size_t i = 0; i < model.groups.size(); ++i) {
+    const GroupDef& g = model.groups[i];
+    if (!g.stage.empty() && !stages.count(g.stage)) {
+      errors.push_back({item_path("groups", i, "stage"), "unknown stage " + json_text::quoted(g.stage)});
+    }
+    StringMap<size_t> seen;
+    for (size_t r = 0; r < g.roles.size(); ++r) {
+      const std::string path = item_path("groups", i, "roles") + "[" + std::to_string(r) + "]";
+      if (!roles.count(g.roles[r])) {
+        errors.push_back({path, "unknown role " + json_text::quoted(g.roles[r])});
+      } else if (!seen.emplace(g.roles[r], r).second) {
+        errors.push_back({path, "role " + json_text::quoted(g.roles[r]) + " listed twice"});
+      }
+    }
+    if (g.roles.empty() && !g.id.empty()) {
+      report->warnings.push_back({item_path("groups", i, "roles"), "group " + json_text::quoted(g.id) + " grants no roles"});
+    }
+  }
+
+  result.mapping_active.assign(model.mappings.size(), true);
+  for (size_t i = 0; i < model.mappings.size(); ++i) {
+    const MappingDef& m = model.mappings[i];
+    auto p_it = m.provider.empty() ? providers.end() : providers.find(m.provider);
+    auto g_it = m.group.empty() ? groups.end() : groups.find(m.group);
+    if (!m.provider.empty() && p_it == providers.end()) {
+      errors.push_back({item_path("mappings", i, "provider"), "unknown provider " + json_text::quoted(m.provider)});
+    }
+    if (!m.group.empty() && g_it == groups.end()) {
+      errors.push_back({item_path("mappings", i, "group"), "unknown group " + json_text::quoted(m.group)});
+    }
+    if (p_it == providers.end() || g_it == groups.end()) continue;
+    const ProviderDef& p = model.providers[p_it->second];
+    const GroupDef& g = model.groups[g_it->second];
+    if (p.type == ProviderType::kSaml && p.organization_scope) {
+      errors.push_back({item_path("mappings", i, "provider"),
+                        "group mapping isn't available for SAML providers with Organization scope"});
+    } else if (!in_scope(p, g.stage)) {
+      if (p.type == ProviderType::kSaml) {
+        errors.push_back({item_path("mappings", i, "group"),
+                          "group " + json_text::quoted(g.id) + " is in stage " + json_text::quoted(g.stage) +
+                              ", outside the scope of SAML provider " + json_text::quoted(p.id)});
+      } else {
+        result.mapping_active[i] = false;
+        report->inactive_mappings.push_back(
+            {item_path("mappings", i), "mapping " + json_text::quoted(m.id) + " is inactive: group " +
+                                           json_text::quoted(g.id) + " is in stage " + json_text::quoted(g.stage) +
+                                           ", outside the scope of provider " + json_text::quoted(p.id)});
+      }
+    }
+    // A value that contains its own delimiter, or the spaces that parts lose
+    // to trimming, can never equal a part (SPEC §4 step 3): say so.
+    if (!m.delimiter.empty() && !m.value.empty()) {
+      const bool has_delim = m.value.find(m.delimiter) != std::string::npos;
+      const char first = m.value.front(), last = m.value.back();
+      const bool padded = first == ' ' || first == '\t' || last == ' ' || last == '\t';
+      if (has_delim || padded) {
+        report->warnings.push_back({item_path("mappings", i, "value"),
+                                    has_delim ? "contains its delimiter, so it can never match"
+                                              : "starts or ends with a space or tab, so it can never match a "
+                                                "trimmed part"});
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace claimmap

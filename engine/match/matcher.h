@@ -1,0 +1,51 @@
+// Evaluates one login's captured claims against its provider's active mappings
+// (SPEC §4): which (group, mapping) pairs match, and which claims are
+// indeterminate because the IdP left them out for size (overage).
+//
+// Stateless: reads only the compiled config and the parsed event. A MatchResult
+// is scratch owned by the calling thread and reused from login to login.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "engine/config/compiled_config.h"
+#include "engine/parse/event_parser.h"
+
+namespace claimmap {
+
+struct MatchResult {
+  std::vector<MappedPair> matched;             // sorted, unique
+  std::vector<uint32_t> indeterminate_claims;  // indexes into the provider's claims
+  std::vector<std::string_view> overage;       // claim names, sorted, unique
+
+  // Scratch: the values being looked up, with their hashes.
+  struct Key {
+    std::string_view text;
+    uint64_t hash;
+  };
+  std::vector<Key> keys;
+
+  bool is_indeterminate(const CompiledMapping& m) const;
+};
+
+void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchResult* out);
+
+// Calls f(part) for each part of `candidate` split on `delimiter`, trimmed of
+// ASCII space and tab, empty parts dropped (SPEC §4 step 3).
+template <typename F>
+void for_each_part(std::string_view candidate, std::string_view delimiter, F&& f) {
+  size_t start = 0;
+  for (;;) {
+    const size_t end = candidate.find(delimiter, start);
+    std::string_view part = candidate.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    while (!part.empty() && (part.front() == ' ' || part.front() == '\t')) part.remove_prefix(1);
+    while (!part.empty() && (part.back() == ' ' || part.back() == '\t')) part.remove_suffix(1);
+    if (!part.empty()) f(part);
+    if (end == std::string_view::npos) return;
+    start = end + delimiter.size();
+  }
+}
+
+}  // namespace claimmap

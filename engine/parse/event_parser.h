@@ -1,0 +1,114 @@
+// Reads one NDJSON event line (SPEC §3) in a single pass of simdjson On-Demand:
+// checks it completely (UTF-8, structure, numbers, duplicate member names at
+// any depth), tells envelopes, pushes and bare tokens apart, resolves provider,
+// subject, group and role against the compiled config, and records the values
+// of every claim any mapping reads (the config's CaptureTrie).
+//
+// One EventParser per thread: it owns the simdjson parser and scratch buffers,
+// and the string_views of a ParsedEvent point into them (or into the line)
+// until the next parse() on the same EventParser.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "claimmap/status.h"
+#include "engine/config/compiled_config.h"
+#include "engine/common/ids.h"
+
+namespace claimmap {
+
+enum class EventKind : uint8_t { kLogin, kAssign, kUnassign, kGrant, kRevoke, kSuspend, kResume, kDelete };
+std::string_view event_kind_name(EventKind kind);
+
+enum class ValueKind : uint8_t { kAbsent, kNull, kString, kNumber, kBool, kArray, kObject };
+
+// The value found at one captured claim path.
+struct CaptureSlot {
+  ValueKind kind = ValueKind::kAbsent;
+  bool contiguous = true;  // entries [begin, end) all belong to this slot
+  std::string_view scalar;  // strings unescaped; numbers as literal text
+  uint32_t begin = 0;       // candidate entries (SPEC §4 step 2)
+  uint32_t end = 0;
+};
+
+// The captured claims of one claims object (a bare token, or an envelope's claims).
+class ClaimCaptures {
+ public:
+  struct Entry {
+    uint32_t node;
+    std::string_view text;
+  };
+
+  void reset(size_t node_count);
+  const CaptureSlot& slot(uint32_t node) const { return slots_[node]; }
+  CaptureSlot& touch(uint32_t node);
+  void add_candidate(uint32_t node, std::string_view text);
+  // Calls f(text) for each candidate of `node`.
+  template <typename F>
+  void for_each_candidate(uint32_t node, F&& f) const {
+    const CaptureSlot& s = slots_[node];
+    for (uint32_t i = s.begin; i < s.end; ++i) {
+      if (s.contiguous || entries_[i].node == node) f(entries_[i].text);
+    }
+  }
+
+  // Member names of an object-valued `_claim_names` (Entra overage, SPEC §4).
+  bool has_claim_names = false;
+  std::vector<std::string_view> claim_names;
+
+ private:
+  std::vector<CaptureSlot> slots_;
+  std::vector<uint32_t> touched_;
+  std::vector<Entry> entries_;
+};
+
+struct ParsedEvent {
+  ErrorCode error = ErrorCode::kOk;
+  std::string error_message;
+
+  bool kind_known = false;
+  EventKind kind = EventKind::kLogin;
+  bool provider_known = false;
+  ProviderId provider{};
+  bool subject_known = false;
+  std::string_view subject;
+
+  // Logins.
+  const ClaimCaptures* claims = nullptr;
+  bool has_iat = false;
+  double iat = 0;
+
+  // Pushes.
+  GroupId group{};
+  RoleId role{};
+
+  bool ok() const { return error == ErrorCode::kOk; }
+};
+
+class EventParser {
+ public:
+  static constexpr size_t kDefaultMaxLineBytes = size_t{1} << 20;
+
+  explicit EventParser(size_t max_line_bytes = kDefaultMaxLineBytes);
+  ~EventParser();
+  EventParser(const EventParser&) = delete;
+  EventParser& operator=(const EventParser&) = delete;
+
+  // `line` excludes the newline; it must stay readable for SIMDJSON_PADDING
+  // (64) bytes past its end (the bytes there may be anything).
+  void parse(const CompiledConfig& config, std::string_view line, ParsedEvent* out);
+
+  size_t max_line_bytes() const { return max_line_bytes_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  size_t max_line_bytes_;
+};
+
+}  // namespace claimmap

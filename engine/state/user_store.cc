@@ -1,0 +1,306 @@
+#include "engine/state/user_store.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/common/hash.h"
+
+namespace claimmap {
+
+// A user's record: a 20-byte header, then MappedPair[mapped], GroupId[manual],
+// RoleId[direct] and the subject's bytes, in one arena block. The usual user
+// (provider index < 65536, fewer than 256 of each kind of entry) keeps its
+// counts in the header; any other is "wide", with a 16-byte extension of
+// 32-bit counts after the header — no limit, only a few more bytes.
+class UserRecord {
+ public:
+  struct Shape {
+    uint32_t provider = 0, mapped = 0, manual = 0, direct = 0, subject = 0;
+    bool wide() const { return provider > 0xffff || mapped > 0xff || manual > 0xff || direct > 0xff; }
+    size_t bytes() const {
+      return BlobArena::round_up(kHeaderBytes + (wide() ? kWideBytes : 0) + mapped * sizeof(MappedPair) +
+                                 (manual + direct) * sizeof(uint32_t) + subject);
+    }
+  };
+
+  static constexpr uint8_t kHasIat = 1, kSuspended = 2, kWide = 4;
+
+  Shape shape() const {
+    Shape s;
+    s.subject = subject_size_;
+    if (flags_ & kWide) {
+      const uint32_t* w = wide_counts();
+      s.provider = w[0], s.mapped = w[1], s.manual = w[2], s.direct = w[3];
+    } else {
+      s.provider = provider_, s.mapped = mapped_, s.manual = manual_, s.direct = direct_;
+    }
+    return s;
+  }
+  void set_shape(const Shape& s) {
+    subject_size_ = s.subject;
+    flags_ = static_cast<uint8_t>((flags_ & ~kWide) | (s.wide() ? kWide : 0));
+    if (s.wide()) {
+      uint32_t* w = wide_counts();
+      w[0] = s.provider, w[1] = s.mapped, w[2] = s.manual, w[3] = s.direct;
+      provider_ = 0, mapped_ = manual_ = direct_ = 0;
+    } else {
+      provider_ = static_cast<uint16_t>(s.provider);
+      mapped_ = static_cast<uint8_t>(s.mapped);
+      manual_ = static_cast<uint8_t>(s.manual);
+      direct_ = static_cast<uint8_t>(s.direct);
+    }
+  }
+  size_t bytes() const { return shape().bytes(); }
+
+  double last_iat() const {
+    double v;
+    std::memcpy(&v, iat_, sizeof v);
+    return v;
+  }
+  void set_last_iat(double v) { std::memcpy(iat_, &v, sizeof v); }
+  uint8_t flags() const { return flags_ & (kHasIat | kSuspended); }
+  void set_flags(uint8_t f) { flags_ = static_cast<uint8_t>((flags_ & kWide) | f); }
+
+  uint32_t provider() const { return (flags_ & kWide) ? wide_counts()[0] : provider_; }
+  std::string_view subject() const { return {subject_data(shape()), subject_size_}; }
+
+  MappedPair* mapped_data(const Shape&) { return reinterpret_cast<MappedPair*>(body()); }
+  GroupId* manual_data(const Shape& s) { return reinterpret_cast<GroupId*>(body() + s.mapped * sizeof(MappedPair)); }
+  RoleId* direct_data(const Shape& s) { return reinterpret_cast<RoleId*>(manual_data(s) + s.manual); }
+  char* subject_data(const Shape& s) { return reinterpret_cast<char*>(direct_data(s) + s.direct); }
+  const char* subject_data(const Shape& s) const { return const_cast<UserRecord*>(this)->subject_data(s); }
+
+ private:
+  static constexpr size_t kHeaderBytes = 20, kWideBytes = 16;
+  char* base() { return reinterpret_cast<char*>(this); }
+  const uint32_t* wide_counts() const { return reinterpret_cast<const uint32_t*>(reinterpret_cast<const char*>(this) + kHeaderBytes); }
+  uint32_t* wide_counts() { return reinterpret_cast<uint32_t*>(base() + kHeaderBytes); }
+  char* body() { return base() + kHeaderBytes + ((flags_ & kWide) ? kWideBytes : 0); }
+
+  char iat_[8];  // a double, unaligned so that the header packs into 20 bytes
+  uint32_t subject_size_;
+  uint16_t provider_;
+  uint8_t flags_;
+  uint8_t mapped_, manual_, direct_;
+  uint8_t reserved_[2];
+};
+static_assert(sizeof(UserRecord) == 20 && alignof(UserRecord) == 4);
+static_assert(sizeof(MappedPair) == 8 && sizeof(GroupId) == 4 && sizeof(RoleId) == 4);
+
+namespace {
+
+constexpr uint64_t kEmpty = 0, kDeleted = 1;
+constexpr uint64_t kAddressMask = (uint64_t{1} << 48) - 1;
+
+uint64_t tag_of(uint64_t hash) { return (hash >> 16) & 0xffff; }
+uint64_t slot_value(uint64_t hash, const UserRecord* record) {
+  return tag_of(hash) << 48 | reinterpret_cast<uintptr_t>(record);
+}
+UserRecord* record_of(uint64_t slot) { return reinterpret_cast<UserRecord*>(slot & kAddressMask); }
+// The home slot: the hash's high bits scaled to the table (the low bits pick the shard).
+size_t home_of(uint64_t hash, size_t capacity) {
+  return static_cast<size_t>((static_cast<__uint128_t>(hash) * capacity) >> 64);
+}
+
+// Finds (provider, subject): its slot, or where it would go.
+std::pair<size_t, UserRecord*> find(const UserShard& shard, uint64_t hash, ProviderId provider,
+                                    std::string_view subject) {
+  const size_t capacity = shard.slots.size();
+  if (capacity == 0) return {0, nullptr};
+  const uint64_t tag = tag_of(hash);
+  size_t first_deleted = capacity;
+  for (size_t i = home_of(hash, capacity);; i = i + 1 == capacity ? 0 : i + 1) {
+    const uint64_t s = shard.slots[i];
+    if (s == kEmpty) return {first_deleted < capacity ? first_deleted : i, nullptr};
+    if (s == kDeleted) {
+      if (first_deleted == capacity) first_deleted = i;
+      continue;
+    }
+    if ((s >> 48) == tag) {
+      UserRecord* r = record_of(s);
+      const std::string_view stored = r->subject();
+      if (r->provider() == index_of(provider) && stored.size() == subject.size() &&
+          same_bytes(stored.data(), subject.data(), subject.size())) {
+        return {i, r};
+      }
+    }
+  }
+}
+
+void publish_slots(UserShard& shard) {
+  shard.slots_hint.store(shard.slots.data(), std::memory_order_relaxed);
+  shard.capacity_hint.store(shard.slots.size(), std::memory_order_relaxed);
+}
+
+// Rebuilds the table with room for one more user (growing by half when 7/8
+// full, so that slots cost 8 to 14 bytes a user).
+void make_room(UserShard& shard) {
+  const size_t capacity = shard.slots.size();
+  if ((shard.live + shard.deleted + 1) * 8 <= capacity * 7) return;
+  size_t next = std::max<size_t>(16, shard.live * 2 + 2 > capacity ? capacity + capacity / 2 : capacity);
+  std::vector<uint64_t> slots(next, kEmpty);
+  for (uint64_t s : shard.slots) {
+    if (s == kEmpty || s == kDeleted) continue;
+    UserRecord* r = record_of(s);
+    const uint64_t hash = UserStore::user_hash(static_cast<ProviderId>(r->provider()), r->subject());
+    size_t i = home_of(hash, next);
+    while (slots[i] != kEmpty) i = i + 1 == next ? 0 : i + 1;
+    slots[i] = s;
+  }
+  shard.slots.swap(slots);
+  shard.deleted = 0;
+  publish_slots(shard);
+}
+
+}  // namespace
+
+uint64_t UserStore::user_hash(ProviderId provider, std::string_view subject) {
+  return hash_bytes(subject) ^ (uint64_t{index_of(provider)} * 0x9e3779b97f4a7c15ull);
+}
+
+UserHandle::UserHandle(UserShard& shard, uint64_t hash, ProviderId provider, std::string_view subject)
+    : shard_(shard), hash_(hash), provider_(provider), subject_(subject) {
+  std::tie(slot_, record_) = find(shard, hash, provider, subject);
+}
+
+void UserHandle::load(UserState* out) const {
+  UserRecord* r = record_;
+  const UserRecord::Shape shape = r->shape();
+  out->mapped.assign(r->mapped_data(shape), r->mapped_data(shape) + shape.mapped);
+  out->manual.assign(r->manual_data(shape), r->manual_data(shape) + shape.manual);
+  out->direct_roles.assign(r->direct_data(shape), r->direct_data(shape) + shape.direct);
+  out->last_iat = r->last_iat();
+  out->has_iat = (r->flags() & UserRecord::kHasIat) != 0;
+  out->suspended = (r->flags() & UserRecord::kSuspended) != 0;
+}
+
+void UserHandle::save(const UserState& s) {
+  UserRecord::Shape shape;
+  shape.provider = index_of(provider_);
+  shape.mapped = static_cast<uint32_t>(s.mapped.size());
+  shape.manual = static_cast<uint32_t>(s.manual.size());
+  shape.direct = static_cast<uint32_t>(s.direct_roles.size());
+  shape.subject = static_cast<uint32_t>(subject_.size());
+  const size_t bytes = shape.bytes();
+  UserRecord* r = record_;
+  if (r == nullptr || r->bytes() != bytes) {
+    r = static_cast<UserRecord*>(shard_.arena.allocate(bytes));
+    r->set_flags(0);
+  }
+  r->set_shape(shape);
+  r->set_last_iat(s.last_iat);
+  r->set_flags((s.has_iat ? UserRecord::kHasIat : 0) | (s.suspended ? UserRecord::kSuspended : 0));
+  std::copy(s.mapped.begin(), s.mapped.end(), r->mapped_data(shape));
+  std::copy(s.manual.begin(), s.manual.end(), r->manual_data(shape));
+  std::copy(s.direct_roles.begin(), s.direct_roles.end(), r->direct_data(shape));
+  // The counts place the subject; they may have changed even in place. The
+  // subject is copied from the caller's key, never from inside the record.
+  std::memmove(r->subject_data(shape), subject_.data(), subject_.size());
+  if (r == record_) return;
+  if (record_ != nullptr) {
+    shard_.arena.release(record_, record_->bytes());
+  } else {
+    make_room(shard_);
+    slot_ = find(shard_, hash_, provider_, subject_).first;
+    if (shard_.slots[slot_] == kDeleted) --shard_.deleted;
+    ++shard_.live;
+  }
+  shard_.slots[slot_] = slot_value(hash_, r);
+  record_ = r;
+}
+
+void UserHandle::erase() {
+  shard_.arena.release(record_, record_->bytes());
+  shard_.slots[slot_] = kDeleted;
+  --shard_.live;
+  ++shard_.deleted;
+  record_ = nullptr;
+}
+
+UserStore::UserStore() {
+  for (auto& shard : shards_) shard = std::make_unique<UserShard>();
+}
+
+UserStore::~UserStore() { clear(); }
+
+void UserStore::prefetch_slot(ProviderId provider, std::string_view subject) const {
+  const uint64_t hash = user_hash(provider, subject);
+  const UserShard& shard = *shards_[hash % kShardCount];
+  const uint64_t* slots = shard.slots_hint.load(std::memory_order_relaxed);
+  const size_t capacity = shard.capacity_hint.load(std::memory_order_relaxed);
+  if (slots != nullptr && capacity != 0) __builtin_prefetch(slots + home_of(hash, capacity));
+}
+
+void UserStore::prefetch_record(ProviderId provider, std::string_view subject) {
+  const uint64_t hash = user_hash(provider, subject);
+  UserShard& shard = *shards_[hash % kShardCount];
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  const size_t capacity = shard.slots.size();
+  if (capacity == 0) return;
+  // The first slot whose tag matches is almost always the user's: no need to
+  // compare subjects for a hint.
+  const uint64_t tag = tag_of(hash);
+  for (size_t i = home_of(hash, capacity), probes = 0; probes < 4; ++probes, i = i + 1 == capacity ? 0 : i + 1) {
+    const uint64_t s = shard.slots[i];
+    if (s == kEmpty) return;
+    if (s != kDeleted && (s >> 48) == tag) {
+      __builtin_prefetch(record_of(s));
+      return;
+    }
+  }
+}
+
+size_t UserStore::size() const {
+  size_t n = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mutex);
+    n += shard->live;
+  }
+  return n;
+}
+
+size_t UserStore::memory_bytes() const {
+  size_t n = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mutex);
+    n += shard->slots.capacity() * sizeof(uint64_t) + shard->arena.bytes_reserved();
+  }
+  return n;
+}
+
+std::vector<std::pair<UserKey, UserState>> UserStore::sorted_users() const {
+  std::vector<std::pair<UserKey, UserState>> users;
+  for (const auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mutex);
+    for (uint64_t s : shard->slots) {
+      if (s == kEmpty || s == kDeleted) continue;
+      UserRecord* r = record_of(s);
+      const ProviderId provider = static_cast<ProviderId>(r->provider());
+      UserHandle handle(*shard, user_hash(provider, r->subject()), provider, r->subject());
+      UserState state;
+      handle.load(&state);
+      users.emplace_back(UserKey{provider, std::string(r->subject())}, std::move(state));
+    }
+  }
+  std::sort(users.begin(), users.end(), [](const auto& a, const auto& b) {
+    if (a.first.provider != b.first.provider) return a.first.provider < b.first.provider;
+    return a.first.subject < b.first.subject;
+  });
+  return users;
+}
+
+void UserStore::clear() {
+  for (auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mutex);
+    for (uint64_t s : shard->slots) {
+      if (s != kEmpty && s != kDeleted) shard->arena.release(record_of(s), record_of(s)->bytes());
+    }
+    shard->slots.clear();
+    shard->slots.shrink_to_fit();
+    publish_slots(*shard);
+    shard->live = shard->deleted = 0;
+    shard->arena.clear();
+  }
+}
+
+}  // namespace claimmap

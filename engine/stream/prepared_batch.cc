@@ -1,0 +1,78 @@
+#include "engine/stream/prepared_batch.h"
+
+namespace claimmap {
+
+void PreparedBatch::clear() {
+  lines_.clear();
+  text_.clear();
+  matched_.clear();
+  indeterminate_.clear();
+  overage_.clear();
+}
+
+PreparedBatch::Range PreparedBatch::add_text(std::string_view s) {
+  Range r{static_cast<uint32_t>(text_.size()), 0};
+  text_.append(s);
+  r.end = static_cast<uint32_t>(text_.size());
+  return r;
+}
+
+void PreparedBatch::add(uint64_t seq, const ParsedEvent& e, const MatchResult& m) {
+  Line line{};
+  line.seq = seq;
+  line.error = e.error;
+  line.kind_known = e.kind_known;
+  line.kind = e.kind;
+  line.provider_known = e.provider_known;
+  line.provider = e.provider;
+  line.subject_known = e.subject_known;
+  line.has_iat = e.has_iat;
+  line.iat = e.iat;
+  line.group = e.group;
+  line.role = e.role;
+  line.subject = add_text(e.subject);
+  if (!e.ok()) line.message = add_text(e.error_message);
+  if (e.ok() && e.kind == EventKind::kLogin) {
+    auto append = [](auto& to, const auto& from) {
+      Range r{static_cast<uint32_t>(to.size()), 0};
+      to.insert(to.end(), from.begin(), from.end());
+      r.end = static_cast<uint32_t>(to.size());
+      return r;
+    };
+    line.matched = append(matched_, m.matched);
+    line.indeterminate = append(indeterminate_, m.indeterminate_claims);
+    line.overage = append(overage_, m.overage);
+  }
+  lines_.push_back(line);
+}
+
+void PreparedBatch::add_oversize(uint64_t seq, uint64_t length, size_t limit) {
+  ParsedEvent e;
+  e.error = ErrorCode::kEventTooLarge;
+  e.error_message = "line is " + std::to_string(length) + " bytes; the limit is " + std::to_string(limit);
+  add(seq, e, MatchResult{});
+}
+
+void PreparedBatch::restore(size_t i, ParsedEvent* e, MatchResult* m) const {
+  const Line& line = lines_[i];
+  auto text = [&](Range r) { return std::string_view(text_.data() + r.begin, r.end - r.begin); };
+  e->error = line.error;
+  e->error_message.assign(text(line.message));
+  e->kind_known = line.kind_known;
+  e->kind = line.kind;
+  e->provider_known = line.provider_known;
+  e->provider = line.provider;
+  e->subject_known = line.subject_known;
+  e->subject = text(line.subject);
+  e->claims = nullptr;
+  e->has_iat = line.has_iat;
+  e->iat = line.iat;
+  e->group = line.group;
+  e->role = line.role;
+  m->matched.assign(matched_.begin() + line.matched.begin, matched_.begin() + line.matched.end);
+  m->indeterminate_claims.assign(indeterminate_.begin() + line.indeterminate.begin,
+                                 indeterminate_.begin() + line.indeterminate.end);
+  m->overage.assign(overage_.begin() + line.overage.begin, overage_.begin() + line.overage.end);
+}
+
+}  // namespace claimmap

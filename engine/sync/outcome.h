@@ -1,0 +1,64 @@
+// What one event did (SPEC §8), in interned ids: the delta_writer turns it into
+// an output line, the public API into a claimmap::Delta. Owned by the thread
+// that processes the event and reused from event to event (no allocation once
+// its vectors have grown). `subject` views the parser's buffer or the store:
+// valid until the owning thread's next event.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "claimmap/status.h"
+#include "engine/parse/event_parser.h"
+#include "engine/common/ids.h"
+
+namespace claimmap {
+
+enum class OutcomeStatus : uint8_t { kOk, kStale, kSuspended, kError };
+
+struct Outcome {
+  uint64_t seq = 0;
+  bool is_reload = false;  // cause "reload" (SPEC §7)
+  bool kind_known = false;
+  EventKind kind = EventKind::kLogin;
+  bool provider_known = false;
+  ProviderId provider{};
+  bool subject_known = false;
+  std::string_view subject;
+
+  OutcomeStatus status = OutcomeStatus::kOk;
+  ErrorCode error = ErrorCode::kOk;
+  std::string error_message;
+
+  bool new_user = false;
+  std::vector<GroupId> groups_added;
+  std::vector<GroupId> groups_removed;
+  std::vector<RoleId> roles_granted;
+  std::vector<RoleId> roles_revoked;
+  std::vector<std::string_view> overage;
+
+  bool has_changes() const {
+    return new_user || !groups_added.empty() || !groups_removed.empty() || !roles_granted.empty() ||
+           !roles_revoked.empty();
+  }
+
+  // Resets for the next event, keeping the vectors' capacity.
+  void reset(uint64_t next_seq) {
+    seq = next_seq;
+    is_reload = kind_known = provider_known = subject_known = new_user = false;
+    kind = EventKind::kLogin;
+    subject = {};
+    status = OutcomeStatus::kOk;
+    error = ErrorCode::kOk;
+    error_message.clear();
+    groups_added.clear();
+    groups_removed.clear();
+    roles_granted.clear();
+    roles_revoked.clear();
+    overage.clear();
+  }
+};
+
+}  // namespace claimmap
