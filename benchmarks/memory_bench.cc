@@ -43,7 +43,7 @@ void BM_StateBytesPerUser(benchmark::State& state) {
       user.has_iat = true;
       user.last_iat = 1700000000.0 + static_cast<double>(i);
       const std::string_view s(subject, static_cast<size_t>(r.ptr - subject));
-      store.with_user(ProviderId{0}, s, [&](UserHandle& handle) { handle.save(user); });
+      store.with_user(ProviderKey{0}, s, [&](UserHandle& handle) { handle.save(user); });
     }
     bytes = store.memory_bytes();
     resident = static_cast<double>(resident_bytes()) - static_cast<double>(resident_before);

@@ -69,7 +69,8 @@ void BM_Sync(benchmark::State& state) {
   double iat = 1;
   auto apply = [&](std::string_view s, const MatchResult& m) {
     outcome.reset(n);
-    apply_event(config, login_event(s, iat), m, store, scratch, &outcome);
+    const ParsedEvent event = login_event(s, iat);
+    store.with_user(ProviderKey{0}, s, [&](UserHandle& user) { apply_event(config, event, m, user, scratch, &outcome); });
     iat += 1;
   };
   const std::string_view fixed(subject, prefix + 12);

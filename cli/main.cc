@@ -1,20 +1,55 @@
 // claimmap: argument parsing and wiring only; every behaviour is the engine's.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include <CLI/CLI.hpp>
 
-#include "cli/commands.h"
+#include "claimmap/service.h"
+#include "cli/command.h"
+
+namespace claimmap::cli {
+
+int fail(const std::vector<std::string>& lines, const Status& status) {
+  for (const std::string& line : lines) std::fprintf(stderr, "%s\n", line.c_str());
+  return exit_code_for(status);
+}
+
+int fail(const Status& status) { return fail({status.message()}, status); }
+
+bool write_stdout(const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(1, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::fprintf(stderr, "cannot write output: %s\n", std::strerror(errno));
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace claimmap::cli
 
 int main(int argc, char** argv) {
-  CLI::App app{"ClaimMap: login-time claim mapping engine"};
+  using namespace claimmap::cli;
+  CLI::App app{"ClaimMap: login-time claim mapping engine (docs/spec.md)"};
   app.require_subcommand(1);
-  claimmap::cli::add_validate_command(app);
-  claimmap::cli::add_eval_command(app);
-  claimmap::cli::add_simulate_command(app);
+  const Command commands[] = {add_validate_command(app), add_eval_command(app), add_diff_command(app),
+                              add_who_has_command(app), add_simulate_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // Bad usage is exit 2 (SPEC §10); --help is a success.
+    // Bad usage is exit 2 (docs/spec.md §10); --help is a success.
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  return claimmap::cli::exit_code();
+  for (const Command& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return 2;
 }

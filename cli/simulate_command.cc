@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.h"
+#include "claimmap/service.h"
+#include "cli/command.h"
 #include "simulator/duration.h"
 #include "simulator/progress.h"
 #include "simulator/simulate.h"
@@ -23,14 +24,6 @@ struct SimulateArgs {
   bool cold_start = false;
   bool no_progress = false;
 };
-
-int exit_code_for(const Status& s) {
-  switch (s.code()) {
-    case ErrorCode::kOk: return 0;
-    case ErrorCode::kIoError: return 1;
-    default: return 2;
-  }
-}
 
 // "entra,okta" → the shapes to include; false on an unknown name.
 bool parse_shapes(const std::string& list, std::array<bool, sim::kProviderShapeCount>* shapes) {
@@ -51,7 +44,7 @@ bool parse_shapes(const std::string& list, std::array<bool, sim::kProviderShapeC
 
 }  // namespace
 
-void add_simulate_command(CLI::App& app) {
+Command add_simulate_command(CLI::App& app) {
   auto args = std::make_shared<SimulateArgs>();
   sim::SimulateOptions& o = args->options;
   o.generator.users = 200'000;
@@ -81,18 +74,18 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_flag("--json", o.json, "print the report as JSON (for CI)");
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
   cmd->add_option("--write-dataset", args->write_dataset, "write config.json, state.ndjson, events.ndjson to DIR and exit");
-  cmd->callback([args] {
+  return {cmd, [args] {
     sim::SimulateOptions& options = args->options;
     options.profile = *sim::parse_load_profile(args->profile);
     options.generator.initial_state = !args->cold_start;
     if (!parse_shapes(args->providers, &options.generator.shapes)) {
       std::fprintf(stderr, "--providers: a comma-separated list of entra, okta, keycloak, saml, auth0\n");
-      return set_exit_code(2);
+      return 2;
     }
     const auto p99 = sim::parse_duration(args->p99);
     if (!p99) {
       std::fprintf(stderr, "--p99: not a duration: %s (e.g. 2ms, 500us)\n", args->p99.c_str());
-      return set_exit_code(2);
+      return 2;
     }
     options.p99_target_seconds = *p99;
     options.progress = !args->no_progress && !options.json && sim::stderr_is_terminal();
@@ -101,10 +94,11 @@ void add_simulate_command(CLI::App& app) {
                                                  : sim::write_dataset(options, args->write_dataset, &output);
     if (!s.ok()) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
-      return set_exit_code(exit_code_for(s));
+      return exit_code_for(s);
     }
     std::fputs(output.c_str(), args->write_dataset.empty() ? stdout : stderr);
-  });
+    return 0;
+  }};
 }
 
 }  // namespace claimmap::cli

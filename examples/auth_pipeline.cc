@@ -33,8 +33,8 @@ SessionRoles session_roles(claimmap::Engine& engine, const std::string& decoded_
     result.error = std::string(claimmap::error_code_name(delta.error.code())) + ": " + delta.error.message();
     return result;
   }
-  if (delta.status != "ok") {  // stale or suspended: no session
-    result.error = delta.status;
+  if (delta.status != claimmap::DeltaStatus::kOk) {  // stale or suspended: no session
+    result.error = std::string(claimmap::delta_status_name(delta.status));
     return result;
   }
   result.ok = true;

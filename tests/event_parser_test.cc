@@ -15,28 +15,28 @@ std::string code_of(const Delta& d) { return std::string(error_code_name(d.error
 TEST(EventParser, BareTokenFindsProviderByIss) {
   EngineHarness h;
   Delta d = h.run(entra_login("u1", R"(["g-mkt"])"));
-  EXPECT_EQ(d.status, "ok");
-  EXPECT_EQ(d.cause, "login");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kOk);
+  EXPECT_EQ(d.cause, claimmap::Cause::kLogin);
   EXPECT_EQ(d.provider, "entra");
   EXPECT_EQ(d.subject, "u1");
 }
 
 TEST(EventParser, EnvelopeNamesProviderAndTypeMayBeOmitted) {
   EngineHarness h;
-  EXPECT_EQ(h.run(R"({"type": "login", "provider": "kc", "claims": {"sub": "a"}})").status, "ok");
-  EXPECT_EQ(h.run(R"({"provider": "kc", "claims": {"sub": "b"}})").status, "ok");
+  EXPECT_EQ(h.run(R"({"type": "login", "provider": "kc", "claims": {"sub": "a"}})").status, claimmap::DeltaStatus::kOk);
+  EXPECT_EQ(h.run(R"({"provider": "kc", "claims": {"sub": "b"}})").status, claimmap::DeltaStatus::kOk);
 }
 
 TEST(EventParser, EnvelopeWithoutProviderUsesClaimsIss) {
   EngineHarness h;
   Delta d = h.run(R"({"claims": {"iss": "https://kc.example/realms/corp", "sub": "a"}})");
-  EXPECT_EQ(d.status, "ok");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kOk);
   EXPECT_EQ(d.provider, "kc");
 }
 
 TEST(EventParser, EnvelopeMembersOtherThanNamedAreIgnored) {
   EngineHarness h;
-  EXPECT_EQ(h.run(R"({"provider": "kc", "claims": {"sub": "a"}, "received_at": 5, "trace": {"x": 1}})").status, "ok");
+  EXPECT_EQ(h.run(R"({"provider": "kc", "claims": {"sub": "a"}, "received_at": 5, "trace": {"x": 1}})").status, claimmap::DeltaStatus::kOk);
 }
 
 TEST(EventParser, EnvelopeProviderMustMatchTokenIssuer) {
@@ -53,7 +53,7 @@ TEST(EventParser, MalformedJson) {
                            "{\"a\": 1} x", "{\"a\": 1}}", "nul", "{\"a\": 1.}", "{\"a\": -}"}) {
     Delta d = h.run(line);
     EXPECT_EQ(code_of(d), "malformed_json") << line;
-    EXPECT_TRUE(d.cause.empty()) << line;
+    EXPECT_TRUE((d.cause == claimmap::Cause::kUnknown)) << line;
   }
 }
 
@@ -195,7 +195,7 @@ TEST(EventParser, TokenWithTypeClaimIsReadAsPush) {
   // SPEC §3: a token with a claim named "type" must come in an envelope.
   EXPECT_EQ(code_of(h.run(R"({"iss": "https://login.example/t/v2.0", "oid": "a", "type": "user"})")),
             "unknown_event_type");
-  EXPECT_EQ(h.run(R"({"provider": "entra", "claims": {"oid": "a", "type": "user"}})").status, "ok");
+  EXPECT_EQ(h.run(R"({"provider": "entra", "claims": {"oid": "a", "type": "user"}})").status, claimmap::DeltaStatus::kOk);
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ class Hostile {
   Delta error(const std::string& line, const std::string& code) {
     const std::string before = h_.engine().export_state();
     Delta d = h_.run(line);
-    EXPECT_EQ(d.status, "error") << line.substr(0, 300);
+    EXPECT_EQ(d.status, claimmap::DeltaStatus::kError) << line.substr(0, 300);
     EXPECT_EQ(code_of(d), code) << line.substr(0, 300) << "\n" << d.error.message();
     EXPECT_EQ(h_.engine().export_state(), before) << line.substr(0, 300);
     return d;
@@ -84,7 +84,7 @@ class Hostile {
   // Runs a login of a new user that must succeed, and returns the groups it got.
   Names groups(const std::string& line) {
     Delta d = h_.run(line);
-    EXPECT_EQ(d.status, "ok") << line.substr(0, 300) << "\n" << d.error.message();
+    EXPECT_EQ(d.status, claimmap::DeltaStatus::kOk) << line.substr(0, 300) << "\n" << d.error.message();
     EXPECT_TRUE(d.new_user) << line.substr(0, 300);
     return d.groups_added;
   }
@@ -354,12 +354,12 @@ TEST(HostileInput, NumbersMatchByTheirLiteralText) {
   // An iat beyond double's range is not a usable number: ignored, never stale.
   Hostile i;
   const std::string login = iss + R"("x1", "groups": ["g-mkt"], "iat": )";
-  EXPECT_EQ(i.harness().run(login + "1700000000}").status, "ok");
+  EXPECT_EQ(i.harness().run(login + "1700000000}").status, claimmap::DeltaStatus::kOk);
   for (const char* iat : {"1e400", "-1e400", "\"99999999999\"", "null", "[1e300]", "{\"v\": 1e300}"}) {
-    EXPECT_EQ(i.harness().run(login + iat + "}").status, "ok") << iat;
+    EXPECT_EQ(i.harness().run(login + iat + "}").status, claimmap::DeltaStatus::kOk) << iat;
   }
-  EXPECT_EQ(i.harness().run(login + "1699999999}").status, "stale");
-  EXPECT_EQ(i.harness().run(login + "1700000000}").status, "ok");
+  EXPECT_EQ(i.harness().run(login + "1699999999}").status, claimmap::DeltaStatus::kStale);
+  EXPECT_EQ(i.harness().run(login + "1700000000}").status, claimmap::DeltaStatus::kOk);
 }
 
 // Regression (fuzzer): an iat beyond 64-bit integers was saved as a bare
@@ -370,7 +370,7 @@ TEST(HostileInput, HugeIatSurvivesStateExportAndImport) {
   const std::string iss = std::string(R"({"iss": ")") + kEntraIss + R"(", "groups": ["g-mkt"], "oid": )";
   for (const char* iat : {"44444444444444442624", "1e300", "-1e300", "123456789012345678901234567890", "1e15",
                           "999999999999999", "1700000000.5"}) {
-    EXPECT_EQ(t.harness().run(iss + "\"" + iat + R"(", "iat": )" + iat + "}").status, "ok") << iat;
+    EXPECT_EQ(t.harness().run(iss + "\"" + iat + R"(", "iat": )" + iat + "}").status, claimmap::DeltaStatus::kOk) << iat;
   }
   const std::string state = t.engine().export_state();
   EXPECT_TRUE(has(state, R"("last_iat": 4.444444444444444e+19,)")) << state;
@@ -381,7 +381,7 @@ TEST(HostileInput, HugeIatSurvivesStateExportAndImport) {
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(copy.export_state(), state);
   // The stored iat still guards: an older token is stale.
-  EXPECT_EQ(copy.process(iss + R"("44444444444444442624", "iat": 1e19})", 1).status, "stale");
+  EXPECT_EQ(copy.process(iss + R"("44444444444444442624", "iat": 1e19})", 1).status, claimmap::DeltaStatus::kStale);
 }
 
 // ---------------------------------------------------------------------------
@@ -434,7 +434,7 @@ TEST(HostileInput, NullObjectsAndNestedArraysWhereAStringIsExpected) {
   }
   // A _claim_names that is not an object is not an overage claim.
   Delta d = t.harness().run(t.entra(R"(, "_claim_names": "groups")"));
-  EXPECT_EQ(d.status, "ok");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kOk);
   EXPECT_EQ(d.overage, Names{});
   d = t.harness().run(t.entra(R"(, "_claim_names": {"groups": null})"));
   EXPECT_EQ(d.overage, Names{"groups"});
@@ -499,7 +499,7 @@ TEST(HostileInput, HundredThousandMemberObject) {
   std::string line = std::string(R"({"iss": ")") + kEntraIss + R"(", "oid": "w", "groups": ["g-mkt"])";
   for (int i = 0; i < 100000; ++i) line += ", \"k" + std::to_string(i) + "\": " + std::to_string(i);
   Delta d = engine.process(line + "}", 1);
-  EXPECT_EQ(d.status, "ok") << d.error.message();
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kOk) << d.error.message();
   EXPECT_EQ(d.groups_added, Names{"marketing"});
   d = engine.process(line + ", \"k4711\": 0}", 2);
   EXPECT_EQ(d.error.code(), ErrorCode::kDuplicateClaim);
@@ -736,7 +736,7 @@ TEST(HostileInput, TwoMebibyteLineThroughATempFile) {
   ::close(out);
   ::unlink(path);
   expect_two_mib_result(result);
-  EXPECT_EQ(summary.errors_by_code[static_cast<size_t>(ErrorCode::kEventTooLarge)], 1u);
+  EXPECT_EQ(summary.counters.errors_by_code[static_cast<size_t>(ErrorCode::kEventTooLarge)], 1u);
   EXPECT_EQ(engine.user_count(), 2u);
 }
 

@@ -55,7 +55,7 @@ TEST(Pipeline, OverLongLineGetsItsErrorAndTheStreamGoesOn) {
             std::string::npos)
       << lines[1];
   EXPECT_NE(lines[2].find(R"("seq": 3)"), std::string::npos);
-  EXPECT_EQ(summary.errors_by_code[static_cast<size_t>(ErrorCode::kEventTooLarge)], 1u);
+  EXPECT_EQ(summary.counters.errors_by_code[static_cast<size_t>(ErrorCode::kEventTooLarge)], 1u);
   EXPECT_EQ(engine.user_count(), 2u);
 }
 
@@ -90,7 +90,7 @@ TEST(Pipeline, ChangesOnlyKeepsChangesErrorsAndNewUsers) {
                             entra_login("u1", "[]") + "\n" +           // nothing: left out
                             entra_login("u1", R"(["g-mkt"])") + "\n" +  // change: kept
                             "{\n";                                     // error: kept
-  auto lines = lines_of(eval_stream(engine, input, StreamOptions{true, 1}));
+  auto lines = lines_of(eval_stream(engine, input, StreamOptions{true, 1, {}}));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0].rfind(R"({"seq": 1,)", 0), 0u);
   EXPECT_EQ(lines[1].rfind(R"({"seq": 3,)", 0), 0u);
@@ -105,17 +105,17 @@ TEST(Pipeline, SummaryCountsEverything) {
            entra_login("u1", "[]", R"(, "iat": 6)") + "\n{\n[]\n",
        {}, &s);
   EXPECT_EQ(s.lines, 6u);
-  EXPECT_EQ(s.events, 5u);
-  EXPECT_EQ(s.ok, 2u);
-  EXPECT_EQ(s.stale, 1u);
-  EXPECT_EQ(s.errors, 2u);
-  EXPECT_EQ(s.errors_by_code[static_cast<size_t>(ErrorCode::kMalformedJson)], 1u);
-  EXPECT_EQ(s.errors_by_code[static_cast<size_t>(ErrorCode::kNotAnObject)], 1u);
-  EXPECT_EQ(s.new_users, 1u);
-  EXPECT_EQ(s.groups_added, 1u);
-  EXPECT_EQ(s.groups_removed, 1u);
-  EXPECT_EQ(s.roles_granted, 2u);
-  EXPECT_EQ(s.roles_revoked, 2u);
+  EXPECT_EQ(s.counters.events, 5u);
+  EXPECT_EQ(s.counters.ok, 2u);
+  EXPECT_EQ(s.counters.stale, 1u);
+  EXPECT_EQ(s.counters.errors, 2u);
+  EXPECT_EQ(s.counters.errors_by_code[static_cast<size_t>(ErrorCode::kMalformedJson)], 1u);
+  EXPECT_EQ(s.counters.errors_by_code[static_cast<size_t>(ErrorCode::kNotAnObject)], 1u);
+  EXPECT_EQ(s.counters.new_users, 1u);
+  EXPECT_EQ(s.counters.groups_added, 1u);
+  EXPECT_EQ(s.counters.groups_removed, 1u);
+  EXPECT_EQ(s.counters.roles_granted, 2u);
+  EXPECT_EQ(s.counters.roles_revoked, 2u);
   EXPECT_NE(s.to_text().find("not_an_object=1"), std::string::npos);
 }
 
@@ -123,8 +123,8 @@ TEST(Pipeline, ProcessToNdjsonMatchesTheStream) {
   Engine a(must_load(kBaseConfig)), b(must_load(kBaseConfig));
   const std::string l1 = entra_login("u1", R"(["g-mkt"])"), l2 = "{\"a\": 1, \"a\": 2}";
   std::string direct;
-  a.process_to_ndjson(l1, 1, &direct);
-  a.process_to_ndjson(l2, 2, &direct);
+  (void)a.process_to_ndjson(l1, 1, &direct);
+  (void)a.process_to_ndjson(l2, 2, &direct);
   EXPECT_EQ(direct, eval_stream(b, l1 + "\n" + l2 + "\n"));
 }
 

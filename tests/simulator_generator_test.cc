@@ -105,7 +105,7 @@ TEST(SimulatorGenerator, LoginsWithoutDriftChangeNothing) {
   uint64_t seq = 0;
   for (std::string_view line : split_lines(events)) {
     const Delta d = engine.process(line, ++seq);
-    ASSERT_EQ(d.status, "ok") << line;
+    ASSERT_EQ(d.status, claimmap::DeltaStatus::kOk) << line;
     ASSERT_TRUE(d.groups_added.empty() && d.groups_removed.empty() && !d.new_user) << line;
   }
 }
@@ -154,8 +154,8 @@ TEST(SimulatorGenerator, EveryKindAndErrorCodeAtTheAskedShares) {
       ASSERT_TRUE(d.ok()) << d.error.to_string() << "\n" << line.substr(0, 300);
     }
     if (e.kind == EventKind::kStaleReplay) {
-      EXPECT_TRUE(d.status == "stale" || d.status == "suspended") << line.substr(0, 300);
-      stale += d.status == "stale";
+      EXPECT_TRUE(d.status == claimmap::DeltaStatus::kStale || d.status == claimmap::DeltaStatus::kSuspended) << line.substr(0, 300);
+      stale += d.status == claimmap::DeltaStatus::kStale;
     }
   }
   auto share = [&](uint64_t n) { return static_cast<double>(n) / kEvents; };

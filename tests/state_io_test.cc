@@ -38,7 +38,7 @@ TEST(StateIo, ExportImportRoundTrips) {
   EXPECT_EQ(report.dropped(), 0u);
   EXPECT_EQ(other.engine().export_state(), state);
   // The imported stale guard works.
-  EXPECT_EQ(other.run(entra_login("u1", "[]", R"(, "iat": 12)")).status, "stale");
+  EXPECT_EQ(other.run(entra_login("u1", "[]", R"(, "iat": 12)")).status, claimmap::DeltaStatus::kStale);
 }
 
 TEST(StateIo, ImportReplacesTheState) {
@@ -80,8 +80,10 @@ TEST(StateIo, LoadUnderCurrentConfigDropsWhatItNoLongerJustifies) {
       R"({"provider": "gone-idp", "subject": "b", "manual": ["hr"]})"
       "\n";
   ASSERT_TRUE(h.engine().import_state(state, &report).ok());
-  EXPECT_EQ(report.users, 1u);
-  EXPECT_EQ(report.dropped_users, 1u);
+  // b's provider is not in the config: b is kept with its manual membership,
+  // as after a reload that deleted the provider (docs/spec.md §7.3).
+  EXPECT_EQ(report.users, 2u);
+  EXPECT_EQ(report.users_without_provider, 1u);
   // m-gone: no such mapping; readers/m-mkt: the mapping grants another group;
   // devs/m-devs: inactive; gone/m-read: no such group.
   EXPECT_EQ(report.dropped_mapped, 4u);
@@ -89,8 +91,10 @@ TEST(StateIo, LoadUnderCurrentConfigDropsWhatItNoLongerJustifies) {
   EXPECT_EQ(report.dropped_direct_roles, 1u);
   EXPECT_EQ(h.engine().export_state(),
             "{\"provider\": \"entra\", \"subject\": \"a\", \"mapped\": {\"marketing\": [\"m-mkt\"]}, \"manual\": "
-            "[\"hr\"], \"direct_roles\": [\"Ops.Pager\"], \"last_iat\": null, \"suspended\": false}\n");
-  EXPECT_NE(report.to_string().find("1 users loaded"), std::string::npos);
+            "[\"hr\"], \"direct_roles\": [\"Ops.Pager\"], \"last_iat\": null, \"suspended\": false}\n"
+            "{\"provider\": \"gone-idp\", \"subject\": \"b\", \"mapped\": {}, \"manual\": [\"hr\"], "
+            "\"direct_roles\": [], \"last_iat\": null, \"suspended\": false}\n");
+  EXPECT_NE(report.to_string().find("2 users loaded"), std::string::npos);
 }
 
 TEST(StateIo, SaveAndLoadFile) {

@@ -17,8 +17,8 @@ std::string push(const std::string& type, const std::string& subject, const std:
 TEST(Sync, FirstLoginCreatesUserAndGrants) {
   EngineHarness h;
   Delta d = h.run(login("u1", R"(["g-mkt"])", 10));
-  EXPECT_EQ(d.status, "ok");
-  EXPECT_EQ(d.cause, "login");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kOk);
+  EXPECT_EQ(d.cause, claimmap::Cause::kLogin);
   EXPECT_EQ(d.provider, "entra");
   EXPECT_EQ(d.subject, "u1");
   EXPECT_TRUE(d.new_user);
@@ -51,7 +51,7 @@ TEST(Sync, UnchangedLoginHasAnEmptyDelta) {
   EngineHarness h;
   h.run(login("u1", R"(["g-mkt"])", 10));
   Delta d = h.run(login("u1", R"(["g-mkt"])", 11));
-  EXPECT_EQ(d.status, "ok");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kOk);
   EXPECT_TRUE(d.groups_added.empty() && d.groups_removed.empty() && d.roles_granted.empty() && d.roles_revoked.empty());
 }
 
@@ -88,7 +88,7 @@ TEST(Sync, StaleTokenChangesNothing) {
   EngineHarness h;
   h.run(login("u1", R"(["g-mkt"])", 20));
   Delta d = h.run(login("u1", R"(["g-read"])", 19));
-  EXPECT_EQ(d.status, "stale");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kStale);
   EXPECT_TRUE(d.groups_added.empty() && d.groups_removed.empty());
   EXPECT_EQ(h.engine().effective_roles("entra", "u1"), Names({"Crm.Editor", "Crm.Viewer"}));
 }
@@ -98,7 +98,7 @@ TEST(Sync, StaleTokenNeverReGrants) {
   h.run(login("u1", R"(["g-mkt"])", 10));
   h.run(login("u1", "[]", 20));
   Delta d = h.run(login("u1", R"(["g-mkt"])", 10));  // a replay of the first token
-  EXPECT_EQ(d.status, "stale");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kStale);
   EXPECT_TRUE(h.engine().effective_roles("entra", "u1").empty());
 }
 
@@ -106,7 +106,7 @@ TEST(Sync, EqualIatIsAppliedAgain) {
   EngineHarness h;
   h.run(login("u1", R"(["g-mkt"])", 20));
   Delta d = h.run(login("u1", R"(["g-read"])", 20));
-  EXPECT_EQ(d.status, "ok");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kOk);
   EXPECT_EQ(d.groups_added, Names({"readers"}));
 }
 
@@ -114,16 +114,16 @@ TEST(Sync, NonNumericIatIsIgnored) {
   EngineHarness h;
   h.run(login("u1", R"(["g-mkt"])", 20));
   Delta d = h.run(entra_login("u1", R"(["g-read"])", R"(, "iat": "5")"));
-  EXPECT_EQ(d.status, "ok");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kOk);
   // The stored highest iat is still 20.
-  EXPECT_EQ(h.run(login("u1", "[]", 19)).status, "stale");
+  EXPECT_EQ(h.run(login("u1", "[]", 19)).status, claimmap::DeltaStatus::kStale);
 }
 
 TEST(Sync, FractionalIatComparesNumerically) {
   EngineHarness h;
   h.run(entra_login("u1", "[]", R"(, "iat": 1e1)"));
-  EXPECT_EQ(h.run(entra_login("u1", "[]", R"(, "iat": 9.5)")).status, "stale");
-  EXPECT_EQ(h.run(entra_login("u1", "[]", R"(, "iat": 10.0)")).status, "ok");
+  EXPECT_EQ(h.run(entra_login("u1", "[]", R"(, "iat": 9.5)")).status, claimmap::DeltaStatus::kStale);
+  EXPECT_EQ(h.run(entra_login("u1", "[]", R"(, "iat": 10.0)")).status, claimmap::DeltaStatus::kOk);
 }
 
 TEST(Sync, SuspendRevokesAllAndResumeRestores) {
@@ -131,7 +131,7 @@ TEST(Sync, SuspendRevokesAllAndResumeRestores) {
   h.run(login("u1", R"(["g-mkt"])", 10));
   h.run(push("grant", "u1", R"(, "role": "Ops.Pager")"));
   Delta d = h.run(push("suspend", "u1"));
-  EXPECT_EQ(d.cause, "suspend");
+  EXPECT_EQ(d.cause, claimmap::Cause::kSuspend);
   EXPECT_EQ(d.groups_removed, Names({"marketing"}));
   EXPECT_EQ(d.roles_revoked, Names({"Crm.Editor", "Crm.Viewer", "Ops.Pager"}));
   EXPECT_TRUE(h.engine().effective_roles("entra", "u1").empty());
@@ -145,9 +145,9 @@ TEST(Sync, SuspendedUsersLoginIsSuspendedWhateverItsIat) {
   h.run(login("u1", R"(["g-mkt"])", 10));
   h.run(push("suspend", "u1"));
   Delta d = h.run(login("u1", R"(["g-read"])", 5));
-  EXPECT_EQ(d.status, "suspended");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kSuspended);
   d = h.run(login("u1", R"(["g-read"])", 50));
-  EXPECT_EQ(d.status, "suspended");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kSuspended);
   d = h.run(push("resume", "u1"));
   EXPECT_EQ(d.groups_added, Names({"marketing"}));  // the suspended login changed nothing
 }
@@ -162,13 +162,13 @@ TEST(Sync, DeleteRevokesAllAndForgetsTheUser) {
   // Forgotten means the stale guard is gone too: the next login is a new user.
   d = h.run(login("u1", R"(["g-mkt"])", 1));
   EXPECT_TRUE(d.new_user);
-  EXPECT_EQ(d.status, "ok");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kOk);
 }
 
 TEST(Sync, DeleteOfUnknownUserIsAnError) {
   EngineHarness h;
   Delta d = h.run(push("delete", "nobody"));
-  EXPECT_EQ(d.status, "error");
+  EXPECT_EQ(d.status, claimmap::DeltaStatus::kError);
   EXPECT_EQ(d.error.code(), ErrorCode::kUnknownUser);
   EXPECT_EQ(h.engine().user_count(), 0u);
 }

@@ -70,7 +70,7 @@ class EngineHarness {
   Delta run(const std::string& line) { return engine_.process(line, ++seq_); }
   std::string line(const std::string& line) {
     std::string out;
-    engine_.process_to_ndjson(line, ++seq_, &out);
+    (void)engine_.process_to_ndjson(line, ++seq_, &out);
     return out;
   }
   Engine& engine() { return engine_; }

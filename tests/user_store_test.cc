@@ -30,7 +30,7 @@ void expect_same(const UserState& a, const UserState& b) {
   EXPECT_EQ(a.suspended, b.suspended);
 }
 
-UserState load(UserStore& store, ProviderId p, std::string_view subject, bool* found = nullptr) {
+UserState load(UserStore& store, ProviderKey p, std::string_view subject, bool* found = nullptr) {
   UserState out;
   store.with_user(p, subject, [&](UserHandle& h) {
     if (found) *found = h.exists();
@@ -39,7 +39,7 @@ UserState load(UserStore& store, ProviderId p, std::string_view subject, bool* f
   return out;
 }
 
-void save(UserStore& store, ProviderId p, std::string_view subject, const UserState& s) {
+void save(UserStore& store, ProviderKey p, std::string_view subject, const UserState& s) {
   store.with_user(p, subject, [&](UserHandle& h) { h.save(s); });
 }
 
@@ -54,9 +54,9 @@ TEST(UserStore, RecordsChangeShapeBetweenNarrowAndWide) {
       make_state(5, 2, 1, 10, false),     // same size, other layout
   };
   for (const UserState& s : shapes) {
-    save(store, ProviderId{1}, subject, s);
+    save(store, ProviderKey{1}, subject, s);
     bool found = false;
-    expect_same(load(store, ProviderId{1}, subject, &found), s);
+    expect_same(load(store, ProviderKey{1}, subject, &found), s);
     EXPECT_TRUE(found);
     EXPECT_EQ(store.size(), 1u);
   }
@@ -65,51 +65,51 @@ TEST(UserStore, RecordsChangeShapeBetweenNarrowAndWide) {
 TEST(UserStore, LargeProviderIndexIsKept) {
   UserStore store;
   const UserState s = make_state(3, 0, 0, 5, false);
-  save(store, ProviderId{70000}, "u", s);
-  save(store, ProviderId{70000 - 65536}, "u", make_state(1, 0, 0, 6, false));
-  expect_same(load(store, ProviderId{70000}, "u"), s);
+  save(store, ProviderKey{70000}, "u", s);
+  save(store, ProviderKey{70000 - 65536}, "u", make_state(1, 0, 0, 6, false));
+  expect_same(load(store, ProviderKey{70000}, "u"), s);
   EXPECT_EQ(store.size(), 2u);
   auto users = store.sorted_users();
   ASSERT_EQ(users.size(), 2u);
-  EXPECT_EQ(users[1].first.provider, ProviderId{70000});
+  EXPECT_EQ(users[1].first.provider, ProviderKey{70000});
 }
 
 TEST(UserStore, ManyUsersGrowthAndDeletion) {
   UserStore store;
   constexpr int kUsers = 50000;
-  for (int i = 0; i < kUsers; ++i) save(store, ProviderId{0}, "user-" + std::to_string(i), make_state(i % 7, 0, 0, i + 1, false));
+  for (int i = 0; i < kUsers; ++i) save(store, ProviderKey{0}, "user-" + std::to_string(i), make_state(i % 7, 0, 0, i + 1, false));
   EXPECT_EQ(store.size(), static_cast<size_t>(kUsers));
   for (int i = 0; i < kUsers; i += 2) {
-    store.with_user(ProviderId{0}, "user-" + std::to_string(i), [](UserHandle& h) {
+    store.with_user(ProviderKey{0}, "user-" + std::to_string(i), [](UserHandle& h) {
       ASSERT_TRUE(h.exists());
       h.erase();
     });
   }
   EXPECT_EQ(store.size(), static_cast<size_t>(kUsers / 2));
   // Deleted slots are reused and the rest still resolve.
-  for (int i = 0; i < kUsers; i += 2) save(store, ProviderId{0}, "new-" + std::to_string(i), make_state(1, 1, 1, 1, false));
+  for (int i = 0; i < kUsers; i += 2) save(store, ProviderKey{0}, "new-" + std::to_string(i), make_state(1, 1, 1, 1, false));
   for (int i = 1; i < kUsers; i += 2) {
     bool found = false;
-    expect_same(load(store, ProviderId{0}, "user-" + std::to_string(i), &found), make_state(i % 7, 0, 0, i + 1, false));
+    expect_same(load(store, ProviderKey{0}, "user-" + std::to_string(i), &found), make_state(i % 7, 0, 0, i + 1, false));
     ASSERT_TRUE(found) << i;
   }
   bool found = true;
-  load(store, ProviderId{0}, "user-0", &found);
+  load(store, ProviderKey{0}, "user-0", &found);
   EXPECT_FALSE(found);
   EXPECT_EQ(store.size(), static_cast<size_t>(kUsers));
 }
 
 TEST(UserStore, SubjectsAreBytesIncludingNul) {
   UserStore store;
-  save(store, ProviderId{0}, std::string_view("u\0", 2), make_state(1, 0, 0, 1, false));
-  save(store, ProviderId{0}, "u", make_state(2, 0, 0, 2, false));
+  save(store, ProviderKey{0}, std::string_view("u\0", 2), make_state(1, 0, 0, 1, false));
+  save(store, ProviderKey{0}, "u", make_state(2, 0, 0, 2, false));
   EXPECT_EQ(store.size(), 2u);
-  EXPECT_EQ(load(store, ProviderId{0}, std::string_view("u\0", 2)).mapped.size(), 1u);
+  EXPECT_EQ(load(store, ProviderKey{0}, std::string_view("u\0", 2)).mapped.size(), 1u);
 }
 
 TEST(UserStore, ClearFreesEverything) {
   UserStore store;
-  for (int i = 0; i < 1000; ++i) save(store, ProviderId{0}, std::to_string(i), make_state(300, 0, 0, 1, false));
+  for (int i = 0; i < 1000; ++i) save(store, ProviderKey{0}, std::to_string(i), make_state(300, 0, 0, 1, false));
   EXPECT_GT(store.memory_bytes(), 1000u * 300 * 8);
   store.clear();
   EXPECT_EQ(store.size(), 0u);
@@ -121,28 +121,28 @@ TEST(UserStore, ClearFreesEverything) {
 // and after clear() they must neither fault nor change what is stored.
 TEST(UserStore, PrefetchHintsChangeNothing) {
   UserStore store;
-  store.prefetch_slot(ProviderId{0}, "nobody");
-  store.prefetch_record(ProviderId{0}, "nobody");
+  store.prefetch_slot(ProviderKey{0}, "nobody");
+  store.prefetch_record(ProviderKey{0}, "nobody");
   const UserState s = make_state(3, 1, 1, 5, false);
   for (int i = 0; i < 5000; ++i) {
     const std::string subject = "user-" + std::to_string(i);
-    store.prefetch_slot(ProviderId{2}, subject);
-    store.prefetch_record(ProviderId{2}, subject);
-    save(store, ProviderId{2}, subject, s);
-    store.prefetch_slot(ProviderId{2}, subject);
-    store.prefetch_record(ProviderId{2}, subject);
+    store.prefetch_slot(ProviderKey{2}, subject);
+    store.prefetch_record(ProviderKey{2}, subject);
+    save(store, ProviderKey{2}, subject, s);
+    store.prefetch_slot(ProviderKey{2}, subject);
+    store.prefetch_record(ProviderKey{2}, subject);
   }
   EXPECT_EQ(store.size(), 5000u);
   for (int i = 0; i < 5000; i += 499) {
     bool found = false;
-    expect_same(load(store, ProviderId{2}, "user-" + std::to_string(i), &found), s);
+    expect_same(load(store, ProviderKey{2}, "user-" + std::to_string(i), &found), s);
     EXPECT_TRUE(found);
   }
   store.clear();
-  store.prefetch_slot(ProviderId{2}, "user-1");
-  store.prefetch_record(ProviderId{2}, "user-1");
+  store.prefetch_slot(ProviderKey{2}, "user-1");
+  store.prefetch_record(ProviderKey{2}, "user-1");
   bool found = true;
-  load(store, ProviderId{2}, "user-1", &found);
+  load(store, ProviderKey{2}, "user-1", &found);
   EXPECT_FALSE(found);
   EXPECT_EQ(store.size(), 0u);
 }

@@ -15,6 +15,14 @@ enum class GroupId : uint32_t {};
 enum class RoleId : uint32_t {};
 enum class MappingId : uint32_t {};
 
+// A provider as the user store knows it: interned by the store from the
+// provider's id (its name) the first time any config version names it, and
+// never reused. Stable across reloads, unlike ProviderId, which is a position
+// in one compiled config: a user's record keeps its ProviderKey when the
+// providers around it are added or deleted (a deleted provider's users stay
+// in the store with their manual memberships, SPEC §7).
+enum class ProviderKey : uint32_t {};
+
 template <typename Id>
 constexpr uint32_t index_of(Id id) { return static_cast<uint32_t>(id); }
 

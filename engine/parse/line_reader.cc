@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -12,6 +13,17 @@ namespace claimmap {
 
 LineReader::LineReader(int fd, size_t block_bytes, size_t max_line_bytes)
     : fd_(fd), block_bytes_(block_bytes), max_line_bytes_(max_line_bytes) {}
+
+LineReader::LineReader(std::string_view input, size_t block_bytes, size_t max_line_bytes)
+    : fd_(-1), memory_(input), block_bytes_(block_bytes), max_line_bytes_(max_line_bytes) {}
+
+ssize_t LineReader::read_some(char* into, size_t capacity) {
+  if (fd_ >= 0) return ::read(fd_, into, capacity);
+  const size_t n = std::min(capacity, memory_.size());
+  std::memcpy(into, memory_.data(), n);
+  memory_.remove_prefix(n);
+  return static_cast<ssize_t>(n);
+}
 
 void LineReader::add_line(LineBlock* block, size_t offset, size_t length) {
   ++seq_;
@@ -45,7 +57,7 @@ Status LineReader::next(LineBlock* block, bool* done) {
     // Read until a block's worth is in (or the input ends).
     const size_t start = filled;
     while (!eof_ && filled - start < block_bytes_ && filled < capacity) {
-      const ssize_t n = ::read(fd_, block->bytes.data() + filled, capacity - filled);
+      const ssize_t n = read_some(block->bytes.data() + filled, capacity - filled);
       if (n < 0) {
         if (errno == EINTR) continue;
         return Status(ErrorCode::kIoError, std::string("cannot read input: ") + std::strerror(errno));

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 #include "claimmap/status.h"
@@ -36,6 +37,8 @@ struct LineBlock {
 class LineReader {
  public:
   LineReader(int fd, size_t block_bytes, size_t max_line_bytes);
+  // Reads bytes in memory instead (copied block by block, like a file's).
+  LineReader(std::string_view input, size_t block_bytes, size_t max_line_bytes);
 
   // Fills `block` with the next lines. Sets *done once the input is exhausted
   // and the block holds the last lines (possibly none). Fails only on read errors.
@@ -44,10 +47,13 @@ class LineReader {
   uint64_t lines_seen() const { return seq_; }  // blank lines included
 
  private:
+  // Like read(2): bytes read, 0 at the end, -1 with errno on failure.
+  ssize_t read_some(char* into, size_t capacity);
   void add_line(LineBlock* block, size_t offset, size_t length);
   void add_oversize(LineBlock* block, uint64_t length);
 
-  int fd_;
+  int fd_;  // -1: reading memory_
+  std::string_view memory_;
   size_t block_bytes_;
   size_t max_line_bytes_;
   std::vector<char> carry_;  // a partial line left over from the last block

@@ -82,10 +82,11 @@ bool is_snapshot(std::string_view bytes) {
 }
 
 std::string encode_snapshot(const CompiledConfig& config, const UserStore& store) {
-  const auto users = store.sorted_users();
+  ProviderNames provider_names(store);
+  const auto users = sorted_by_name(store);
   std::string payload;
   for (const auto& [key, user] : users) {
-    put_str(payload, config.provider(key.provider).def.id);
+    put_str(payload, provider_names(key.provider));
     put_str(payload, key.subject);
     put<double>(payload, user.last_iat);
     put<uint8_t>(payload, (user.has_iat ? 1 : 0) | (user.suspended ? 2 : 0));
@@ -115,7 +116,7 @@ std::string encode_snapshot(const CompiledConfig& config, const UserStore& store
   return out;
 }
 
-Status import_snapshot(const CompiledConfig& config, std::string_view bytes, UserStore* store,
+Status import_snapshot(const CompiledConfig& config, std::string_view bytes, UserStore& keys, UserStore* staged,
                        StateLoadReport* report) {
   *report = StateLoadReport{};
   auto damaged = [](const std::string& why) { return Status(ErrorCode::kInvalidState, "snapshot " + why); };
@@ -139,7 +140,7 @@ Status import_snapshot(const CompiledConfig& config, std::string_view bytes, Use
   std::memcpy(&stored, bytes.data() + kHeaderBytes + size, sizeof stored);
   if (stored != checksum64(payload)) return damaged("is damaged: its checksum does not match its contents");
 
-  UserLoader loader(config, report);
+  UserLoader loader(config, keys, report);
   Reader in(payload);
   for (uint64_t i = 0; i < count; ++i) {
     const std::string where = "snapshot user " + std::to_string(i + 1);
@@ -166,7 +167,7 @@ Status import_snapshot(const CompiledConfig& config, std::string_view bytes, Use
     if (Status s = loader.add(names, where); !s.ok()) return s;
   }
   if (!in.done()) return damaged("is damaged: bytes after its last user");
-  loader.commit(store);
+  loader.commit(staged);
   return Status();
 }
 

@@ -33,9 +33,10 @@ bool is_snapshot(std::string_view bytes);
 
 std::string encode_snapshot(const CompiledConfig& config, const UserStore& store);
 
-// Replaces the store's contents with the snapshot's users, read under
-// `config`; on any damage nothing is loaded (kInvalidState).
-Status import_snapshot(const CompiledConfig& config, std::string_view bytes, UserStore* store,
+// Reads the snapshot's users under `config` into the empty store `staged`,
+// keyed by `keys`' provider keys; on any damage nothing is loaded
+// (kInvalidState).
+Status import_snapshot(const CompiledConfig& config, std::string_view bytes, UserStore& keys, UserStore* staged,
                        StateLoadReport* report);
 
 // A fixed (unseeded) 64-bit checksum, 8 bytes a step.

@@ -8,23 +8,51 @@
 #include <simdjson.h>
 
 #include "engine/common/json_text.h"
+#include "engine/reload/reload_rules.h"
 
 namespace claimmap {
 
 std::string StateLoadReport::to_string() const {
   std::string s = std::to_string(users) + " users loaded";
+  if (users_without_provider > 0) {
+    s += " (" + std::to_string(users_without_provider) +
+         " of providers not in the config: kept with their manual memberships and direct roles)";
+  }
   if (dropped() == 0) return s;
-  s += "; dropped as the config no longer justifies them: " + std::to_string(dropped_users) + " users of unknown providers, " +
-       std::to_string(dropped_mapped) + " mapped memberships, " + std::to_string(dropped_manual) +
-       " manual memberships, " + std::to_string(dropped_direct_roles) + " direct roles";
+  s += "; dropped as the config no longer justifies them: " + std::to_string(dropped_mapped) +
+       " mapped memberships, " + std::to_string(dropped_manual) + " manual memberships, " +
+       std::to_string(dropped_direct_roles) + " direct roles";
   return s;
+}
+
+const std::string& ProviderNames::operator()(ProviderKey key) {
+  while (names_.size() <= index_of(key)) names_.push_back(store_.provider_name(static_cast<ProviderKey>(names_.size())));
+  return names_[index_of(key)];
+}
+
+namespace {
+// Users sorted bytewise by provider id, then subject (SPEC §9).
+std::vector<std::pair<UserKey, UserState>> users_by_name(const UserStore& store, ProviderNames& names) {
+  auto users = store.sorted_users();
+  std::stable_sort(users.begin(), users.end(), [&](const auto& a, const auto& b) {
+    if (a.first.provider == b.first.provider) return false;  // already by subject
+    return names(a.first.provider) < names(b.first.provider);
+  });
+  return users;
+}
+}  // namespace
+
+std::vector<std::pair<UserKey, UserState>> sorted_by_name(const UserStore& store) {
+  ProviderNames names(store);
+  return users_by_name(store, names);
 }
 
 std::string export_state(const CompiledConfig& config, const UserStore& store) {
   std::string out;
-  for (const auto& [key, user] : store.sorted_users()) {
+  ProviderNames provider_names(store);
+  for (const auto& [key, user] : users_by_name(store, provider_names)) {
     out.append("{\"provider\": ");
-    json_text::append_quoted(out, config.provider(key.provider).def.id);
+    json_text::append_quoted(out, provider_names(key.provider));
     out.append(", \"subject\": ");
     json_text::append_quoted(out, key.subject);
     out.append(", \"mapped\": {");
@@ -119,43 +147,33 @@ std::string read_user_line(element root, UserNames* names) {
 
 }  // namespace
 
-bool resolve_user(const CompiledConfig& config, const UserNames& names, UserKey* key, UserState* user,
-                  StateLoadReport* report) {
-  auto p = config.provider_by_id.find(names.provider);
-  if (p == config.provider_by_id.end()) {
-    ++report->dropped_users;
-    return false;
-  }
-  key->provider = p->second;
+void resolve_user(const CompiledConfig& config, UserStore& keys, const UserNames& names, UserKey* key,
+                  UserState* user, StateLoadReport* report) {
+  key->provider = keys.provider_key(names.provider);
   key->subject.assign(names.subject);
+  if (config.provider_by_id.find(names.provider) == config.provider_by_id.end()) ++report->users_without_provider;
   user->last_iat = names.last_iat;
   user->has_iat = names.has_iat;
   user->suspended = names.suspended;
   for (const auto& [group_name, mapping_names] : names.mapped) {
-    auto g = config.group_by_id.find(group_name);
     for (std::string_view mapping_name : mapping_names) {
-      auto m = config.mapping_by_id.find(mapping_name);
-      // Kept only if the mapping still exists, is active, and still grants this
-      // group for this provider (the parts of "unchanged" a state line can show).
-      const bool justified = g != config.group_by_id.end() && m != config.mapping_by_id.end() &&
-                             config.mapping(m->second).active && config.mapping(m->second).group == g->second &&
-                             config.mapping(m->second).provider == p->second;
-      if (!justified) {
+      // A state line shows a mapping's id, group and provider: the parts of
+      // "unchanged" it can show (the binary snapshot shows all, issue 12).
+      const auto kept = surviving_mapping(config, MappingIdentity{mapping_name, names.provider, group_name});
+      if (!kept) {
         ++report->dropped_mapped;
         continue;
       }
-      user->mapped.push_back({g->second, m->second});
+      user->mapped.push_back({config.mapping(*kept).group, *kept});
     }
   }
   for (std::string_view name : names.manual) {
-    auto g = config.group_by_id.find(name);
-    if (g == config.group_by_id.end()) ++report->dropped_manual;
-    else user->manual.push_back(g->second);
+    if (auto g = surviving_group(config, name)) user->manual.push_back(*g);
+    else ++report->dropped_manual;
   }
   for (std::string_view name : names.direct_roles) {
-    auto r = config.role_by_id.find(name);
-    if (r == config.role_by_id.end()) ++report->dropped_direct_roles;
-    else user->direct_roles.push_back(r->second);
+    if (auto r = surviving_role(config, name)) user->direct_roles.push_back(*r);
+    else ++report->dropped_direct_roles;
   }
   auto sort_unique = [](auto& v) {
     std::sort(v.begin(), v.end());
@@ -164,13 +182,12 @@ bool resolve_user(const CompiledConfig& config, const UserNames& names, UserKey*
   sort_unique(user->mapped);
   sort_unique(user->manual);
   sort_unique(user->direct_roles);
-  return true;
 }
 
 Status UserLoader::add(const UserNames& names, const std::string& where) {
   UserKey key;
   UserState user;
-  if (!resolve_user(config_, names, &key, &user, report_)) return Status();
+  resolve_user(config_, keys_, names, &key, &user, report_);
   std::string user_id = std::to_string(index_of(key.provider));
   user_id.push_back('\0');
   user_id.append(key.subject);
@@ -180,8 +197,8 @@ Status UserLoader::add(const UserNames& names, const std::string& where) {
   return Status();
 }
 
-void UserLoader::commit(UserStore* store) {
-  store->clear();
+void UserLoader::commit(UserStore* staged) {
+  UserStore* store = staged;
   for (const auto& entry : users_) {  // (not a structured binding: clang 14 cannot capture one)
     const UserState& user = entry.second;
     store->with_user(entry.first.provider, entry.first.subject, [&](UserHandle& handle) { handle.save(user); });
@@ -189,10 +206,11 @@ void UserLoader::commit(UserStore* store) {
   report_->users = users_.size();
 }
 
-Status import_state(const CompiledConfig& config, std::string_view ndjson, UserStore* store, StateLoadReport* report) {
+Status import_state(const CompiledConfig& config, std::string_view ndjson, UserStore& keys, UserStore* staged,
+                    StateLoadReport* report) {
   *report = StateLoadReport{};
   simdjson::dom::parser parser;
-  UserLoader loader(config, report);
+  UserLoader loader(config, keys, report);
   size_t line_no = 0;
   size_t pos = 0;
   while (pos < ndjson.size()) {
@@ -214,7 +232,7 @@ Status import_state(const CompiledConfig& config, std::string_view ndjson, UserS
     }
     if (Status s = loader.add(names, where); !s.ok()) return s;
   }
-  loader.commit(store);
+  loader.commit(staged);
   return Status();
 }
 

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <deque>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -17,7 +18,23 @@
 
 namespace claimmap {
 
+// `store`'s records must hold ids of `config` (the caller holds the engine's
+// admin lock, so no reload is converting shards meanwhile).
 std::string export_state(const CompiledConfig& config, const UserStore& store);
+
+// The provider ids of a store's keys, looked up once each.
+class ProviderNames {
+ public:
+  explicit ProviderNames(const UserStore& store) : store_(store) {}
+  const std::string& operator()(ProviderKey key);
+
+ private:
+  const UserStore& store_;
+  std::deque<std::string> names_;  // a deque: references stay valid as it grows
+};
+
+// Every user, sorted bytewise by provider id then subject.
+std::vector<std::pair<UserKey, UserState>> sorted_by_name(const UserStore& store);
 
 // One user of a saved state, by name (both saved forms hold names, not the
 // config's interned ids, so a state outlives the config that wrote it).
@@ -30,32 +47,39 @@ struct UserNames {
   bool suspended = false;
 };
 
-// Resolves `names` under `config`, as a reload would see it (SPEC §7, §9):
-// memberships of mappings that are gone, changed or inactive, of groups that
-// are gone, and direct roles that are gone are dropped and counted. Returns
-// false (and counts it) when the user's provider is gone.
-bool resolve_user(const CompiledConfig& config, const UserNames& names, UserKey* key, UserState* user,
-                  StateLoadReport* report);
+// Resolves `names` under `config`, as a reload would see it (SPEC §7, §9),
+// by the rules of engine/reload/reload_rules.h: memberships of mappings that
+// are gone, changed or inactive, of groups that are gone, and direct roles
+// that are gone are dropped and counted. A user whose provider the config
+// does not have is kept without mapped memberships, as after a reload that
+// deleted the provider. The key's provider comes from `keys` (the live store).
+void resolve_user(const CompiledConfig& config, UserStore& keys, const UserNames& names, UserKey* key,
+                  UserState* user, StateLoadReport* report);
 
-// Collects resolved users, refusing a repeated one, and replaces a store's
-// contents with them only once all were read (nothing half-loaded).
+// Collects resolved users, refusing a repeated one, and fills a staged store
+// with them only once all were read (nothing half-loaded); the engine then
+// swaps the staged store in whole (UserStore::replace_all).
 class UserLoader {
  public:
-  UserLoader(const CompiledConfig& config, StateLoadReport* report) : config_(config), report_(report) {}
+  UserLoader(const CompiledConfig& config, UserStore& keys, StateLoadReport* report)
+      : config_(config), keys_(keys), report_(report) {}
   // `where` names the user's place in the input ("state line 3") for errors.
   Status add(const UserNames& names, const std::string& where);
-  void commit(UserStore* store);
+  void commit(UserStore* staged);
 
  private:
   const CompiledConfig& config_;
+  UserStore& keys_;
   StateLoadReport* report_;
   std::vector<std::pair<UserKey, UserState>> users_;
   std::unordered_map<std::string, std::string> where_of_;  // provider index, NUL, subject → where
 };
 
-// Replaces the store's contents with the users of `ndjson`, read under `config`
-// (what it no longer justifies is dropped and counted). A bad line refuses the
-// whole load (kInvalidState, naming the line) and leaves the store untouched.
-Status import_state(const CompiledConfig& config, std::string_view ndjson, UserStore* store, StateLoadReport* report);
+// Reads the users of `ndjson` under `config` into the empty store `staged`
+// (what the config no longer justifies is dropped and counted), keyed by
+// `keys`' provider keys. A bad line refuses the whole load (kInvalidState,
+// naming the line).
+Status import_state(const CompiledConfig& config, std::string_view ndjson, UserStore& keys, UserStore* staged,
+                    StateLoadReport* report);
 
 }  // namespace claimmap

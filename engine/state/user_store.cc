@@ -103,7 +103,7 @@ size_t home_of(uint64_t hash, size_t capacity) {
 }
 
 // Finds (provider, subject): its slot, or where it would go.
-std::pair<size_t, UserRecord*> find(const UserShard& shard, uint64_t hash, ProviderId provider,
+std::pair<size_t, UserRecord*> find(const ShardTable& shard, uint64_t hash, ProviderKey provider,
                                     std::string_view subject) {
   const size_t capacity = shard.slots.size();
   if (capacity == 0) return {0, nullptr};
@@ -128,13 +128,14 @@ std::pair<size_t, UserRecord*> find(const UserShard& shard, uint64_t hash, Provi
 }
 
 void publish_slots(UserShard& shard) {
-  shard.slots_hint.store(shard.slots.data(), std::memory_order_relaxed);
-  shard.capacity_hint.store(shard.slots.size(), std::memory_order_relaxed);
+  shard.slots_hint.store(shard.table->slots.data(), std::memory_order_relaxed);
+  shard.capacity_hint.store(shard.table->slots.size(), std::memory_order_relaxed);
 }
 
 // Rebuilds the table with room for one more user (growing by half when 7/8
 // full, so that slots cost 8 to 14 bytes a user).
-void make_room(UserShard& shard) {
+void make_room(UserShard& owner) {
+  ShardTable& shard = *owner.table;
   const size_t capacity = shard.slots.size();
   if ((shard.live + shard.deleted + 1) * 8 <= capacity * 7) return;
   size_t next = std::max<size_t>(16, shard.live * 2 + 2 > capacity ? capacity + capacity / 2 : capacity);
@@ -142,26 +143,36 @@ void make_room(UserShard& shard) {
   for (uint64_t s : shard.slots) {
     if (s == kEmpty || s == kDeleted) continue;
     UserRecord* r = record_of(s);
-    const uint64_t hash = UserStore::user_hash(static_cast<ProviderId>(r->provider()), r->subject());
+    const uint64_t hash = UserStore::user_hash(static_cast<ProviderKey>(r->provider()), r->subject());
     size_t i = home_of(hash, next);
     while (slots[i] != kEmpty) i = i + 1 == next ? 0 : i + 1;
     slots[i] = s;
   }
   shard.slots.swap(slots);
   shard.deleted = 0;
-  publish_slots(shard);
+  publish_slots(owner);
 }
 
 }  // namespace
 
-uint64_t UserStore::user_hash(ProviderId provider, std::string_view subject) {
+bool slot_user(uint64_t slot, ProviderKey* provider, std::string_view* subject) {
+  if (slot == kEmpty || slot == kDeleted) return false;
+  const UserRecord* r = record_of(slot);
+  *provider = static_cast<ProviderKey>(r->provider());
+  *subject = r->subject();
+  return true;
+}
+
+uint64_t UserStore::user_hash(ProviderKey provider, std::string_view subject) {
   return hash_bytes(subject) ^ (uint64_t{index_of(provider)} * 0x9e3779b97f4a7c15ull);
 }
 
-UserHandle::UserHandle(UserShard& shard, uint64_t hash, ProviderId provider, std::string_view subject)
+UserHandle::UserHandle(UserShard& shard, uint64_t hash, ProviderKey provider, std::string_view subject)
     : shard_(shard), hash_(hash), provider_(provider), subject_(subject) {
-  std::tie(slot_, record_) = find(shard, hash, provider, subject);
+  refresh();
 }
+
+void UserHandle::refresh() { std::tie(slot_, record_) = find(*shard_.table, hash_, provider_, subject_); }
 
 void UserHandle::load(UserState* out) const {
   UserRecord* r = record_;
@@ -183,8 +194,9 @@ void UserHandle::save(const UserState& s) {
   shape.subject = static_cast<uint32_t>(subject_.size());
   const size_t bytes = shape.bytes();
   UserRecord* r = record_;
+  ShardTable& table = *shard_.table;
   if (r == nullptr || r->bytes() != bytes) {
-    r = static_cast<UserRecord*>(shard_.arena.allocate(bytes));
+    r = static_cast<UserRecord*>(table.arena.allocate(bytes));
     r->set_flags(0);
   }
   r->set_shape(shape);
@@ -198,32 +210,36 @@ void UserHandle::save(const UserState& s) {
   std::memmove(r->subject_data(shape), subject_.data(), subject_.size());
   if (r == record_) return;
   if (record_ != nullptr) {
-    shard_.arena.release(record_, record_->bytes());
+    table.arena.release(record_, record_->bytes());
   } else {
     make_room(shard_);
-    slot_ = find(shard_, hash_, provider_, subject_).first;
-    if (shard_.slots[slot_] == kDeleted) --shard_.deleted;
-    ++shard_.live;
+    slot_ = find(table, hash_, provider_, subject_).first;
+    if (table.slots[slot_] == kDeleted) --table.deleted;
+    ++table.live;
   }
-  shard_.slots[slot_] = slot_value(hash_, r);
+  table.slots[slot_] = slot_value(hash_, r);
   record_ = r;
 }
 
 void UserHandle::erase() {
-  shard_.arena.release(record_, record_->bytes());
-  shard_.slots[slot_] = kDeleted;
-  --shard_.live;
-  ++shard_.deleted;
+  ShardTable& table = *shard_.table;
+  table.arena.release(record_, record_->bytes());
+  table.slots[slot_] = kDeleted;
+  --table.live;
+  ++table.deleted;
   record_ = nullptr;
 }
 
 UserStore::UserStore() {
-  for (auto& shard : shards_) shard = std::make_unique<UserShard>();
+  for (size_t i = 0; i < kShardCount; ++i) {
+    shards_[i] = std::make_unique<UserShard>();
+    shards_[i]->index = i;
+  }
 }
 
 UserStore::~UserStore() { clear(); }
 
-void UserStore::prefetch_slot(ProviderId provider, std::string_view subject) const {
+void UserStore::prefetch_slot(ProviderKey provider, std::string_view subject) const {
   const uint64_t hash = user_hash(provider, subject);
   const UserShard& shard = *shards_[hash % kShardCount];
   const uint64_t* slots = shard.slots_hint.load(std::memory_order_relaxed);
@@ -231,10 +247,11 @@ void UserStore::prefetch_slot(ProviderId provider, std::string_view subject) con
   if (slots != nullptr && capacity != 0) __builtin_prefetch(slots + home_of(hash, capacity));
 }
 
-void UserStore::prefetch_record(ProviderId provider, std::string_view subject) {
+void UserStore::prefetch_record(ProviderKey provider, std::string_view subject) {
   const uint64_t hash = user_hash(provider, subject);
-  UserShard& shard = *shards_[hash % kShardCount];
-  std::lock_guard<std::mutex> lock(shard.mutex);
+  UserShard& owner = *shards_[hash % kShardCount];
+  std::lock_guard<std::mutex> lock(owner.mutex);
+  const ShardTable& shard = *owner.table;
   const size_t capacity = shard.slots.size();
   if (capacity == 0) return;
   // The first slot whose tag matches is almost always the user's: no need to
@@ -254,7 +271,7 @@ size_t UserStore::size() const {
   size_t n = 0;
   for (const auto& shard : shards_) {
     std::lock_guard<std::mutex> lock(shard->mutex);
-    n += shard->live;
+    n += shard->table->live;
   }
   return n;
 }
@@ -263,7 +280,7 @@ size_t UserStore::memory_bytes() const {
   size_t n = 0;
   for (const auto& shard : shards_) {
     std::lock_guard<std::mutex> lock(shard->mutex);
-    n += shard->slots.capacity() * sizeof(uint64_t) + shard->arena.bytes_reserved();
+    n += shard->table->slots.capacity() * sizeof(uint64_t) + shard->table->arena.bytes_reserved();
   }
   return n;
 }
@@ -272,10 +289,10 @@ std::vector<std::pair<UserKey, UserState>> UserStore::sorted_users() const {
   std::vector<std::pair<UserKey, UserState>> users;
   for (const auto& shard : shards_) {
     std::lock_guard<std::mutex> lock(shard->mutex);
-    for (uint64_t s : shard->slots) {
+    for (uint64_t s : shard->table->slots) {
       if (s == kEmpty || s == kDeleted) continue;
       UserRecord* r = record_of(s);
-      const ProviderId provider = static_cast<ProviderId>(r->provider());
+      const ProviderKey provider = static_cast<ProviderKey>(r->provider());
       UserHandle handle(*shard, user_hash(provider, r->subject()), provider, r->subject());
       UserState state;
       handle.load(&state);
@@ -289,18 +306,64 @@ std::vector<std::pair<UserKey, UserState>> UserStore::sorted_users() const {
   return users;
 }
 
+namespace {
+void free_table(ShardTable& table) {
+  for (uint64_t s : table.slots) {
+    if (s != kEmpty && s != kDeleted) table.arena.release(record_of(s), record_of(s)->bytes());
+  }
+  table.slots.clear();
+  table.slots.shrink_to_fit();
+  table.live = table.deleted = 0;
+  table.arena.clear();
+}
+}  // namespace
+
 void UserStore::clear() {
   for (auto& shard : shards_) {
     std::lock_guard<std::mutex> lock(shard->mutex);
-    for (uint64_t s : shard->slots) {
-      if (s != kEmpty && s != kDeleted) shard->arena.release(record_of(s), record_of(s)->bytes());
-    }
-    shard->slots.clear();
-    shard->slots.shrink_to_fit();
+    free_table(*shard->table);
     publish_slots(*shard);
-    shard->live = shard->deleted = 0;
-    shard->arena.clear();
   }
+}
+
+void UserStore::replace_all(UserStore& staged, uint64_t config_epoch) {
+  {
+    std::array<std::unique_lock<std::mutex>, kShardCount> locks;
+    for (size_t i = 0; i < kShardCount; ++i) locks[i] = std::unique_lock<std::mutex>(shards_[i]->mutex);
+    for (size_t i = 0; i < kShardCount; ++i) {
+      std::lock_guard<std::mutex> staged_lock(staged.shards_[i]->mutex);
+      std::swap(shards_[i]->table, staged.shards_[i]->table);
+      shards_[i]->config_epoch = config_epoch;
+      publish_slots(*shards_[i]);
+      publish_slots(*staged.shards_[i]);
+    }
+  }
+  // The old users are freed by the caller's staged store, outside the locks.
+}
+
+ProviderKey UserStore::provider_key(std::string_view provider_id) {
+  std::lock_guard<std::mutex> lock(providers_mutex_);
+  for (size_t i = 0; i < provider_names_.size(); ++i) {
+    if (provider_names_[i] == provider_id) return static_cast<ProviderKey>(i);
+  }
+  provider_names_.emplace_back(provider_id);
+  return static_cast<ProviderKey>(provider_names_.size() - 1);
+}
+
+bool UserStore::find_provider_key(std::string_view provider_id, ProviderKey* key) const {
+  std::lock_guard<std::mutex> lock(providers_mutex_);
+  for (size_t i = 0; i < provider_names_.size(); ++i) {
+    if (provider_names_[i] == provider_id) {
+      *key = static_cast<ProviderKey>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string UserStore::provider_name(ProviderKey key) const {
+  std::lock_guard<std::mutex> lock(providers_mutex_);
+  return index_of(key) < provider_names_.size() ? provider_names_[index_of(key)] : std::string();
 }
 
 }  // namespace claimmap

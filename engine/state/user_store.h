@@ -10,6 +10,11 @@
 // mapped pairs, manual groups, direct roles and the subject's bytes. Callers
 // work on a decoded UserState (their own scratch, reused) and save it back.
 //
+// A shard also records the config version (epoch) its records' ids belong to:
+// a reload converts shards one at a time, and whoever locks a shard first
+// after a reload (the reload itself or an event) converts it
+// (engine/reload/, engine/api/engine_impl.h).
+//
 // Thread-safe: any number of threads may call any method at once.
 #pragma once
 
@@ -30,24 +35,58 @@
 namespace claimmap {
 
 struct UserKey {
-  ProviderId provider;
+  ProviderKey provider;
   std::string subject;
 };
 
 struct UserRecord;  // engine/state/user_store.cc
 
-// One shard: its lock, its table and the memory of its records.
-struct UserShard {
-  std::mutex mutex;
+// A shard's users: the table and the memory of the records. Held by pointer
+// so that a whole state can be swapped in at once (UserStore::replace_all).
+struct ShardTable {
   std::vector<uint64_t> slots;  // 0 empty, 1 deleted, else tag << 48 | record address
   size_t live = 0;
   size_t deleted = 0;
   BlobArena arena;
-  // `slots`' address and size for prefetching without the lock: written under
-  // the lock whenever `slots` is replaced. A reader may see a stale or
+};
+
+// One shard: its lock, its table and the config epoch of its records' ids.
+struct UserShard {
+  std::mutex mutex;
+  std::unique_ptr<ShardTable> table = std::make_unique<ShardTable>();
+  uint64_t config_epoch = 0;  // guarded by mutex
+  size_t index = 0;           // in the store
+  // The table's slots' address and size for prefetching without the lock:
+  // written under the lock whenever they change. A reader may see a stale or
   // mismatched pair; that only wastes its prefetch, which never faults.
   std::atomic<const uint64_t*> slots_hint{nullptr};
   std::atomic<size_t> capacity_hint{0};
+};
+
+class UserHandle;
+
+// A shard whose lock the caller holds: the config epoch of its records and a
+// walk over its users. Valid only inside UserStore::with_shard() or the
+// with_user() call whose handle gave it.
+class LockedShard {
+ public:
+  uint64_t config_epoch() const { return shard_.config_epoch; }
+  void set_config_epoch(uint64_t epoch) { shard_.config_epoch = epoch; }
+  size_t size() const { return shard_.table->live; }
+  size_t index() const { return shard_.index; }
+
+  // Calls f(ProviderKey, std::string_view subject, UserHandle&) for every
+  // user. f may load, save or erase that user through the handle (and only
+  // that user); the subject view stays valid during the call.
+  template <typename F>
+  void for_each_user(F&& f);
+
+ private:
+  friend class UserStore;
+  friend class UserHandle;
+  explicit LockedShard(UserShard& shard) : shard_(shard) {}
+  UserShard& shard_;
+  std::string subject_;  // the current user's subject, copied out of its record
 };
 
 // A user's place in the store, valid only inside with_user().
@@ -61,13 +100,19 @@ class UserHandle {
   // Forgets the user. Requires exists().
   void erase();
 
+  // The user's shard, locked (for converting it to a new config version).
+  // Anything done to the shard may move records: call refresh() after.
+  LockedShard shard() { return LockedShard(shard_); }
+  void refresh();
+
  private:
   friend class UserStore;
-  UserHandle(UserShard& shard, uint64_t hash, ProviderId provider, std::string_view subject);
+  friend class LockedShard;
+  UserHandle(UserShard& shard, uint64_t hash, ProviderKey provider, std::string_view subject);
 
   UserShard& shard_;
   uint64_t hash_;
-  ProviderId provider_;
+  ProviderKey provider_;
   std::string_view subject_;
   size_t slot_ = 0;
   UserRecord* record_ = nullptr;
@@ -84,7 +129,7 @@ class UserStore {
 
   // Calls f(UserHandle&) with the user's shard locked, and returns its result.
   template <typename F>
-  decltype(auto) with_user(ProviderId provider, std::string_view subject, F&& f) {
+  decltype(auto) with_user(ProviderKey provider, std::string_view subject, F&& f) {
     const uint64_t hash = user_hash(provider, subject);
     UserShard& shard = *shards_[hash % kShardCount];
     std::lock_guard<std::mutex> lock(shard.mutex);
@@ -97,8 +142,30 @@ class UserStore {
   // prefetch_slot() is lock-free; prefetch_record() takes the shard lock
   // briefly and is best after the slot's prefetch has had time to land.
   // Neither changes anything a caller can observe.
-  void prefetch_slot(ProviderId provider, std::string_view subject) const;
-  void prefetch_record(ProviderId provider, std::string_view subject);
+  void prefetch_slot(ProviderKey provider, std::string_view subject) const;
+  void prefetch_record(ProviderKey provider, std::string_view subject);
+
+  // Calls f(LockedShard&) with shard `index` (< kShardCount) locked.
+  template <typename F>
+  decltype(auto) with_shard(size_t index, F&& f) {
+    UserShard& shard = *shards_[index];
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    LockedShard locked(shard);
+    return f(locked);
+  }
+
+  // Replaces every shard's users with `staged`'s at once, under all shard
+  // locks (taken in order), and sets every shard's config epoch: a caller
+  // running meanwhile sees the old users or the new ones, never a mix.
+  // `staged` is left with the old users. Its provider keys must be this
+  // store's (staged users are keyed with provider_key() of this store).
+  void replace_all(UserStore& staged, uint64_t config_epoch);
+
+  // The store's key for a provider id (interned on first use), and back.
+  ProviderKey provider_key(std::string_view provider_id);
+  std::string provider_name(ProviderKey key) const;
+  // The key of a provider the store has seen, without interning a new one.
+  bool find_provider_key(std::string_view provider_id, ProviderKey* key) const;
 
   size_t size() const;
   // Bytes held for users: tables, record pages and large records.
@@ -107,10 +174,28 @@ class UserStore {
   std::vector<std::pair<UserKey, UserState>> sorted_users() const;
   void clear();
 
-  static uint64_t user_hash(ProviderId provider, std::string_view subject);
+  static uint64_t user_hash(ProviderKey provider, std::string_view subject);
 
  private:
   std::array<std::unique_ptr<UserShard>, kShardCount> shards_;
+  mutable std::mutex providers_mutex_;
+  std::vector<std::string> provider_names_;  // index = ProviderKey
 };
+
+// Internal to for_each_user: the record behind a slot, its key.
+bool slot_user(uint64_t slot, ProviderKey* provider, std::string_view* subject);
+
+template <typename F>
+void LockedShard::for_each_user(F&& f) {
+  ShardTable& table = *shard_.table;
+  for (size_t i = 0; i < table.slots.size(); ++i) {
+    ProviderKey provider;
+    std::string_view stored;
+    if (!slot_user(table.slots[i], &provider, &stored)) continue;
+    subject_.assign(stored);
+    UserHandle handle(shard_, UserStore::user_hash(provider, subject_), provider, subject_);
+    f(provider, std::string_view(subject_), handle);
+  }
+}
 
 }  // namespace claimmap

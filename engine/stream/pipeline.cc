@@ -12,6 +12,7 @@
 // the pipeline overlaps it with other blocks' stage 2.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -25,6 +26,7 @@
 
 #include "claimmap/stream.h"
 #include "engine/sync/delta_writer.h"
+#include "engine/sync/event_counting.h"
 #include "engine/api/engine_impl.h"
 #include "engine/parse/line_reader.h"
 #include "engine/stream/prepared_batch.h"
@@ -32,21 +34,9 @@
 namespace claimmap {
 
 std::string StreamSummary::to_text() const {
-  std::string s;
-  s += "events: " + std::to_string(events) + " (" + std::to_string(ok) + " ok, " + std::to_string(stale) + " stale, " +
-       std::to_string(suspended) + " suspended, " + std::to_string(errors) + " errors)\n";
-  if (errors) {
-    s += "errors by code:";
-    for (int c = 1; c <= kEventErrorCodeCount; ++c) {
-      if (errors_by_code[c]) {
-        s += " " + std::string(error_code_name(static_cast<ErrorCode>(c))) + "=" + std::to_string(errors_by_code[c]);
-      }
-    }
-    s += "\n";
-  }
-  s += "users created: " + std::to_string(new_users) + "\n";
-  s += "groups added: " + std::to_string(groups_added) + ", removed: " + std::to_string(groups_removed) + "\n";
-  s += "roles granted: " + std::to_string(roles_granted) + ", revoked: " + std::to_string(roles_revoked) + "\n";
+  std::string s = counters.to_text();
+  if (reloads) s += "config reloads: " + std::to_string(reloads) + "\n";
+  const uint64_t events = counters.events - counters.by_cause[static_cast<size_t>(Cause::kReload)];
   char buf[128];
   std::snprintf(buf, sizeof buf, "elapsed: %.3f s, %.0f events/s, %.1f MB/s\n", seconds,
                 seconds > 0 ? static_cast<double>(events) / seconds : 0.0,
@@ -57,41 +47,42 @@ std::string StreamSummary::to_text() const {
 
 namespace {
 
-Status write_all(int fd, std::string& buf) {
-  size_t done = 0;
-  while (done < buf.size()) {
-    const ssize_t n = ::write(fd, buf.data() + done, buf.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status(ErrorCode::kIoError, std::string("cannot write output: ") + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  buf.clear();
-  return Status();
-}
+// Where output lines go: a file descriptor, or a string in memory.
+class OutputSink {
+ public:
+  explicit OutputSink(int fd) : fd_(fd) {}
+  explicit OutputSink(std::string* out) : out_(out) {}
 
-void count(const Outcome& o, StreamSummary* s) {
-  switch (o.status) {
-    case OutcomeStatus::kOk: ++s->ok; break;
-    case OutcomeStatus::kStale: ++s->stale; break;
-    case OutcomeStatus::kSuspended: ++s->suspended; break;
-    case OutcomeStatus::kError:
-      ++s->errors;
-      ++s->errors_by_code[static_cast<size_t>(o.error)];
-      break;
+  // Writes and clears `buf`.
+  Status write(std::string& buf) {
+    if (out_ != nullptr) {
+      out_->append(buf);
+      buf.clear();
+      return Status();
+    }
+    size_t done = 0;
+    while (done < buf.size()) {
+      const ssize_t n = ::write(fd_, buf.data() + done, buf.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status(ErrorCode::kIoError, std::string("cannot write output: ") + std::strerror(errno));
+      }
+      done += static_cast<size_t>(n);
+    }
+    buf.clear();
+    return Status();
   }
-  s->new_users += o.new_user;
-  s->groups_added += o.groups_added.size();
-  s->groups_removed += o.groups_removed.size();
-  s->roles_granted += o.roles_granted.size();
-  s->roles_revoked += o.roles_revoked.size();
-}
+
+ private:
+  int fd_ = -1;
+  std::string* out_ = nullptr;
+};
 
 // One block in flight through the pipeline; reused from block to block.
 struct Batch {
   LineBlock block;
   PreparedBatch prepared;
+  std::shared_ptr<const ConfigVersion> version;  // the one `prepared` was made under
   std::string out;
   // The last stage done with this batch. TBB already orders the stages; this
   // release/acquire pair (once per block) makes the hand-over visible to
@@ -101,20 +92,28 @@ struct Batch {
 
 class StreamRun {
  public:
-  StreamRun(Engine::Impl& impl, int out_fd, const StreamOptions& options, StreamSummary* summary)
-      : impl_(impl), config_(impl.current_config()), out_fd_(out_fd), options_(options), summary_(summary) {}
+  StreamRun(Engine::Impl& impl, OutputSink sink, const StreamOptions& options, StreamSummary* summary)
+      : impl_(impl), sink_(sink), options_(options), summary_(summary), reloads_(options.reloads) {
+    // In order of their line; two at one line in the order given.
+    std::stable_sort(reloads_.begin(), reloads_.end(),
+                     [](const ReloadPoint& a, const ReloadPoint& b) { return a.before_line < b.before_line; });
+  }
 
-  // Stage 2: stateless, safe on any thread.
+  // Stage 2: stateless, safe on any thread. Prepared under the version
+  // current now; stage 3 prepares a line again if a reload came between.
   void prepare(Batch& b) const {
     Worker& w = impl_.thread_worker();
+    impl_.current_version(w);
+    b.version = w.version;
+    const CompiledConfig& config = *b.version->config;
     b.prepared.clear();
     for (const LineRef& line : b.block.lines) {
       if (line.oversize) {
         b.prepared.add_oversize(line.seq, line.oversize_length, impl_.options.max_line_bytes);
         continue;
       }
-      w.parser.parse(*config_, b.block.text(line), &w.event);
-      if (w.event.ok() && w.event.kind == EventKind::kLogin) match_login(*config_, w.event, &w.match);
+      w.parser.parse(config, b.block.text(line), &w.event);
+      if (w.event.ok() && w.event.kind == EventKind::kLogin) match_login(config, w.event, &w.match);
       b.prepared.add(line.seq, w.event, w.match);
     }
   }
@@ -125,26 +124,49 @@ class StreamRun {
   Status apply_and_write(Batch& b) {
     summary_->input_bytes += b.block.input_bytes;
     const size_t n = b.prepared.size();
+    const ConfigVersion& prepared_under = *b.version;
     auto prefetch = [&](size_t i, bool record) {
       ProviderId provider;
       std::string_view subject;
       if (i >= n || !b.prepared.user_of(i, &provider, &subject)) return;
+      const ProviderKey key = prepared_under.key_of(provider);
       if (record) {
-        impl_.store.prefetch_record(provider, subject);
+        impl_.store.prefetch_record(key, subject);
       } else {
-        impl_.store.prefetch_slot(provider, subject);
+        impl_.store.prefetch_slot(key, subject);
       }
     };
     for (size_t i = 0; i < kSlotsAhead; ++i) prefetch(i, false);
     for (size_t i = 0; i < n; ++i) {
       prefetch(i + kSlotsAhead, false);
       prefetch(i + kRecordsAhead, true);
-      outcome_.reset(b.prepared.seq(i));
-      b.prepared.restore(i, &event_, &match_);
-      impl_.apply_parsed(*config_, event_, match_, scratch_, &outcome_);
-      finish(outcome_, &b.out);
+      const uint64_t seq = b.prepared.seq(i);
+      if (Status s = reload_before(seq, &b.out); !s.ok()) return s;
+      const LineRef& line = b.block.lines[i];
+      Worker& w = impl_.thread_worker();
+      const ConfigVersion& now = impl_.current_version(w);
+      bool applied = false;
+      if (now.epoch == prepared_under.epoch) {
+        outcome_.reset(seq);
+        b.prepared.restore(i, &event_, &match_);
+        applied = impl_.apply_parsed(prepared_under, event_, match_, scratch_, reload_scratch_, &outcome_);
+        if (applied) finish(*prepared_under.config, outcome_, &b.out);
+      }
+      if (!applied) {
+        // A reload came after this block was prepared: the line is prepared
+        // again under the version now current, as if it had been read now.
+        if (line.oversize) {
+          b.prepared.restore(i, &event_, &match_);
+          outcome_.reset(seq);
+          (void)impl_.apply_parsed(now, event_, match_, scratch_, reload_scratch_, &outcome_);
+          finish(*now.config, outcome_, &b.out);
+        } else {
+          const ConfigVersion& v = impl_.process_padded(w, b.block.text(line), seq);
+          finish(*v.config, w.outcome, &b.out);
+        }
+      }
     }
-    return write_all(out_fd_, b.out);
+    return sink_.write(b.out);
   }
 
   // All three stages on one thread, without keeping a block's parsed lines
@@ -158,52 +180,103 @@ class StreamRun {
     summary_->input_bytes += b.block.input_bytes;
     if (!second_worker_) second_worker_ = std::make_unique<Worker>(impl_.options.max_line_bytes);
     Worker* const workers[2] = {&impl_.thread_worker(), second_worker_.get()};
+    // The version each worker prepared its line under (the thread's own
+    // Worker keeps only the latest).
+    std::shared_ptr<const ConfigVersion> prepared_under[2];
     size_t turn = 0;
     Worker* pending = nullptr;  // prepared, not yet applied: never workers[turn]
+    size_t pending_turn = 0;
+    std::string_view pending_text;
+    Status status;
     auto apply_pending = [&] {
       if (pending == nullptr) return;
-      impl_.apply_prepared(*config_, *pending);
-      finish(pending->outcome, &b.out);
+      Worker& w = *pending;
       pending = nullptr;
+      if (Status s = reload_before(w.outcome.seq, &b.out); !s.ok()) {
+        status = s;
+        return;
+      }
+      const ConfigVersion& v = *prepared_under[pending_turn];
+      if (impl_.current_epoch.load(std::memory_order_acquire) == v.epoch &&
+          impl_.apply_parsed(v, w.event, w.match, w.sync, w.reload, &w.outcome)) {
+        finish(*v.config, w.outcome, &b.out);
+        return;
+      }
+      // A reload came between this line's preparation and now.
+      const ConfigVersion& now = impl_.process_padded(w, pending_text, w.outcome.seq);
+      finish(*now.config, w.outcome, &b.out);
     };
     for (const LineRef& line : b.block.lines) {
       if (line.oversize) {
         apply_pending();
+        if (Status s = reload_before(line.seq, &b.out); !s.ok()) return s;
+        Worker& w = impl_.thread_worker();
+        const ConfigVersion& now = impl_.current_version(w);
         b.prepared.clear();
         b.prepared.add_oversize(line.seq, line.oversize_length, impl_.options.max_line_bytes);
         outcome_.reset(line.seq);
         b.prepared.restore(0, &event_, &match_);
-        impl_.apply_parsed(*config_, event_, match_, scratch_, &outcome_);
-        finish(outcome_, &b.out);
+        (void)impl_.apply_parsed(now, event_, match_, scratch_, reload_scratch_, &outcome_);
+        finish(*now.config, outcome_, &b.out);
         continue;
       }
       if (pending != nullptr && pending->event.ok()) {
-        impl_.store.prefetch_record(pending->event.provider, pending->event.subject);
+        impl_.store.prefetch_record(prepared_under[pending_turn]->key_of(pending->event.provider),
+                                    pending->event.subject);
       }
       Worker& next = *workers[turn];
-      turn ^= 1;
-      impl_.prepare_padded(*config_, next, b.block.text(line), line.seq);
+      impl_.current_version(next);
+      prepared_under[turn] = next.version;
+      impl_.prepare_padded(*prepared_under[turn], next, b.block.text(line), line.seq);
       apply_pending();
+      if (!status.ok()) return status;
       pending = &next;
+      pending_turn = turn;
+      pending_text = b.block.text(line);
+      turn ^= 1;
     }
     apply_pending();
-    return write_all(out_fd_, b.out);
+    if (!status.ok()) return status;
+    return sink_.write(b.out);
+  }
+
+  // Reload points not reached by any line: applied at the end of the input.
+  Status finish_reloads() {
+    std::string out;
+    if (Status s = reload_before(UINT64_MAX, &out); !s.ok()) return s;
+    return sink_.write(out);
   }
 
  private:
-  void finish(const Outcome& o, std::string* out) {
-    ++summary_->events;
-    count(o, summary_);
+  // Applies every reload point at or before line `seq`, writing its lines.
+  Status reload_before(uint64_t seq, std::string* out) {
+    while (next_reload_ < reloads_.size() && reloads_[next_reload_].before_line <= seq) {
+      const ReloadPoint& point = reloads_[next_reload_++];
+      Result<ReloadResult> result = impl_.reload(point.config);
+      if (!result.ok()) return result.status();
+      ++summary_->reloads;
+      for (Delta& d : result.value().deltas) {
+        d.seq = point.before_line;
+        summary_->counters.add(d);
+        append_ndjson(d, out);
+      }
+    }
+    return Status();
+  }
+
+  void finish(const CompiledConfig& config, const Outcome& o, std::string* out) {
+    count_outcome(o, &summary_->counters);
     if (!options_.changes_only || o.status == OutcomeStatus::kError || o.has_changes()) {
-      append_outcome_line(*config_, o, out);
+      append_outcome_line(config, o, out);
     }
   }
 
   Engine::Impl& impl_;
-  const std::shared_ptr<const CompiledConfig> config_;  // one config version for the whole run
-  const int out_fd_;
-  const StreamOptions options_;
+  OutputSink sink_;
+  const StreamOptions& options_;
   StreamSummary* summary_;
+  std::vector<ReloadPoint> reloads_;
+  size_t next_reload_ = 0;
   // How far ahead stage 3 prefetches users' table slots and records.
   static constexpr size_t kSlotsAhead = 8, kRecordsAhead = 4;
 
@@ -213,6 +286,7 @@ class StreamRun {
   ParsedEvent event_;
   MatchResult match_;
   SyncScratch scratch_;
+  ReloadScratch reload_scratch_;
   Outcome outcome_;
 };
 
@@ -294,17 +368,32 @@ Status run_parallel(LineReader& reader, StreamRun& run, unsigned threads) {
 
 }  // namespace
 
-Status run_stream(Engine& engine, int in_fd, int out_fd, const StreamOptions& options, StreamSummary* summary) {
+namespace {
+
+Status run(Engine& engine, LineReader& reader, OutputSink sink, const StreamOptions& options, StreamSummary* summary) {
   *summary = StreamSummary{};
   const auto start = std::chrono::steady_clock::now();
-  Engine::Impl& impl = engine.impl();
-  LineReader reader(in_fd, kBlockBytes, impl.options.max_line_bytes);
-  StreamRun run(impl, out_fd, options, summary);
+  Engine::Impl& impl = EngineAccess::impl(engine);
+  StreamRun run(impl, sink, options, summary);
   const unsigned threads = options.threads == 0 ? 1 : options.threads;
   Status s = threads == 1 ? run_serial(reader, run) : run_parallel(reader, run, threads);
+  if (s.ok()) s = run.finish_reloads();
   summary->lines = reader.lines_seen();
   summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
+}
+
+}  // namespace
+
+Status run_stream(Engine& engine, int in_fd, int out_fd, const StreamOptions& options, StreamSummary* summary) {
+  LineReader reader(in_fd, kBlockBytes, EngineAccess::impl(engine).options.max_line_bytes);
+  return run(engine, reader, OutputSink(out_fd), options, summary);
+}
+
+Status run_stream(Engine& engine, std::string_view input, std::string* output, const StreamOptions& options,
+                  StreamSummary* summary) {
+  LineReader reader(input, kBlockBytes, EngineAccess::impl(engine).options.max_line_bytes);
+  return run(engine, reader, OutputSink(output), options, summary);
 }
 
 }  // namespace claimmap

@@ -2,31 +2,52 @@
 
 #include <charconv>
 
+#include "claimmap/delta.h"
 #include "engine/common/json_text.h"
+#include "engine/sync/event_counting.h"
 
 namespace claimmap {
 namespace {
 
-std::string_view status_name(OutcomeStatus s) {
-  switch (s) {
-    case OutcomeStatus::kOk: return "ok";
-    case OutcomeStatus::kStale: return "stale";
-    case OutcomeStatus::kSuspended: return "suspended";
-    case OutcomeStatus::kError: return "error";
+// The members of a result line, in the order of docs/spec.md §8. Both forms
+// of a result — an Outcome (ids) and a public Delta (names) — are written
+// through these, so their bytes cannot drift apart.
+void begin_line(std::string* out, uint64_t seq, Cause cause) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, seq);
+  out->append("{\"seq\": ");
+  out->append(buf, r.ptr);
+  if (cause != Cause::kUnknown) {
+    out->append(", \"cause\": \"");
+    out->append(cause_name(cause));
+    out->push_back('"');
   }
-  return "error";
 }
 
-// `quoted_of(id)` gives the name already written as a JSON string (compiled
-// once per config), so a line's many names are plain copies.
-template <typename Ids, typename QuotedOf>
-void append_names(std::string* out, std::string_view member, const Ids& ids, QuotedOf quoted_of) {
+void append_status(std::string* out, DeltaStatus status) {
+  out->append(", \"status\": \"");
+  out->append(delta_status_name(status));
+  out->push_back('"');
+}
+
+// Ends an error line.
+void append_error(std::string* out, ErrorCode code, std::string_view message) {
+  out->append(", \"error\": {\"code\": \"");
+  out->append(error_code_name(code));
+  out->append("\", \"message\": ");
+  json_text::append_quoted(*out, message);
+  out->append("}}\n");
+}
+
+// `name_of(item)` appends the item already written as a JSON string.
+template <typename Items, typename NameOf>
+void append_names(std::string* out, std::string_view member, const Items& items, NameOf name_of) {
   out->append(", \"");
   out->append(member);
   out->append("\": [");
-  for (size_t i = 0; i < ids.size(); ++i) {
+  for (size_t i = 0; i < items.size(); ++i) {
     if (i) out->append(", ");
-    quoted_of(ids[i]);
+    name_of(items[i]);
   }
   out->push_back(']');
 }
@@ -34,15 +55,7 @@ void append_names(std::string* out, std::string_view member, const Ids& ids, Quo
 }  // namespace
 
 void append_outcome_line(const CompiledConfig& config, const Outcome& o, std::string* out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, o.seq);
-  out->append("{\"seq\": ");
-  out->append(buf, r.ptr);
-  if (o.is_reload || o.kind_known) {
-    out->append(", \"cause\": \"");
-    out->append(o.is_reload ? std::string_view("reload") : event_kind_name(o.kind));
-    out->push_back('"');
-  }
+  begin_line(out, o.seq, cause_of(o));
   if (o.provider_known) {
     out->append(", \"provider\": ");
     out->append(config.provider(o.provider).quoted_id);
@@ -51,18 +64,10 @@ void append_outcome_line(const CompiledConfig& config, const Outcome& o, std::st
     out->append(", \"subject\": ");
     json_text::append_quoted(*out, o.subject);
   }
-  out->append(", \"status\": \"");
-  out->append(status_name(o.status));
-  out->push_back('"');
-  if (o.status == OutcomeStatus::kError) {
-    out->append(", \"error\": {\"code\": \"");
-    out->append(error_code_name(o.error));
-    out->append("\", \"message\": ");
-    json_text::append_quoted(*out, o.error_message);
-    out->append("}}\n");
-    return;
-  }
+  append_status(out, status_of(o.status));
+  if (o.status == OutcomeStatus::kError) return append_error(out, o.error, o.error_message);
   out->append(o.new_user ? ", \"new_user\": true" : ", \"new_user\": false");
+  // Names were quoted once per config, so a line's many names are plain copies.
   auto group_name = [&](GroupId g) { out->append(config.group(g).quoted_id); };
   auto role_name = [&](RoleId r) { out->append(config.role(r).quoted_id); };
   append_names(out, "groups_added", o.groups_added, group_name);
@@ -72,6 +77,28 @@ void append_outcome_line(const CompiledConfig& config, const Outcome& o, std::st
   if (!o.overage.empty()) {
     append_names(out, "overage", o.overage, [&](std::string_view s) { json_text::append_quoted(*out, s); });
   }
+  out->append("}\n");
+}
+
+void append_ndjson(const Delta& d, std::string* out) {
+  begin_line(out, d.seq, d.cause);
+  if (!d.provider.empty()) {
+    out->append(", \"provider\": ");
+    json_text::append_quoted(*out, d.provider);
+  }
+  if (!d.subject.empty()) {
+    out->append(", \"subject\": ");
+    json_text::append_quoted(*out, d.subject);
+  }
+  append_status(out, d.status);
+  if (d.status == DeltaStatus::kError) return append_error(out, d.error.code(), d.error.message());
+  out->append(d.new_user ? ", \"new_user\": true" : ", \"new_user\": false");
+  auto name = [&](const std::string& s) { json_text::append_quoted(*out, s); };
+  append_names(out, "groups_added", d.groups_added, name);
+  append_names(out, "groups_removed", d.groups_removed, name);
+  append_names(out, "roles_granted", d.roles_granted, name);
+  append_names(out, "roles_revoked", d.roles_revoked, name);
+  if (!d.overage.empty()) append_names(out, "overage", d.overage, name);
   out->append("}\n");
 }
 

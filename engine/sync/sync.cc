@@ -93,7 +93,7 @@ void apply_push(const CompiledConfig& config, const ParsedEvent& event, UserStat
 
 }  // namespace
 
-void apply_event(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserStore& store,
+void apply_event(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserHandle& handle,
                  SyncScratch& scratch, Outcome* out) {
   out->kind_known = true;
   out->kind = event.kind;
@@ -102,7 +102,7 @@ void apply_event(const CompiledConfig& config, const ParsedEvent& event, const M
   out->subject_known = true;
   out->subject = event.subject;
 
-  store.with_user(event.provider, event.subject, [&](UserHandle& handle) {
+  {
     UserState& user = scratch.user;
     if (event.kind == EventKind::kDelete) {
       if (!handle.exists()) {
@@ -131,7 +131,7 @@ void apply_event(const CompiledConfig& config, const ParsedEvent& event, const M
       apply_push(config, event, user, scratch, out);
     }
     if (changed || out->new_user) handle.save(user);
-  });
+  }
 }
 
 }  // namespace claimmap

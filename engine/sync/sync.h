@@ -22,8 +22,9 @@ struct SyncScratch {
   std::vector<RoleId> roles_before, roles_after;
 };
 
-// `event` must be ok(); `match` is the match of a login (unused for pushes).
-void apply_event(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserStore& store,
+// `event` must be ok(); `match` is the match of a login (unused for pushes);
+// `user` is the event's user in the store, locked, with ids of `config`.
+void apply_event(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserHandle& user,
                  SyncScratch& scratch, Outcome* out);
 
 // Fills out's deltas from the effective sets before (in scratch, taken by

@@ -1,4 +1,5 @@
-// claimmap/delta.h — what one event did to one user (SPEC §8).
+// claimmap/delta.h — what one event (or a reload) did to one user (SPEC §8;
+// docs/spec.md §8).
 //
 // A Delta is a plain value owned by the caller. Names are the config's ids;
 // every array is sorted bytewise.
@@ -6,19 +7,31 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "claimmap/status.h"
 
 namespace claimmap {
 
+// The result's "status" member.
+enum class DeltaStatus : uint8_t { kOk, kStale, kSuspended, kError };
+// The result's "cause" member: the event's type, or a config reload.
+// kUnknown: the line failed before its type could be told (no "cause").
+enum class Cause : uint8_t { kUnknown, kLogin, kAssign, kUnassign, kGrant, kRevoke, kSuspend, kResume, kDelete, kReload };
+inline constexpr int kCauseCount = static_cast<int>(Cause::kReload) + 1;
+
+// Their spellings in output lines ("ok", "login", …; "" for Cause::kUnknown).
+std::string_view delta_status_name(DeltaStatus status);
+std::string_view cause_name(Cause cause);
+
 struct Delta {
   uint64_t seq = 0;
-  std::string cause;     // "login", "assign", …, "reload"; empty when unknown
+  Cause cause = Cause::kUnknown;
   std::string provider;  // empty when not resolved
   std::string subject;   // empty when not read
-  std::string status;    // "ok", "stale", "suspended" or "error"
-  Status error;          // the line's error when status is "error"
+  DeltaStatus status = DeltaStatus::kOk;
+  Status error;          // the line's error when status is kError
   bool new_user = false;
   std::vector<std::string> groups_added;
   std::vector<std::string> groups_removed;
@@ -26,7 +39,15 @@ struct Delta {
   std::vector<std::string> roles_revoked;
   std::vector<std::string> overage;  // claims left out for size (SPEC §4)
 
-  bool ok() const { return status != "error"; }
+  bool ok() const { return status != DeltaStatus::kError; }
+  bool has_changes() const {
+    return new_user || !groups_added.empty() || !groups_removed.empty() || !roles_granted.empty() ||
+           !roles_revoked.empty();
+  }
 };
+
+// Appends `delta` as one NDJSON output line (SPEC §8), newline included: the
+// same bytes the engine's streams write for it.
+void append_ndjson(const Delta& delta, std::string* out);
 
 }  // namespace claimmap

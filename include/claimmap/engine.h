@@ -1,17 +1,20 @@
-// claimmap/engine.h — the engine an auth pipeline embeds (SPEC §12).
+// claimmap/engine.h — the engine an auth pipeline embeds (SPEC §12;
+// docs/spec.md §12).
 //
 //   claimmap::ConfigReport report;
 //   auto config = claimmap::load_config_file("config.json", &report);
 //   if (!config.ok()) { for (auto& e : report.errors) log(e.to_string()); return; }
 //   claimmap::Engine engine(config.value());
 //   claimmap::Delta d = engine.process(R"({"provider":"entra","claims":{...}})");
-//   if (d.ok()) put_roles_in_session(engine.effective_roles("entra", subject));
+//   if (d.status == claimmap::DeltaStatus::kOk) put_roles_in_session(engine.effective_roles("entra", d.subject));
 //
 // Thread-safety: every method may be called from any number of threads at
 // once. Events of the same user are applied one at a time, in the order the
 // calls take the user's lock; events of different users run in parallel.
+// reload(), import_state() and the state files run while events continue:
+// each event sees exactly one config version and one whole state, never a mix.
 // Ownership: the Engine owns the user state; Config handles are shared.
-// Errors are values: bad input gives a Delta with status "error", never an
+// Errors are values: bad input gives a Delta with status kError, never an
 // exception.
 #pragma once
 
@@ -22,7 +25,9 @@
 #include <vector>
 
 #include "claimmap/config.h"
+#include "claimmap/counters.h"
 #include "claimmap/delta.h"
+#include "claimmap/query.h"
 #include "claimmap/state.h"
 #include "claimmap/status.h"
 
@@ -30,6 +35,15 @@ namespace claimmap {
 
 struct EngineOptions {
   size_t max_line_bytes = size_t{1} << 20;  // longer lines get event_too_large
+};
+
+// What a reload did (SPEC §7).
+struct ReloadResult {
+  // One line per user whose effective groups or roles changed, cause kReload,
+  // seq 0 (callers number them), sorted bytewise by provider then subject.
+  std::vector<Delta> deltas;
+  size_t users_changed = 0;        // users whose stored state changed (suspended ones included)
+  uint64_t config_version = 0;     // the version now current
 };
 
 class Engine {
@@ -41,43 +55,61 @@ class Engine {
 
   // Processes one event line (SPEC §3: an envelope, a push or a bare token)
   // and returns what it did. `seq` is copied into the result.
-  Delta process(std::string_view line, uint64_t seq = 0);
+  [[nodiscard]] Delta process(std::string_view line, uint64_t seq = 0);
 
   // The same, appending the NDJSON output line (SPEC §8) to `out`: the fast
-  // path, which allocates nothing per event once warmed up. Returns the status.
-  ErrorCode process_to_ndjson(std::string_view line, uint64_t seq, std::string* out);
+  // path, which allocates nothing per event once warmed up. Returns the
+  // line's error code (kOk unless its status is error) and, if `counters` is
+  // given, counts the result there.
+  [[nodiscard]] ErrorCode process_to_ndjson(std::string_view line, uint64_t seq, std::string* out,
+                                            EventCounters* counters = nullptr);
 
   // Processes several event lines in order, as one caller's sequence; seqs
   // count from `first_seq`. Blank lines are skipped but counted (SPEC §8).
-  std::vector<Delta> process_batch(const std::vector<std::string_view>& lines, uint64_t first_seq = 1);
+  [[nodiscard]] std::vector<Delta> process_batch(const std::vector<std::string_view>& lines, uint64_t first_seq = 1);
+
+  // Replaces the config (SPEC §7): atomically between events — an event
+  // sees the old version or the new one, whatever thread it runs on — and
+  // at once applies what the change revokes (or grants, for a group's new
+  // roles) without waiting for logins. Reloads are serialised.
+  [[nodiscard]] Result<ReloadResult> reload(Config next);
 
   // The user's effective roles now (sorted), or empty for an unknown user.
   std::vector<std::string> effective_roles(std::string_view provider, std::string_view subject) const;
 
+  // Who holds a role, an app or a group, and how (SPEC §7 who-has), sorted
+  // by provider, subject (then role). Reads one shard at a time: no copy of
+  // the whole state. kInvalidArgument for a name the config does not have.
+  [[nodiscard]] Result<std::vector<AccessHolder>> who_has(const AccessQuery& query) const;
+
   // The state as NDJSON, one user a line, sorted by provider then subject (SPEC §9).
   std::string export_state() const;
-  // Replaces the state with `ndjson` (SPEC §9). On any bad line nothing is
-  // loaded and the status names the line; on success `report` says what the
-  // current config no longer justified.
-  Status import_state(std::string_view ndjson, StateLoadReport* report = nullptr);
+  // Replaces the whole state with `ndjson` (SPEC §9) at once: an event
+  // running meanwhile sees the old state or the new one and is never lost.
+  // On any bad line nothing is loaded and the status names the line; on
+  // success `report` says what the current config no longer justified.
+  [[nodiscard]] Status import_state(std::string_view ndjson, StateLoadReport* report = nullptr);
 
   // The same, from and to files (SPEC §9). Loading tells the NDJSON form and
   // the binary snapshot (versioned, checksummed; a damaged one is refused
   // whole) apart by content. Saving writes atomically (temp file, fsync,
   // rename): a name ending in ".ndjson" gets the NDJSON form, any other the
   // binary snapshot.
-  Status load_state_file(const std::string& path, StateLoadReport* report = nullptr);
-  Status save_state_file(const std::string& path) const;
+  [[nodiscard]] Status load_state_file(const std::string& path, StateLoadReport* report = nullptr);
+  [[nodiscard]] Status save_state_file(const std::string& path) const;
 
   size_t user_count() const;
   // Bytes the user state holds now (tables and records), for capacity planning.
   size_t state_bytes() const;
   Config config() const;
+  // The current config's version: 1 for the config the engine was built
+  // with, one more at every reload.
+  uint64_t config_version() const;
 
   struct Impl;  // engine-internal (engine/api/engine_impl.h)
-  Impl& impl() { return *impl_; }
 
  private:
+  friend class EngineAccess;  // engine-internal: the stream pipeline and queries
   std::unique_ptr<Impl> impl_;
 };
 

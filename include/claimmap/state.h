@@ -11,11 +11,14 @@ namespace claimmap {
 // config no longer justifies is dropped and counted here (a warning, not an error).
 struct StateLoadReport {
   size_t users = 0;                 // users loaded
-  size_t dropped_users = 0;         // their provider is gone
+  // Users whose provider the config does not have: kept, with their manual
+  // memberships and direct roles, as after a reload that deleted the
+  // provider (their mapped memberships are counted in dropped_mapped).
+  size_t users_without_provider = 0;
   size_t dropped_mapped = 0;        // mapped memberships whose mapping is gone, changed or inactive
   size_t dropped_manual = 0;        // manual memberships of groups that are gone
   size_t dropped_direct_roles = 0;  // direct roles that are gone
-  size_t dropped() const { return dropped_users + dropped_mapped + dropped_manual + dropped_direct_roles; }
+  size_t dropped() const { return dropped_mapped + dropped_manual + dropped_direct_roles; }
   std::string to_string() const;
 };
 

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,7 +45,7 @@ inline constexpr int kEventErrorCodeCount = static_cast<int>(ErrorCode::kUnknown
 // The spelling used in output lines ("malformed_json", …).
 std::string_view error_code_name(ErrorCode code);
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // ok
   Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -67,9 +69,10 @@ class Status {
 //   if (!r.ok()) { report(r.status()); return; }
 //   use(r.value());
 //
-// value() on a failed Result is a programming error (asserts in debug builds).
+// value() on a failed Result is a programming error: it prints the status and
+// aborts, in every build type (never undefined behaviour).
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}                    // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}            // NOLINT
@@ -77,11 +80,26 @@ class Result {
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
+  T& value() & {
+    check();
+    return *value_;
+  }
+  const T& value() const& {
+    check();
+    return *value_;
+  }
+  T&& value() && {
+    check();
+    return std::move(*value_);
+  }
 
  private:
+  void check() const {
+    if (value_.has_value()) return;
+    std::fprintf(stderr, "claimmap: Result::value() called on an error: %s\n", status_.to_string().c_str());
+    std::abort();
+  }
+
   std::optional<T> value_;
   Status status_;
 };

@@ -1,33 +1,43 @@
 // claimmap/stream.h — evaluating an NDJSON event stream (what `claimmap eval`
 // runs): lines in, one output line per non-blank input line out, in input
-// order (SPEC §8), plus a summary.
+// order (SPEC §8), plus a summary; config reloads at chosen lines (SPEC §7).
 //
 // Not thread-safe per call: one run_stream() reads one input. It may run while
-// other threads call the same Engine.
+// other threads call the same Engine (their reloads included).
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "claimmap/config.h"
+#include "claimmap/counters.h"
 #include "claimmap/engine.h"
 #include "claimmap/status.h"
 
 namespace claimmap {
 
+// `eval --reload-at N=FILE`: `config` replaces the engine's just before input
+// line `before_line` (1-based, blank lines counted). Its reload lines come
+// before that line's result, each with "seq": before_line. A point past the
+// last line applies at the end of the input.
+struct ReloadPoint {
+  uint64_t before_line = 1;
+  Config config;
+};
+
 struct StreamOptions {
-  bool changes_only = false;  // leave out lines that changed nothing (docs/semantics.md)
+  bool changes_only = false;  // leave out lines that changed nothing (docs/spec.md §8)
   unsigned threads = 1;
+  std::vector<ReloadPoint> reloads;  // applied in order of before_line (stable)
 };
 
 struct StreamSummary {
-  uint64_t lines = 0;   // input lines, blank ones included
-  uint64_t events = 0;  // non-blank lines
-  uint64_t ok = 0, stale = 0, suspended = 0, errors = 0;
-  std::array<uint64_t, kEventErrorCodeCount + 1> errors_by_code{};  // indexed by ErrorCode
-  uint64_t new_users = 0;
-  uint64_t groups_added = 0, groups_removed = 0, roles_granted = 0, roles_revoked = 0;
+  uint64_t lines = 0;      // input lines, blank ones included
   uint64_t input_bytes = 0;
+  EventCounters counters;  // every result line, reload lines included
+  uint64_t reloads = 0;
   double seconds = 0;
 
   // A few lines for a person (the CLI prints it to stderr).
@@ -35,7 +45,13 @@ struct StreamSummary {
 };
 
 // Reads NDJSON from file descriptor `in_fd` to its end and writes output lines
-// to `out_fd`. Fails only on I/O errors (kIoError); bad lines are output lines.
-Status run_stream(Engine& engine, int in_fd, int out_fd, const StreamOptions& options, StreamSummary* summary);
+// to `out_fd`. Fails only on I/O errors (kIoError) and on a reload that
+// cannot be applied; bad lines are output lines.
+[[nodiscard]] Status run_stream(Engine& engine, int in_fd, int out_fd, const StreamOptions& options,
+                                StreamSummary* summary);
+
+// The same over bytes in memory, appending the output to `*output`.
+[[nodiscard]] Status run_stream(Engine& engine, std::string_view input, std::string* output,
+                                const StreamOptions& options, StreamSummary* summary);
 
 }  // namespace claimmap

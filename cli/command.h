@@ -1,0 +1,36 @@
+// One `claimmap` subcommand (docs/spec.md §10): each file in cli/ registers
+// its options on the CLI11 app and returns how to run it. Running returns the
+// process exit code: 0 done (per-line errors included), 1 I/O failure, 2 bad
+// usage, config or state, 3 a lockout found by `diff`. Parsing and wiring
+// only: every behaviour is the engine's (include/claimmap/).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "claimmap/status.h"
+
+namespace claimmap::cli {
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+Command add_validate_command(CLI::App& app);  // cli/validate_command.cc
+Command add_eval_command(CLI::App& app);      // cli/eval_command.cc
+Command add_diff_command(CLI::App& app);      // cli/diff_command.cc
+Command add_who_has_command(CLI::App& app);   // cli/who_has_command.cc
+Command add_simulate_command(CLI::App& app);  // cli/simulate_command.cc
+
+// Prints `lines` to stderr, one a line, and returns exit_code_for(status).
+int fail(const std::vector<std::string>& lines, const Status& status);
+int fail(const Status& status);
+
+// Writes all of `text` to stdout; false (after printing why) on failure.
+bool write_stdout(const std::string& text);
+
+}  // namespace claimmap::cli

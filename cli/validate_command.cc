@@ -1,0 +1,36 @@
+// `claimmap validate CONFIG` (docs/spec.md §10).
+#include <cstdio>
+#include <memory>
+
+#include "claimmap/config.h"
+#include "claimmap/service.h"
+#include "cli/command.h"
+
+namespace claimmap::cli {
+
+Command add_validate_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("validate", "Check a config and print a summary; exit 2 with every error");
+  auto path = std::make_shared<std::string>();
+  cmd->add_option("CONFIG", *path, "config file (JSON)")->required();
+  return {cmd, [path] {
+            ConfigReport report;
+            Result<Config> config = load_config_file(*path, &report);
+            if (!config.ok()) {
+              OpenReport open;
+              open.config_path = *path;
+              open.config = report;
+              return fail(open.error_lines(config.status()), config.status());
+            }
+            std::printf("%s: valid\n", path->c_str());
+            std::printf(
+                "stages: %zu\nproviders: %zu\nroles: %zu\ngroups: %zu\nmappings: %zu (%zu active, %zu inactive)\n",
+                report.stages, report.providers, report.roles, report.groups, report.mappings,
+                report.active_mappings, report.mappings - report.active_mappings);
+            std::printf("compiled tables: %zu bytes\n", config.value().compiled_bytes());
+            for (const auto& p : report.inactive_mappings) std::printf("inactive: %s\n", p.to_string().c_str());
+            for (const auto& p : report.warnings) std::printf("warning: %s\n", p.to_string().c_str());
+            return 0;
+          }};
+}
+
+}  // namespace claimmap::cli

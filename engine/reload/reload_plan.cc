@@ -1,0 +1,148 @@
+#include "engine/reload/reload_plan.h"
+
+#include <algorithm>
+
+#include "engine/reload/reload_rules.h"
+
+namespace claimmap {
+
+ReloadPlan build_reload_plan(std::shared_ptr<const CompiledConfig> from, std::shared_ptr<const CompiledConfig> to) {
+  ReloadPlan plan;
+  const CompiledConfig& a = *from;
+  const CompiledConfig& b = *to;
+  bool identity = a.groups.size() == b.groups.size() && a.roles.size() == b.roles.size() &&
+                  a.mappings.size() == b.mappings.size();
+
+  plan.role_to.resize(a.roles.size(), kNoIndex);
+  for (uint32_t r = 0; r < a.roles.size(); ++r) {
+    if (auto kept = surviving_role(b, a.roles[r].id)) plan.role_to[r] = index_of(*kept);
+    identity = identity && plan.role_to[r] == r;
+  }
+
+  plan.group_to.resize(a.groups.size(), kNoIndex);
+  plan.group_roles_changed.resize(a.groups.size(), false);
+  for (uint32_t g = 0; g < a.groups.size(); ++g) {
+    auto kept = surviving_group(b, a.groups[g].id);
+    if (!kept) {
+      identity = false;
+      continue;
+    }
+    plan.group_to[g] = index_of(*kept);
+    identity = identity && plan.group_to[g] == g;
+    // Role ids are interned in name order in both configs, so the two sorted
+    // id lists name the same roles exactly when they match name by name.
+    const auto& old_roles = a.groups[g].roles;
+    const auto& new_roles = b.group(*kept).roles;
+    bool same = old_roles.size() == new_roles.size();
+    for (size_t i = 0; same && i < old_roles.size(); ++i) same = a.role(old_roles[i]).id == b.role(new_roles[i]).id;
+    plan.group_roles_changed[g] = !same;
+    identity = identity && same;
+  }
+
+  plan.mapping_to.resize(a.mappings.size(), kNoIndex);
+  for (uint32_t m = 0; m < a.mappings.size(); ++m) {
+    const CompiledMapping& old = a.mappings[m];
+    if (!old.active) {
+      // An inactive mapping justified nothing; the same one still inactive
+      // changes nothing either.
+      auto same = b.mapping_by_id.find(old.def.id);
+      identity = identity && same != b.mapping_by_id.end() && index_of(same->second) == m &&
+                 !b.mapping(same->second).active && b.mapping(same->second).def == old.def;
+      continue;
+    }
+    const MappingIdentity id{old.def.id, old.def.provider, old.def.group, &old.def.claim, &old.def.value,
+                             &old.def.delimiter};
+    if (auto kept = surviving_mapping(b, id)) plan.mapping_to[m] = index_of(*kept);
+    identity = identity && plan.mapping_to[m] == m;
+  }
+  plan.identity = identity;
+  plan.from = std::move(from);
+  plan.to = std::move(to);
+  return plan;
+}
+
+namespace {
+
+// The names of a user's effective groups and roles under `config`, sorted
+// (ids are interned in name order, so id order is name order).
+void effective_names(const CompiledConfig& config, const UserState& user, ReloadScratch& s,
+                     std::vector<std::string_view>* groups, std::vector<std::string_view>* roles) {
+  effective_groups(user, &s.groups);
+  effective_roles(config, user, s.groups, &s.roles);
+  groups->clear();
+  roles->clear();
+  for (GroupId g : s.groups) groups->push_back(config.group(g).id);
+  for (RoleId r : s.roles) roles->push_back(config.role(r).id);
+}
+
+template <typename T>
+void difference(const std::vector<T>& a, const std::vector<T>& b, std::vector<T>* out) {
+  out->clear();
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(*out));
+}
+
+}  // namespace
+
+bool convert_user(const ReloadPlan& plan, UserState& user, ReloadScratch& s, UserReloadDelta* delta) {
+  delta->groups_removed.clear();
+  delta->roles_granted.clear();
+  delta->roles_revoked.clear();
+  UserState& next = s.next;
+  next.mapped.clear();
+  next.manual.clear();
+  next.direct_roles.clear();
+  next.last_iat = user.last_iat;
+  next.has_iat = user.has_iat;
+  next.suspended = user.suspended;
+
+  bool dropped = false;
+  bool roles_changed = false;
+  for (const MappedPair& pair : user.mapped) {
+    const uint32_t m = plan.mapping_to[index_of(pair.mapping)];
+    if (m == kNoIndex) {
+      dropped = true;
+      continue;
+    }
+    // A kept mapping grants the same group (by id), under its new index.
+    next.mapped.push_back({plan.to->mapping(static_cast<MappingId>(m)).group, static_cast<MappingId>(m)});
+    roles_changed = roles_changed || plan.group_roles_changed[index_of(pair.group)];
+  }
+  for (GroupId g : user.manual) {
+    const uint32_t to = plan.group_to[index_of(g)];
+    if (to == kNoIndex) {
+      dropped = true;
+      continue;
+    }
+    next.manual.push_back(static_cast<GroupId>(to));
+    roles_changed = roles_changed || plan.group_roles_changed[index_of(g)];
+  }
+  for (RoleId r : user.direct_roles) {
+    const uint32_t to = plan.role_to[index_of(r)];
+    if (to == kNoIndex) {
+      dropped = true;
+      continue;
+    }
+    next.direct_roles.push_back(static_cast<RoleId>(to));
+  }
+  // Translation keeps name order, so the vectors stay sorted; a mapping's
+  // pair sorts by its group first, and groups keep their order too.
+  std::sort(next.mapped.begin(), next.mapped.end());
+
+  const bool rewrite = next.mapped != user.mapped || next.manual != user.manual ||
+                       next.direct_roles != user.direct_roles;
+  if (!user.suspended && (dropped || roles_changed)) {
+    effective_names(*plan.from, user, s, &s.before_groups, &s.before_roles);
+    effective_names(*plan.to, next, s, &s.after_groups, &s.after_roles);
+    difference(s.before_groups, s.after_groups, &delta->groups_removed);
+    difference(s.after_roles, s.before_roles, &delta->roles_granted);
+    difference(s.before_roles, s.after_roles, &delta->roles_revoked);
+  }
+  if (rewrite) {
+    user.mapped.swap(next.mapped);
+    user.manual.swap(next.manual);
+    user.direct_roles.swap(next.direct_roles);
+  }
+  return rewrite;
+}
+
+}  // namespace claimmap

@@ -1,0 +1,28 @@
+#include "engine/reload/reload_rules.h"
+
+namespace claimmap {
+
+std::optional<MappingId> surviving_mapping(const CompiledConfig& to, const MappingIdentity& old) {
+  auto found = to.mapping_by_id.find(old.id);
+  if (found == to.mapping_by_id.end()) return std::nullopt;
+  const CompiledMapping& m = to.mapping(found->second);
+  if (!m.active || m.def.provider != old.provider || m.def.group != old.group) return std::nullopt;
+  if (old.claim != nullptr && m.def.claim != *old.claim) return std::nullopt;
+  if (old.value != nullptr && m.def.value != *old.value) return std::nullopt;
+  if (old.delimiter != nullptr && m.def.delimiter != *old.delimiter) return std::nullopt;
+  return found->second;
+}
+
+std::optional<GroupId> surviving_group(const CompiledConfig& to, std::string_view group_id) {
+  auto found = to.group_by_id.find(group_id);
+  if (found == to.group_by_id.end()) return std::nullopt;
+  return found->second;
+}
+
+std::optional<RoleId> surviving_role(const CompiledConfig& to, std::string_view role_id) {
+  auto found = to.role_by_id.find(role_id);
+  if (found == to.role_by_id.end()) return std::nullopt;
+  return found->second;
+}
+
+}  // namespace claimmap

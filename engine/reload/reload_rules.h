@@ -1,0 +1,36 @@
+// The one rule for what of a user's state survives a change of config
+// (SPEC §7, §9; docs/spec.md §7). The reload plan applies it to every id of
+// the old compiled config; loading saved state applies it to the names a
+// state file holds. Both ask these functions, so a reload and a load under a
+// changed config keep exactly the same things.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "engine/common/ids.h"
+#include "engine/config/compiled_config.h"
+
+namespace claimmap {
+
+// What is known of a mapping that justified a membership. A compiled config
+// knows every field; a state file only the mapping's id, its group and the
+// user's provider (the other fields are then null and not compared).
+struct MappingIdentity {
+  std::string_view id, provider, group;
+  const std::string* claim = nullptr;
+  const std::string* value = nullptr;
+  const std::string* delimiter = nullptr;
+};
+
+// The mapping of `to` that keeps the memberships `old` justified: the one
+// with the same id, if its provider, claim, value, delimiter and group are
+// unchanged and it is active. Otherwise none: the memberships go.
+std::optional<MappingId> surviving_mapping(const CompiledConfig& to, const MappingIdentity& old);
+
+// A group or role survives by id; a group deleted takes all its
+// memberships, mapped and manual, and a role deleted leaves every direct grant.
+std::optional<GroupId> surviving_group(const CompiledConfig& to, std::string_view group_id);
+std::optional<RoleId> surviving_role(const CompiledConfig& to, std::string_view role_id);
+
+}  // namespace claimmap

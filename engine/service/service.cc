@@ -1,0 +1,58 @@
+#include "claimmap/service.h"
+
+#include <charconv>
+
+#include "engine/common/file_io.h"
+
+namespace claimmap {
+
+std::vector<std::string> OpenReport::error_lines(const Status& failure) const {
+  std::vector<std::string> lines;
+  for (const ConfigProblem& p : config.errors) lines.push_back("error: " + p.to_string());
+  if (failure.code() == ErrorCode::kInvalidConfig) {
+    lines.push_back(config_path + ": " + failure.message());
+  } else {
+    lines.push_back(failure.message());
+  }
+  return lines;
+}
+
+Result<std::unique_ptr<Engine>> open_engine(const std::string& config_path, const std::string& state_path,
+                                            OpenReport* report, EngineOptions options) {
+  report->config_path = config_path;
+  Result<Config> config = load_config_file(config_path, &report->config);
+  if (!config.ok()) return config.status();
+  auto engine = std::make_unique<Engine>(config.value(), options);
+  if (!state_path.empty()) {
+    if (Status s = engine->load_state_file(state_path, &report->state); !s.ok()) return s;
+    report->state_loaded = true;
+  }
+  return engine;
+}
+
+Result<ReloadPoint> parse_reload_point(std::string_view spec, ConfigReport* report) {
+  const size_t eq = spec.find('=');
+  uint64_t line = 0;
+  const auto [end, ec] = std::from_chars(spec.data(), spec.data() + (eq == std::string_view::npos ? 0 : eq), line);
+  if (eq == std::string_view::npos || eq == 0 || ec != std::errc() || end != spec.data() + eq || line < 1 ||
+      eq + 1 == spec.size()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "--reload-at " + std::string(spec) + ": expected N=FILE with N a line number from 1");
+  }
+  const std::string path(spec.substr(eq + 1));
+  Result<Config> config = load_config_file(path, report);
+  if (!config.ok()) return Status(config.status().code(), path + ": " + config.status().message());
+  return ReloadPoint{line, config.value()};
+}
+
+Result<std::string> read_text_file(const std::string& path) { return read_file(path); }
+
+int exit_code_for(const Status& s) {
+  switch (s.code()) {
+    case ErrorCode::kOk: return 0;
+    case ErrorCode::kIoError: return 1;
+    default: return 2;
+  }
+}
+
+}  // namespace claimmap

@@ -1,0 +1,51 @@
+// claimmap/service.h — the few steps every front end repeats: open an
+// engine from a config file and a state file, parse a reload point, save
+// the state. The CLI, the simulator and the server call these, so that a
+// config or state is loaded and reported the same way everywhere.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "claimmap/config.h"
+#include "claimmap/engine.h"
+#include "claimmap/state.h"
+#include "claimmap/status.h"
+#include "claimmap/stream.h"
+
+namespace claimmap {
+
+// What opening an engine found, for a person: every config error (with its
+// path) and warning, and what loading the state dropped.
+struct OpenReport {
+  std::string config_path;
+  ConfigReport config;
+  bool state_loaded = false;
+  StateLoadReport state;
+
+  // "error: PATH: …" lines for the config's errors, then the failure itself.
+  std::vector<std::string> error_lines(const Status& failure) const;
+};
+
+// Loads and compiles `config_path`, builds an engine and, when `state_path`
+// is non-empty, loads that state (either form, SPEC §9). kInvalidConfig,
+// kInvalidState or kIoError otherwise, with `report` saying why.
+[[nodiscard]] Result<std::unique_ptr<Engine>> open_engine(const std::string& config_path,
+                                                          const std::string& state_path, OpenReport* report,
+                                                          EngineOptions options = {});
+
+// "N=FILE" (`eval --reload-at`): FILE loaded and compiled. kInvalidArgument
+// for a malformed spec or N < 1; the config's failure otherwise, its errors
+// in `report`.
+[[nodiscard]] Result<ReloadPoint> parse_reload_point(std::string_view spec, ConfigReport* report);
+
+// A whole file's bytes (kIoError naming the file when it cannot be read).
+[[nodiscard]] Result<std::string> read_text_file(const std::string& path);
+
+// The process exit code for a failed status (docs/spec.md §10): 1 for I/O,
+// 2 for bad usage, config or state.
+int exit_code_for(const Status& status);
+
+}  // namespace claimmap
