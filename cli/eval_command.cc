@@ -84,7 +84,9 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--save-state", args->save_state, "write the user state after the run (.ndjson: NDJSON)");
   cmd->add_option("--threads", args->threads, "worker threads")->check(CLI::Range(1u, 256u));
   cmd->add_flag("--changes-only", args->changes_only, "print only lines that changed something, and errors");
-  cmd->add_option("--reload-at", args->reload_at, "N=FILE: reload config FILE just before input line N (repeatable)");
+  cmd->add_option("--reload-at", args->reload_at, "N=FILE: reload config FILE just before input line N (repeatable)")
+      ->allow_extra_args(false)
+      ->take_all();
   cmd->add_option("-o,--output", args->output, "output file (default stdout)");
   cmd->add_option("INPUT", args->input, "NDJSON events, or - for stdin");
   return {cmd, [args] { return run_eval(*args); }};

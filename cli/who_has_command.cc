@@ -15,6 +15,10 @@ struct WhoHasArgs {
 };
 
 int run_who_has(const WhoHasArgs& args) {
+  if (args.role.empty() + args.app.empty() + args.group.empty() != 2) {
+    std::fprintf(stderr, "who-has: give one of --role, --app or --group\n");
+    return 2;
+  }
   AccessQuery query;
   if (!args.role.empty()) query = {AccessQuery::Kind::kRole, args.role};
   if (!args.app.empty()) query = {AccessQuery::Kind::kApp, args.app};
@@ -41,7 +45,6 @@ Command add_who_has_command(CLI::App& app) {
   auto* group = cmd->add_option("--group", args->group, "a group id");
   role->excludes(app_option)->excludes(group);
   app_option->excludes(group);
-  cmd->require_option(1);
   return {cmd, [args] { return run_who_has(*args); }};
 }
 
