@@ -1,4 +1,4 @@
-// Sync: apply one login's mapped set to the user store (SPEC §5) — a new
+// Sync: apply one login's mapped set to the user store (docs/spec.md §5) — a new
 // user, an unchanged login (the common case of a storm), and a churned login
 // that swaps two of its five memberships — with the delta it produces.
 // Parsing and matching are outside the timed loop.

@@ -13,7 +13,7 @@
 namespace claimmap::bench {
 namespace {
 
-// Mapped memberships in a SPEC §9 state line: the arrays inside "mapped".
+// Mapped memberships in a docs/spec.md §9 state line: the arrays inside "mapped".
 uint64_t mapped_memberships(std::string_view line) {
   const size_t start = line.find("\"mapped\": {");
   if (start == std::string_view::npos) return 0;

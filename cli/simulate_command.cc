@@ -1,4 +1,4 @@
-// `claimmap simulate` (SPEC §11): argument parsing and wiring only; the
+// `claimmap simulate` (docs/spec.md §11): argument parsing and wiring only; the
 // simulator (simulator/simulate.h) does the work.
 #include <cstdio>
 #include <memory>
@@ -59,7 +59,7 @@ Command add_simulate_command(CLI::App& app) {
   cmd->add_option("--groups-per-token", o.generator.groups_per_token, "mean IdP groups in a token")->check(CLI::Range(1, 200))->capture_default_str();
   cmd->add_option("--threads", o.threads, "replay threads (default: one per CPU)")->check(CLI::Range(1u, 256u));
   cmd->add_option("--churn", o.generator.churn, "share of logins whose IdP groups drifted since the last one")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  cmd->add_option("--bad-share", o.generator.bad_share, "share of bad lines (every SPEC §8 error code)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--bad-share", o.generator.bad_share, "share of bad lines (every docs/spec.md §8 error code)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--push-share", o.generator.push_share, "share of provisioning pushes")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--stale-share", o.generator.stale_share, "share of stale token replays")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--providers", args->providers, "provider shapes to include")->capture_default_str();

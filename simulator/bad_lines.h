@@ -1,9 +1,9 @@
-// simulator/bad_lines.h — lines that must fail, one kind per SPEC §8 error
+// simulator/bad_lines.h — lines that must fail, one kind per docs/spec.md §8 error
 // code, each as it shows up in real pipelines (a raw JWT forwarded instead of
 // its claims, a truncated write, a token from an IdP nobody configured, a push
 // for a group that was retired, …).
 //
-// Each line gets exactly its code under SPEC §8's order of precedence, and
+// Each line gets exactly its code under docs/spec.md §8's order of precedence, and
 // changes no state (so the stream's other events are unaffected).
 // Stateless; safe from any thread.
 #pragma once

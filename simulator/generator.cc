@@ -166,7 +166,7 @@ void Generator::plan_push(PlannedEvent* e, double share) {
     default:
       break;
   }
-  flags_[e->user] |= kSeen;  // a push for an unknown user creates it (SPEC §6)
+  flags_[e->user] |= kSeen;  // a push for an unknown user creates it (docs/spec.md §6)
 }
 
 void Generator::render(const PlannedEvent& e, std::string* out) const {

@@ -1,10 +1,10 @@
-// simulator/generator.h — synthetic organisations and login streams (SPEC §11).
+// simulator/generator.h — synthetic organisations and login streams (docs/spec.md §11).
 //
 // A Generator turns GeneratorOptions into an organisation (stages, providers of
 // five real shapes, apps and roles, groups, mappings), a population of users
 // with Zipf-skewed IdP group memberships, their saved state, and an endless
 // NDJSON event stream: logins whose groups drift, stale replays, provisioning
-// pushes and bad lines of every SPEC §8 error kind.
+// pushes and bad lines of every docs/spec.md §8 error kind.
 //
 // Determinism: the same options give the same bytes, on any machine and with
 // any thread count. Only integer arithmetic and IEEE +,-,*,/ decide what is
@@ -56,12 +56,12 @@ struct GeneratorOptions {
   double stale_share = 0.0;        // share of stale replays
   // Which provider shapes to include; default all. At least one must be on.
   std::array<bool, kProviderShapeCount> shapes = {true, true, true, true, true};
-  // Users start with saved state (SPEC §9) from an earlier login, as on a
+  // Users start with saved state (docs/spec.md §9) from an earlier login, as on a
   // Monday morning; false: every user is new at their first login.
   bool initial_state = true;
 };
 
-// What one planned event is. Pushes are in SPEC §6 order.
+// What one planned event is. Pushes are in docs/spec.md §6 order.
 enum class EventKind : uint8_t {
   kLogin,
   kStaleReplay,
@@ -77,7 +77,7 @@ enum class EventKind : uint8_t {
 inline constexpr int kEventKindCount = 10;
 std::string_view event_kind_name(EventKind kind);  // "login", "stale_replay", "assign", …
 
-// The bad-line kinds, one per SPEC §8 error code, in claimmap::ErrorCode order
+// The bad-line kinds, one per docs/spec.md §8 error code, in claimmap::ErrorCode order
 // (kEventTooLarge = 1 … kUnknownRole = 11). Index 0 is unused.
 inline constexpr int kBadKindCount = 11;
 
@@ -105,13 +105,13 @@ class Generator {
 
   const GeneratorOptions& options() const { return options_; }
 
-  // The SPEC §2 config of the organisation (valid; some mappings inactive).
+  // The docs/spec.md §2 config of the organisation (valid; some mappings inactive).
   const std::string& config_json() const;
 
   // The next `count` NDJSON lines, each ending in '\n', appended to `out`.
   void append_events(uint64_t count, std::string* out);
 
-  // The SPEC §9 NDJSON state of every user before the stream starts: what
+  // The docs/spec.md §9 NDJSON state of every user before the stream starts: what
   // their first planned login would map, so that a login without drift
   // changes nothing. Empty when options.initial_state is false.
   std::string initial_state_ndjson() const;

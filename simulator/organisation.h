@@ -72,7 +72,7 @@ class Organisation {
   void append_app_id(uint32_t app, std::string* out) const;
   void append_mapping_id(uint32_t mapping, std::string* out) const;
 
-  // The SPEC §2 config.
+  // The docs/spec.md §2 config.
   std::string config_json() const;
 
  private:

@@ -18,7 +18,7 @@
 namespace claimmap::sim {
 
 // Entra ID puts at most 200 groups in a token; beyond that it sends
-// `_claim_names` instead (overage, SPEC §4).
+// `_claim_names` instead (overage, docs/spec.md §4).
 inline constexpr uint32_t kEntraGroupLimit = 200;
 
 // Tokens in the stream are issued from this moment (2025-01-01T07:00:00Z),
@@ -39,7 +39,7 @@ class Population {
   bool overage(uint32_t user, size_t count) const;
   // The highest iat of the user's saved state.
   uint32_t initial_iat(uint32_t user) const;
-  // The user's SPEC §9 state line (ending in '\n'): what a login at version
+  // The user's docs/spec.md §9 state line (ending in '\n'): what a login at version
   // 0 maps. `ranks` is scratch.
   void append_state_line(uint32_t user, std::vector<uint32_t>* ranks, std::string* out) const;
 

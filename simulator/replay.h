@@ -7,7 +7,7 @@
 // and every time below is on that clock ("run time").
 //
 // Order: each user's events go to one worker (a hash of the user index), so
-// they reach the engine in stream order, as SPEC §12 requires of a caller
+// they reach the engine in stream order, as docs/spec.md §12 requires of a caller
 // (the engine serialises a user's logins in the order the calls take its
 // lock). Different users run in parallel.
 //

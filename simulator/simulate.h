@@ -1,4 +1,4 @@
-// simulator/simulate.h — what `claimmap simulate` runs (SPEC §11): build an
+// simulator/simulate.h — what `claimmap simulate` runs (docs/spec.md §11): build an
 // organisation and its users from a seed, load their saved state into an
 // Engine, replay a login storm through it (or search for the capacity), and
 // report. Also writes the same dataset to files for other tools.

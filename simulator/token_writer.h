@@ -1,5 +1,5 @@
 // simulator/token_writer.h — writes one login line as each IdP shape would
-// issue it (SPEC §3: a bare decoded token, or an envelope naming the provider).
+// issue it (docs/spec.md §3: a bare decoded token, or an envelope naming the provider).
 //
 // Tokens carry the claims real ones do (iss, aud, iat, nbf, exp, names,
 // tenant, ids, …) so that parsing cost is realistic: an Entra-like token with

@@ -49,10 +49,10 @@ TEST(Allocation, SteadyStateLoginsAllocateNothing) {
   std::string out;
   out.reserve(1 << 20);
   uint64_t seq = 0;
-  for (const auto& e : events) engine.process_to_ndjson(e, ++seq, &out);  // warm up: users, scratch
+  for (const auto& e : events) (void)engine.process_to_ndjson(e, ++seq, &out);  // warm up: users, scratch
   out.clear();
   const size_t before = g_allocations.load();
-  for (const auto& e : events) engine.process_to_ndjson(e, ++seq, &out);
+  for (const auto& e : events) (void)engine.process_to_ndjson(e, ++seq, &out);
   const size_t allocations = g_allocations.load() - before;
   EXPECT_EQ(allocations, 0u) << "over " << events.size() << " events";
 }

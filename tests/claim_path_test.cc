@@ -1,4 +1,4 @@
-// SPEC §2: how a mapping's `claim` names a claim — a JSON Pointer (RFC 6901)
+// docs/spec.md §2: how a mapping's `claim` names a claim — a JSON Pointer (RFC 6901)
 // when it starts with "/", else one literal top-level member name.
 #include "engine/config/claim_path.h"
 

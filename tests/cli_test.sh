@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The command line as a user runs it (SPEC §10): outputs, files and exit codes.
+# The command line as a user runs it (docs/spec.md §10): outputs, files and exit codes.
 # Usage: tests/cli_test.sh path/to/claimmap   (run from the repository root)
 set -u
 bin="$1"

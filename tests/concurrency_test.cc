@@ -16,7 +16,7 @@ namespace claimmap::testing {
 namespace {
 
 std::string eval(Engine& engine, const std::string& input, unsigned threads) {
-  return eval_stream(engine, input, StreamOptions{false, threads});
+  return eval_stream(engine, input, StreamOptions{false, threads, {}});
 }
 
 // A mixed stream over few users, so that many events of one user fall in
@@ -84,7 +84,7 @@ TEST(Concurrency, ManyCallersEachUsersEventsInCallOrder) {
   Engine serial(must_load(kBaseConfig));
   for (int t = 0; t < kThreads; ++t)
     for (int round = 0; round < kRounds; ++round)
-      for (int u = 0; u < kUsersPerThread; ++u) serial.process(event(t, u, round));
+      for (int u = 0; u < kUsersPerThread; ++u) (void)serial.process(event(t, u, round));
 
   Engine parallel(must_load(kBaseConfig));
   std::atomic<bool> done{false};
@@ -116,10 +116,10 @@ TEST(Concurrency, CallersSharingOneUserAreSerialised) {
   for (int t = 0; t < 4; ++t) {
     callers.emplace_back([&, t] {
       for (int i = 0; i < 500; ++i) {
-        engine.process(std::string(R"({"type": ")") + (i % 2 ? "unassign" : "assign") +
+        (void)engine.process(std::string(R"({"type": ")") + (i % 2 ? "unassign" : "assign") +
                        R"(", "provider": "entra", "subject": "shared", "group": ")" + groups[t] + "\"}");
       }
-      engine.process(std::string(R"({"type": "assign", "provider": "entra", "subject": "shared", "group": ")") +
+      (void)engine.process(std::string(R"({"type": "assign", "provider": "entra", "subject": "shared", "group": ")") +
                      groups[t] + "\"}");
     });
   }
@@ -141,7 +141,7 @@ TEST(Concurrency, StateBytesGrowWithUsers) {
   Engine engine(must_load(kBaseConfig));
   const size_t empty = engine.state_bytes();
   constexpr size_t kUsers = 20000;
-  for (size_t i = 0; i < kUsers; ++i) engine.process(entra_login("user-" + std::to_string(i), R"(["g-mkt"])"));
+  for (size_t i = 0; i < kUsers; ++i) (void)engine.process(entra_login("user-" + std::to_string(i), R"(["g-mkt"])"));
   // At least a record header and one pair a user; page slack and table slots
   // stay within a small multiple (the benchmark suite measures the real figure).
   EXPECT_GT(engine.state_bytes(), empty + kUsers * 40);

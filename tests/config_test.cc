@@ -1,4 +1,4 @@
-// SPEC §2: every validation rule, each reported with its JSON path.
+// docs/spec.md §2: every validation rule, each reported with its JSON path.
 #include <gtest/gtest.h>
 
 #include <algorithm>

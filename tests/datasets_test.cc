@@ -1,6 +1,6 @@
 // The datasets under datasets/ (one folder each: config.json, events.ndjson,
 // expected.ndjson, expected-state.ndjson, README.md) are worked examples whose
-// expected output was derived by hand from SPEC.md. This test runs every folder
+// expected output was derived by hand from docs/spec.md. This test runs every folder
 // it finds through the public API, as `claimmap eval` does, and requires the
 // output and the exported state to match byte for byte. A new folder is picked
 // up without an edit here. Runs from the repository root (ctest sets it).
@@ -167,7 +167,7 @@ TEST(Datasets, OutputAndStateMatchTheExpectedFiles) {
   }
 }
 
-// SPEC §8: the same input and config give byte-identical output whatever the
+// docs/spec.md §8: the same input and config give byte-identical output whatever the
 // thread count.
 TEST(Datasets, OutputDoesNotDependOnTheThreadCount) {
   for (const auto& dir : dataset_dirs()) {

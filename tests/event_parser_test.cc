@@ -1,4 +1,4 @@
-// SPEC §3 and §8: how a line is told apart, and every error code with its
+// docs/spec.md §3 and §8: how a line is told apart, and every error code with its
 // order of precedence. A bad line never changes state.
 #include <gtest/gtest.h>
 
@@ -192,7 +192,7 @@ TEST(EventParser, ErrorLineCarriesProviderAndSubjectWhereKnown) {
 
 TEST(EventParser, TokenWithTypeClaimIsReadAsPush) {
   EngineHarness h;
-  // SPEC §3: a token with a claim named "type" must come in an envelope.
+  // docs/spec.md §3: a token with a claim named "type" must come in an envelope.
   EXPECT_EQ(code_of(h.run(R"({"iss": "https://login.example/t/v2.0", "oid": "a", "type": "user"})")),
             "unknown_event_type");
   EXPECT_EQ(h.run(R"({"provider": "entra", "claims": {"oid": "a", "type": "user"}})").status, claimmap::DeltaStatus::kOk);

@@ -1,6 +1,6 @@
 // The hostile-input catalogue (issue 7): what an attacker, a broken IdP or a
 // damaged file can put in front of the engine, each with its exact result.
-// The rules behind these results: SPEC §2-§8, and docs/semantics.md
+// The rules behind these results: docs/spec.md §2-§8, and docs/semantics.md
 // ("Hostile input") where the spec is silent. A bad line never changes state,
 // so every error case below also checks the exported state before and after.
 #include <fcntl.h>
@@ -155,7 +155,7 @@ std::string eval_pipe(Engine& engine, const std::string& input) {
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // ---------------------------------------------------------------------------
-// Duplicate member names (SPEC §8, RFC 7519 §4): parsers that keep the first
+// Duplicate member names (docs/spec.md §8, RFC 7519 §4): parsers that keep the first
 // and parsers that keep the last would disagree about the same token.
 
 TEST(HostileInput, DuplicateKeysAtEveryDepth) {
@@ -199,7 +199,7 @@ TEST(HostileInput, DuplicateKeysAtEveryDepth) {
 }
 
 // ---------------------------------------------------------------------------
-// Delimiters (SPEC §4 step 3) split only for mappings that declare one.
+// Delimiters (docs/spec.md §4 step 3) split only for mappings that declare one.
 
 TEST(HostileInput, DelimiterInsideValueCannotForgeASecondGroup) {
   Hostile t;
@@ -211,7 +211,7 @@ TEST(HostileInput, DelimiterInsideValueCannotForgeASecondGroup) {
     EXPECT_EQ(t.groups(t.entra(std::string(R"(, "groups": )") + forged)), Names{}) << forged;
   }
   // A mapping with a delimiter splits on the unescaped bytes and trims parts:
-  // that is what it asked for (SPEC §4), and it never leaks into other mappings.
+  // that is what it asked for (docs/spec.md §4), and it never leaks into other mappings.
   EXPECT_EQ(t.groups(t.adfs(R"(, "memberOf": "CN=Ops;CN=HR")")), (Names{"devs", "hr"}));
   EXPECT_EQ(t.groups(t.adfs(R"(, "memberOf": "CN=Ops\u003bCN=HR")")), (Names{"devs", "hr"}));
   EXPECT_EQ(t.groups(t.adfs(R"(, "memberOf": " CN=Ops ;; ;CN=HR\t")")), (Names{"devs", "hr"}));
@@ -274,7 +274,7 @@ TEST(HostileInput, TokenOfOneProviderInAnotherProvidersEnvelope) {
 }
 
 // ---------------------------------------------------------------------------
-// Names and values are bytes: no case folding, no Unicode normalisation (SPEC §4).
+// Names and values are bytes: no case folding, no Unicode normalisation (docs/spec.md §4).
 
 TEST(HostileInput, ClaimNamesDifferingByCaseOrNormalisationAreDifferentClaims) {
   Hostile t;
@@ -297,13 +297,13 @@ TEST(HostileInput, ClaimNamesDifferingByCaseOrNormalisationAreDifferentClaims) {
   EXPECT_EQ(t.groups(t.entra(claim(nfc_claim, nfd_value))), Names{});
   EXPECT_EQ(t.groups(t.entra(claim(nfd_claim, nfc_value))), Names{});
   EXPECT_EQ(t.groups(t.entra(claim(nfc_claim, nfc_value) + claim(nfd_claim, nfd_value))), (Names{"u-nfc", "u-nfd"}));
-  // A JSON escape is the same bytes as the raw character (SPEC §4: after unescaping).
+  // A JSON escape is the same bytes as the raw character (docs/spec.md §4: after unescaping).
   EXPECT_EQ(t.groups(t.entra(R"(, "r\u00f4le": "Z\u00fcrich")")), Names{"u-nfc"});
   t.error(t.entra(R"(, "r\u00f4le": "x")" + claim(nfc_claim, nfc_value)), "duplicate_claim");
 }
 
 // ---------------------------------------------------------------------------
-// Numbers give their literal JSON text (SPEC §4 step 2): 1e2 is not 100.
+// Numbers give their literal JSON text (docs/spec.md §4 step 2): 1e2 is not 100.
 
 TEST(HostileInput, NumbersMatchByTheirLiteralText) {
   Hostile t;
@@ -385,7 +385,7 @@ TEST(HostileInput, HugeIatSurvivesStateExportAndImport) {
 }
 
 // ---------------------------------------------------------------------------
-// Wrong JSON types where a string is expected (SPEC §3, §4, §5).
+// Wrong JSON types where a string is expected (docs/spec.md §3, §4, §5).
 
 TEST(HostileInput, NullObjectsAndNestedArraysWhereAStringIsExpected) {
   Hostile t;
@@ -487,7 +487,7 @@ TEST(HostileInput, HundredThousandElementGroupArray) {
   std::string parts = "\"";
   for (int i = 0; i < 100000; ++i) parts += "CN=x" + std::to_string(i) + ";";
   EXPECT_EQ(t.groups(t.adfs(R"(, "memberOf": )" + parts + "CN=HR\"")), Names{"hr"});
-  // A user who held groups and now sends 100k others loses them (SPEC §5).
+  // A user who held groups and now sends 100k others loses them (docs/spec.md §5).
   const std::string u = std::string(R"({"iss": ")") + kEntraIss + R"(", "oid": "big", "groups": )";
   EXPECT_EQ(t.harness().run(u + R"(["g-mkt"]})").groups_added, Names{"marketing"});
   EXPECT_EQ(t.harness().run(u + groups + "}").groups_removed, Names{"marketing"});
@@ -696,7 +696,7 @@ TEST(HostileInput, FinalLineWithoutNewline) {
   EXPECT_EQ(engine.user_count(), 5u);
 }
 
-// A 2 MiB line gets event_too_large and the stream goes on (SPEC §8).
+// A 2 MiB line gets event_too_large and the stream goes on (docs/spec.md §8).
 std::string two_mib_input() {
   const size_t frame = entra_login("big", R"([""])").size();
   const std::string line = entra_login("big", "[\"" + std::string((size_t{2} << 20) - frame, 'x') + "\"]");
@@ -769,7 +769,7 @@ TEST(HostileInput, OversizeLinesOfGarbageAndAtTheLimit) {
 }
 
 // ---------------------------------------------------------------------------
-// Hostile configs (SPEC §2): huge, repetitive, over every limit.
+// Hostile configs (docs/spec.md §2): huge, repetitive, over every limit.
 
 std::vector<std::string> errors_of(const std::string& json) {
   ConfigReport report;

@@ -1,4 +1,4 @@
-// SPEC §4: which mappings a login's claims match. Each test runs a login
+// docs/spec.md §4: which mappings a login's claims match. Each test runs a login
 // through the engine and checks the groups it grants.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The stream behind `claimmap eval` (SPEC §8): line numbering, blank and CRLF
+// The stream behind `claimmap eval` (docs/spec.md §8): line numbering, blank and CRLF
 // lines, a final line without newline, over-long lines, input order, and
 // --changes-only.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `claimmap simulate` as a user runs it (SPEC §11): a written dataset replays
+# `claimmap simulate` as a user runs it (docs/spec.md §11): a written dataset replays
 # through `claimmap eval`, the same seed writes the same bytes, --json and
 # usage errors. Usage: tests/simulator_cli_test.sh path/to/claimmap
 set -u

@@ -1,4 +1,4 @@
-// SPEC §9, binary form: round trip, loading under a changed config, and
+// docs/spec.md §9, binary form: round trip, loading under a changed config, and
 // refusal of damaged or truncated snapshots without half-loading.
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// SPEC §9, NDJSON form: export, import, refusal of bad lines, and what a load
+// docs/spec.md §9, NDJSON form: export, import, refusal of bad lines, and what a load
 // under the current config drops.
 #include <gtest/gtest.h>
 #include <unistd.h>

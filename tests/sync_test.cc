@@ -1,4 +1,4 @@
-// SPEC §5 (sync at login) and §6 (provisioning pushes): deltas and state.
+// docs/spec.md §5 (sync at login) and §6 (provisioning pushes): deltas and state.
 #include <gtest/gtest.h>
 
 #include "tests/test_util.h"

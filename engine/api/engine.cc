@@ -164,7 +164,7 @@ Result<ReloadResult> Engine::Impl::reload(Config next) {
     });
   }
 
-  // Sorted bytewise by provider id, then subject (SPEC §7).
+  // Sorted bytewise by provider id, then subject (docs/spec.md §7).
   ProviderNames name_of(store);
   std::sort(logged.begin(), logged.end(), [&](const LoggedReload& a, const LoggedReload& b) {
     if (a.provider != b.provider) return name_of(a.provider) < name_of(b.provider);
@@ -282,7 +282,7 @@ Status Engine::load_state_file(const std::string& path, StateLoadReport* report)
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
   // A crash can leave a zero-length file where a snapshot was: only a name
-  // that says NDJSON makes an empty file an empty state (SPEC §9).
+  // that says NDJSON makes an empty file an empty state (docs/spec.md §9).
   constexpr std::string_view kNdjson = ".ndjson";
   if (text.value().empty() && !(path.size() >= kNdjson.size() && path.ends_with(kNdjson))) {
     return Status(ErrorCode::kInvalidState,
@@ -292,7 +292,7 @@ Status Engine::load_state_file(const std::string& path, StateLoadReport* report)
   std::lock_guard<std::mutex> admin(impl_->admin_mutex);
   const auto v = impl_->current_version_shared();
   UserStore staged;
-  // The two forms are told apart by content (SPEC §9).
+  // The two forms are told apart by content (docs/spec.md §9).
   Status s = is_snapshot(text.value())
                  ? import_snapshot(*v->config, text.value(), impl_->store, &staged, report ? report : &local)
                  : claimmap::import_state(*v->config, text.value(), impl_->store, &staged, report ? report : &local);

@@ -3,7 +3,7 @@
 // the user store, and the per-thread Worker scratch that makes the
 // steady-state path allocation-free.
 //
-// Config versions (SPEC §7; docs/architecture.md "Config versions"): the
+// Config versions (docs/spec.md §7; docs/architecture.md "Config versions"): the
 // current version is published by one atomic epoch; each thread keeps the
 // version it last used in its Worker and takes `version_mutex` only when the
 // epoch moved, so an event costs one atomic load, never a global lock. Every

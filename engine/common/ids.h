@@ -1,7 +1,7 @@
 // Dense integer ids for the names of a compiled config.
 //
 // Names are interned in bytewise order, so sorting ids sorts names: the output's
-// "arrays sorted bytewise" rule (SPEC §8) costs an integer sort. Each kind of id
+// "arrays sorted bytewise" rule (docs/spec.md §8) costs an integer sort. Each kind of id
 // is its own type so that a GroupId cannot be passed where a RoleId is meant.
 #pragma once
 
@@ -20,7 +20,7 @@ enum class MappingId : uint32_t {};
 // never reused. Stable across reloads, unlike ProviderId, which is a position
 // in one compiled config: a user's record keeps its ProviderKey when the
 // providers around it are added or deleted (a deleted provider's users stay
-// in the store with their manual memberships, SPEC §7).
+// in the store with their manual memberships, docs/spec.md §7).
 enum class ProviderKey : uint32_t {};
 
 template <typename Id>

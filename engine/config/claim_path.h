@@ -1,4 +1,4 @@
-// How a mapping names its claim (SPEC §2): a claim that starts with "/" is a
+// How a mapping names its claim (docs/spec.md §2): a claim that starts with "/" is a
 // JSON Pointer (RFC 6901) into nested claims, any other is one top-level member
 // name taken literally ("https://example.com/roles" is one name).
 #pragma once

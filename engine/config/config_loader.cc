@@ -31,7 +31,7 @@ std::string member_path(std::string_view base, std::string_view name) {
 }
 
 // RFC 8259 leaves duplicate names undefined; a config with one is ambiguous, so
-// it is an error (the event stream has the same rule, SPEC §8).
+// it is an error (the event stream has the same rule, docs/spec.md §8).
 void check_duplicates(element e, const std::string& path, std::vector<ConfigProblem>* errors) {
   if (e.type() == element_type::ARRAY) {
     size_t i = 0;
@@ -256,7 +256,7 @@ void read_mapping(element e, const std::string& path, ConfigModel* model, std::v
     }
   }
   if (auto value = obj.string("value", true, 1, 256)) m.value = *value;
-  // Absent, null and "" all mean "no delimiter" (SPEC §2).
+  // Absent, null and "" all mean "no delimiter" (docs/spec.md §2).
   if (auto delimiter = obj.string("delimiter", false, 0, 3, /*null_is_absent=*/true)) m.delimiter = *delimiter;
   if (auto group = obj.string("group", true, 1, ObjectReader::kMaxIdLength)) m.group = *group;
   obj.finish();

@@ -1,5 +1,5 @@
 // Reads a config's JSON text into a ConfigModel, checking its shape: JSON
-// syntax, duplicate and unknown members, types, and the length limits of SPEC
+// syntax, duplicate and unknown members, types, and the length limits of docs/spec.md
 // §2. Every problem is appended to `errors` with its JSON path; references
 // between sections are checked later, by config_validator.
 #pragma once

@@ -1,4 +1,4 @@
-// The config as written (SPEC §2), after syntax checks and before compiling:
+// The config as written (docs/spec.md §2), after syntax checks and before compiling:
 // plain strings, in file order. config_loader produces it; compiler consumes it.
 #pragma once
 

@@ -121,7 +121,7 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
       }
     }
     // A value that contains its own delimiter, or the spaces that parts lose
-    // to trimming, can never equal a part (SPEC §4 step 3): say so.
+    // to trimming, can never equal a part (docs/spec.md §4 step 3): say so.
     if (!m.delimiter.empty() && !m.value.empty()) {
       const bool has_delim = m.value.find(m.delimiter) != std::string::npos;
       const char first = m.value.front(), last = m.value.back();

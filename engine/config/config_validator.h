@@ -1,4 +1,4 @@
-// Checks the references and rules that span sections of a config (SPEC §2):
+// Checks the references and rules that span sections of a config (docs/spec.md §2):
 // unique ids and issuers, every reference resolves, SAML scope rules, and which
 // OIDC mappings are inactive. Appends to the report; never throws.
 #pragma once

@@ -1,5 +1,5 @@
 // Evaluates one login's captured claims against its provider's active mappings
-// (SPEC §4): which (group, mapping) pairs match, and which claims are
+// (docs/spec.md §4): which (group, mapping) pairs match, and which claims are
 // indeterminate because the IdP left them out for size (overage).
 //
 // Stateless: reads only the compiled config and the parsed event. A MatchResult
@@ -33,7 +33,7 @@ struct MatchResult {
 void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchResult* out);
 
 // Calls f(part) for each part of `candidate` split on `delimiter`, trimmed of
-// ASCII space and tab, empty parts dropped (SPEC §4 step 3).
+// ASCII space and tab, empty parts dropped (docs/spec.md §4 step 3).
 template <typename F>
 void for_each_part(std::string_view candidate, std::string_view delimiter, F&& f) {
   size_t start = 0;

@@ -57,7 +57,7 @@ namespace {
 
 constexpr int kMaxDepth = 1024;
 
-// Names of the members that make a line an envelope or a push (SPEC §3).
+// Names of the members that make a line an envelope or a push (docs/spec.md §3).
 struct RootMember {
   bool present = false;
   od::json_type type = od::json_type::null;
@@ -161,7 +161,7 @@ struct EventParser::Impl {
 
   // Walks any value. `node` is its capture-trie node (kNoIndex when no claim
   // path leads here); `parent` is a captured array whose candidates a scalar
-  // element adds to (SPEC §4 step 2).
+  // element adds to (docs/spec.md §4 step 2).
   error_code walk_value(od::value& v, ClaimCaptures* cs, uint32_t node, uint32_t parent, int depth) {
     od::json_type t;
     if (auto e = v.type().get(t)) return e;
@@ -250,7 +250,7 @@ struct EventParser::Impl {
     return simdjson::SUCCESS;
   }
 
-  // `_claim_names` lists the claims an IdP left out for size (SPEC §4, overage).
+  // `_claim_names` lists the claims an IdP left out for size (docs/spec.md §4, overage).
   error_code walk_claim_names(od::value& v, ClaimCaptures* cs, int depth) {
     od::json_type t;
     if (auto e = v.type().get(t)) return e;
@@ -402,7 +402,7 @@ bool push_kind(std::string_view type, EventKind* kind) {
   return false;
 }
 
-// Resolves a login's provider, subject and iat from its claims (SPEC §3, §5).
+// Resolves a login's provider, subject and iat from its claims (docs/spec.md §3, §5).
 void resolve_login(const CompiledConfig& config, const RootMember& provider_member, const ClaimCaptures& claims,
                    ParsedEvent* out) {
   const CaptureSlot& iss = claims.slot(config.iss_node);
@@ -541,7 +541,7 @@ void EventParser::parse(const CompiledConfig& config, std::string_view line, Par
   }
 
   const RootMembers& root = s.root;
-  if (root.claims.present) {  // an envelope (SPEC §3, 1)
+  if (root.claims.present) {  // an envelope (docs/spec.md §3, 1)
     out->kind = EventKind::kLogin;
     out->kind_known = true;
     if (root.claims.type != od::json_type::object) return fail(out, ErrorCode::kInvalidEvent, "\"claims\" must be an object");
@@ -557,7 +557,7 @@ void EventParser::parse(const CompiledConfig& config, std::string_view line, Par
     }
     return resolve_login(config, root.provider, s.envelope_claims, out);
   }
-  if (root.type.present) {  // a provisioning push (SPEC §3, 2)
+  if (root.type.present) {  // a provisioning push (docs/spec.md §3, 2)
     if (root.type.type != od::json_type::string) return fail(out, ErrorCode::kInvalidEvent, "\"type\" must be a string");
     if (!push_kind(root.type.text, &out->kind)) {
       return fail(out, ErrorCode::kUnknownEventType, "unknown event type " + json_text::quoted(root.type.text));
@@ -566,7 +566,7 @@ void EventParser::parse(const CompiledConfig& config, std::string_view line, Par
     if (out->kind == EventKind::kLogin) return fail(out, ErrorCode::kInvalidEvent, "a login push needs \"claims\"");
     return resolve_push(config, root, out);
   }
-  out->kind = EventKind::kLogin;  // a bare decoded token (SPEC §3, 3)
+  out->kind = EventKind::kLogin;  // a bare decoded token (docs/spec.md §3, 3)
   out->kind_known = true;
   return resolve_login(config, RootMember{}, s.root_claims, out);
 }

@@ -1,4 +1,4 @@
-// Reads one NDJSON event line (SPEC §3) in a single pass of simdjson On-Demand:
+// Reads one NDJSON event line (docs/spec.md §3) in a single pass of simdjson On-Demand:
 // checks it completely (UTF-8, structure, numbers, duplicate member names at
 // any depth), tells envelopes, pushes and bare tokens apart, resolves provider,
 // subject, group and role against the compiled config, and records the values
@@ -32,7 +32,7 @@ struct CaptureSlot {
   ValueKind kind = ValueKind::kAbsent;
   bool contiguous = true;  // entries [begin, end) all belong to this slot
   std::string_view scalar;  // strings unescaped; numbers as literal text
-  uint32_t begin = 0;       // candidate entries (SPEC §4 step 2)
+  uint32_t begin = 0;       // candidate entries (docs/spec.md §4 step 2)
   uint32_t end = 0;
 };
 
@@ -57,7 +57,7 @@ class ClaimCaptures {
     }
   }
 
-  // Member names of an object-valued `_claim_names` (Entra overage, SPEC §4).
+  // Member names of an object-valued `_claim_names` (Entra overage, docs/spec.md §4).
   bool has_claim_names = false;
   std::vector<std::string_view> claim_names;
 

@@ -1,6 +1,6 @@
 // Cuts an NDJSON input into lines, a large block at a time, without copying
 // lines: each block keeps simdjson's padding after its end, so every line can
-// be parsed in place. Blank lines (empty, or only spaces and tabs, SPEC §8)
+// be parsed in place. Blank lines (empty, or only spaces and tabs, docs/spec.md §8)
 // are counted but not returned; a line's final CR is dropped; a line longer
 // than the limit is measured while it streams past, never held whole.
 //

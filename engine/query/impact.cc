@@ -1,4 +1,4 @@
-// analyse_change (SPEC §7 impact analysis; docs/spec.md §7): what `claimmap
+// analyse_change (docs/spec.md §7 impact analysis; docs/spec.md §7): what `claimmap
 // diff` and the server's dry run report before a config change is made.
 #include "claimmap/impact.h"
 

@@ -1,4 +1,4 @@
-// Engine::who_has (SPEC §7 who-has; docs/spec.md §7): one walk over the
+// Engine::who_has (docs/spec.md §7 who-has; docs/spec.md §7): one walk over the
 // store, a shard at a time under its lock, keeping only the holders.
 #include <algorithm>
 
@@ -66,7 +66,7 @@ Result<std::vector<AccessHolder>> Engine::who_has(const AccessQuery& query) cons
     const CompiledConfig& cfg = *v.config;
     shard.for_each_user([&](ProviderKey provider, std::string_view subject, UserHandle& handle) {
       handle.load(&user);
-      if (user.suspended) return;  // a suspended user holds nothing (SPEC §7)
+      if (user.suspended) return;  // a suspended user holds nothing (docs/spec.md §7)
       if (query.kind == AccessQuery::Kind::kGroup) {
         AccessPath path;
         if (!path_of_group(cfg, user, group, &path)) return;

@@ -1,6 +1,6 @@
 // One version of an engine's config: the compiled tables, the store's keys
 // for its providers, and — when it came from a reload — how shards still at
-// the previous version are brought to it (SPEC §7; docs/architecture.md
+// the previous version are brought to it (docs/spec.md §7; docs/architecture.md
 // "Config versions").
 //
 // Immutable once published, except the reload log, whose per-shard parts are

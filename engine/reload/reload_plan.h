@@ -1,4 +1,4 @@
-// How user state moves from one compiled config to the next (SPEC §7;
+// How user state moves from one compiled config to the next (docs/spec.md §7;
 // docs/spec.md §7): the old→new translation of every group, role and
 // mapping id, built once per reload from the two configs by the rules of
 // engine/reload/reload_rules.h, and the conversion of one user by it.
@@ -31,7 +31,7 @@ struct ReloadPlan {
 
 ReloadPlan build_reload_plan(std::shared_ptr<const CompiledConfig> from, std::shared_ptr<const CompiledConfig> to);
 
-// A user's reload line (SPEC §7): names as their config spells them — the
+// A user's reload line (docs/spec.md §7): names as their config spells them — the
 // old config's for what is removed or revoked, the new one's for what is
 // granted. Views into the plan's configs.
 struct UserReloadDelta {

@@ -1,4 +1,4 @@
-// The binary snapshot of the engine's state (SPEC §9): versioned and
+// The binary snapshot of the engine's state (docs/spec.md §9): versioned and
 // checksummed, refused whole when damaged or truncated. Users are stored by
 // name (engine/state/state_io.h UserNames), sorted like the NDJSON export, so a
 // snapshot loads under a changed config exactly as the NDJSON form does.

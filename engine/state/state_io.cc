@@ -31,7 +31,7 @@ const std::string& ProviderNames::operator()(ProviderKey key) {
 }
 
 namespace {
-// Users sorted bytewise by provider id, then subject (SPEC §9).
+// Users sorted bytewise by provider id, then subject (docs/spec.md §9).
 std::vector<std::pair<UserKey, UserState>> users_by_name(const UserStore& store, ProviderNames& names) {
   auto users = store.sorted_users();
   std::stable_sort(users.begin(), users.end(), [&](const auto& a, const auto& b) {

@@ -1,4 +1,4 @@
-// The NDJSON form of the engine's state (SPEC §9): one user a line,
+// The NDJSON form of the engine's state (docs/spec.md §9): one user a line,
 //   {"provider": P, "subject": S, "mapped": {"G": ["m1"]}, "manual": ["G2"],
 //    "direct_roles": ["R"], "last_iat": 1700000000, "suspended": false}
 // sorted by provider then subject, so that the same state gives the same bytes.
@@ -47,7 +47,7 @@ struct UserNames {
   bool suspended = false;
 };
 
-// Resolves `names` under `config`, as a reload would see it (SPEC §7, §9),
+// Resolves `names` under `config`, as a reload would see it (docs/spec.md §7, §9),
 // by the rules of engine/reload/reload_rules.h: memberships of mappings that
 // are gone, changed or inactive, of groups that are gone, and direct roles
 // that are gone are dropped and counted. A user whose provider the config

@@ -1,4 +1,4 @@
-// One user's state (SPEC §9): mapped memberships with provenance, manual
+// One user's state (docs/spec.md §9): mapped memberships with provenance, manual
 // memberships, direct roles, the highest iat applied, and suspension. All
 // vectors are kept sorted (ids sort like names, engine/common/ids.h).
 #pragma once
@@ -20,7 +20,7 @@ struct UserState {
 };
 
 // Effective groups (mapped ∪ manual) and roles (their roles ∪ direct roles),
-// sorted and unique; both empty while the user is suspended (SPEC §1, §6).
+// sorted and unique; both empty while the user is suspended (docs/spec.md §1, §6).
 void effective_groups(const UserState& user, std::vector<GroupId>* out);
 void effective_roles(const CompiledConfig& config, const UserState& user, const std::vector<GroupId>& groups,
                      std::vector<RoleId>* out);

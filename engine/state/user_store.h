@@ -1,4 +1,4 @@
-// Every user's state (SPEC §9), sharded by a hash of (provider, subject) so
+// Every user's state (docs/spec.md §9), sharded by a hash of (provider, subject) so
 // that events of different users apply in parallel while each user's events
 // apply one at a time: with_user() holds the user's shard lock while the
 // caller reads and changes that user through a UserHandle.

@@ -1,4 +1,4 @@
-// The stream behind `claimmap eval --threads N` (SPEC §8, issue 5): a TBB
+// The stream behind `claimmap eval --threads N` (docs/spec.md §8, issue 5): a TBB
 // pipeline of three stages over blocks of about 1 MiB of input —
 //   1. read (serial, in order): cut a block into lines (engine/parse/line_reader.h);
 //   2. prepare (parallel): parse and match every line of the block; this needs

@@ -1,5 +1,5 @@
 // The stateless half of processing a block of lines: each line parsed and,
-// for a login, matched (SPEC §3, §4), kept in flat arrays so that the
+// for a login, matched (docs/spec.md §3, §4), kept in flat arrays so that the
 // stateful half (sync, in input order) can run later on another thread.
 // Everything a line's result needs is copied out of the parser's scratch,
 // which the next parse overwrites.
@@ -26,7 +26,7 @@ class PreparedBatch {
 
   // Records a parsed event and, for an ok login, its match.
   void add(uint64_t seq, const ParsedEvent& event, const MatchResult& match);
-  // Records a line over the limit (SPEC §8 event_too_large).
+  // Records a line over the limit (docs/spec.md §8 event_too_large).
   void add_oversize(uint64_t seq, uint64_t length, size_t limit);
 
   uint64_t seq(size_t i) const { return lines_[i].seq; }

@@ -1,4 +1,4 @@
-// Writes an Outcome as one NDJSON output line (SPEC §8; member order and
+// Writes an Outcome as one NDJSON output line (docs/spec.md §8; member order and
 // spacing in docs/semantics.md). The one place output lines are formatted.
 #pragma once
 

@@ -1,4 +1,4 @@
-// What one event did (SPEC §8), in interned ids: the delta_writer turns it into
+// What one event did (docs/spec.md §8), in interned ids: the delta_writer turns it into
 // an output line, the public API into a claimmap::Delta. Owned by the thread
 // that processes the event and reused from event to event (no allocation once
 // its vectors have grown). `subject` views the parser's buffer or the store:
@@ -20,7 +20,7 @@ enum class OutcomeStatus : uint8_t { kOk, kStale, kSuspended, kError };
 
 struct Outcome {
   uint64_t seq = 0;
-  bool is_reload = false;  // cause "reload" (SPEC §7)
+  bool is_reload = false;  // cause "reload" (docs/spec.md §7)
   bool kind_known = false;
   EventKind kind = EventKind::kLogin;
   bool provider_known = false;

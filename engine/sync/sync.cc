@@ -20,7 +20,7 @@ void finish_delta(const CompiledConfig& config, const UserState* user_after, Syn
   }
   diff_sorted(scratch.groups_before, scratch.groups_after, &out->groups_added, &out->groups_removed);
   // A role still held through another group, or directly, is in both sets and
-  // so is neither granted nor revoked (SPEC §5).
+  // so is neither granted nor revoked (docs/spec.md §5).
   diff_sorted(scratch.roles_before, scratch.roles_after, &out->roles_granted, &out->roles_revoked);
 }
 
@@ -33,7 +33,7 @@ bool sync_login(const CompiledConfig& config, const ParsedEvent& event, const Ma
     out->status = OutcomeStatus::kSuspended;
     return false;
   }
-  // An old or replayed token must never re-grant access (SPEC §5).
+  // An old or replayed token must never re-grant access (docs/spec.md §5).
   if (event.has_iat && user.has_iat && event.iat < user.last_iat) {
     out->status = OutcomeStatus::kStale;
     return false;

@@ -1,4 +1,4 @@
-// Applies one parsed event to the user store (SPEC §5 sync at login, §6 pushes)
+// Applies one parsed event to the user store (docs/spec.md §5 sync at login, §6 pushes)
 // and fills the Outcome with the delta of effective groups and roles.
 //
 // Thread-safe for different users; events of one user are serialised by its

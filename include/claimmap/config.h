@@ -1,6 +1,6 @@
 // claimmap/config.h — loading, validating and compiling a mapping config.
 //
-// A config (SPEC §2) is read once, validated completely (every problem is
+// A config (docs/spec.md §2) is read once, validated completely (every problem is
 // reported with its JSON path, nothing is half-loaded) and compiled into
 // immutable lookup tables. The resulting Config is a cheap handle to those
 // tables: copying it shares them, and any number of threads may read one
@@ -25,7 +25,7 @@ struct ConfigProblem {
 };
 
 // What validation found. Errors reject the config; warnings and inactive
-// mappings do not (an inactive mapping loads but never matches, SPEC §2).
+// mappings do not (an inactive mapping loads but never matches, docs/spec.md §2).
 struct ConfigReport {
   std::vector<ConfigProblem> errors;
   std::vector<ConfigProblem> warnings;

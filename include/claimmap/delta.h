@@ -1,4 +1,4 @@
-// claimmap/delta.h — what one event (or a reload) did to one user (SPEC §8;
+// claimmap/delta.h — what one event (or a reload) did to one user (docs/spec.md §8;
 // docs/spec.md §8).
 //
 // A Delta is a plain value owned by the caller. Names are the config's ids;
@@ -37,7 +37,7 @@ struct Delta {
   std::vector<std::string> groups_removed;
   std::vector<std::string> roles_granted;
   std::vector<std::string> roles_revoked;
-  std::vector<std::string> overage;  // claims left out for size (SPEC §4)
+  std::vector<std::string> overage;  // claims left out for size (docs/spec.md §4)
 
   bool ok() const { return status != DeltaStatus::kError; }
   bool has_changes() const {
@@ -46,7 +46,7 @@ struct Delta {
   }
 };
 
-// Appends `delta` as one NDJSON output line (SPEC §8), newline included: the
+// Appends `delta` as one NDJSON output line (docs/spec.md §8), newline included: the
 // same bytes the engine's streams write for it.
 void append_ndjson(const Delta& delta, std::string* out);
 

@@ -1,4 +1,4 @@
-// claimmap/engine.h — the engine an auth pipeline embeds (SPEC §12;
+// claimmap/engine.h — the engine an auth pipeline embeds (docs/spec.md §12;
 // docs/spec.md §12).
 //
 //   claimmap::ConfigReport report;
@@ -37,7 +37,7 @@ struct EngineOptions {
   size_t max_line_bytes = size_t{1} << 20;  // longer lines get event_too_large
 };
 
-// What a reload did (SPEC §7).
+// What a reload did (docs/spec.md §7).
 struct ReloadResult {
   // One line per user whose effective groups or roles changed, cause kReload,
   // seq 0 (callers number them), sorted bytewise by provider then subject.
@@ -53,11 +53,11 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Processes one event line (SPEC §3: an envelope, a push or a bare token)
+  // Processes one event line (docs/spec.md §3: an envelope, a push or a bare token)
   // and returns what it did. `seq` is copied into the result.
   [[nodiscard]] Delta process(std::string_view line, uint64_t seq = 0);
 
-  // The same, appending the NDJSON output line (SPEC §8) to `out`: the fast
+  // The same, appending the NDJSON output line (docs/spec.md §8) to `out`: the fast
   // path, which allocates nothing per event once warmed up. Returns the
   // line's error code (kOk unless its status is error) and, if `counters` is
   // given, counts the result there.
@@ -65,10 +65,10 @@ class Engine {
                                             EventCounters* counters = nullptr);
 
   // Processes several event lines in order, as one caller's sequence; seqs
-  // count from `first_seq`. Blank lines are skipped but counted (SPEC §8).
+  // count from `first_seq`. Blank lines are skipped but counted (docs/spec.md §8).
   [[nodiscard]] std::vector<Delta> process_batch(const std::vector<std::string_view>& lines, uint64_t first_seq = 1);
 
-  // Replaces the config (SPEC §7): atomically between events — an event
+  // Replaces the config (docs/spec.md §7): atomically between events — an event
   // sees the old version or the new one, whatever thread it runs on — and
   // at once applies what the change revokes (or grants, for a group's new
   // roles) without waiting for logins. Reloads are serialised.
@@ -77,20 +77,20 @@ class Engine {
   // The user's effective roles now (sorted), or empty for an unknown user.
   std::vector<std::string> effective_roles(std::string_view provider, std::string_view subject) const;
 
-  // Who holds a role, an app or a group, and how (SPEC §7 who-has), sorted
+  // Who holds a role, an app or a group, and how (docs/spec.md §7 who-has), sorted
   // by provider, subject (then role). Reads one shard at a time: no copy of
   // the whole state. kInvalidArgument for a name the config does not have.
   [[nodiscard]] Result<std::vector<AccessHolder>> who_has(const AccessQuery& query) const;
 
-  // The state as NDJSON, one user a line, sorted by provider then subject (SPEC §9).
+  // The state as NDJSON, one user a line, sorted by provider then subject (docs/spec.md §9).
   std::string export_state() const;
-  // Replaces the whole state with `ndjson` (SPEC §9) at once: an event
+  // Replaces the whole state with `ndjson` (docs/spec.md §9) at once: an event
   // running meanwhile sees the old state or the new one and is never lost.
   // On any bad line nothing is loaded and the status names the line; on
   // success `report` says what the current config no longer justified.
   [[nodiscard]] Status import_state(std::string_view ndjson, StateLoadReport* report = nullptr);
 
-  // The same, from and to files (SPEC §9). Loading tells the NDJSON form and
+  // The same, from and to files (docs/spec.md §9). Loading tells the NDJSON form and
   // the binary snapshot (versioned, checksummed; a damaged one is refused
   // whole) apart by content. Saving writes atomically (temp file, fsync,
   // rename): a name ending in ".ndjson" gets the NDJSON form, any other the

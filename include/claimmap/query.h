@@ -1,5 +1,5 @@
 // claimmap/query.h — who has access to a role, an app or a group, and how
-// (SPEC §7 who-has; docs/spec.md §7). Engine::who_has answers it.
+// (docs/spec.md §7 who-has; docs/spec.md §7). Engine::who_has answers it.
 //
 // Plain values owned by the caller.
 #pragma once
@@ -34,7 +34,7 @@ struct AccessHolder {
   std::vector<AccessPath> via;
 };
 
-// Appends one NDJSON line (newline included) in the shape of SPEC §7.
+// Appends one NDJSON line (newline included) in the shape of docs/spec.md §7.
 void append_ndjson(const AccessHolder& holder, AccessQuery::Kind kind, std::string* out);
 
 }  // namespace claimmap

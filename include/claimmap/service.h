@@ -30,7 +30,7 @@ struct OpenReport {
 };
 
 // Loads and compiles `config_path`, builds an engine and, when `state_path`
-// is non-empty, loads that state (either form, SPEC §9). kInvalidConfig,
+// is non-empty, loads that state (either form, docs/spec.md §9). kInvalidConfig,
 // kInvalidState or kIoError otherwise, with `report` saying why.
 [[nodiscard]] Result<std::unique_ptr<Engine>> open_engine(const std::string& config_path,
                                                           const std::string& state_path, OpenReport* report,

@@ -1,4 +1,4 @@
-// claimmap/state.h — what loading saved state reports (SPEC §9).
+// claimmap/state.h — what loading saved state reports (docs/spec.md §9).
 #pragma once
 
 #include <cstddef>

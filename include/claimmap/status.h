@@ -2,7 +2,7 @@
 //
 // Every fallible call of the public API returns a Status or a Result<T>; no
 // exception crosses the API for bad input. A Status is a code (the per-line
-// codes of SPEC §8, plus the codes of files and configs) and a message for a
+// codes of docs/spec.md §8, plus the codes of files and configs) and a message for a
 // person. Status and Result are plain values: copy them, share them, no
 // thread-safety concerns beyond those of std::string.
 #pragma once
@@ -20,7 +20,7 @@ namespace claimmap {
 
 enum class ErrorCode : uint8_t {
   kOk = 0,
-  // Per event line (SPEC §8). The order here is the order of precedence when
+  // Per event line (docs/spec.md §8). The order here is the order of precedence when
   // one line has several problems: the first applicable one is reported.
   kEventTooLarge,
   kMalformedJson,

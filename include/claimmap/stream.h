@@ -1,6 +1,6 @@
 // claimmap/stream.h — evaluating an NDJSON event stream (what `claimmap eval`
 // runs): lines in, one output line per non-blank input line out, in input
-// order (SPEC §8), plus a summary; config reloads at chosen lines (SPEC §7).
+// order (docs/spec.md §8), plus a summary; config reloads at chosen lines (docs/spec.md §7).
 //
 // Not thread-safe per call: one run_stream() reads one input. It may run while
 // other threads call the same Engine (their reloads included).

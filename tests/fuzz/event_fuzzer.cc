@@ -101,7 +101,7 @@ const Names& names() {
   return *n;
 }
 
-// The stream's view of lines (SPEC §8): split on LF, one final CR dropped;
+// The stream's view of lines (docs/spec.md §8): split on LF, one final CR dropped;
 // blank = only spaces and tabs.
 struct Line {
   uint64_t seq;
