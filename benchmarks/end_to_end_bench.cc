@@ -187,7 +187,7 @@ void BM_EndToEndApi(benchmark::State& state) {
   static const bool warmed = [&] {
     for (size_t i = 0; i < w.lines.size(); ++i) {
       out.clear();
-      engine.process_to_ndjson(w.lines[i], i + 1, &out);
+      (void)engine.process_to_ndjson(w.lines[i], i + 1, &out);
     }
     return true;
   }();
@@ -197,7 +197,7 @@ void BM_EndToEndApi(benchmark::State& state) {
   for (auto _ : state) {
     for (size_t i = 0; i < w.lines.size(); ++i) {
       out.clear();
-      engine.process_to_ndjson(w.lines[i], i + 1, &out);
+      (void)engine.process_to_ndjson(w.lines[i], i + 1, &out);
       output_bytes += out.size();
     }
   }

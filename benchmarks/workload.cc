@@ -101,7 +101,7 @@ EngineRun::~EngineRun() {
 StreamSummary EngineRun::run(unsigned threads) {
   ::lseek(in_fd_, 0, SEEK_SET);
   StreamSummary summary;
-  if (!run_stream(engine_, in_fd_, out_fd_, StreamOptions{false, threads}, &summary).ok()) std::abort();
+  if (!run_stream(engine_, in_fd_, out_fd_, StreamOptions{false, threads, {}}, &summary).ok()) std::abort();
   return summary;
 }
 

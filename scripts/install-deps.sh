@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev
   clang libclang-rt-14-dev  # make fuzz: clang's libFuzzer and sanitizer runtimes
   python3                   # make bench-check
+  libxxhash-dev             # snapshot section checksums (XXH3)
 )
 
 missing=()

@@ -98,8 +98,8 @@ TEST_F(SnapshotTest, TrailingBytesAreRefused) { expect_refused(read_all(path_) +
 
 TEST_F(SnapshotTest, OtherVersionIsRefused) {
   std::string bytes = read_all(path_);
-  bytes[8] = 2;
-  expect_refused(bytes, "format version 2");
+  bytes[8] = 3;
+  expect_refused(bytes, "format version 3, newer than this build reads");
 }
 
 TEST_F(SnapshotTest, NdjsonNameGetsTheNdjsonForm) {

@@ -136,10 +136,10 @@ std::string ImpactReport::summary_text() const {
   }
   for (const Lockout& l : lockouts) {
     if (l.kind == Lockout::Kind::kRole) {
-      s += "LOCKOUT: role " + l.role + " (app " + l.app + ") was held by " + std::to_string(l.holders_before) +
+      s += "lockout: role " + l.role + " (app " + l.app + ") was held by " + std::to_string(l.holders_before) +
            " users and would be held by nobody\n";
     } else {
-      s += "LOCKOUT: app " + l.app + " was used by " + std::to_string(l.holders_before) +
+      s += "lockout: app " + l.app + " was used by " + std::to_string(l.holders_before) +
            " users and would be used by nobody\n";
     }
   }

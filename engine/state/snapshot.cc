@@ -1,174 +1,400 @@
+// Format version 2 of the snapshot (engine/state/snapshot.h has the layout).
 #include "engine/state/snapshot.h"
 
-#include <cstring>
+#include <xxhash.h>
 
-#include "engine/common/hash.h"
+#include <algorithm>
+#include <cstring>
+#include <deque>
+
+#include "engine/reload/reload_rules.h"
+#include "engine/state/snapshot_format.h"
 #include "engine/state/state_io.h"
 
 namespace claimmap {
 
+using namespace snapshot_format;
+
 namespace {
 
-constexpr char kMagic[8] = {'C', 'L', 'M', 'S', 'N', 'A', 'P', '\0'};
-constexpr uint32_t kVersion = 1;
-constexpr size_t kHeaderBytes = 32;
+constexpr uint32_t kVersion = 2;
+constexpr size_t kFileHeaderBytes = 24;
+constexpr size_t kSectionHeaderBytes = 32;
+constexpr size_t kUsersPerSection = 65536;
+enum SectionKind : uint32_t { kMeta = 1, kNames = 2, kUsers = 3 };
 
-template <typename T>
-void put(std::string& out, T value) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &value, sizeof(T));  // the build targets little-endian x86-64
-  out.append(bytes, sizeof(T));
+uint64_t xxh3(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+void append_section(std::string& out, uint32_t kind, uint32_t index, std::string_view payload) {
+  const size_t at = out.size();
+  put<uint32_t>(out, kind);
+  put<uint32_t>(out, index);
+  put<uint64_t>(out, payload.size());
+  put<uint64_t>(out, xxh3(payload));
+  put<uint64_t>(out, xxh3(std::string_view(out).substr(at, 24)));
+  out.append(payload);
 }
-void put_str(std::string& out, std::string_view s) {
-  put<uint32_t>(out, static_cast<uint32_t>(s.size()));
-  out.append(s);
+
+std::string section_name(uint32_t kind, uint32_t index) {
+  switch (kind) {
+    case kMeta: return "meta";
+    case kNames: return "names";
+    case kUsers: return "users " + std::to_string(index + 1);
+  }
+  return "of unknown kind " + std::to_string(kind);
 }
 
-// Reads the payload front to back; any read past its end marks it damaged.
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : rest_(bytes) {}
-  template <typename T>
-  T get() {
-    T value{};
-    if (rest_.size() < sizeof(T)) {
-      ok_ = false;
-      return value;
-    }
-    std::memcpy(&value, rest_.data(), sizeof(T));
-    rest_.remove_prefix(sizeof(T));
-    return value;
-  }
-  std::string_view get_str() {
-    const uint32_t n = get<uint32_t>();
-    if (!ok_ || rest_.size() < n) {
-      ok_ = false;
-      return {};
-    }
-    std::string_view s = rest_.substr(0, n);
-    rest_.remove_prefix(n);
-    return s;
-  }
-  // A count of items each at least `min_bytes` long must fit in what is left,
-  // so a damaged count cannot make the loader reserve absurd memory.
-  uint32_t get_count(size_t min_bytes) {
-    const uint32_t n = get<uint32_t>();
-    if (ok_ && static_cast<uint64_t>(n) * min_bytes > rest_.size()) ok_ = false;
-    return ok_ ? n : 0;
-  }
-  bool ok() const { return ok_; }
-  bool done() const { return rest_.empty(); }
-
- private:
-  std::string_view rest_;
-  bool ok_ = true;
+// One user's encoded record inside a shard's buffer, for sorting.
+struct Encoded {
+  const std::string* provider;  // its provider id
+  std::string_view subject;     // into the buffer
+  uint32_t shard;
+  uint64_t offset, length;
 };
 
 }  // namespace
-
-uint64_t checksum64(std::string_view bytes) {
-  using hash_internal::load64;
-  using hash_internal::mix;
-  uint64_t h = 0x243f6a8885a308d3ull ^ bytes.size();
-  size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) h = mix(h ^ load64(bytes.data() + i), 0x9e3779b97f4a7c15ull);
-  uint64_t tail = 0;
-  std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
-  return mix(h ^ tail, 0xbf58476d1ce4e5b9ull);
-}
 
 bool is_snapshot(std::string_view bytes) {
   return bytes.size() >= sizeof(kMagic) && std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) == 0;
 }
 
-std::string encode_snapshot(const CompiledConfig& config, const UserStore& store) {
-  ProviderNames provider_names(store);
-  const auto users = sorted_by_name(store);
-  std::string payload;
-  for (const auto& [key, user] : users) {
-    put_str(payload, provider_names(key.provider));
-    put_str(payload, key.subject);
-    put<double>(payload, user.last_iat);
-    put<uint8_t>(payload, (user.has_iat ? 1 : 0) | (user.suspended ? 2 : 0));
-    uint32_t groups = 0;
-    for (size_t i = 0; i < user.mapped.size(); ++i) groups += i == 0 || user.mapped[i - 1].group != user.mapped[i].group;
-    put<uint32_t>(payload, groups);
-    for (size_t i = 0; i < user.mapped.size();) {
-      size_t j = i;
-      while (j < user.mapped.size() && user.mapped[j].group == user.mapped[i].group) ++j;
-      put_str(payload, config.group(user.mapped[i].group).id);
-      put<uint32_t>(payload, static_cast<uint32_t>(j - i));
-      for (size_t k = i; k < j; ++k) put_str(payload, config.mapping(user.mapped[k].mapping).def.id);
-      i = j;
-    }
-    put<uint32_t>(payload, static_cast<uint32_t>(user.manual.size()));
-    for (GroupId g : user.manual) put_str(payload, config.group(g).id);
-    put<uint32_t>(payload, static_cast<uint32_t>(user.direct_roles.size()));
-    for (RoleId r : user.direct_roles) put_str(payload, config.role(r).id);
+uint64_t config_fingerprint(const CompiledConfig& config) {
+  // Every definition in id (name) order, fields separated by a byte no id
+  // contains unescaped meaningfully: NUL, and records by 0x1e.
+  std::string text;
+  auto field = [&](std::string_view s) {
+    text.append(s);
+    text.push_back('\0');
+  };
+  for (const CompiledProvider& p : config.providers) {
+    field(p.def.id), field(p.def.type == ProviderType::kSaml ? "saml" : "oidc");
+    field(p.def.has_issuer ? p.def.issuer : std::string("\x01"));
+    field(p.def.organization_scope ? "organization" : "stages");
+    for (const std::string& stage : p.def.scope_stages) field(stage);
+    field(p.def.subject_claim);
+    text.push_back('\x1e');
   }
-  std::string out(kMagic, sizeof(kMagic));
+  for (const CompiledRole& r : config.roles) field(r.id), field(r.app), text.push_back('\x1e');
+  for (const CompiledGroup& g : config.groups) {
+    field(g.id), field(g.stage);
+    for (RoleId r : g.roles) field(config.role(r).id);
+    text.push_back('\x1e');
+  }
+  for (const CompiledMapping& m : config.mappings) {
+    field(m.def.id), field(m.def.provider), field(m.def.claim), field(m.def.value), field(m.def.delimiter);
+    field(m.def.group), field(m.active ? "active" : "inactive");
+    text.push_back('\x1e');
+  }
+  return xxh3(text);
+}
+
+std::string encode_snapshot(const CompiledConfig& config, const UserStore& store_in) {
+  UserStore& store = const_cast<UserStore&>(store_in);  // with_shard locks; nothing is changed
+  // 1. A consistent copy of each shard, encoded, under that shard's lock only.
+  std::vector<std::string> buffers(UserStore::kShardCount);
+  std::vector<Encoded> users;
+  ProviderNames provider_names(store);
+  std::deque<std::string> names_by_key;  // provider ids, index = key (stable addresses)
+  std::vector<std::pair<uint32_t, uint64_t>> raw;  // (shard, offset) per user, then lengths
+  UserState user;
+  for (size_t i = 0; i < UserStore::kShardCount; ++i) {
+    std::string& buf = buffers[i];
+    store.with_shard(i, [&](LockedShard& shard) {
+      buf.reserve(shard.size() * 96);
+      shard.for_each_user([&](ProviderKey provider, std::string_view subject, UserHandle& handle) {
+        handle.load(&user);
+        const uint64_t at = buf.size();
+        put<uint32_t>(buf, index_of(provider));
+        put_str(buf, subject);
+        put<double>(buf, user.last_iat);
+        put<uint8_t>(buf, (user.has_iat ? 1 : 0) | (user.suspended ? 2 : 0));
+        put<uint32_t>(buf, static_cast<uint32_t>(user.mapped.size()));
+        for (const MappedPair& p : user.mapped) put<uint32_t>(buf, index_of(p.group)), put<uint32_t>(buf, index_of(p.mapping));
+        put<uint32_t>(buf, static_cast<uint32_t>(user.manual.size()));
+        for (GroupId g : user.manual) put<uint32_t>(buf, index_of(g));
+        put<uint32_t>(buf, static_cast<uint32_t>(user.direct_roles.size()));
+        for (RoleId r : user.direct_roles) put<uint32_t>(buf, index_of(r));
+        users.push_back(Encoded{nullptr, {}, static_cast<uint32_t>(i), at, buf.size() - at});
+      });
+    });
+  }
+  // 2. Sorted by provider id, then subject: the same state gives the same
+  // bytes whatever the history of the tables.
+  uint32_t max_key = 0;
+  for (Encoded& e : users) {
+    const char* p = buffers[e.shard].data() + e.offset;
+    uint32_t key, subject_size;
+    std::memcpy(&key, p, 4);
+    std::memcpy(&subject_size, p + 4, 4);
+    e.provider = &provider_names(static_cast<ProviderKey>(key));
+    e.subject = std::string_view(p + 8, subject_size);
+    max_key = std::max(max_key, key + 1);
+  }
+  std::sort(users.begin(), users.end(), [](const Encoded& a, const Encoded& b) {
+    if (a.provider != b.provider) {
+      const int c = a.provider->compare(*b.provider);
+      if (c != 0) return c < 0;
+    }
+    return a.subject < b.subject;
+  });
+
+  // 3. The sections.
+  std::string names;
+  put<uint32_t>(names, max_key);
+  for (uint32_t k = 0; k < max_key; ++k) put_str(names, provider_names(static_cast<ProviderKey>(k)));
+  put<uint32_t>(names, static_cast<uint32_t>(config.groups.size()));
+  for (const CompiledGroup& g : config.groups) put_str(names, g.id);
+  put<uint32_t>(names, static_cast<uint32_t>(config.roles.size()));
+  for (const CompiledRole& r : config.roles) put_str(names, r.id);
+  put<uint32_t>(names, static_cast<uint32_t>(config.mappings.size()));
+  for (const CompiledMapping& m : config.mappings) {
+    for (const std::string* f : {&m.def.id, &m.def.provider, &m.def.claim, &m.def.value, &m.def.delimiter, &m.def.group}) {
+      put_str(names, *f);
+    }
+    put<uint8_t>(names, m.active ? 1 : 0);
+  }
+  const uint32_t user_sections = static_cast<uint32_t>((users.size() + kUsersPerSection - 1) / kUsersPerSection);
+  std::string meta;
+  put<uint64_t>(meta, users.size());
+  put<uint64_t>(meta, config_fingerprint(config));
+  put<uint32_t>(meta, user_sections);
+
+  size_t total = kFileHeaderBytes + (2 + user_sections) * kSectionHeaderBytes + meta.size() + names.size();
+  for (const std::string& b : buffers) total += b.size();
+  std::string out;
+  out.reserve(total);
+  out.append(kMagic, sizeof(kMagic));
   put<uint32_t>(out, kVersion);
-  put<uint32_t>(out, 0);
-  put<uint64_t>(out, users.size());
-  put<uint64_t>(out, payload.size());
-  out += payload;
-  put<uint64_t>(out, checksum64(payload));
+  put<uint32_t>(out, 2 + user_sections);
+  put<uint64_t>(out, xxh3(std::string_view(out).substr(0, 16)));
+  append_section(out, kMeta, 0, meta);
+  append_section(out, kNames, 0, names);
+  std::string payload;
+  for (uint32_t s = 0; s < user_sections; ++s) {
+    payload.clear();
+    const size_t end = std::min(users.size(), size_t{s + 1} * kUsersPerSection);
+    for (size_t i = size_t{s} * kUsersPerSection; i < end; ++i) {
+      payload.append(buffers[users[i].shard], users[i].offset, users[i].length);
+    }
+    append_section(out, kUsers, s, payload);
+  }
   return out;
 }
+
+namespace {
+
+struct Section {
+  uint32_t kind, index;
+  uint64_t offset;  // of the payload
+  std::string_view payload;
+};
+
+// Checks the file's structure and every checksum; fills `sections`. The
+// first problem found is the status; `info` (if given) gets every section
+// read up to there.
+Status read_sections(std::string_view bytes, std::vector<Section>* sections, SnapshotInfo* info) {
+  auto refuse = [](const std::string& why) { return Status(ErrorCode::kInvalidState, "snapshot " + why); };
+  if (!is_snapshot(bytes)) return refuse("has no snapshot header (wrong magic)");
+  if (bytes.size() < 12) return refuse("is truncated inside its file header");
+  uint32_t version;
+  std::memcpy(&version, bytes.data() + 8, 4);
+  if (info) info->format_version = version;
+  if (version > kVersion) {
+    return refuse("has format version " + std::to_string(version) + ", newer than this build reads (up to " +
+                  std::to_string(kVersion) + ")");
+  }
+  if (version != kVersion) return refuse("has unknown format version " + std::to_string(version));
+  if (bytes.size() < kFileHeaderBytes) return refuse("is truncated inside its file header");
+  uint32_t count;
+  uint64_t header_sum;
+  std::memcpy(&count, bytes.data() + 12, 4);
+  std::memcpy(&header_sum, bytes.data() + 16, 8);
+  if (header_sum != xxh3(bytes.substr(0, 16))) return refuse("file header is damaged (checksum mismatch)");
+  uint64_t at = kFileHeaderBytes;
+  for (uint32_t s = 0; s < count; ++s) {
+    if (bytes.size() - at < kSectionHeaderBytes) {
+      return refuse("is truncated: section " + std::to_string(s + 1) + " of " + std::to_string(count) +
+                    " has no complete header at byte " + std::to_string(at) + " (file of " +
+                    std::to_string(bytes.size()) + " bytes)");
+    }
+    Section sec;
+    uint64_t length, payload_sum, sum;
+    std::memcpy(&sec.kind, bytes.data() + at, 4);
+    std::memcpy(&sec.index, bytes.data() + at + 4, 4);
+    std::memcpy(&length, bytes.data() + at + 8, 8);
+    std::memcpy(&payload_sum, bytes.data() + at + 16, 8);
+    std::memcpy(&sum, bytes.data() + at + 24, 8);
+    if (sum != xxh3(bytes.substr(at, 24))) {
+      return refuse("header of section " + std::to_string(s + 1) + " (byte " + std::to_string(at) +
+                    ") is damaged (checksum mismatch)");
+    }
+    const std::string name = section_name(sec.kind, sec.index);
+    sec.offset = at + kSectionHeaderBytes;
+    if (bytes.size() - sec.offset < length) {
+      return refuse("is truncated: section " + name + " declares " + std::to_string(length) + " bytes at byte " +
+                    std::to_string(sec.offset) + ", only " + std::to_string(bytes.size() - sec.offset) + " remain");
+    }
+    sec.payload = bytes.substr(sec.offset, length);
+    const bool ok = xxh3(sec.payload) == payload_sum;
+    if (info) info->sections.push_back({name, sec.offset, length, ok});
+    if (!ok) return refuse("section " + name + " is damaged (checksum mismatch)");
+    sections->push_back(sec);
+    at = sec.offset + length;
+  }
+  if (at != bytes.size()) {
+    return refuse("has trailing bytes: " + std::to_string(bytes.size() - at) + " after its last section");
+  }
+  if (count < 2 || (*sections)[0].kind != kMeta || (*sections)[1].kind != kNames) {
+    return refuse("is damaged: its sections are not meta, names, users");
+  }
+  return Status();
+}
+
+struct Meta {
+  uint64_t users = 0, fingerprint = 0;
+  uint32_t user_sections = 0;
+};
+
+Status read_meta(const std::vector<Section>& sections, Meta* meta) {
+  Reader in(sections[0].payload);
+  meta->users = in.get<uint64_t>();
+  meta->fingerprint = in.get<uint64_t>();
+  meta->user_sections = in.get<uint32_t>();
+  if (!in.ok() || !in.done() || meta->user_sections + 2 != sections.size()) {
+    return Status(ErrorCode::kInvalidState, "snapshot section meta is damaged: it does not describe the file");
+  }
+  for (size_t i = 2; i < sections.size(); ++i) {
+    if (sections[i].kind != kUsers || sections[i].index != i - 2) {
+      return Status(ErrorCode::kInvalidState, "snapshot is damaged: section " + std::to_string(i + 1) +
+                                                  " is not users " + std::to_string(i - 1));
+    }
+  }
+  return Status();
+}
+
+}  // namespace
 
 Status import_snapshot(const CompiledConfig& config, std::string_view bytes, UserStore& keys, UserStore* staged,
                        StateLoadReport* report) {
   *report = StateLoadReport{};
-  auto damaged = [](const std::string& why) { return Status(ErrorCode::kInvalidState, "snapshot " + why); };
-  if (!is_snapshot(bytes)) return damaged("has no snapshot header");
-  if (bytes.size() < kHeaderBytes) return damaged("is truncated inside its header");
-  Reader header(bytes.substr(sizeof(kMagic), kHeaderBytes - sizeof(kMagic)));
-  const uint32_t version = header.get<uint32_t>();
-  (void)header.get<uint32_t>();
-  const uint64_t count = header.get<uint64_t>();
-  const uint64_t size = header.get<uint64_t>();
-  if (version != kVersion) {
-    return damaged("has format version " + std::to_string(version) + "; this build reads version " +
-                   std::to_string(kVersion));
+  if (bytes.size() >= 12) {
+    uint32_t version;
+    std::memcpy(&version, bytes.data() + 8, 4);
+    if (version == 1 && is_snapshot(bytes)) return import_snapshot_v1(config, bytes, keys, staged, report);
   }
-  if (bytes.size() - kHeaderBytes < size || bytes.size() - kHeaderBytes - size != sizeof(uint64_t)) {
-    return damaged("is truncated or has trailing bytes: " + std::to_string(bytes.size()) + " bytes, the header says " +
-                   std::to_string(kHeaderBytes + size + sizeof(uint64_t)));
-  }
-  const std::string_view payload = bytes.substr(kHeaderBytes, size);
-  uint64_t stored;
-  std::memcpy(&stored, bytes.data() + kHeaderBytes + size, sizeof stored);
-  if (stored != checksum64(payload)) return damaged("is damaged: its checksum does not match its contents");
+  std::vector<Section> sections;
+  if (Status s = read_sections(bytes, &sections, nullptr); !s.ok()) return s;
+  Meta meta;
+  if (Status s = read_meta(sections, &meta); !s.ok()) return s;
+  auto damaged = [](const std::string& where, const std::string& why) {
+    return Status(ErrorCode::kInvalidState, "snapshot section " + where + " is damaged: " + why);
+  };
 
-  UserLoader loader(config, keys, report);
-  Reader in(payload);
-  for (uint64_t i = 0; i < count; ++i) {
-    const std::string where = "snapshot user " + std::to_string(i + 1);
-    UserNames names;
-    names.provider = in.get_str();
-    names.subject = in.get_str();
-    names.last_iat = in.get<double>();
-    const uint8_t flags = in.get<uint8_t>();
-    names.has_iat = (flags & 1) != 0;
-    names.suspended = (flags & 2) != 0;
-    const uint32_t groups = in.get_count(8);
-    for (uint32_t g = 0; g < groups && in.ok(); ++g) {
-      std::string_view group = in.get_str();
-      const uint32_t n = in.get_count(4);
-      std::vector<std::string_view> mappings;
-      for (uint32_t k = 0; k < n && in.ok(); ++k) mappings.push_back(in.get_str());
-      names.mapped.emplace_back(group, std::move(mappings));
-    }
-    for (auto* list : {&names.manual, &names.direct_roles}) {
-      const uint32_t n = in.get_count(4);
-      for (uint32_t k = 0; k < n && in.ok(); ++k) list->push_back(in.get_str());
-    }
-    if (!in.ok() || names.provider.empty() || names.subject.empty()) return damaged("is damaged at user " + std::to_string(i + 1));
-    if (Status s = loader.add(names, where); !s.ok()) return s;
+  // The dictionary, resolved once under `config` by the reload rules.
+  Reader names(sections[1].payload);
+  std::vector<ProviderKey> provider_to;
+  std::vector<bool> provider_known;
+  std::vector<uint32_t> group_to, role_to, mapping_to;
+  for (uint32_t n = names.get_count(4), i = 0; i < n && names.ok(); ++i) {
+    const std::string_view id = names.get_str();
+    provider_to.push_back(keys.provider_key(id));
+    provider_known.push_back(config.provider_by_id.find(id) != config.provider_by_id.end());
   }
-  if (!in.done()) return damaged("is damaged: bytes after its last user");
-  loader.commit(staged);
+  for (uint32_t n = names.get_count(4), i = 0; i < n && names.ok(); ++i) {
+    auto g = surviving_group(config, names.get_str());
+    group_to.push_back(g ? index_of(*g) : kNoIndex);
+  }
+  for (uint32_t n = names.get_count(4), i = 0; i < n && names.ok(); ++i) {
+    auto r = surviving_role(config, names.get_str());
+    role_to.push_back(r ? index_of(*r) : kNoIndex);
+  }
+  for (uint32_t n = names.get_count(25), i = 0; i < n && names.ok(); ++i) {
+    std::string f[6];
+    for (std::string& field : f) field = names.get_str();
+    const bool active = names.get<uint8_t>() != 0;
+    const MappingIdentity old{f[0], f[1], f[5], &f[2], &f[3], &f[4]};
+    auto m = active ? surviving_mapping(config, old) : std::nullopt;
+    mapping_to.push_back(m ? index_of(*m) : kNoIndex);
+  }
+  if (!names.ok() || !names.done()) return damaged("names", "its dictionary does not parse");
+
+  uint64_t loaded = 0;
+  UserState user;
+  for (size_t s = 2; s < sections.size(); ++s) {
+    const std::string where = section_name(kUsers, sections[s].index);
+    Reader in(sections[s].payload);
+    while (!in.done()) {
+      const uint32_t provider = in.get<uint32_t>();
+      const std::string_view subject = in.get_str();
+      user.last_iat = in.get<double>();
+      const uint8_t flags = in.get<uint8_t>();
+      user.has_iat = (flags & 1) != 0;
+      user.suspended = (flags & 2) != 0;
+      user.mapped.clear(), user.manual.clear(), user.direct_roles.clear();
+      bool bad_index = provider >= provider_to.size();
+      for (uint32_t n = in.get_count(8), i = 0; i < n && in.ok(); ++i) {
+        const uint32_t g = in.get<uint32_t>(), m = in.get<uint32_t>();
+        if (g >= group_to.size() || m >= mapping_to.size()) {
+          bad_index = true;
+          continue;
+        }
+        if (mapping_to[m] == kNoIndex) {
+          ++report->dropped_mapped;
+          continue;
+        }
+        const MappingId kept = static_cast<MappingId>(mapping_to[m]);
+        user.mapped.push_back({config.mapping(kept).group, kept});
+      }
+      for (uint32_t n = in.get_count(4), i = 0; i < n && in.ok(); ++i) {
+        const uint32_t g = in.get<uint32_t>();
+        if (g >= group_to.size()) bad_index = true;
+        else if (group_to[g] == kNoIndex) ++report->dropped_manual;
+        else user.manual.push_back(static_cast<GroupId>(group_to[g]));
+      }
+      for (uint32_t n = in.get_count(4), i = 0; i < n && in.ok(); ++i) {
+        const uint32_t r = in.get<uint32_t>();
+        if (r >= role_to.size()) bad_index = true;
+        else if (role_to[r] == kNoIndex) ++report->dropped_direct_roles;
+        else user.direct_roles.push_back(static_cast<RoleId>(role_to[r]));
+      }
+      if (!in.ok() || subject.empty()) return damaged(where, "a user's record does not parse");
+      if (bad_index) return damaged(where, "a user refers to a name the dictionary does not have");
+      // Translation keeps name order, so these are sorted already but for
+      // mapped pairs whose group changed places; sorting is cheap insurance.
+      if (!std::is_sorted(user.mapped.begin(), user.mapped.end())) std::sort(user.mapped.begin(), user.mapped.end());
+      const bool repeated = staged->with_user(provider_to[provider], subject, [&](UserHandle& handle) {
+        if (handle.exists()) return true;
+        handle.save(user);
+        return false;
+      });
+      if (repeated) return damaged(where, "user repeated");
+      if (!provider_known[provider]) ++report->users_without_provider;
+      ++loaded;
+    }
+  }
+  if (loaded != meta.users) {
+    return damaged("meta", "it counts " + std::to_string(meta.users) + " users, the sections hold " + std::to_string(loaded));
+  }
+  report->users = loaded;
+  report->snapshot_config_fingerprint = meta.fingerprint;
+  report->config_changed = meta.fingerprint != config_fingerprint(config);
   return Status();
+}
+
+SnapshotInfo inspect_snapshot(std::string_view bytes) {
+  SnapshotInfo info;
+  std::vector<Section> sections;
+  info.damage = read_sections(bytes, &sections, &info);
+  if (info.format_version == 1 && is_snapshot(bytes)) {
+    info.damage = Status(ErrorCode::kInvalidState, "format version 1: no sections to inspect (it still loads)");
+    return info;
+  }
+  if (!info.damage.ok()) return info;
+  Meta meta;
+  info.damage = read_meta(sections, &meta);
+  info.users = meta.users;
+  info.config_fingerprint = meta.fingerprint;
+  return info;
 }
 
 }  // namespace claimmap

@@ -1,25 +1,35 @@
-// The binary snapshot of the engine's state (docs/spec.md §9): versioned and
-// checksummed, refused whole when damaged or truncated. Users are stored by
-// name (engine/state/state_io.h UserNames), sorted like the NDJSON export, so a
-// snapshot loads under a changed config exactly as the NDJSON form does.
+// The binary snapshot of the engine's state (docs/spec.md §9.2): versioned,
+// cut into sections that each carry an XXH3 checksum (libxxhash), so damage
+// is found at memory speed and named by section; refused whole when damaged
+// or truncated anywhere. Format version 2:
 //
-//   offset  0  magic "CLMSNAP" and a NUL        8 bytes
-//           8  format version (1), u32 LE
-//          12  reserved, 0, u32
-//          16  user count, u64 LE
-//          24  payload size in bytes, u64 LE
-//          32  payload
-//   32 + size  checksum of the payload, u64 LE (checksum64 below)
+//   file header, 24 bytes: magic "CLMSNAP\0", u32 format version (2),
+//     u32 section count, u64 XXH3-64 of the 16 bytes before it
+//   sections, each: a 32-byte header — u32 kind, u32 index (among sections of
+//     its kind), u64 payload length, u64 XXH3-64 of the payload, u64 XXH3-64
+//     of the 24 header bytes before it — then the payload
+//   nothing after the last section
 //
-// Payload, per user: str provider, str subject, f64 last_iat, u8 flags
-// (1 has iat, 2 suspended), u32 group count then per group str group, u32
-// count and that many str mapping; u32 count and str manual groups; u32
-// count and str direct roles. A str is a u32 LE length and its bytes.
+// Sections, in this order:
+//   meta (kind 1): u64 users, u64 fingerprint of the config written under,
+//     u32 user sections
+//   names (kind 2): the dictionary the users refer to by index —
+//     providers (the store's provider keys, by id), groups, roles, and
+//     mappings with their whole definition (id, provider, claim, value,
+//     delimiter, group, u8 active), so that a load under another config
+//     applies the reload rule (engine/reload/reload_rules.h) to every field
+//   users (kind 3) × n: up to 65,536 users each, sorted by provider id then
+//     subject: u32 provider, str subject, f64 last_iat, u8 flags (1 has iat,
+//     2 suspended), u32 n + n × (u32 group, u32 mapping), u32 n + n × u32
+//     manual group, u32 n + n × u32 direct role
+// Integers are little-endian; a str is a u32 length and its bytes.
+// Format version 1 (one payload, a hand-written checksum) is still read.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "claimmap/state.h"
 #include "claimmap/status.h"
@@ -31,15 +41,36 @@ namespace claimmap {
 // Whether `bytes` starts like a snapshot (loading tells the forms apart by content).
 bool is_snapshot(std::string_view bytes);
 
+// A fingerprint of a config's meaning (every definition, in id order): equal
+// for two configs that differ only in the order or layout of their text.
+uint64_t config_fingerprint(const CompiledConfig& config);
+
+// Encodes `store`, whose records hold ids of `config`. Each shard is copied
+// under its own lock, one at a time, so events continue meanwhile.
 std::string encode_snapshot(const CompiledConfig& config, const UserStore& store);
 
 // Reads the snapshot's users under `config` into the empty store `staged`,
 // keyed by `keys`' provider keys; on any damage nothing is loaded
-// (kInvalidState).
+// (kInvalidState, naming the section and the problem).
 Status import_snapshot(const CompiledConfig& config, std::string_view bytes, UserStore& keys, UserStore* staged,
                        StateLoadReport* report);
 
-// A fixed (unseeded) 64-bit checksum, 8 bytes a step.
+// What `claimmap state inspect` shows.
+struct SnapshotSection {
+  std::string name;  // "meta", "names", "users 3"
+  uint64_t offset = 0, length = 0;
+  bool ok = false;
+};
+struct SnapshotInfo {
+  uint32_t format_version = 0;
+  uint64_t users = 0;
+  uint64_t config_fingerprint = 0;
+  std::vector<SnapshotSection> sections;
+  Status damage;  // ok when every check passed
+};
+SnapshotInfo inspect_snapshot(std::string_view bytes);
+
+// Format version 1's checksum (a fixed 64-bit mix, 8 bytes a step).
 uint64_t checksum64(std::string_view bytes);
 
 }  // namespace claimmap

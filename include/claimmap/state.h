@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,11 @@ struct StateLoadReport {
   size_t dropped_mapped = 0;        // mapped memberships whose mapping is gone, changed or inactive
   size_t dropped_manual = 0;        // manual memberships of groups that are gone
   size_t dropped_direct_roles = 0;  // direct roles that are gone
+  // Binary snapshots record the config they were written under: its
+  // fingerprint, and whether it differs from the config loaded under (then
+  // the reload rules reconciled the state, and the counts above say how).
+  uint64_t snapshot_config_fingerprint = 0;
+  bool config_changed = false;
   size_t dropped() const { return dropped_mapped + dropped_manual + dropped_direct_roles; }
   std::string to_string() const;
 };
