@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   CLI::App app{"ClaimMap: login-time claim mapping engine (docs/spec.md)"};
   app.require_subcommand(1);
   const Command commands[] = {add_validate_command(app), add_eval_command(app), add_diff_command(app),
-                              add_who_has_command(app), add_simulate_command(app)};
+                              add_who_has_command(app), add_state_command(app),
+                              add_simulate_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

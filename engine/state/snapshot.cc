@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <array>
 #include <deque>
+#include <map>
+#include <unordered_map>
 
 #include "engine/reload/reload_rules.h"
 #include "engine/state/snapshot_format.h"
@@ -22,6 +25,10 @@ constexpr size_t kFileHeaderBytes = 24;
 constexpr size_t kSectionHeaderBytes = 32;
 constexpr size_t kUsersPerSection = 65536;
 enum SectionKind : uint32_t { kMeta = 1, kNames = 2, kUsers = 3 };
+// A mapping's flags in the names section. Without kMappingDefined (a
+// snapshot converted from NDJSON, which holds only ids) its claim, value and
+// delimiter are unknown and not compared on load.
+constexpr uint8_t kMappingActive = 1, kMappingDefined = 2;
 
 uint64_t xxh3(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
 
@@ -88,6 +95,42 @@ uint64_t config_fingerprint(const CompiledConfig& config) {
   return xxh3(text);
 }
 
+namespace {
+
+// The file around its sections: header, meta, names, then the users in
+// sections of kUsersPerSection; append_user(i, payload) appends user i's record.
+template <typename AppendUser>
+std::string write_file(size_t reserve, const std::string& meta, const std::string& names, size_t users,
+                       AppendUser&& append_user) {
+  const uint32_t user_sections = static_cast<uint32_t>((users + kUsersPerSection - 1) / kUsersPerSection);
+  std::string out;
+  out.reserve(reserve);
+  out.append(kMagic, sizeof(kMagic));
+  put<uint32_t>(out, kVersion);
+  put<uint32_t>(out, 2 + user_sections);
+  put<uint64_t>(out, xxh3(std::string_view(out).substr(0, 16)));
+  append_section(out, kMeta, 0, meta);
+  append_section(out, kNames, 0, names);
+  std::string payload;
+  for (uint32_t s = 0; s < user_sections; ++s) {
+    payload.clear();
+    const size_t end = std::min(users, size_t{s + 1} * kUsersPerSection);
+    for (size_t i = size_t{s} * kUsersPerSection; i < end; ++i) append_user(i, payload);
+    append_section(out, kUsers, s, payload);
+  }
+  return out;
+}
+
+std::string meta_section(uint64_t users, uint64_t fingerprint) {
+  std::string meta;
+  put<uint64_t>(meta, users);
+  put<uint64_t>(meta, fingerprint);
+  put<uint32_t>(meta, static_cast<uint32_t>((users + kUsersPerSection - 1) / kUsersPerSection));
+  return meta;
+}
+
+}  // namespace
+
 std::string encode_snapshot(const CompiledConfig& config, const UserStore& store_in) {
   UserStore& store = const_cast<UserStore&>(store_in);  // with_shard locks; nothing is changed
   // 1. A consistent copy of each shard, encoded, under that shard's lock only.
@@ -151,34 +194,16 @@ std::string encode_snapshot(const CompiledConfig& config, const UserStore& store
     for (const std::string* f : {&m.def.id, &m.def.provider, &m.def.claim, &m.def.value, &m.def.delimiter, &m.def.group}) {
       put_str(names, *f);
     }
-    put<uint8_t>(names, m.active ? 1 : 0);
+    put<uint8_t>(names, (m.active ? kMappingActive : 0) | kMappingDefined);
   }
-  const uint32_t user_sections = static_cast<uint32_t>((users.size() + kUsersPerSection - 1) / kUsersPerSection);
-  std::string meta;
-  put<uint64_t>(meta, users.size());
-  put<uint64_t>(meta, config_fingerprint(config));
-  put<uint32_t>(meta, user_sections);
+  const size_t user_sections = (users.size() + kUsersPerSection - 1) / kUsersPerSection;
+  const std::string meta = meta_section(users.size(), config_fingerprint(config));
 
   size_t total = kFileHeaderBytes + (2 + user_sections) * kSectionHeaderBytes + meta.size() + names.size();
   for (const std::string& b : buffers) total += b.size();
-  std::string out;
-  out.reserve(total);
-  out.append(kMagic, sizeof(kMagic));
-  put<uint32_t>(out, kVersion);
-  put<uint32_t>(out, 2 + user_sections);
-  put<uint64_t>(out, xxh3(std::string_view(out).substr(0, 16)));
-  append_section(out, kMeta, 0, meta);
-  append_section(out, kNames, 0, names);
-  std::string payload;
-  for (uint32_t s = 0; s < user_sections; ++s) {
-    payload.clear();
-    const size_t end = std::min(users.size(), size_t{s + 1} * kUsersPerSection);
-    for (size_t i = size_t{s} * kUsersPerSection; i < end; ++i) {
-      payload.append(buffers[users[i].shard], users[i].offset, users[i].length);
-    }
-    append_section(out, kUsers, s, payload);
-  }
-  return out;
+  return write_file(total, meta, names, users.size(), [&](size_t i, std::string& payload) {
+    payload.append(buffers[users[i].shard], users[i].offset, users[i].length);
+  });
 }
 
 namespace {
@@ -311,8 +336,10 @@ Status import_snapshot(const CompiledConfig& config, std::string_view bytes, Use
   for (uint32_t n = names.get_count(25), i = 0; i < n && names.ok(); ++i) {
     std::string f[6];
     for (std::string& field : f) field = names.get_str();
-    const bool active = names.get<uint8_t>() != 0;
-    const MappingIdentity old{f[0], f[1], f[5], &f[2], &f[3], &f[4]};
+    const uint8_t flags = names.get<uint8_t>();
+    const bool active = (flags & kMappingActive) != 0;
+    MappingIdentity old{f[0], f[1], f[5]};
+    if (flags & kMappingDefined) old.claim = &f[2], old.value = &f[3], old.delimiter = &f[4];
     auto m = active ? surviving_mapping(config, old) : std::nullopt;
     mapping_to.push_back(m ? index_of(*m) : kNoIndex);
   }
@@ -379,6 +406,114 @@ Status import_snapshot(const CompiledConfig& config, std::string_view bytes, Use
   report->snapshot_config_fingerprint = meta.fingerprint;
   report->config_changed = meta.fingerprint != config_fingerprint(config);
   return Status();
+}
+
+Status for_each_snapshot_user(std::string_view bytes, const UserNamesFn& f) {
+  if (bytes.size() >= 12 && is_snapshot(bytes) && bytes[8] == 1 && bytes[9] == 0 && bytes[10] == 0 && bytes[11] == 0) {
+    return for_each_snapshot_v1_user(bytes, f);
+  }
+  std::vector<Section> sections;
+  if (Status s = read_sections(bytes, &sections, nullptr); !s.ok()) return s;
+  Meta meta;
+  if (Status s = read_meta(sections, &meta); !s.ok()) return s;
+  Reader dict(sections[1].payload);
+  std::vector<std::string_view> providers, groups, roles, mappings;
+  for (auto* list : {&providers, &groups, &roles}) {
+    for (uint32_t n = dict.get_count(4), i = 0; i < n && dict.ok(); ++i) list->push_back(dict.get_str());
+  }
+  for (uint32_t n = dict.get_count(25), i = 0; i < n && dict.ok(); ++i) {
+    mappings.push_back(dict.get_str());
+    for (int k = 0; k < 5; ++k) (void)dict.get_str();
+    (void)dict.get<uint8_t>();
+  }
+  if (!dict.ok() || !dict.done()) {
+    return Status(ErrorCode::kInvalidState, "snapshot section names is damaged: its dictionary does not parse");
+  }
+  UserNames names;
+  for (size_t s = 2; s < sections.size(); ++s) {
+    const std::string where = section_name(kUsers, sections[s].index);
+    Reader in(sections[s].payload);
+    for (uint64_t k = 1; !in.done(); ++k) {
+      bool bad = false;
+      auto name = [&](const std::vector<std::string_view>& list, uint32_t i) {
+        if (i < list.size()) return list[i];
+        bad = true;
+        return std::string_view();
+      };
+      names = UserNames{};
+      names.provider = name(providers, in.get<uint32_t>());
+      names.subject = in.get_str();
+      names.last_iat = in.get<double>();
+      const uint8_t flags = in.get<uint8_t>();
+      names.has_iat = (flags & 1) != 0;
+      names.suspended = (flags & 2) != 0;
+      for (uint32_t n = in.get_count(8), i = 0; i < n && in.ok(); ++i) {
+        const std::string_view group = name(groups, in.get<uint32_t>());
+        const std::string_view mapping = name(mappings, in.get<uint32_t>());
+        if (names.mapped.empty() || names.mapped.back().first != group) names.mapped.emplace_back(group, std::vector<std::string_view>{});
+        names.mapped.back().second.push_back(mapping);
+      }
+      for (uint32_t n = in.get_count(4), i = 0; i < n && in.ok(); ++i) names.manual.push_back(name(groups, in.get<uint32_t>()));
+      for (uint32_t n = in.get_count(4), i = 0; i < n && in.ok(); ++i) names.direct_roles.push_back(name(roles, in.get<uint32_t>()));
+      if (!in.ok() || bad || names.subject.empty()) {
+        return Status(ErrorCode::kInvalidState, "snapshot section " + where + " is damaged: user " + std::to_string(k) +
+                                                    " does not parse");
+      }
+      if (Status st = f(names, where + ", user " + std::to_string(k)); !st.ok()) return st;
+    }
+  }
+  return Status();
+}
+
+std::string encode_snapshot_from_names(const std::vector<UserNames>& users) {
+  // The dictionary of every name the users hold, each once, in first-seen order.
+  std::vector<std::string_view> providers, groups, roles;
+  std::vector<std::array<std::string_view, 3>> mappings;  // id, provider, group
+  std::unordered_map<std::string_view, uint32_t> provider_ix, group_ix, role_ix;
+  std::map<std::array<std::string_view, 3>, uint32_t> mapping_ix;
+  auto index = [](auto& map, auto& list, const auto& key) {
+    auto [it, added] = map.emplace(key, static_cast<uint32_t>(list.size()));
+    if (added) list.push_back(key);
+    return it->second;
+  };
+  std::vector<std::string> records(users.size());
+  for (size_t u = 0; u < users.size(); ++u) {
+    const UserNames& n = users[u];
+    std::string& r = records[u];
+    put<uint32_t>(r, index(provider_ix, providers, n.provider));
+    put_str(r, n.subject);
+    put<double>(r, n.last_iat);
+    put<uint8_t>(r, (n.has_iat ? 1 : 0) | (n.suspended ? 2 : 0));
+    uint32_t pairs = 0;
+    for (const auto& [group, ids] : n.mapped) pairs += static_cast<uint32_t>(ids.size());
+    put<uint32_t>(r, pairs);
+    for (const auto& [group, ids] : n.mapped) {
+      const uint32_t g = index(group_ix, groups, group);
+      for (std::string_view id : ids) {
+        put<uint32_t>(r, g);
+        put<uint32_t>(r, index(mapping_ix, mappings, std::array<std::string_view, 3>{id, n.provider, group}));
+      }
+    }
+    put<uint32_t>(r, static_cast<uint32_t>(n.manual.size()));
+    for (std::string_view g : n.manual) put<uint32_t>(r, index(group_ix, groups, g));
+    put<uint32_t>(r, static_cast<uint32_t>(n.direct_roles.size()));
+    for (std::string_view role : n.direct_roles) put<uint32_t>(r, index(role_ix, roles, role));
+  }
+  std::string names;
+  for (const auto* list : {&providers, &groups, &roles}) {
+    put<uint32_t>(names, static_cast<uint32_t>(list->size()));
+    for (std::string_view s : *list) put_str(names, s);
+  }
+  put<uint32_t>(names, static_cast<uint32_t>(mappings.size()));
+  for (const auto& m : mappings) {
+    put_str(names, m[0]), put_str(names, m[1]), put_str(names, ""), put_str(names, ""), put_str(names, "");
+    put_str(names, m[2]);
+    put<uint8_t>(names, kMappingActive);  // the definition is not known: only id, provider, group
+  }
+  size_t total = names.size() + 64;
+  for (const std::string& r : records) total += r.size();
+  return write_file(total, meta_section(users.size(), 0), names, users.size(),
+                    [&](size_t i, std::string& payload) { payload.append(records[i]); });
 }
 
 SnapshotInfo inspect_snapshot(std::string_view bytes) {

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,7 @@
 #include "claimmap/state.h"
 #include "claimmap/status.h"
 #include "engine/config/compiled_config.h"
+#include "engine/state/state_io.h"
 #include "engine/state/user_store.h"
 
 namespace claimmap {
@@ -54,6 +56,17 @@ std::string encode_snapshot(const CompiledConfig& config, const UserStore& store
 // (kInvalidState, naming the section and the problem).
 Status import_snapshot(const CompiledConfig& config, std::string_view bytes, UserStore& keys, UserStore* staged,
                        StateLoadReport* report);
+
+// Calls f(names, where) for each user of a snapshot (either format
+// version), by name, with no config: what `claimmap state convert` reads.
+Status for_each_snapshot_user(std::string_view bytes,
+                              const std::function<Status(const UserNames&, const std::string&)>& f);
+
+// A snapshot of users known only by name (`state convert` from NDJSON): the
+// dictionary holds each mapping's id, provider and group, not its claim,
+// value or delimiter, and the config fingerprint is 0 (unknown). `users`
+// must be sorted by provider id then subject.
+std::string encode_snapshot_from_names(const std::vector<UserNames>& users);
 
 // What `claimmap state inspect` shows.
 struct SnapshotSection {

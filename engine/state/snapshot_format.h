@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "claimmap/state.h"
 #include "claimmap/status.h"
 #include "engine/config/compiled_config.h"
+#include "engine/state/state_io.h"
 #include "engine/state/user_store.h"
 
 namespace claimmap::snapshot_format {
@@ -67,7 +69,10 @@ class Reader {
   bool ok_ = true;
 };
 
+using UserNamesFn = std::function<Status(const UserNames&, const std::string&)>;
+
 // Format version 1 (engine/state/snapshot_v1.cc), still read.
+Status for_each_snapshot_v1_user(std::string_view bytes, const UserNamesFn& f);
 Status import_snapshot_v1(const CompiledConfig& config, std::string_view bytes, UserStore& keys, UserStore* staged,
                           StateLoadReport* report);
 

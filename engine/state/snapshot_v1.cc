@@ -30,8 +30,7 @@ uint64_t checksum64(std::string_view bytes) {
   return mix(h ^ tail, 0xbf58476d1ce4e5b9ull);
 }
 
-Status snapshot_format::import_snapshot_v1(const CompiledConfig& config, std::string_view bytes, UserStore& keys, UserStore* staged,
-                          StateLoadReport* report) {
+Status snapshot_format::for_each_snapshot_v1_user(std::string_view bytes, const UserNamesFn& f) {
   auto damaged = [](const std::string& why) { return Status(ErrorCode::kInvalidState, "snapshot " + why); };
   if (!is_snapshot(bytes)) return damaged("has no snapshot header");
   if (bytes.size() < kHeaderBytesV1) return damaged("is truncated inside its header");
@@ -53,7 +52,6 @@ Status snapshot_format::import_snapshot_v1(const CompiledConfig& config, std::st
   std::memcpy(&stored, bytes.data() + kHeaderBytesV1 + size, sizeof stored);
   if (stored != checksum64(payload)) return damaged("is damaged: its checksum does not match its contents");
 
-  UserLoader loader(config, keys, report);
   Reader in(payload);
   for (uint64_t i = 0; i < count; ++i) {
     const std::string where = "snapshot user " + std::to_string(i + 1);
@@ -77,9 +75,19 @@ Status snapshot_format::import_snapshot_v1(const CompiledConfig& config, std::st
       for (uint32_t k = 0; k < n && in.ok(); ++k) list->push_back(in.get_str());
     }
     if (!in.ok() || names.provider.empty() || names.subject.empty()) return damaged("is damaged at user " + std::to_string(i + 1));
-    if (Status s = loader.add(names, where); !s.ok()) return s;
+    if (Status s = f(names, where); !s.ok()) return s;
   }
   if (!in.done()) return damaged("is damaged: bytes after its last user");
+  return Status();
+}
+
+Status snapshot_format::import_snapshot_v1(const CompiledConfig& config, std::string_view bytes, UserStore& keys,
+                                           UserStore* staged, StateLoadReport* report) {
+  UserLoader loader(config, keys, report);
+  Status s = for_each_snapshot_v1_user(bytes, [&](const UserNames& names, const std::string& where) {
+    return loader.add(names, where);
+  });
+  if (!s.ok()) return s;
   loader.commit(staged);
   return Status();
 }

@@ -47,44 +47,60 @@ std::vector<std::pair<UserKey, UserState>> sorted_by_name(const UserStore& store
   return users_by_name(store, names);
 }
 
+void append_state_line(std::string& out, const UserNames& u) {
+  auto append_list = [&](const std::vector<std::string_view>& names) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (i) out.append(", ");
+      json_text::append_quoted(out, names[i]);
+    }
+  };
+  out.append("{\"provider\": ");
+  json_text::append_quoted(out, u.provider);
+  out.append(", \"subject\": ");
+  json_text::append_quoted(out, u.subject);
+  out.append(", \"mapped\": {");
+  for (size_t i = 0; i < u.mapped.size(); ++i) {
+    if (i) out.append(", ");
+    json_text::append_quoted(out, u.mapped[i].first);
+    out.append(": [");
+    append_list(u.mapped[i].second);
+    out.push_back(']');
+  }
+  out.append("}, \"manual\": [");
+  append_list(u.manual);
+  out.append("], \"direct_roles\": [");
+  append_list(u.direct_roles);
+  out.append("], \"last_iat\": ");
+  if (u.has_iat) {
+    json_text::append_double(out, u.last_iat);
+  } else {
+    out.append("null");
+  }
+  out.append(u.suspended ? ", \"suspended\": true}\n" : ", \"suspended\": false}\n");
+}
+
 std::string export_state(const CompiledConfig& config, const UserStore& store) {
   std::string out;
   ProviderNames provider_names(store);
+  UserNames names;
   for (const auto& [key, user] : users_by_name(store, provider_names)) {
-    out.append("{\"provider\": ");
-    json_text::append_quoted(out, provider_names(key.provider));
-    out.append(", \"subject\": ");
-    json_text::append_quoted(out, key.subject);
-    out.append(", \"mapped\": {");
+    names.provider = provider_names(key.provider);
+    names.subject = key.subject;
+    names.mapped.clear();
     for (size_t i = 0; i < user.mapped.size(); ++i) {
-      const bool first_of_group = i == 0 || user.mapped[i - 1].group != user.mapped[i].group;
-      if (first_of_group) {
-        if (i) out.append("], ");
-        json_text::append_quoted(out, config.group(user.mapped[i].group).id);
-        out.append(": [");
-      } else {
-        out.append(", ");
+      if (i == 0 || user.mapped[i - 1].group != user.mapped[i].group) {
+        names.mapped.emplace_back(config.group(user.mapped[i].group).id, std::vector<std::string_view>{});
       }
-      json_text::append_quoted(out, config.mapping(user.mapped[i].mapping).def.id);
+      names.mapped.back().second.push_back(config.mapping(user.mapped[i].mapping).def.id);
     }
-    if (!user.mapped.empty()) out.push_back(']');
-    out.append("}, \"manual\": [");
-    for (size_t i = 0; i < user.manual.size(); ++i) {
-      if (i) out.append(", ");
-      json_text::append_quoted(out, config.group(user.manual[i]).id);
-    }
-    out.append("], \"direct_roles\": [");
-    for (size_t i = 0; i < user.direct_roles.size(); ++i) {
-      if (i) out.append(", ");
-      json_text::append_quoted(out, config.role(user.direct_roles[i]).id);
-    }
-    out.append("], \"last_iat\": ");
-    if (user.has_iat) {
-      json_text::append_double(out, user.last_iat);
-    } else {
-      out.append("null");
-    }
-    out.append(user.suspended ? ", \"suspended\": true}\n" : ", \"suspended\": false}\n");
+    names.manual.clear();
+    for (GroupId g : user.manual) names.manual.push_back(config.group(g).id);
+    names.direct_roles.clear();
+    for (RoleId r : user.direct_roles) names.direct_roles.push_back(config.role(r).id);
+    names.has_iat = user.has_iat;
+    names.last_iat = user.last_iat;
+    names.suspended = user.suspended;
+    append_state_line(out, names);
   }
   return out;
 }
@@ -206,11 +222,9 @@ void UserLoader::commit(UserStore* staged) {
   report_->users = users_.size();
 }
 
-Status import_state(const CompiledConfig& config, std::string_view ndjson, UserStore& keys, UserStore* staged,
-                    StateLoadReport* report) {
-  *report = StateLoadReport{};
+Status for_each_state_line(std::string_view ndjson,
+                           const std::function<Status(const UserNames&, const std::string&)>& f) {
   simdjson::dom::parser parser;
-  UserLoader loader(config, keys, report);
   size_t line_no = 0;
   size_t pos = 0;
   while (pos < ndjson.size()) {
@@ -230,8 +244,17 @@ Status import_state(const CompiledConfig& config, std::string_view ndjson, UserS
     if (std::string why = read_user_line(root, &names); !why.empty()) {
       return Status(ErrorCode::kInvalidState, where + ": " + why);
     }
-    if (Status s = loader.add(names, where); !s.ok()) return s;
+    if (Status s = f(names, where); !s.ok()) return s;
   }
+  return Status();
+}
+
+Status import_state(const CompiledConfig& config, std::string_view ndjson, UserStore& keys, UserStore* staged,
+                    StateLoadReport* report) {
+  *report = StateLoadReport{};
+  UserLoader loader(config, keys, report);
+  Status s = for_each_state_line(ndjson, [&](const UserNames& names, const std::string& where) { return loader.add(names, where); });
+  if (!s.ok()) return s;
   loader.commit(staged);
   return Status();
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <deque>
+#include <functional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -46,6 +47,17 @@ struct UserNames {
   double last_iat = 0;
   bool suspended = false;
 };
+
+// Calls f(names, where) for each user line of `ndjson` ("state line 3"; the
+// views are valid during the call only). Stops at the first bad line
+// (kInvalidState, naming it) or the first error f returns.
+Status for_each_state_line(std::string_view ndjson,
+                           const std::function<Status(const UserNames&, const std::string&)>& f);
+
+// Appends the user's state line (docs/spec.md §9), newline included: the one
+// writer of the NDJSON form, for export and for `claimmap state convert`.
+// `names.mapped` and the lists must be sorted as they are to appear.
+void append_state_line(std::string& out, const UserNames& names);
 
 // Resolves `names` under `config`, as a reload would see it (docs/spec.md §7, §9),
 // by the rules of engine/reload/reload_rules.h: memberships of mappings that

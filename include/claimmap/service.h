@@ -41,6 +41,33 @@ struct OpenReport {
 // in `report`.
 [[nodiscard]] Result<ReloadPoint> parse_reload_point(std::string_view spec, ConfigReport* report);
 
+// `claimmap state inspect`: what a state file is and whether it is whole.
+struct StateFileInfo {
+  struct Section {
+    std::string name;  // "meta", "names", "users 1", …
+    uint64_t offset = 0, length = 0;
+    bool ok = false;  // its checksum matches
+  };
+  std::string path;
+  std::string form;  // "ndjson" or "binary snapshot"
+  uint32_t format_version = 0;
+  uint64_t config_fingerprint = 0;  // of the config written under; 0 unknown
+  uint64_t users = 0;
+  uint64_t bytes = 0;
+  std::vector<Section> sections;
+  Status damage;  // ok, or the first problem found (named by section or line)
+  std::string to_text() const;
+};
+// kIoError only when the file cannot be read; damage is reported in the info.
+[[nodiscard]] Result<StateFileInfo> inspect_state_file(const std::string& path);
+
+// `claimmap state convert IN OUT`: the users of IN (either form) written to
+// OUT in the form its name asks for (".ndjson": NDJSON, else the binary
+// snapshot), atomically. By name, without a config: a snapshot made from
+// NDJSON knows its mappings' ids, not their definitions. IN is refused
+// whole when damaged (kInvalidState), and OUT is then not written.
+[[nodiscard]] Status convert_state_file(const std::string& in, const std::string& out, uint64_t* users_converted);
+
 // A whole file's bytes (kIoError naming the file when it cannot be read).
 [[nodiscard]] Result<std::string> read_text_file(const std::string& path);
 
