@@ -23,92 +23,17 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/organisation_fixture.h"
 #include "claimmap/config.h"
 #include "claimmap/engine.h"
 
 namespace claimmap::bench {
 namespace {
 
-constexpr int kGroups = 100;
 constexpr int kUsersDefault = 1'000'000;
 
-std::string config_json(bool changed) {
-  std::string roles, groups, mappings;
-  for (int g = 0; g < kGroups; ++g) {
-    const std::string n = std::to_string(g);
-    roles += std::string(g ? "," : "") + R"({"id": "App)" + n + R"(.Read", "app": "App)" + n + R"("},)" +
-             R"({"id": "App)" + n + R"(.Write", "app": "App)" + n + R"("})";
-    groups += std::string(g ? "," : "") + R"({"id": "grp)" + n + R"(", "stage": "prod", "roles": ["App)" + n +
-              R"(.Read", "App)" + n + R"(.Write"]})";
-    if (changed && (g == 3 || g == 57)) continue;  // the change: two mappings deleted
-    mappings += std::string(mappings.empty() ? "" : ",") + R"({"id": "m)" + n +
-                R"(", "provider": "idp", "claim": "groups", "value": "g)" + n + R"(", "group": "grp)" + n + R"("})";
-  }
-  return R"({"version": 1, "stages": ["prod"], "providers": [{"id": "idp", "type": "oidc", "issuer": "https://idp.example", "scope": ["prod"]}], "roles": [)" +
-         roles + R"(], "groups": [)" + groups + R"(], "mappings": [)" + mappings + "]}";
-}
-
-// User i's 5 groups, sorted.
-std::vector<int> groups_of(uint64_t i) {
-  std::vector<int> g;
-  uint64_t x = i * 0x9e3779b97f4a7c15ull + 1;
-  while (g.size() < 5) {
-    x ^= x >> 31, x *= 0xbf58476d1ce4e5b9ull, x ^= x >> 29;
-    const int pick = static_cast<int>(x % kGroups);
-    if (std::find(g.begin(), g.end(), pick) == g.end()) g.push_back(pick);
-  }
-  std::sort(g.begin(), g.end());
-  return g;
-}
-
-std::string state_ndjson(uint64_t users) {
-  std::string out;
-  out.reserve(users * 160);
-  for (uint64_t i = 0; i < users; ++i) {
-    out += R"({"provider": "idp", "subject": "u)" + std::to_string(i) + R"(", "mapped": {)";
-    // Groups sort bytewise by name in the state file; order does not matter to the loader.
-    bool first = true;
-    for (int g : groups_of(i)) {
-      out += std::string(first ? "" : ", ") + "\"grp" + std::to_string(g) + "\": [\"m" + std::to_string(g) + "\"]";
-      first = false;
-    }
-    out += R"(}, "manual": [], "direct_roles": [], "last_iat": 1700000000, "suspended": false})"
-           "\n";
-  }
-  return out;
-}
-
-std::string login_line(uint64_t i) {
-  std::string line = R"({"iss": "https://idp.example", "sub": "u)" + std::to_string(i) + R"(", "iat": 1700000000, "groups": [)";
-  bool first = true;
-  for (int g : groups_of(i)) {
-    line += std::string(first ? "" : ", ") + "\"g" + std::to_string(g) + "\"";
-    first = false;
-  }
-  return line + "]}";
-}
-
-Config must_load(const std::string& json) {
-  Result<Config> c = load_config(json);
-  if (!c.ok()) std::abort();
-  return c.value();
-}
-
-struct Fixture {
-  Config before = must_load(config_json(false));
-  Config after = must_load(config_json(true));
-  uint64_t users;
-  std::string state;
-  explicit Fixture(uint64_t n) : users(n), state(state_ndjson(n)) {}
-};
-
-const Fixture& fixture(uint64_t users) {
-  static Fixture f(users);
-  return f;
-}
-
 void BM_ReloadRevokes(benchmark::State& state) {
-  const Fixture& f = fixture(static_cast<uint64_t>(state.range(0)));
+  const OrganisationFixture& f = organisation_fixture(static_cast<uint64_t>(state.range(0)));
   size_t revoked = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -136,9 +61,9 @@ double percentile(std::vector<double> v, double p) {
 }
 
 void BM_LoginLatencyDuringReload(benchmark::State& state) {
-  const Fixture& f = fixture(static_cast<uint64_t>(state.range(0)));
+  const OrganisationFixture& f = organisation_fixture(static_cast<uint64_t>(state.range(0)));
   std::vector<std::string> lines;
-  for (uint64_t i = 0; i < 200'000; ++i) lines.push_back(login_line((i * 7919) % f.users));
+  for (uint64_t i = 0; i < 200'000; ++i) lines.push_back(organisation_login((i * 7919) % f.users));
   Engine engine(f.before);
   if (!engine.import_state(f.state).ok()) std::abort();
 

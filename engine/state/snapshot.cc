@@ -51,13 +51,24 @@ std::string section_name(uint32_t kind, uint32_t index) {
   return "of unknown kind " + std::to_string(kind);
 }
 
-// One user's encoded record inside a shard's buffer, for sorting.
+// One user's encoded record inside a shard's buffer, for sorting: by the
+// rank of its provider's id, then by subject — the subject's first 8 bytes
+// compared as one big-endian integer first, the rest only on a tie.
 struct Encoded {
-  const std::string* provider;  // its provider id
-  std::string_view subject;     // into the buffer
+  uint32_t provider_rank;
   uint32_t shard;
+  uint64_t prefix;
+  std::string_view subject;  // into the buffer
   uint64_t offset, length;
 };
+
+uint64_t prefix_of(std::string_view s) {
+  unsigned char bytes[8] = {};
+  std::memcpy(bytes, s.data(), std::min<size_t>(8, s.size()));
+  uint64_t v = 0;
+  for (unsigned char b : bytes) v = v << 8 | b;
+  return v;
+}
 
 }  // namespace
 
@@ -157,7 +168,7 @@ std::string encode_snapshot(const CompiledConfig& config, const UserStore& store
         for (GroupId g : user.manual) put<uint32_t>(buf, index_of(g));
         put<uint32_t>(buf, static_cast<uint32_t>(user.direct_roles.size()));
         for (RoleId r : user.direct_roles) put<uint32_t>(buf, index_of(r));
-        users.push_back(Encoded{nullptr, {}, static_cast<uint32_t>(i), at, buf.size() - at});
+        users.push_back(Encoded{0, static_cast<uint32_t>(i), 0, {}, at, buf.size() - at});
       });
     });
   }
@@ -165,19 +176,28 @@ std::string encode_snapshot(const CompiledConfig& config, const UserStore& store
   // bytes whatever the history of the tables.
   uint32_t max_key = 0;
   for (Encoded& e : users) {
+    uint32_t key;
+    std::memcpy(&key, buffers[e.shard].data() + e.offset, 4);
+    max_key = std::max(max_key, key + 1);
+  }
+  std::vector<uint32_t> by_name(max_key), rank(max_key);
+  for (uint32_t k = 0; k < max_key; ++k) by_name[k] = k;
+  std::sort(by_name.begin(), by_name.end(), [&](uint32_t a, uint32_t b) {
+    return provider_names(static_cast<ProviderKey>(a)) < provider_names(static_cast<ProviderKey>(b));
+  });
+  for (uint32_t r = 0; r < max_key; ++r) rank[by_name[r]] = r;
+  for (Encoded& e : users) {
     const char* p = buffers[e.shard].data() + e.offset;
     uint32_t key, subject_size;
     std::memcpy(&key, p, 4);
     std::memcpy(&subject_size, p + 4, 4);
-    e.provider = &provider_names(static_cast<ProviderKey>(key));
+    e.provider_rank = rank[key];
     e.subject = std::string_view(p + 8, subject_size);
-    max_key = std::max(max_key, key + 1);
+    e.prefix = prefix_of(e.subject);
   }
   std::sort(users.begin(), users.end(), [](const Encoded& a, const Encoded& b) {
-    if (a.provider != b.provider) {
-      const int c = a.provider->compare(*b.provider);
-      if (c != 0) return c < 0;
-    }
+    if (a.provider_rank != b.provider_rank) return a.provider_rank < b.provider_rank;
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
     return a.subject < b.subject;
   });
 

@@ -42,7 +42,9 @@ struct ReloadResult {
   // One line per user whose effective groups or roles changed, cause kReload,
   // seq 0 (callers number them), sorted bytewise by provider then subject.
   std::vector<Delta> deltas;
-  size_t users_changed = 0;        // users whose stored state changed (suspended ones included)
+  // Users whose stored records were rewritten: something dropped, or ids
+  // renumbered because names were added or removed around theirs.
+  size_t users_changed = 0;
   uint64_t config_version = 0;     // the version now current
 };
 
