@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include <algorithm>
+#include <cstdio>
 #include <unordered_set>
 
 #include <simdjson.h>
@@ -17,6 +18,11 @@ std::string StateLoadReport::to_string() const {
   if (users_without_provider > 0) {
     s += " (" + std::to_string(users_without_provider) +
          " of providers not in the config: kept with their manual memberships and direct roles)";
+  }
+  if (config_changed) {
+    char fp[24];
+    std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(snapshot_config_fingerprint));
+    s += std::string("; the snapshot was written under another config (") + fp + "), reconciled by the reload rules";
   }
   if (dropped() == 0) return s;
   s += "; dropped as the config no longer justifies them: " + std::to_string(dropped_mapped) +
