@@ -25,14 +25,14 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # The concurrency tests under ThreadSanitizer (the stream pipeline, many
-# callers on one Engine, snapshots while logins run).
+# callers on one Engine, reloads and snapshots while logins run).
 TSAN_BUILD ?= build-tsan
 tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMMAP_BUILD_BENCHMARKS=OFF \
 		-DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test reload_test
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline)\."
+		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline|ReloadConcurrency|ReloadAt)\."
 
 # The benchmark suite (benchmarks/README.md): all of it, JSON to $(BUILD)/bench.json.
 bench: build
