@@ -6,7 +6,7 @@ MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps configure build demo test tsan bench bench-check bench-baseline clean
+.PHONY: deps configure build demo test tsan bench bench-build bench-check bench-baseline package clean
 
 deps:
 	@scripts/install-deps.sh
@@ -17,9 +17,10 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: a login storm over a bundled dataset.
+# The main job: a login storm over a bundled dataset, and its report page.
 demo: build
-	$(BUILD)/claimmap simulate --users 200000 --logins 1000000
+	$(BUILD)/claimmap simulate --users 200000 --logins 1000000 --report $(BUILD)/storm-report.html
+	@echo "report: $(BUILD)/storm-report.html"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -34,21 +35,32 @@ tsan: deps
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline|ReloadConcurrency|ReloadAt)\."
 
-# The benchmark suite (benchmarks/README.md): all of it, JSON to $(BUILD)/bench.json.
-bench: build
-	$(BUILD)/benchmarks/claimmap_bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json
-	@python3 scripts/bench_table.py $(BUILD)/bench.json
+# The benchmarks run the tuned build (-march=native, docs/install.md) in its
+# own directory; the default build and the package are portable (x86-64-v2).
+NATIVE_BUILD ?= build-native
+bench-build: deps
+	@cmake -S . -B $(NATIVE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCLAIMMAP_NATIVE=ON -DCLAIMMAP_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(NATIVE_BUILD) -j $(JOBS) --target claimmap_bench
+
+# The benchmark suite (benchmarks/README.md): all of it, JSON to $(NATIVE_BUILD)/bench.json.
+bench: bench-build
+	$(NATIVE_BUILD)/benchmarks/claimmap_bench --benchmark_out=$(NATIVE_BUILD)/bench.json --benchmark_out_format=json
+	@python3 scripts/bench_table.py $(NATIVE_BUILD)/bench.json
 
 # The regression check: a short run whose ratios are compared with
 # benchmarks/baseline.json; `make bench-baseline` rewrites that on purpose.
-bench-check: build
-	python3 scripts/bench_check.py $(BUILD)/benchmarks/claimmap_bench benchmarks/baseline.json
+bench-check: bench-build
+	python3 scripts/bench_check.py $(NATIVE_BUILD)/benchmarks/claimmap_bench benchmarks/baseline.json
 
-bench-baseline: build
-	python3 scripts/bench_check.py --update $(BUILD)/benchmarks/claimmap_bench benchmarks/baseline.json
+bench-baseline: bench-build
+	python3 scripts/bench_check.py --update $(NATIVE_BUILD)/benchmarks/claimmap_bench benchmarks/baseline.json
+
+# The Debian package (docs/install.md): $(BUILD)/claimmap_<version>_amd64.deb.
+package: build
+	cd $(BUILD) && cpack -G DEB
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(NATIVE_BUILD)
 
 # Hardening (issue 7). `make asan`: the whole suite under AddressSanitizer and
 # UndefinedBehaviorSanitizer. `make fuzz` / `make fuzz-short`: each libFuzzer

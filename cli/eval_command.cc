@@ -1,7 +1,9 @@
 // `claimmap eval` (docs/spec.md §10, §7.6 for --reload-at).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -10,6 +12,7 @@
 #include "claimmap/service.h"
 #include "claimmap/stream.h"
 #include "cli/command.h"
+#include "simulator/progress.h"
 
 namespace claimmap::cli {
 namespace {
@@ -19,6 +22,7 @@ struct EvalArgs {
   std::vector<std::string> reload_at;
   unsigned threads = 1;
   bool changes_only = false;
+  bool no_progress = false;
 };
 
 int run_eval(const EvalArgs& args) {
@@ -62,8 +66,20 @@ int run_eval(const EvalArgs& args) {
       return 1;
     }
   }
+  // A progress bar on a terminal when the input is a file of known size.
+  std::atomic<uint64_t> bytes_done{0}, events_done{0};
+  struct stat input_stat {};
+  const bool show_progress = !args.no_progress && in_fd != 0 && sim::stderr_is_terminal() &&
+                             ::fstat(in_fd, &input_stat) == 0 && S_ISREG(input_stat.st_mode);
+  if (show_progress) {
+    options.progress_bytes = &bytes_done;
+    options.progress_events = &events_done;
+  }
+  sim::ProgressBar bar(show_progress, "eval", static_cast<uint64_t>(input_stat.st_size), &bytes_done,
+                       sim::ProgressStyle{true, &events_done});
   StreamSummary summary;
   Status s = run_stream(*engine.value(), in_fd, out_fd, options, &summary);
+  bar.stop();
   if (in_fd != 0) ::close(in_fd);
   if (out_fd != 1 && ::close(out_fd) != 0 && s.ok()) s = Status(ErrorCode::kIoError, "cannot close " + args.output);
   std::fputs(summary.to_text().c_str(), stderr);
@@ -87,6 +103,7 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--reload-at", args->reload_at, "N=FILE: reload config FILE just before input line N (repeatable)")
       ->allow_extra_args(false)
       ->take_all();
+  cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
   cmd->add_option("-o,--output", args->output, "output file (default stdout)");
   cmd->add_option("INPUT", args->input, "NDJSON events, or - for stdin");
   return {cmd, [args] { return run_eval(*args); }};

@@ -38,6 +38,7 @@ bool write_stdout(const std::string& text) {
 int main(int argc, char** argv) {
   using namespace claimmap::cli;
   CLI::App app{"ClaimMap: login-time claim mapping engine (docs/spec.md)"};
+  app.set_version_flag("--version", "claimmap " CLAIMMAP_VERSION);
   app.require_subcommand(1);
   const Command commands[] = {add_validate_command(app), add_eval_command(app), add_diff_command(app),
                               add_who_has_command(app), add_state_command(app),

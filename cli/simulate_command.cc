@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "simulator/duration.h"
 #include "simulator/progress.h"
+#include "simulator/report_html.h"
 #include "simulator/simulate.h"
 
 namespace claimmap::cli {
@@ -21,6 +22,7 @@ struct SimulateArgs {
   std::string p99 = "2ms";
   std::string providers = "entra,okta,keycloak,saml,auth0";
   std::string write_dataset;
+  std::string report_html;
   bool cold_start = false;
   bool no_progress = false;
 };
@@ -72,6 +74,8 @@ Command add_simulate_command(CLI::App& app) {
   cmd->add_option("--p99", args->p99, "latency target of --find-capacity (2ms, 500us, …)")->capture_default_str();
   cmd->add_option("--probe-seconds", o.probe_seconds, "offered duration of each capacity probe")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_flag("--json", o.json, "print the report as JSON (for CI)");
+  cmd->add_option("--report", args->report_html, "also write the report as a self-contained page (charts) to FILE.html")
+      ->type_name("FILE");
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
   cmd->add_option("--write-dataset", args->write_dataset, "write config.json, state.ndjson, events.ndjson to DIR and exit");
   return {cmd, [args] {
@@ -89,14 +93,32 @@ Command add_simulate_command(CLI::App& app) {
     }
     options.p99_target_seconds = *p99;
     options.progress = !args->no_progress && !options.json && sim::stderr_is_terminal();
-    std::string output;
-    const Status s = args->write_dataset.empty() ? sim::run_simulation(options, &output)
+    if (!args->report_html.empty() && !args->write_dataset.empty()) {
+      std::fprintf(stderr, "--report: not with --write-dataset, which runs nothing\n");
+      return 2;
+    }
+    const bool page_wanted = !args->report_html.empty();
+    if (page_wanted) {
+      // A path that cannot be written fails now, not after the run.
+      if (const Status s = sim::check_report_writable(args->report_html); !s.ok()) {
+        std::fprintf(stderr, "--report: %s\n", s.message().c_str());
+        return exit_code_for(s);
+      }
+    }
+    std::string output, page;
+    const Status s = args->write_dataset.empty() ? sim::run_simulation(options, &output, page_wanted ? &page : nullptr)
                                                  : sim::write_dataset(options, args->write_dataset, &output);
     if (!s.ok()) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
       return exit_code_for(s);
     }
     std::fputs(output.c_str(), args->write_dataset.empty() ? stdout : stderr);
+    if (page_wanted) {
+      if (const Status w = sim::write_report_html(args->report_html, page); !w.ok()) {
+        std::fprintf(stderr, "--report: %s\n", w.message().c_str());
+        return exit_code_for(w);
+      }
+    }
     return 0;
   }};
 }

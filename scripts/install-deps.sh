@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev  # make fuzz: clang's libFuzzer and sanitizer runtimes
   python3                   # make bench-check
   libxxhash-dev             # snapshot section checksums (XXH3)
+  dpkg-dev file             # make package: dpkg-shlibdeps reads the runtime dependencies
 )
 
 missing=()

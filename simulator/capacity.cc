@@ -47,6 +47,10 @@ CapacityResult find_capacity(Engine& engine, Generator& generator, const Capacit
   double rate = result.closed_loop_throughput * 0.7;
   for (int i = 0; i < options.max_probes && high > 0; ++i) {
     ReplayResult r = probe(rate);
+    if (result.probes.back().passed || low == 0) {
+      result.series = r.series;
+      result.series_rate = rate;
+    }
     if (result.probes.back().passed) {
       low = rate;
       result.at_capacity = std::move(r);

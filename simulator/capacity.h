@@ -41,6 +41,10 @@ struct CapacityResult {
   double closed_loop_throughput = 0;
   std::vector<CapacityProbe> probes;
   ReplayResult at_capacity;  // the passing probe's full result
+  // The time series (simulator/series.h) of the probe at capacity, or of the
+  // last probe when none passed; series_rate is that probe's offered rate.
+  SeriesSummary series;
+  double series_rate = 0;
 };
 
 // `on_probe` (optional) is told about each probe as it finishes.

@@ -7,32 +7,41 @@
 namespace claimmap::sim {
 namespace {
 
-constexpr int kSub = 128;
-// Values below 2·kSub are their own bucket; each octave above has kSub buckets.
-constexpr size_t kBucketCount = 2 * kSub + (64 - 8) * kSub;
+// Values below 2·sub are their own bucket; each octave above (most significant
+// bit SubBits+1 to 63) has `sub` buckets.
+template <int SubBits>
+constexpr size_t kSub = size_t{1} << SubBits;
+template <int SubBits>
+constexpr size_t kBucketCount = 2 * kSub<SubBits> + static_cast<size_t>(63 - SubBits) * kSub<SubBits>;
 
 }  // namespace
 
-LatencyHistogram::LatencyHistogram() : buckets_(kBucketCount, 0) {}
+template <int SubBits>
+BasicLatencyHistogram<SubBits>::BasicLatencyHistogram() : buckets_(kBucketCount<SubBits>, 0) {}
 
-size_t LatencyHistogram::index_of(uint64_t value) {
-  if (value < 2 * kSub) return static_cast<size_t>(value);
-  const int msb = 63 - std::countl_zero(value);  // >= 8
-  const int shift = msb - kSubBits;               // keep the top 8 bits
-  const uint64_t top = value >> shift;            // in [128, 256)
-  return 2 * kSub + static_cast<size_t>(msb - 8) * kSub + static_cast<size_t>(top - kSub);
+template <int SubBits>
+size_t BasicLatencyHistogram<SubBits>::index_of(uint64_t value) {
+  constexpr size_t sub = kSub<SubBits>;
+  if (value < 2 * sub) return static_cast<size_t>(value);
+  const int msb = 63 - std::countl_zero(value);  // >= SubBits + 1
+  const int shift = msb - SubBits;                // keep the top SubBits + 1 bits
+  const uint64_t top = value >> shift;            // in [sub, 2·sub)
+  return 2 * sub + static_cast<size_t>(msb - SubBits - 1) * sub + static_cast<size_t>(top - sub);
 }
 
-uint64_t LatencyHistogram::midpoint_of(size_t index) {
-  if (index < 2 * kSub) return index;
-  const size_t octave = (index - 2 * kSub) / kSub;  // msb - 8
-  const uint64_t top = (index - 2 * kSub) % kSub + kSub;
-  const int shift = static_cast<int>(octave) + 8 - kSubBits;
+template <int SubBits>
+uint64_t BasicLatencyHistogram<SubBits>::midpoint_of(size_t index) {
+  constexpr size_t sub = kSub<SubBits>;
+  if (index < 2 * sub) return index;
+  const size_t octave = (index - 2 * sub) / sub;  // msb - SubBits - 1
+  const uint64_t top = (index - 2 * sub) % sub + sub;
+  const int shift = static_cast<int>(octave) + 1;
   const uint64_t low = top << shift;
   return low + ((uint64_t{1} << shift) >> 1);
 }
 
-void LatencyHistogram::record(uint64_t nanos) {
+template <int SubBits>
+void BasicLatencyHistogram<SubBits>::record(uint64_t nanos) {
   ++buckets_[index_of(nanos)];
   ++count_;
   sum_ += nanos;
@@ -40,7 +49,8 @@ void LatencyHistogram::record(uint64_t nanos) {
   max_ = std::max(max_, nanos);
 }
 
-void LatencyHistogram::merge(const LatencyHistogram& other) {
+template <int SubBits>
+void BasicLatencyHistogram<SubBits>::merge(const BasicLatencyHistogram& other) {
   for (size_t i = 0; i < buckets_.size(); ++i) buckets_[i] += other.buckets_[i];
   count_ += other.count_;
   sum_ += other.sum_;
@@ -48,7 +58,17 @@ void LatencyHistogram::merge(const LatencyHistogram& other) {
   max_ = std::max(max_, other.max_);
 }
 
-uint64_t LatencyHistogram::percentile(double q) const {
+template <int SubBits>
+void BasicLatencyHistogram<SubBits>::clear() {
+  std::fill(buckets_.begin(), buckets_.end(), 0);
+  count_ = 0;
+  sum_ = 0;
+  min_ = UINT64_MAX;
+  max_ = 0;
+}
+
+template <int SubBits>
+uint64_t BasicLatencyHistogram<SubBits>::percentile(double q) const {
   if (count_ == 0) return 0;
   const double wanted = std::ceil(std::clamp(q, 0.0, 1.0) * static_cast<double>(count_));
   const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(wanted));
@@ -59,5 +79,8 @@ uint64_t LatencyHistogram::percentile(double q) const {
   }
   return max_;
 }
+
+template class BasicLatencyHistogram<7>;
+template class BasicLatencyHistogram<5>;
 
 }  // namespace claimmap::sim

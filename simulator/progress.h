@@ -17,11 +17,20 @@ namespace claimmap::sim {
 // Whether stderr is a terminal.
 bool stderr_is_terminal();
 
+// How the bar shows its numbers: plain counts (the simulator's events), or
+// bytes of input with, if given, the events per second done and the time left
+// (`claimmap eval` over a file).
+struct ProgressStyle {
+  bool bytes = false;
+  const std::atomic<uint64_t>* events = nullptr;
+};
+
 class ProgressBar {
  public:
   // Draws `label` with `done` out of `total` until stop(); does nothing at
   // all when `enabled` is false.
-  ProgressBar(bool enabled, std::string label, uint64_t total, const std::atomic<uint64_t>* done);
+  ProgressBar(bool enabled, std::string label, uint64_t total, const std::atomic<uint64_t>* done,
+              ProgressStyle style = {});
   ~ProgressBar();
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
@@ -33,6 +42,7 @@ class ProgressBar {
   std::string label_;
   uint64_t total_;
   const std::atomic<uint64_t>* done_;
+  ProgressStyle style_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -33,7 +33,10 @@ struct WorkerResult {
   LatencyHistogram login_latency;
   LatencyHistogram event_latency;
   std::array<LatencyHistogram, kTimeSlices> by_slice;
+  TimeSeries series;
   uint64_t last_done = 0;  // run time of its last completion
+
+  explicit WorkerResult(double expected_seconds) : series(expected_seconds) {}
 };
 
 // Sleeps most of a long wait and spins the end of it, so that an event is
@@ -66,7 +69,8 @@ ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& o
   std::vector<std::string_view> lines(window);
   std::vector<std::string> render_buffers(threads);
   std::vector<std::unique_ptr<WorkerResult>> results;
-  for (unsigned t = 0; t < threads; ++t) results.push_back(std::make_unique<WorkerResult>());
+  const double expected_seconds = open_loop ? options.schedule->duration_seconds() : 0;
+  for (unsigned t = 0; t < threads; ++t) results.push_back(std::make_unique<WorkerResult>(expected_seconds));
 
   RunClock clock;
   clock.pause_started = steady_ns();
@@ -131,16 +135,21 @@ ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& o
         }
         slice = std::clamp(slice, 0, kTimeSlices - 1);
         out.clear();
+        const uint64_t errors_before = r.tally.errors, revoked_before = r.tally.roles_revoked;
         (void)engine.process_to_ndjson(lines[i], e.index + 1, &out, &r.tally);
         const uint64_t done = clock.now();
         const uint64_t latency = done > start ? done - start : 0;
+        const bool login = is_login(e.kind);
         r.tally.add_planned(e.kind);
         r.tally.input_bytes += lines[i].size() + 1;
         r.event_latency.record(latency);
-        if (is_login(e.kind)) {
+        if (login) {
           r.login_latency.record(latency);
           r.by_slice[slice].record(latency);
         }
+        if (open_loop) r.series.record_offered(start);
+        r.series.record_served(done, r.tally.errors - errors_before, r.tally.roles_revoked - revoked_before, login,
+                               latency);
         r.last_done = done;
         if (options.progress && ++unreported == 256) {
           options.progress->fetch_add(unreported, std::memory_order_relaxed);
@@ -174,7 +183,9 @@ ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& o
   result.threads = threads;
   result.open_loop = open_loop;
   uint64_t last_done = 0;
+  TimeSeries series;
   for (const auto& r : results) {
+    series.merge(r->series);
     result.tally.merge(r->tally);
     result.login_latency.merge(r->login_latency);
     result.event_latency.merge(r->event_latency);
@@ -183,6 +194,8 @@ ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& o
   }
   result.run_seconds = static_cast<double>(last_done) / 1e9;
   result.generate_seconds = static_cast<double>(generate_ns) / 1e9;
+  result.series = summarise_series(series, result.run_seconds, open_loop,
+                                   open_loop ? options.schedule->arrival_seconds(total) : 0);
   if (open_loop) {
     result.offered_rate = options.schedule->mean_rate();
     result.peak_rate = options.schedule->peak_rate();

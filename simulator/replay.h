@@ -31,6 +31,7 @@
 #include "simulator/generator.h"
 #include "simulator/histogram.h"
 #include "simulator/load_profile.h"
+#include "simulator/series.h"
 
 namespace claimmap::sim {
 
@@ -51,6 +52,9 @@ struct ReplayResult {
   // Login latency by tenth of the run (by arrival time when open loop, by
   // position when closed): a rising series shows a queue building.
   std::array<LatencyHistogram, kTimeSlices> login_latency_by_slice;
+  // Offered and served rate, errors, revocations and login latency per
+  // window of run time (simulator/series.h says how windows are cut).
+  SeriesSummary series;
   bool open_loop = false;
   double offered_rate = 0;     // open loop: mean events/s of the schedule
   double peak_rate = 0;        // open loop: the schedule's peak

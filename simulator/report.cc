@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <vector>
 
 #include "claimmap/status.h"
 #include "simulator/bad_lines.h"
@@ -29,9 +30,9 @@ std::string format(const char* fmt, auto... args) {
 
 std::string megabytes(uint64_t bytes) { return format("%.1f MB", static_cast<double>(bytes) / 1e6); }
 
-void row(std::string* out, std::string_view name, const std::string& value) {
-  out->append(format("  %-16.*s %s\n", static_cast<int>(name.size()), name.data(), value.c_str()));
-}
+using Rows = std::vector<ReportRow>;
+
+void row(Rows* out, std::string name, std::string value) { out->push_back({std::move(name), std::move(value)}); }
 
 std::string latency_line(const LatencyHistogram& h) {
   return "p50 " + format_duration_ns(h.percentile(0.50)) + "   p90 " + format_duration_ns(h.percentile(0.90)) +
@@ -45,7 +46,7 @@ std::string mode_name(const SimulationReport& r) {
   return std::string("open loop, ") + std::string(load_profile_name(r.options.profile));
 }
 
-void append_run_text(const ReplayResult& run, std::string* out) {
+void append_run_rows(const ReplayResult& run, Rows* out) {
   const DeltaTally& t = run.tally;
   const auto& k = t.planned_by_kind;
   const uint64_t pushes = t.events - k[0] - k[1] - k[static_cast<int>(EventKind::kBad)];
@@ -93,6 +94,30 @@ void json_histogram(const LatencyHistogram& h, std::string* out) {
                      static_cast<unsigned long long>(h.percentile(0.999)), static_cast<unsigned long long>(h.max())));
 }
 
+// The numbers are printed as the --report page's data attributes print them
+// (report_html.cc): t and seconds to 1 µs, rates to 0.1 event/s, latencies
+// in µs to 1 ns; a window without logins has null percentiles.
+void json_series(const SeriesSummary& series, std::string* out) {
+  out->append(format("{\"window_seconds\": %.6f, \"windows\": [", series.window_seconds));
+  for (size_t i = 0; i < series.windows.size(); ++i) {
+    const SeriesPoint& w = series.windows[i];
+    out->append(format("%s{\"t\": %.6f, \"seconds\": %.6f, \"offered\": %llu, \"served\": %llu, "
+                       "\"offered_per_s\": %.1f, \"served_per_s\": %.1f, \"errors\": %llu, \"roles_revoked\": %llu, "
+                       "\"logins\": %llu, ",
+                       i ? ", " : "", w.t, w.seconds, static_cast<unsigned long long>(w.offered),
+                       static_cast<unsigned long long>(w.served), w.offered_per_s, w.served_per_s,
+                       static_cast<unsigned long long>(w.errors), static_cast<unsigned long long>(w.roles_revoked),
+                       static_cast<unsigned long long>(w.logins)));
+    if (w.logins) {
+      out->append(format("\"p50_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f}", w.p50_ns / 1e3, w.p99_ns / 1e3,
+                         w.p999_ns / 1e3));
+    } else {
+      out->append("\"p50_us\": null, \"p99_us\": null, \"p999_us\": null}");
+    }
+  }
+  out->append("]}");
+}
+
 void json_run(const ReplayResult& run, std::string* out) {
   const DeltaTally& t = run.tally;
   out->append(format("{\"open_loop\": %s, \"offered_rate\": %.1f, \"peak_rate\": %.1f, \"offered_seconds\": %.4f, "
@@ -130,7 +155,9 @@ void json_run(const ReplayResult& run, std::string* out) {
     if (s) out->append(", ");
     json_histogram(run.login_latency_by_slice[s], out);
   }
-  out->append("]}");
+  out->append("], \"series\": ");
+  json_series(run.series, out);
+  out->append("}");
 }
 
 }  // namespace
@@ -142,16 +169,20 @@ uint64_t current_rss_bytes() {
   return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
-std::string format_report_text(const SimulationReport& r) {
+std::string report_heading(const SimulationReport& r) {
+  return format("claimmap simulate: %s, %u threads, seed %llu", mode_name(r).c_str(), r.threads,
+                static_cast<unsigned long long>(r.options.generator.seed));
+}
+
+std::vector<ReportRow> report_rows(const SimulationReport& r) {
   const SimulateOptions& o = r.options;
-  std::string out = format("claimmap simulate: %s, %u threads, seed %llu\n", mode_name(r).c_str(), r.threads,
-                           static_cast<unsigned long long>(o.generator.seed));
+  Rows out;
   row(&out, "organisation", r.organisation);
   row(&out, "mappings", format("%zu (%zu active)", r.mappings, r.active_mappings));
   row(&out, "setup", format("%.2f s generating, %.2f s loading the config, %.2f s loading the state of %s users",
                             r.setup_seconds, r.config_load_seconds, r.state_load_seconds,
                             with_commas(r.users_loaded).c_str()));
-  if (r.run) append_run_text(*r.run, &out);
+  if (r.run) append_run_rows(*r.run, &out);
   if (r.capacity) {
     const CapacityResult& c = *r.capacity;
     row(&out, "closed loop", format("%s events/s", with_commas(static_cast<uint64_t>(c.closed_loop_throughput)).c_str()));
@@ -170,6 +201,14 @@ std::string format_report_text(const SimulationReport& r) {
   row(&out, "memory", format("%.0f bytes/user (engine state %s for %s users), RSS %s (+%s loading state)",
                              r.bytes_per_user(), megabytes(r.state_bytes).c_str(), with_commas(r.users).c_str(),
                              megabytes(r.rss_bytes).c_str(), megabytes(r.rss_growth_loading_state).c_str()));
+  return out;
+}
+
+std::string format_report_text(const SimulationReport& r) {
+  std::string out = report_heading(r) + "\n";
+  for (const ReportRow& x : report_rows(r)) {
+    out.append(format("  %-16.*s %s\n", static_cast<int>(x.name.size()), x.name.data(), x.value.c_str()));
+  }
   return out;
 }
 
@@ -209,7 +248,9 @@ std::string format_report_json(const SimulationReport& r) {
                         static_cast<unsigned long long>(p.p50_ns), static_cast<unsigned long long>(p.p99_ns),
                         static_cast<unsigned long long>(p.max_ns), p.passed ? "true" : "false"));
     }
-    out.append("]}");
+    out.append(format("], \"series_rate\": %.1f, \"series\": ", c.series_rate));
+    json_series(c.series, &out);
+    out.append("}");
   }
   out.append("}\n");
   return out;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "simulator/capacity.h"
 #include "simulator/replay.h"
@@ -33,6 +34,15 @@ struct SimulationReport {
 
 std::string format_report_text(const SimulationReport& report);
 std::string format_report_json(const SimulationReport& report);
+
+// The text report is its heading line ("claimmap simulate: closed loop, 8
+// threads, seed 42") and then these rows (name, value), which the --report
+// page (simulator/report_html.h) shows as its summary table.
+struct ReportRow {
+  std::string name, value;
+};
+std::string report_heading(const SimulationReport& report);
+std::vector<ReportRow> report_rows(const SimulationReport& report);
 
 // Resident set size of this process now, from /proc/self/statm (0 if unknown).
 uint64_t current_rss_bytes();

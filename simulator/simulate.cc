@@ -14,6 +14,7 @@
 #include "simulator/progress.h"
 #include "simulator/replay.h"
 #include "simulator/report.h"
+#include "simulator/report_html.h"
 
 namespace claimmap::sim {
 namespace {
@@ -54,7 +55,7 @@ Status write_whole_file(const std::filesystem::path& path, std::string_view text
 
 }  // namespace
 
-Status run_simulation(const SimulateOptions& options, std::string* report_text) {
+Status run_simulation(const SimulateOptions& options, std::string* report_text, std::string* html_page) {
   auto schedule = schedule_for(options);
   if (!schedule.ok()) return schedule.status();
   SimulationReport report;
@@ -121,6 +122,7 @@ Status run_simulation(const SimulateOptions& options, std::string* report_text) 
   report.users = engine.user_count();
   report.rss_bytes = current_rss_bytes();
   *report_text = options.json ? format_report_json(report) : format_report_text(report);
+  if (html_page) *html_page = format_report_html(report);
   return {};
 }
 

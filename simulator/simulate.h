@@ -36,9 +36,10 @@ struct SimulateOptions {
   bool progress = false;  // draw progress bars on stderr
 };
 
-// Runs the simulation and puts the report (a table, or JSON) in `report`.
-// Fails only if the generated config or state does not load (a bug).
-Status run_simulation(const SimulateOptions& options, std::string* report);
+// Runs the simulation and puts the report (a table, or JSON) in `report`,
+// and, if `html_page` is given, the --report page (simulator/report_html.h)
+// in it. Fails only if the generated config or state does not load (a bug).
+Status run_simulation(const SimulateOptions& options, std::string* report, std::string* html_page = nullptr);
 
 // Writes config.json, state.ndjson and events.ndjson (options.events lines)
 // to `dir`, creating it if needed, and says what it wrote in `summary`.

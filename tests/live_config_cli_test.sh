@@ -23,12 +23,6 @@ data=tests/data/live
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/shell_checks.sh"
-if ! declare -F finish >/dev/null; then
-  finish() {
-    if ((failures > 0)); then echo "$failures failures"; exit 1; fi
-    echo "all passed"
-  }
-fi
 
 # same NAME EXPECTED FILE: FILE holds exactly the lines EXPECTED.
 same() { check "$1" "$2" "$(cat "$3")"; }

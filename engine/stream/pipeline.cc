@@ -166,6 +166,7 @@ class StreamRun {
         }
       }
     }
+    report_progress(b);
     return sink_.write(b.out);
   }
 
@@ -237,6 +238,7 @@ class StreamRun {
     }
     apply_pending();
     if (!status.ok()) return status;
+    report_progress(b);
     return sink_.write(b.out);
   }
 
@@ -248,6 +250,15 @@ class StreamRun {
   }
 
  private:
+  void report_progress(const Batch& b) {
+    if (options_.progress_bytes != nullptr) {
+      options_.progress_bytes->fetch_add(b.block.input_bytes, std::memory_order_relaxed);
+    }
+    if (options_.progress_events != nullptr) {
+      options_.progress_events->fetch_add(b.block.lines.size(), std::memory_order_relaxed);
+    }
+  }
+
   // Applies every reload point at or before line `seq`, writing its lines.
   Status reload_before(uint64_t seq, std::string* out) {
     while (next_reload_ < reloads_.size() && reloads_[next_reload_].before_line <= seq) {

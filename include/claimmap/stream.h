@@ -6,6 +6,7 @@
 // other threads call the same Engine (their reloads included).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ struct StreamOptions {
   bool changes_only = false;  // leave out lines that changed nothing (docs/spec.md §8)
   unsigned threads = 1;
   std::vector<ReloadPoint> reloads;  // applied in order of before_line (stable)
+  // If set, the input bytes and events done so far, raised after each block
+  // (about 1 MiB) is written: for a progress bar on another thread.
+  std::atomic<uint64_t>* progress_bytes = nullptr;
+  std::atomic<uint64_t>* progress_events = nullptr;
 };
 
 struct StreamSummary {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installing (docs/install.md): `cmake --install` into a temporary prefix,
+# then the auth-pipeline example built as a project of its own with
+# find_package(ClaimMap), run on its sample tokens, its answers checked; and
+# the installed binary's version.
+# Usage: tests/install_test.sh path/to/build/claimmap   (from the repository root)
+set -u
+bin="$1"
+build_dir=$(dirname "$bin")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/shell_checks.sh"
+
+cmake --install "$build_dir" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1
+check "install exit" 0 $?
+for f in bin/claimmap include/claimmap/engine.h include/claimmap/service.h lib/libclaimmap.a \
+         lib/cmake/ClaimMap/ClaimMapConfig.cmake lib/cmake/ClaimMap/ClaimMapConfigVersion.cmake \
+         lib/cmake/ClaimMap/ClaimMapTargets.cmake; do
+  check "installed $f" yes "$([[ -f "$tmp/prefix/$f" ]] && echo yes || echo no)"
+done
+# Nothing of the engine's private headers is installed.
+check "no private headers" 0 "$(find "$tmp/prefix/include" -path '*/engine/*' | wc -l)"
+
+version=$(grep -oE 'project\(claimmap VERSION [0-9.]+' CMakeLists.txt | awk '{print $3}')
+check "installed --version" "claimmap $version" "$("$tmp/prefix/bin/claimmap" --version)"
+
+# A consumer outside the tree: examples/ as its own CMake project.
+cp -r examples "$tmp/consumer"
+cmake -S "$tmp/consumer" -B "$tmp/consumer-build" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release \
+  >"$tmp/configure.log" 2>&1
+check "consumer configures with find_package(ClaimMap)" 0 $?
+cmake --build "$tmp/consumer-build" -j 2 >"$tmp/build.log" 2>&1
+status=$?
+check "consumer builds" 0 $status
+[[ $status -ne 0 ]] && tail -20 "$tmp/build.log"
+(cd "$tmp/consumer" && "$tmp/consumer-build/auth_pipeline" config.json <tokens.ndjson >"$tmp/answers.txt")
+check "consumer runs" 0 $?
+check "consumer's answers" "" "$(diff examples/expected.txt "$tmp/answers.txt")"
+
+# A version the package does not satisfy is refused by find_package.
+sed -i 's/find_package(ClaimMap 0.5 REQUIRED)/find_package(ClaimMap 99 REQUIRED)/' "$tmp/consumer/CMakeLists.txt"
+cmake -S "$tmp/consumer" -B "$tmp/consumer-build2" -DCMAKE_PREFIX_PATH="$tmp/prefix" >"$tmp/configure2.log" 2>&1
+check "find_package refuses version 99" 1 $?
+
+finish
