@@ -406,9 +406,16 @@ Status import_snapshot(const CompiledConfig& config, std::string_view bytes, Use
       }
       if (!in.ok() || subject.empty()) return damaged(where, "a user's record does not parse");
       if (bad_index) return damaged(where, "a user refers to a name the dictionary does not have");
-      // Translation keeps name order, so these are sorted already but for
-      // mapped pairs whose group changed places; sorting is cheap insurance.
-      if (!std::is_sorted(user.mapped.begin(), user.mapped.end())) std::sort(user.mapped.begin(), user.mapped.end());
+      // The engine's vectors are sorted and unique. Translation keeps name
+      // order, so this costs a check; a hand-made file (state convert from
+      // NDJSON) may list an entry twice.
+      auto sort_unique = [](auto& v) {
+        if (!std::is_sorted(v.begin(), v.end())) std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+      };
+      sort_unique(user.mapped);
+      sort_unique(user.manual);
+      sort_unique(user.direct_roles);
       const bool repeated = staged->with_user(provider_to[provider], subject, [&](UserHandle& handle) {
         if (handle.exists()) return true;
         handle.save(user);

@@ -2,6 +2,8 @@
 // §10): state files handled by name, with no config.
 #include <algorithm>
 #include <deque>
+#include <map>
+#include <set>
 
 #include "claimmap/service.h"
 #include "engine/common/file_io.h"
@@ -21,17 +23,20 @@ class NamedUsers {
     UserNames u;
     u.provider = keep(in.provider);
     u.subject = keep(in.subject);
+    // The state the engine would hold: a group named twice is one group, an
+    // id listed twice is one id, a group with no mapping holds nothing.
+    std::map<std::string_view, std::set<std::string_view>> mapped;
     for (const auto& [group, ids] : in.mapped) {
-      std::vector<std::string_view> kept;
-      for (std::string_view id : ids) kept.push_back(keep(id));
-      std::sort(kept.begin(), kept.end());
-      u.mapped.emplace_back(keep(group), std::move(kept));
+      for (std::string_view id : ids) mapped[keep(group)].insert(keep(id));
     }
-    std::sort(u.mapped.begin(), u.mapped.end());
-    for (std::string_view g : in.manual) u.manual.push_back(keep(g));
-    for (std::string_view r : in.direct_roles) u.direct_roles.push_back(keep(r));
-    std::sort(u.manual.begin(), u.manual.end());
-    std::sort(u.direct_roles.begin(), u.direct_roles.end());
+    for (const auto& [group, ids] : mapped) u.mapped.emplace_back(group, std::vector<std::string_view>(ids.begin(), ids.end()));
+    auto sorted_unique = [&](const std::vector<std::string_view>& from, std::vector<std::string_view>* to) {
+      for (std::string_view name : from) to->push_back(keep(name));
+      std::sort(to->begin(), to->end());
+      to->erase(std::unique(to->begin(), to->end()), to->end());
+    };
+    sorted_unique(in.manual, &u.manual);
+    sorted_unique(in.direct_roles, &u.direct_roles);
     u.has_iat = in.has_iat;
     u.last_iat = in.last_iat;
     u.suspended = in.suspended;
