@@ -431,7 +431,8 @@ Status import_snapshot(const CompiledConfig& config, std::string_view bytes, Use
   }
   report->users = loaded;
   report->snapshot_config_fingerprint = meta.fingerprint;
-  report->config_changed = meta.fingerprint != config_fingerprint(config);
+  // 0: written by `state convert` from NDJSON, under no known config.
+  report->config_changed = meta.fingerprint != 0 && meta.fingerprint != config_fingerprint(config);
   return Status();
 }
 

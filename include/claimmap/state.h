@@ -20,8 +20,9 @@ struct StateLoadReport {
   size_t dropped_manual = 0;        // manual memberships of groups that are gone
   size_t dropped_direct_roles = 0;  // direct roles that are gone
   // Binary snapshots record the config they were written under: its
-  // fingerprint, and whether it differs from the config loaded under (then
-  // the reload rules reconciled the state, and the counts above say how).
+  // fingerprint (0: unknown, a snapshot converted from NDJSON), and whether
+  // it is known to differ from the config loaded under (then the reload
+  // rules reconciled the state, and the counts above say how).
   uint64_t snapshot_config_fingerprint = 0;
   bool config_changed = false;
   size_t dropped() const { return dropped_mapped + dropped_manual + dropped_direct_roles; }
