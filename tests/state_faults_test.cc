@@ -71,16 +71,6 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------
 // Files and directories
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-void write_all(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
 
 // "Suite_Test_PID": unique per test and per process.
 std::string unique_tag() {

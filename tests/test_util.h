@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -101,6 +102,18 @@ inline std::string eval_stream(Engine& engine, const std::string& input, StreamO
   ::close(in);
   ::close(out);
   return result;
+}
+
+// A file's bytes, and writing them (tests that damage files on purpose).
+inline std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+inline void write_all(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
 }
 
 inline std::vector<std::string> lines_of(const std::string& text) {
