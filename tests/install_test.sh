@@ -24,10 +24,13 @@ check "no private headers" 0 "$(find "$tmp/prefix/include" -path '*/engine/*' | 
 version=$(grep -oE 'project\(claimmap VERSION [0-9.]+' CMakeLists.txt | awk '{print $3}')
 check "installed --version" "claimmap $version" "$("$tmp/prefix/bin/claimmap" --version)"
 
-# A consumer outside the tree: examples/ as its own CMake project.
+# A consumer outside the tree: examples/ as its own CMake project. It is
+# compiled with the flags the library was (a sanitizer build's library needs
+# the sanitizer's runtime in the consumer too).
+cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS:STRING=//p' "$build_dir/CMakeCache.txt")
 cp -r examples "$tmp/consumer"
 cmake -S "$tmp/consumer" -B "$tmp/consumer-build" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release \
-  >"$tmp/configure.log" 2>&1
+  "-DCMAKE_CXX_FLAGS=$cxx_flags" >"$tmp/configure.log" 2>&1
 check "consumer configures with find_package(ClaimMap)" 0 $?
 cmake --build "$tmp/consumer-build" -j 2 >"$tmp/build.log" 2>&1
 status=$?
