@@ -112,16 +112,8 @@ bool Engine::Impl::apply_parsed(const ConfigVersion& v, const ParsedEvent& event
     out->error_message = event.error_message;
     return true;
   }
-  return store.with_user(v.key_of(event.provider), event.subject, [&](UserHandle& handle) {
-    LockedShard shard = handle.shard();
-    if (shard.config_epoch() != v.epoch) {
-      if (shard.config_epoch() > v.epoch) return false;  // a reload overtook this event
-      bring_shard_to(shard, v, reload);
-      handle.refresh();
-    }
-    apply_event(*v.config, event, match, handle, scratch, out);
-    return true;
-  });
+  return with_user_at(v, v.key_of(event.provider), event.subject, reload,
+                      [&](UserHandle& handle) { apply_event(*v.config, event, match, handle, scratch, out); });
 }
 
 const ConfigVersion& Engine::Impl::process_padded(Worker& w, std::string_view line, uint64_t seq) {
@@ -244,20 +236,13 @@ std::vector<std::string> Engine::effective_roles(std::string_view provider, std:
     } else if (!impl_->store.find_provider_key(provider, &key)) {
       return names;  // a provider no config ever had: no such user
     }
-    const bool done = impl_->store.with_user(key, subject, [&](UserHandle& handle) {
-      LockedShard shard = handle.shard();
-      if (shard.config_epoch() > v.epoch) return false;
-      if (shard.config_epoch() != v.epoch) {
-        impl_->bring_shard_to(shard, v, w.reload);
-        handle.refresh();
-      }
-      if (!handle.exists()) return true;
+    const bool done = impl_->with_user_at(v, key, subject, w.reload, [&](UserHandle& handle) {
+      if (!handle.exists()) return;
       UserState& user = w.sync.user;
       handle.load(&user);
       effective_groups(user, &w.sync.groups_after);
       claimmap::effective_roles(*v.config, user, w.sync.groups_after, &w.sync.roles_after);
       for (RoleId r : w.sync.roles_after) names.push_back(v.config->role(r).id);
-      return true;
     });
     if (done) return names;
   }

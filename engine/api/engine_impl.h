@@ -76,6 +76,25 @@ struct Engine::Impl {
   // at `version` or at its previous epoch.
   void bring_shard_to(LockedShard& shard, const ConfigVersion& version, ReloadScratch& scratch) const;
 
+  // Calls f(UserHandle&) for the user with its shard locked and its records
+  // at `version` (converting the shard first if a reload has not reached it
+  // yet). Returns false without calling f when the shard is already at a
+  // newer version: the caller asks again under the current one.
+  template <typename F>
+  bool with_user_at(const ConfigVersion& version, ProviderKey key, std::string_view subject, ReloadScratch& scratch,
+                    F&& f) const {
+    return store.with_user(key, subject, [&](UserHandle& handle) {
+      LockedShard shard = handle.shard();
+      if (shard.config_epoch() != version.epoch) {
+        if (shard.config_epoch() > version.epoch) return false;  // a reload overtook the caller
+        bring_shard_to(shard, version, scratch);
+        handle.refresh();
+      }
+      f(handle);
+      return true;
+    });
+  }
+
   // Calls f(const ConfigVersion&, LockedShard&) for every shard in turn,
   // each locked and at the current version. Holds `admin_mutex` (no reload
   // or state load meanwhile).

@@ -70,6 +70,15 @@ uint64_t prefix_of(std::string_view s) {
   return v;
 }
 
+// The format version of a snapshot's bytes, 0 when there is no complete
+// magic and version to read.
+uint32_t format_version_of(std::string_view bytes) {
+  if (bytes.size() < 12 || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) return 0;
+  uint32_t version;
+  std::memcpy(&version, bytes.data() + 8, 4);
+  return version;
+}
+
 }  // namespace
 
 bool is_snapshot(std::string_view bytes) {
@@ -142,8 +151,7 @@ std::string meta_section(uint64_t users, uint64_t fingerprint) {
 
 }  // namespace
 
-std::string encode_snapshot(const CompiledConfig& config, const UserStore& store_in) {
-  UserStore& store = const_cast<UserStore&>(store_in);  // with_shard locks; nothing is changed
+std::string encode_snapshot(const CompiledConfig& config, const UserStore& store) {
   // 1. A consistent copy of each shard, encoded, under that shard's lock only.
   std::vector<std::string> buffers(UserStore::kShardCount);
   std::vector<Encoded> users;
@@ -322,11 +330,7 @@ Status read_meta(const std::vector<Section>& sections, Meta* meta) {
 Status import_snapshot(const CompiledConfig& config, std::string_view bytes, UserStore& keys, UserStore* staged,
                        StateLoadReport* report) {
   *report = StateLoadReport{};
-  if (bytes.size() >= 12) {
-    uint32_t version;
-    std::memcpy(&version, bytes.data() + 8, 4);
-    if (version == 1 && is_snapshot(bytes)) return import_snapshot_v1(config, bytes, keys, staged, report);
-  }
+  if (format_version_of(bytes) == 1) return import_snapshot_v1(config, bytes, keys, staged, report);
   std::vector<Section> sections;
   if (Status s = read_sections(bytes, &sections, nullptr); !s.ok()) return s;
   Meta meta;
@@ -437,9 +441,7 @@ Status import_snapshot(const CompiledConfig& config, std::string_view bytes, Use
 }
 
 Status for_each_snapshot_user(std::string_view bytes, const UserNamesFn& f) {
-  if (bytes.size() >= 12 && is_snapshot(bytes) && bytes[8] == 1 && bytes[9] == 0 && bytes[10] == 0 && bytes[11] == 0) {
-    return for_each_snapshot_v1_user(bytes, f);
-  }
+  if (format_version_of(bytes) == 1) return for_each_snapshot_v1_user(bytes, f);
   std::vector<Section> sections;
   if (Status s = read_sections(bytes, &sections, nullptr); !s.ok()) return s;
   Meta meta;
@@ -548,7 +550,7 @@ SnapshotInfo inspect_snapshot(std::string_view bytes) {
   SnapshotInfo info;
   std::vector<Section> sections;
   info.damage = read_sections(bytes, &sections, &info);
-  if (info.format_version == 1 && is_snapshot(bytes)) {
+  if (format_version_of(bytes) == 1) {
     info.damage = Status(ErrorCode::kInvalidState, "format version 1: no sections to inspect (it still loads)");
     return info;
   }

@@ -39,19 +39,28 @@ const std::string& ProviderNames::operator()(ProviderKey key) {
 namespace {
 // Users sorted bytewise by provider id, then subject (docs/spec.md §9).
 std::vector<std::pair<UserKey, UserState>> users_by_name(const UserStore& store, ProviderNames& names) {
-  auto users = store.sorted_users();
-  std::stable_sort(users.begin(), users.end(), [&](const auto& a, const auto& b) {
-    if (a.first.provider == b.first.provider) return false;  // already by subject
-    return names(a.first.provider) < names(b.first.provider);
+  // The store sorts by provider key, then subject: each provider's users are
+  // one run already in subject order, so only the runs need putting in the
+  // order of their providers' ids.
+  auto by_key = store.sorted_users();
+  std::vector<std::pair<size_t, size_t>> runs;  // [begin, end) of one provider
+  for (size_t i = 0; i < by_key.size(); ++i) {
+    if (i == 0 || by_key[i].first.provider != by_key[i - 1].first.provider) runs.emplace_back(i, i);
+    runs.back().second = i + 1;
+  }
+  std::sort(runs.begin(), runs.end(), [&](const auto& a, const auto& b) {
+    return names(by_key[a.first].first.provider) < names(by_key[b.first].first.provider);
   });
+  std::vector<std::pair<UserKey, UserState>> users;
+  users.reserve(by_key.size());
+  for (const auto& [begin, end] : runs) {
+    std::move(by_key.begin() + static_cast<ptrdiff_t>(begin), by_key.begin() + static_cast<ptrdiff_t>(end),
+              std::back_inserter(users));
+  }
   return users;
 }
 }  // namespace
 
-std::vector<std::pair<UserKey, UserState>> sorted_by_name(const UserStore& store) {
-  ProviderNames names(store);
-  return users_by_name(store, names);
-}
 
 void append_state_line(std::string& out, const UserNames& u) {
   auto append_list = [&](const std::vector<std::string_view>& names) {

@@ -34,9 +34,6 @@ class ProviderNames {
   std::deque<std::string> names_;  // a deque: references stay valid as it grows
 };
 
-// Every user, sorted bytewise by provider id then subject.
-std::vector<std::pair<UserKey, UserState>> sorted_by_name(const UserStore& store);
-
 // One user of a saved state, by name (both saved forms hold names, not the
 // config's interned ids, so a state outlives the config that wrote it).
 struct UserNames {

@@ -145,9 +145,10 @@ class UserStore {
   void prefetch_slot(ProviderKey provider, std::string_view subject) const;
   void prefetch_record(ProviderKey provider, std::string_view subject);
 
-  // Calls f(LockedShard&) with shard `index` (< kShardCount) locked.
+  // Calls f(LockedShard&) with shard `index` (< kShardCount) locked. (A
+  // const store may be walked too: the lock is the shard's, not the store's.)
   template <typename F>
-  decltype(auto) with_shard(size_t index, F&& f) {
+  decltype(auto) with_shard(size_t index, F&& f) const {
     UserShard& shard = *shards_[index];
     std::lock_guard<std::mutex> lock(shard.mutex);
     LockedShard locked(shard);

@@ -143,28 +143,21 @@ class StreamRun {
       const uint64_t seq = b.prepared.seq(i);
       if (Status s = reload_before(seq, &b.out); !s.ok()) return s;
       const LineRef& line = b.block.lines[i];
-      Worker& w = impl_.thread_worker();
-      const ConfigVersion& now = impl_.current_version(w);
-      bool applied = false;
-      if (now.epoch == prepared_under.epoch) {
+      // An over-long line's result (event_too_large) reads nothing of the
+      // config, so it never needs preparing again.
+      if (line.oversize || impl_.current_epoch.load(std::memory_order_acquire) == prepared_under.epoch) {
         outcome_.reset(seq);
         b.prepared.restore(i, &event_, &match_);
-        applied = impl_.apply_parsed(prepared_under, event_, match_, scratch_, reload_scratch_, &outcome_);
-        if (applied) finish(*prepared_under.config, outcome_, &b.out);
-      }
-      if (!applied) {
-        // A reload came after this block was prepared: the line is prepared
-        // again under the version now current, as if it had been read now.
-        if (line.oversize) {
-          b.prepared.restore(i, &event_, &match_);
-          outcome_.reset(seq);
-          (void)impl_.apply_parsed(now, event_, match_, scratch_, reload_scratch_, &outcome_);
-          finish(*now.config, outcome_, &b.out);
-        } else {
-          const ConfigVersion& v = impl_.process_padded(w, b.block.text(line), seq);
-          finish(*v.config, w.outcome, &b.out);
+        if (impl_.apply_parsed(prepared_under, event_, match_, scratch_, reload_scratch_, &outcome_)) {
+          finish(*prepared_under.config, outcome_, &b.out);
+          continue;
         }
       }
+      // A reload came after this block was prepared: the line is prepared
+      // again under the version now current, as if it had been read now.
+      Worker& w = impl_.thread_worker();
+      const ConfigVersion& v = impl_.process_padded(w, b.block.text(line), seq);
+      finish(*v.config, w.outcome, &b.out);
     }
     report_progress(b);
     return sink_.write(b.out);
