@@ -12,6 +12,8 @@ packages=(
   python3                   # make bench-check
   libxxhash-dev             # snapshot section checksums (XXH3)
   dpkg-dev file             # make package: dpkg-shlibdeps reads the runtime dependencies
+  curl                      # server tests and the README's walk-through
+  nats-server libnats-dev   # scale-out: JetStream broker (tests start it) and its C client
 )
 
 missing=()
