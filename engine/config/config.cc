@@ -1,6 +1,8 @@
 // The public entry points of claimmap/config.h: read → validate → compile.
 #include "claimmap/config.h"
 
+#include <algorithm>
+
 #include "engine/config/compiled_config.h"
 #include "engine/config/compiler.h"
 #include "engine/config/config_loader.h"
@@ -11,6 +13,27 @@ namespace claimmap {
 
 const ConfigReport& Config::report() const { return compiled_->report; }
 size_t Config::compiled_bytes() const { return compiled_->bytes; }
+
+std::vector<std::string> Config::provider_ids() const {
+  std::vector<std::string> ids;
+  for (const CompiledProvider& p : compiled_->providers) ids.push_back(p.def.id);
+  return ids;  // providers are indexed in id order
+}
+
+std::vector<std::string> Config::group_ids() const {
+  std::vector<std::string> ids;
+  for (const CompiledGroup& g : compiled_->groups) ids.push_back(g.id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+bool Config::has_provider(std::string_view id) const {
+  return compiled_->provider_by_id.find(id) != compiled_->provider_by_id.end();
+}
+
+bool Config::has_group(std::string_view id) const {
+  return compiled_->group_by_id.find(id) != compiled_->group_by_id.end();
+}
 
 Result<Config> load_config(std::string_view json, ConfigReport* report_out) {
   ConfigReport report;

@@ -47,7 +47,11 @@ Status LineReader::next(LineBlock* block, bool* done) {
   block->input_bytes = 0;
   // Room for a carried partial line (at most the limit + CR + 1) plus a whole
   // block, and the padding simdjson may read past the last line.
-  const size_t capacity = block_bytes_ + max_line_bytes_ + 2;
+  size_t capacity = block_bytes_ + max_line_bytes_ + 2;
+  // Input in memory needs no more room than what is left of it (+1 so that
+  // the read that finds its end fits): a server request of one short line
+  // must not clear megabytes.
+  if (fd_ < 0) capacity = std::min(capacity, carry_.size() + memory_.size() + 1);
   block->bytes.resize(capacity + simdjson::SIMDJSON_PADDING);
   size_t filled = carry_.size();
   if (filled > 0) std::memcpy(block->bytes.data(), carry_.data(), filled);

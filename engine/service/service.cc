@@ -30,6 +30,13 @@ Result<std::unique_ptr<Engine>> open_engine(const std::string& config_path, cons
   return engine;
 }
 
+Result<std::unique_ptr<Engine>> copy_engine(const Engine& engine) {
+  auto copy = std::make_unique<Engine>(engine.config());
+  // Under the same config nothing is dropped: the copy holds the same users.
+  if (Status s = copy->import_state(engine.export_state()); !s.ok()) return s;
+  return copy;
+}
+
 Result<ReloadPoint> parse_reload_point(std::string_view spec, ConfigReport* report) {
   const size_t eq = spec.find('=');
   uint64_t line = 0;

@@ -47,6 +47,12 @@ class Config {
   // Memory held by the compiled lookup tables, in bytes (approximate).
   size_t compiled_bytes() const;
 
+  // The ids the config defines, sorted bytewise (docs/spec.md §2).
+  std::vector<std::string> provider_ids() const;
+  std::vector<std::string> group_ids() const;
+  bool has_provider(std::string_view id) const;
+  bool has_group(std::string_view id) const;
+
   // For the engine and tools built on it; not needed to embed ClaimMap.
   const CompiledConfig& compiled() const { return *compiled_; }
   const std::shared_ptr<const CompiledConfig>& shared() const { return compiled_; }

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "claimmap/query.h"
 #include "claimmap/state.h"
 #include "claimmap/status.h"
+#include "claimmap/user.h"
 
 namespace claimmap {
 
@@ -78,6 +80,10 @@ class Engine {
 
   // The user's effective roles now (sorted), or empty for an unknown user.
   std::vector<std::string> effective_roles(std::string_view provider, std::string_view subject) const;
+
+  // The user's whole record now, or nullopt for a user the engine does not
+  // hold. Takes the user's shard lock for the copy only.
+  std::optional<UserRecord> find_user(std::string_view provider, std::string_view subject) const;
 
   // Who holds a role, an app or a group, and how (docs/spec.md §7 who-has), sorted
   // by provider, subject (then role). Reads one shard at a time: no copy of

@@ -36,6 +36,11 @@ struct OpenReport {
                                                           const std::string& state_path, OpenReport* report,
                                                           EngineOptions options = {});
 
+// A scratch engine with `engine`'s config and a copy of its state, for
+// analyse_change() while `engine` keeps serving (`PUT /v1/config?dry_run=1`).
+// Callers serialise it with their own reloads.
+[[nodiscard]] Result<std::unique_ptr<Engine>> copy_engine(const Engine& engine);
+
 // "N=FILE" (`eval --reload-at`): FILE loaded and compiled. kInvalidArgument
 // for a malformed spec or N < 1; the config's failure otherwise, its errors
 // in `report`.

@@ -1,0 +1,71 @@
+// Engine::find_user and UserRecord::to_state_line: one user's record by name,
+// read under the same shard-version check as an event (Impl::with_user_at),
+// so it never shows a record half-converted by a reload.
+#include <optional>
+
+#include "claimmap/engine.h"
+#include "claimmap/user.h"
+#include "engine/api/engine_impl.h"
+#include "engine/state/state_io.h"
+#include "engine/state/user_state.h"
+
+namespace claimmap {
+
+std::optional<UserRecord> Engine::find_user(std::string_view provider, std::string_view subject) const {
+  Worker& w = impl_->thread_worker();
+  for (;;) {
+    const ConfigVersion& v = impl_->current_version(w);
+    const CompiledConfig& config = *v.config;
+    ProviderKey key;
+    auto p = config.provider_by_id.find(provider);
+    if (p != config.provider_by_id.end()) {
+      key = v.key_of(p->second);
+    } else if (!impl_->store.find_provider_key(provider, &key)) {
+      return std::nullopt;  // a provider no config ever had: no such user
+    }
+    std::optional<UserRecord> record;
+    const bool done = impl_->with_user_at(v, key, subject, w.reload, [&](UserHandle& handle) {
+      if (!handle.exists()) return;
+      UserState& user = w.sync.user;
+      handle.load(&user);
+      UserRecord& r = record.emplace();
+      r.provider = std::string(provider);
+      r.subject = std::string(subject);
+      for (size_t i = 0; i < user.mapped.size(); ++i) {
+        if (i == 0 || user.mapped[i - 1].group != user.mapped[i].group) {
+          r.mapped.emplace_back(config.group(user.mapped[i].group).id, std::vector<std::string>{});
+        }
+        r.mapped.back().second.push_back(config.mapping(user.mapped[i].mapping).def.id);
+      }
+      for (GroupId g : user.manual) r.manual.push_back(config.group(g).id);
+      for (RoleId role : user.direct_roles) r.direct_roles.push_back(config.role(role).id);
+      r.has_iat = user.has_iat;
+      r.last_iat = user.last_iat;
+      r.suspended = user.suspended;
+      effective_groups(user, &w.sync.groups_after);
+      claimmap::effective_roles(config, user, w.sync.groups_after, &w.sync.roles_after);
+      for (GroupId g : w.sync.groups_after) r.effective_groups.push_back(config.group(g).id);
+      for (RoleId role : w.sync.roles_after) r.effective_roles.push_back(config.role(role).id);
+    });
+    if (done) return record;
+  }
+}
+
+std::string UserRecord::to_state_line() const {
+  UserNames names;
+  names.provider = provider;
+  names.subject = subject;
+  for (const auto& [group, mappings] : mapped) {
+    names.mapped.emplace_back(group, std::vector<std::string_view>(mappings.begin(), mappings.end()));
+  }
+  names.manual.assign(manual.begin(), manual.end());
+  names.direct_roles.assign(direct_roles.begin(), direct_roles.end());
+  names.has_iat = has_iat;
+  names.last_iat = last_iat;
+  names.suspended = suspended;
+  std::string line;
+  append_state_line(line, names);
+  return line;
+}
+
+}  // namespace claimmap

@@ -1,0 +1,148 @@
+// The /v1 routes (docs/spec.md §13): each is a thin call of the engine's API,
+// the same calls `claimmap eval`, `diff` and `who-has` make.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "claimmap/impact.h"
+#include "claimmap/query.h"
+#include "claimmap/service.h"
+#include "claimmap/stream.h"
+#include "server/server_app.h"
+
+namespace claimmap::server {
+namespace {
+
+constexpr const char* kNdjson = "application/x-ndjson";
+
+HttpResponse method_not_allowed(std::string_view allowed) {
+  HttpResponse r = json_error(405, "method_not_allowed", "use " + std::string(allowed));
+  r.headers.emplace_back("Allow", std::string(allowed));
+  return r;
+}
+
+// POST /v1/events: the body's lines through run_stream, as `eval` runs them.
+HttpResponse post_events(RouteContext& c, const HttpRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  StreamOptions options;
+  options.threads = 1;  // a request is one caller's sequence; connections give the parallelism
+  StreamSummary summary;
+  HttpResponse r;
+  r.content_type = kNdjson;
+  if (Status s = run_stream(c.engine, request.body, &r.body, options, &summary); !s.ok()) {
+    return json_error(500, std::string(error_code_name(s.code())), s.message());
+  }
+  c.metrics.record_events(summary.counters);
+  if (summary.counters.events == 1 && summary.lines == 1) {
+    c.metrics.observe_login(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return r;
+}
+
+// GET /v1/who-has?role=R | app=A | group=G
+HttpResponse get_who_has(RouteContext& c, const HttpRequest& request) {
+  AccessQuery query;
+  int given = 0;
+  if (const std::string* v = request.query_value("role")) query = {AccessQuery::Kind::kRole, *v}, ++given;
+  if (const std::string* v = request.query_value("app")) query = {AccessQuery::Kind::kApp, *v}, ++given;
+  if (const std::string* v = request.query_value("group")) query = {AccessQuery::Kind::kGroup, *v}, ++given;
+  if (given != 1) return json_error(400, "invalid_argument", "give exactly one of role=, app= or group=");
+  Result<std::vector<AccessHolder>> holders = c.engine.who_has(query);
+  if (!holders.ok()) return json_error(404, "not_found", holders.status().message());
+  HttpResponse r;
+  r.content_type = kNdjson;
+  for (const AccessHolder& holder : holders.value()) append_ndjson(holder, query.kind, &r.body);
+  return r;
+}
+
+// PUT /v1/config[?dry_run=1]
+HttpResponse put_config(RouteContext& c, const HttpRequest& request) {
+  ConfigReport report;
+  Result<Config> next = load_config(request.body, &report);
+  if (!next.ok()) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const ConfigProblem& p : report.errors) errors.push_back({{"path", p.path}, {"message", p.message}});
+    if (errors.empty()) errors.push_back({{"path", ""}, {"message", next.status().message()}});
+    HttpResponse r;
+    r.status = 400;
+    r.body = nlohmann::json({{"error", {{"code", "invalid_config"}, {"message", next.status().message()}}},
+                             {"errors", errors}})
+                 .dump() +
+             "\n";
+    return r;
+  }
+  const std::string* dry = request.query_value("dry_run");
+  const bool dry_run = dry != nullptr && (*dry == "1" || *dry == "true");
+  std::lock_guard<std::mutex> lock(c.config_mutex);
+  HttpResponse r;
+  r.content_type = kNdjson;
+  if (dry_run) {
+    // `claimmap diff`: the change applied to a copy, never to the engine serving.
+    Result<std::unique_ptr<Engine>> scratch = copy_engine(c.engine);
+    if (!scratch.ok()) return json_error(500, std::string(error_code_name(scratch.status().code())), scratch.status().message());
+    Result<ImpactReport> impact = analyse_change(*scratch.value(), next.value());
+    if (!impact.ok()) return json_error(500, std::string(error_code_name(impact.status().code())), impact.status().message());
+    r.body = impact.value().to_ndjson();
+    r.headers.emplace_back("X-Claimmap-Lockouts", std::to_string(impact.value().lockouts.size()));
+    return r;
+  }
+  Result<ReloadResult> reloaded = c.engine.reload(std::move(next.value()));
+  if (!reloaded.ok()) return json_error(500, std::string(error_code_name(reloaded.status().code())), reloaded.status().message());
+  EventCounters counters;
+  for (const Delta& d : reloaded.value().deltas) {
+    append_ndjson(d, &r.body);
+    counters.add(d);
+  }
+  c.metrics.record_events(counters);
+  r.headers.emplace_back("X-Claimmap-Config-Version", std::to_string(reloaded.value().config_version));
+  return r;
+}
+
+// GET /v1/users/{provider}/{subject}: both segments percent-decoded already,
+// so a subject holding '/' must be sent as %2F — split on the first '/' only
+// after the provider.
+HttpResponse get_user(RouteContext& c, std::string_view rest) {
+  const size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) {
+    return json_error(404, "not_found", "use /v1/users/{provider}/{subject}");
+  }
+  std::optional<UserRecord> user = c.engine.find_user(rest.substr(0, slash), rest.substr(slash + 1));
+  if (!user) return json_error(404, "unknown_user", "no such user");
+  HttpResponse r;
+  r.body = user->to_state_line();
+  return r;
+}
+
+}  // namespace
+
+HttpResponse handle_api(RouteContext& c, const HttpRequest& request, Route* route) {
+  const std::string& path = request.path;
+  const std::string& method = request.method;
+  if (path == "/v1/events") {
+    *route = Route::kEvents;
+    return method == "POST" ? post_events(c, request) : method_not_allowed("POST");
+  }
+  if (path == "/v1/who-has") {
+    *route = Route::kWhoHas;
+    return method == "GET" ? get_who_has(c, request) : method_not_allowed("GET");
+  }
+  if (path == "/v1/config") {
+    *route = Route::kConfig;
+    if (method == "GET") {
+      HttpResponse r;
+      r.body = nlohmann::json({{"config_version", c.engine.config_version()}}).dump() + "\n";
+      return r;
+    }
+    return method == "PUT" ? put_config(c, request) : method_not_allowed("PUT");
+  }
+  constexpr std::string_view kUsers = "/v1/users/";
+  if (path.starts_with(kUsers)) {
+    *route = Route::kUsers;
+    return method == "GET" ? get_user(c, std::string_view(path).substr(kUsers.size())) : method_not_allowed("GET");
+  }
+  return json_error(404, "not_found", "no route " + path);
+}
+
+}  // namespace claimmap::server

@@ -1,0 +1,159 @@
+#include "server/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "claimmap/service.h"
+#include "server/server_app.h"
+
+namespace claimmap::server {
+
+bool split_listen_address(const std::string& listen, std::string* host, uint16_t* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) return false;
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  unsigned long value = 0;
+  for (size_t i = colon + 1; i < listen.size(); ++i) {
+    if (listen[i] < '0' || listen[i] > '9') return false;
+    value = value * 10 + static_cast<unsigned long>(listen[i] - '0');
+    if (value > 65535) return false;
+  }
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
+
+namespace {
+
+// The token: the file's first line, without its line ending or trailing blanks.
+Result<std::string> read_token(const std::string& path) {
+  Result<std::string> text = read_text_file(path);
+  if (!text.ok()) return text.status();
+  std::string token = text.value().substr(0, text.value().find('\n'));
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
+  if (token.empty()) return Status(ErrorCode::kInvalidArgument, "token file " + path + " has an empty first line");
+  return token;
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// Writes the snapshot every `seconds` until stopped (a separate thread, so a
+// large save never holds an I/O thread; events continue during it).
+class SnapshotTimer {
+ public:
+  SnapshotTimer(Engine& engine, std::string path, double seconds) {
+    if (path.empty() || seconds <= 0) return;
+    thread_ = std::thread([this, &engine, path, seconds] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      const auto period = std::chrono::duration<double>(seconds);
+      while (!cv_.wait_for(lock, period, [this] { return stopped_; })) {
+        lock.unlock();
+        if (Status s = engine.save_state_file(path); !s.ok()) {
+          std::fprintf(stderr, "claimmap serve: periodic snapshot failed: %s\n", s.message().c_str());
+        }
+        lock.lock();
+      }
+    });
+  }
+  ~SnapshotTimer() { stop(); }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopped_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int run_serve(const ServeOptions& options) {
+  ListenerOptions limits = options.limits;
+  if (!split_listen_address(options.listen, &limits.address, &limits.port)) {
+    std::fprintf(stderr, "claimmap serve: --listen wants HOST:PORT, got \"%s\"\n", options.listen.c_str());
+    return 2;
+  }
+  limits.threads = options.threads == 0 ? 1 : options.threads;
+  Result<std::string> token = read_token(options.token_file);
+  if (!token.ok()) {
+    std::fprintf(stderr, "claimmap serve: %s\n", token.status().message().c_str());
+    return 2;
+  }
+  // A missing state file starts empty (the first stop writes it).
+  const bool have_state = !options.state_path.empty() && file_exists(options.state_path);
+  OpenReport open;
+  Result<std::unique_ptr<Engine>> opened = open_engine(options.config_path, have_state ? options.state_path : "", &open);
+  if (!opened.ok()) {
+    for (const std::string& line : open.error_lines(opened.status())) std::fprintf(stderr, "%s\n", line.c_str());
+    return exit_code_for(opened.status());
+  }
+  Engine& engine = *opened.value();
+  if (have_state) {
+    std::fprintf(stderr, "claimmap serve: state %s: %zu users", options.state_path.c_str(), open.state.users);
+    if (open.state.dropped() > 0) std::fprintf(stderr, " (%s)", open.state.to_string().c_str());
+    std::fprintf(stderr, "\n");
+  }
+  if (!options.scim_provider.empty() && !engine.config().has_provider(options.scim_provider)) {
+    std::fprintf(stderr, "claimmap serve: --scim-provider %s is not a provider of the config\n",
+                 options.scim_provider.c_str());
+    return 2;
+  }
+
+  // SIGTERM and SIGINT are taken by one thread with sigwait, blocked in all
+  // others (the I/O threads inherit the mask), so a signal never interrupts
+  // a request half-way.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  ServerApp app(engine, ServerSettings{token.value(), options.scim_provider});
+  HttpListener listener(limits, [&app](const HttpRequest& r) { return app.handle(r); });
+  if (Status s = listener.start(); !s.ok()) {
+    std::fprintf(stderr, "claimmap serve: %s\n", s.message().c_str());
+    return exit_code_for(s);
+  }
+  std::fprintf(stderr, "claimmap serve: listening on http://%s:%u\n", limits.address.c_str(),
+               static_cast<unsigned>(listener.port()));
+  std::fflush(stderr);
+
+  std::thread signal_thread([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    std::fprintf(stderr, "claimmap serve: %s: finishing the requests in flight\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    listener.stop();
+  });
+  SnapshotTimer snapshots(engine, options.state_path, options.snapshot_every_seconds);
+  listener.run();  // returns once stopped and every accepted request is answered
+  signal_thread.join();
+  snapshots.stop();
+  if (!options.state_path.empty()) {
+    if (Status s = engine.save_state_file(options.state_path); !s.ok()) {
+      std::fprintf(stderr, "claimmap serve: final snapshot failed: %s\n", s.message().c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "claimmap serve: state saved to %s (%zu users)\n", options.state_path.c_str(),
+                 engine.user_count());
+  }
+  return 0;
+}
+
+}  // namespace claimmap::server

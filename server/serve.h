@@ -1,0 +1,33 @@
+// server/serve.h — `claimmap serve` as a whole (docs/spec.md §13): open the
+// engine from its config and state files, listen, write snapshots, and stop
+// cleanly on SIGTERM or SIGINT (stop accepting, finish what was accepted,
+// write the snapshot atomically, exit 0).
+#pragma once
+
+#include <string>
+
+#include "server/http_listener.h"
+
+namespace claimmap::server {
+
+struct ServeOptions {
+  std::string config_path;
+  std::string state_path;  // loaded at start if it exists; written at stop and every snapshot_every
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
+  std::string token_file;
+  std::string scim_provider;
+  unsigned threads = 2;
+  double snapshot_every_seconds = 0;  // 0: only at stop
+  ListenerOptions limits;             // address, port and threads are taken from the fields above
+};
+
+// Runs until SIGTERM or SIGINT; returns the process exit code (docs/spec.md
+// §10): 0 after a clean stop, 1 when the listener or the final snapshot
+// fails, 2 for bad options, config, token file or state. Prints
+// "claimmap serve: listening on http://HOST:PORT" to stderr once ready.
+int run_serve(const ServeOptions& options);
+
+// "HOST:PORT" → host and port; false if malformed.
+bool split_listen_address(const std::string& listen, std::string* host, uint16_t* port);
+
+}  // namespace claimmap::server

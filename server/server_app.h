@@ -1,0 +1,71 @@
+// server/server_app.h — what `claimmap serve` answers (docs/spec.md §13),
+// independent of the transport: the HTTP listener (server/http_listener.h)
+// hands every parsed request to ServerApp::handle and writes back its answer.
+//
+// The routes add no business logic: events go through run_stream (what
+// `claimmap eval` runs), config changes through load_config/analyse_change/
+// Engine::reload (what `claimmap diff` and `eval --reload-at` run), SCIM
+// writes become provisioning push lines (docs/spec.md §6) processed by the
+// engine like any other event.
+//
+// Thread-safety: handle() may be called from any number of threads at once.
+// Config changes are serialised among themselves; events keep flowing while
+// one is applied (the engine's reload is atomic between events).
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "claimmap/engine.h"
+#include "server/http_types.h"
+#include "server/metrics.h"
+
+namespace claimmap::server {
+
+struct ServerSettings {
+  std::string token;          // the bearer token every route but /healthz needs
+  std::string scim_provider;  // the provider SCIM users belong to; empty: SCIM off
+};
+
+// What a route needs: the engine and the server's shared pieces.
+struct RouteContext {
+  Engine& engine;
+  const ServerSettings& settings;
+  Metrics& metrics;
+  std::mutex& config_mutex;  // serialises PUT /v1/config and SCIM check-then-write steps
+};
+
+class ServerApp {
+ public:
+  // `engine` must outlive the app.
+  ServerApp(Engine& engine, ServerSettings settings);
+
+  HttpResponse handle(const HttpRequest& request);
+
+  Metrics& metrics() { return metrics_; }
+
+  // Extra Prometheus text appended to /metrics (a worker's partition gauges).
+  // Set before serving; called on the scraping thread.
+  void set_metrics_extra(std::function<std::string()> extra) { metrics_extra_ = std::move(extra); }
+
+ private:
+  Engine& engine_;
+  ServerSettings settings_;
+  Metrics metrics_;
+  std::mutex config_mutex_;
+  std::function<std::string()> metrics_extra_;
+};
+
+// True when `authorization` is "Bearer <token>" (scheme case-insensitive),
+// compared in time that does not depend on where the tokens differ.
+bool bearer_matches(std::string_view authorization, std::string_view token);
+
+// The JSON error body of the /v1 routes: {"error": {"code": C, "message": M}}.
+HttpResponse json_error(int status, std::string_view code, std::string_view message);
+
+// Routes by family (server/api_routes.cc, server/scim/scim_routes.cc).
+HttpResponse handle_api(RouteContext& context, const HttpRequest& request, Route* route);
+HttpResponse handle_scim(RouteContext& context, const HttpRequest& request, std::string_view subpath);
+
+}  // namespace claimmap::server
