@@ -23,6 +23,7 @@ struct SimulateArgs {
   std::string providers = "entra,okta,keycloak,saml,auth0";
   std::string write_dataset;
   std::string report_html;
+  std::string token_file;
   bool cold_start = false;
   bool no_progress = false;
 };
@@ -78,6 +79,11 @@ Command add_simulate_command(CLI::App& app) {
       ->type_name("FILE");
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
   cmd->add_option("--write-dataset", args->write_dataset, "write config.json, state.ndjson, events.ndjson to DIR and exit");
+  cmd->add_option("--target", o.target,
+                  "replay against a running `claimmap serve` at http://HOST:PORT (serving this seed's --write-dataset)");
+  cmd->add_option("--token-file", args->token_file, "with --target: the file whose first line is the bearer token");
+  cmd->add_option("--batch", o.batch, "with --target, closed loop: events a request")->check(CLI::Range(1u, 100000u))
+      ->capture_default_str();
   return {cmd, [args] {
     sim::SimulateOptions& options = args->options;
     options.profile = *sim::parse_load_profile(args->profile);
@@ -96,6 +102,15 @@ Command add_simulate_command(CLI::App& app) {
     if (!args->report_html.empty() && !args->write_dataset.empty()) {
       std::fprintf(stderr, "--report: not with --write-dataset, which runs nothing\n");
       return 2;
+    }
+    if (!options.target.empty()) {
+      if (args->token_file.empty()) {
+        std::fprintf(stderr, "--target needs --token-file\n");
+        return 2;
+      }
+      Result<std::string> token = read_token_file(args->token_file);
+      if (!token.ok()) return fail(token.status());
+      options.token = token.value();
     }
     const bool page_wanted = !args->report_html.empty();
     if (page_wanted) {

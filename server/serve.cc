@@ -31,16 +31,6 @@ bool split_listen_address(const std::string& listen, std::string* host, uint16_t
 
 namespace {
 
-// The token: the file's first line, without its line ending or trailing blanks.
-Result<std::string> read_token(const std::string& path) {
-  Result<std::string> text = read_text_file(path);
-  if (!text.ok()) return text.status();
-  std::string token = text.value().substr(0, text.value().find('\n'));
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
-  if (token.empty()) return Status(ErrorCode::kInvalidArgument, "token file " + path + " has an empty first line");
-  return token;
-}
-
 bool file_exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
@@ -90,7 +80,7 @@ int run_serve(const ServeOptions& options) {
     return 2;
   }
   limits.threads = options.threads == 0 ? 1 : options.threads;
-  Result<std::string> token = read_token(options.token_file);
+  Result<std::string> token = read_token_file(options.token_file);
   if (!token.ok()) {
     std::fprintf(stderr, "claimmap serve: %s\n", token.status().message().c_str());
     return 2;

@@ -22,6 +22,11 @@ CapacityProbe summarise(double rate, const ReplayResult& r, double target_ns) {
 
 CapacityResult find_capacity(Engine& engine, Generator& generator, const CapacityOptions& options,
                              const std::function<void(const CapacityProbe&)>& on_probe) {
+  return find_capacity(in_process_clients(engine), generator, options, on_probe);
+}
+
+CapacityResult find_capacity(const ClientFactory& clients, Generator& generator, const CapacityOptions& options,
+                             const std::function<void(const CapacityProbe&)>& on_probe) {
   CapacityResult result;
   const double target_ns = options.p99_target_seconds * 1e9;
   auto probe = [&](double rate) -> ReplayResult {
@@ -32,7 +37,7 @@ CapacityResult find_capacity(Engine& engine, Generator& generator, const Capacit
     const double wanted = rate > 0 ? rate * options.probe_seconds : 5.0 * options.min_probe_events;
     replay_options.events = std::max<uint64_t>(options.min_probe_events, static_cast<uint64_t>(wanted));
     if (rate > 0) replay_options.schedule = ArrivalSchedule(LoadProfile::kSteady, rate, replay_options.events);
-    ReplayResult r = replay(engine, generator, replay_options);
+    ReplayResult r = replay(clients, generator, replay_options);
     CapacityProbe p = summarise(rate, r, target_ns);
     result.probes.push_back(p);
     if (on_probe) on_probe(p);

@@ -48,6 +48,9 @@ struct CapacityResult {
 };
 
 // `on_probe` (optional) is told about each probe as it finishes.
+CapacityResult find_capacity(const ClientFactory& clients, Generator& generator, const CapacityOptions& options,
+                             const std::function<void(const CapacityProbe&)>& on_probe = {});
+// In process: find_capacity(in_process_clients(engine), …).
 CapacityResult find_capacity(Engine& engine, Generator& generator, const CapacityOptions& options,
                              const std::function<void(const CapacityProbe&)>& on_probe = {});
 

@@ -4,6 +4,7 @@
 #include <barrier>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,7 +60,19 @@ bool is_login(EventKind kind) { return kind == EventKind::kLogin || kind == Even
 }  // namespace
 
 ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& options) {
+  return replay(in_process_clients(engine), generator, options);
+}
+
+ReplayResult replay(const ClientFactory& clients, Generator& generator, const ReplayOptions& options) {
   const unsigned threads = std::max(1u, options.threads);
+  const size_t batch = options.schedule.has_value() ? 1 : std::max(1u, options.batch);
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  Status first_error;
+  auto fail = [&](const Status& s) {
+    std::lock_guard<std::mutex> lock(error_mutex);
+    if (!failed.exchange(true)) first_error = s;
+  };
   const uint64_t total = options.events;
   const uint64_t window = std::max<uint64_t>(1, std::min(options.window, total));
   const uint64_t first_index = generator.planned();
@@ -96,12 +109,24 @@ ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& o
 
   auto worker = [&](unsigned tid) {
     WorkerResult& r = *results[tid];
-    std::string out;
     std::vector<std::pair<size_t, size_t>> offsets;
+    std::vector<size_t> batch_index;
+    std::vector<std::string_view> batch_lines;
     uint64_t unreported = 0;
+    std::unique_ptr<EventClient> client;
+    if (Result<std::unique_ptr<EventClient>> made = clients(); made.ok()) {
+      client = std::move(made.value());
+    } else {
+      fail(made.status());
+    }
     for (;;) {
       sync.arrive_and_wait();  // start
       if (stop) return;
+      if (!client) {  // keep to the barrier's rhythm, sending nothing
+        sync.arrive_and_wait();
+        sync.arrive_and_wait();
+        continue;
+      }
       const size_t n = planned.size();
       // Render this worker's slice of the window.
       const size_t begin = n * tid / threads, end = n * (tid + 1) / threads;
@@ -117,10 +142,19 @@ ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& o
         lines[i] = std::string_view(buffer.data() + offsets[i - begin].first, offsets[i - begin].second);
       }
       sync.arrive_and_wait();  // rendered: the clock runs
-      for (size_t i = 0; i < n; ++i) {
-        const PlannedEvent& e = planned[i];
-        if (mix64(e.user) % threads != tid) continue;
-        const uint64_t position = e.index - first_index;
+      // This thread's events of the window, sent `batch` at a time (open
+      // loop: one at a time, each at its arrival time).
+      for (size_t i = 0; i < n && !failed.load(std::memory_order_relaxed);) {
+        batch_index.clear();
+        batch_lines.clear();
+        for (; i < n && batch_index.size() < batch; ++i) {
+          if (mix64(planned[i].user) % threads != tid) continue;
+          batch_index.push_back(i);
+          batch_lines.push_back(lines[i]);
+        }
+        if (batch_index.empty()) break;
+        const PlannedEvent& first = planned[batch_index.front()];
+        const uint64_t position = first.index - first_index;
         uint64_t start;
         int slice;
         if (open_loop) {
@@ -134,24 +168,34 @@ ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& o
           slice = static_cast<int>(position * kTimeSlices / total);
         }
         slice = std::clamp(slice, 0, kTimeSlices - 1);
-        out.clear();
         const uint64_t errors_before = r.tally.errors, revoked_before = r.tally.roles_revoked;
-        (void)engine.process_to_ndjson(lines[i], e.index + 1, &out, &r.tally);
+        if (Status s = client->send(batch_lines, first.index + 1, &r.tally); !s.ok()) {
+          fail(s);
+          break;
+        }
         const uint64_t done = clock.now();
         const uint64_t latency = done > start ? done - start : 0;
-        const bool login = is_login(e.kind);
-        r.tally.add_planned(e.kind);
-        r.tally.input_bytes += lines[i].size() + 1;
-        r.event_latency.record(latency);
-        if (login) {
-          r.login_latency.record(latency);
-          r.by_slice[slice].record(latency);
+        for (size_t k : batch_index) {
+          const PlannedEvent& e = planned[k];
+          const bool login = is_login(e.kind);
+          r.tally.add_planned(e.kind);
+          r.tally.input_bytes += lines[k].size() + 1;
+          r.event_latency.record(latency);
+          if (login) {
+            r.login_latency.record(latency);
+            r.by_slice[slice].record(latency);
+          }
+          if (open_loop) r.series.record_offered(start);
         }
-        if (open_loop) r.series.record_offered(start);
-        r.series.record_served(done, r.tally.errors - errors_before, r.tally.roles_revoked - revoked_before, login,
-                               latency);
+        // The batch's errors and revocations are counted once, with its logins.
+        for (size_t k = 0; k < batch_index.size(); ++k) {
+          const bool login = is_login(planned[batch_index[k]].kind);
+          r.series.record_served(done, k == 0 ? r.tally.errors - errors_before : 0,
+                                 k == 0 ? r.tally.roles_revoked - revoked_before : 0, login, latency);
+        }
         r.last_done = done;
-        if (options.progress && ++unreported == 256) {
+        unreported += batch_index.size();
+        if (options.progress && unreported >= 256) {
           options.progress->fetch_add(unreported, std::memory_order_relaxed);
           unreported = 0;
         }
@@ -166,7 +210,7 @@ ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& o
 
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker, t);
-  for (uint64_t done = 0; done < total;) {
+  for (uint64_t done = 0; done < total && !failed.load();) {
     const uint64_t n = std::min(window, total - done);
     planned.clear();
     generator.plan_events(n, &planned);
@@ -180,6 +224,7 @@ ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& o
   for (auto& t : pool) t.join();
 
   ReplayResult result;
+  result.error = first_error;
   result.threads = threads;
   result.open_loop = open_loop;
   uint64_t last_done = 0;

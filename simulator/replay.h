@@ -17,8 +17,11 @@
 // kept up; a login's latency runs from that arrival to its completion, so
 // time spent queued behind earlier events counts (no coordinated omission).
 //
-// replay() uses the Engine's public API only and may run while other threads
-// call the same Engine; it needs the Generator to itself.
+// replay() sends through EventClients (simulator/event_client.h): the Engine's
+// public API in process, or a running server over HTTP (`--target`). It may
+// run while other threads call the same Engine; it needs the Generator to
+// itself. Closed loop, `batch` > 1 sends each thread's events that many to a
+// request (every event of a batch gets the batch's latency).
 #pragma once
 
 #include <array>
@@ -27,6 +30,8 @@
 #include <optional>
 
 #include "claimmap/engine.h"
+#include "claimmap/status.h"
+#include "simulator/event_client.h"
 #include "simulator/delta_tally.h"
 #include "simulator/generator.h"
 #include "simulator/histogram.h"
@@ -43,6 +48,7 @@ struct ReplayOptions {
   std::optional<ArrivalSchedule> schedule;  // open loop when set
   uint64_t window = 65536;                  // events generated at a time
   std::atomic<uint64_t>* progress = nullptr;  // if set, counts events done
+  unsigned batch = 1;                         // events a request, closed loop only
 };
 
 struct ReplayResult {
@@ -62,12 +68,17 @@ struct ReplayResult {
   double run_seconds = 0;      // run time from the first event to the last completion
   double generate_seconds = 0;  // wall time spent generating (not measured)
   unsigned threads = 1;
+  // A client that could not connect or send (over HTTP) stops the run; the
+  // figures above then cover what was done before.
+  Status error;
 
   double throughput() const { return run_seconds > 0 ? static_cast<double>(tally.events) / run_seconds : 0; }
   // Open loop: the engine served at least 97% of the offered rate.
   bool kept_up() const { return !open_loop || throughput() >= 0.97 * offered_rate; }
 };
 
+ReplayResult replay(const ClientFactory& clients, Generator& generator, const ReplayOptions& options);
+// In process: replay(in_process_clients(engine), …).
 ReplayResult replay(Engine& engine, Generator& generator, const ReplayOptions& options);
 
 }  // namespace claimmap::sim

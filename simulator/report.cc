@@ -170,8 +170,12 @@ uint64_t current_rss_bytes() {
 }
 
 std::string report_heading(const SimulationReport& r) {
-  return format("claimmap simulate: %s, %u threads, seed %llu", mode_name(r).c_str(), r.threads,
-                static_cast<unsigned long long>(r.options.generator.seed));
+  std::string heading = format("claimmap simulate: %s, %u threads, seed %llu", mode_name(r).c_str(), r.threads,
+                                static_cast<unsigned long long>(r.options.generator.seed));
+  if (!r.options.target.empty()) {
+    heading += format(", against %s (%u events a request)", r.options.target.c_str(), std::max(1u, r.options.batch));
+  }
+  return heading;
 }
 
 std::vector<ReportRow> report_rows(const SimulationReport& r) {
@@ -198,6 +202,11 @@ std::vector<ReportRow> report_rows(const SimulationReport& r) {
                                 with_commas(static_cast<uint64_t>(c.capacity)).c_str(), target.c_str(), r.threads)
                        : "no probed rate kept p99 under " + target);
   }
+  if (!o.target.empty()) {
+    row(&out, "memory", format("%.0f bytes/user (the server's engine state %s for %s users)", r.bytes_per_user(),
+                               megabytes(r.state_bytes).c_str(), with_commas(r.users).c_str()));
+    return out;
+  }
   row(&out, "memory", format("%.0f bytes/user (engine state %s for %s users), RSS %s (+%s loading state)",
                              r.bytes_per_user(), megabytes(r.state_bytes).c_str(), with_commas(r.users).c_str(),
                              megabytes(r.rss_bytes).c_str(), megabytes(r.rss_growth_loading_state).c_str()));
@@ -223,6 +232,9 @@ std::string format_report_json(const SimulationReport& r) {
                     static_cast<unsigned long long>(g.seed), static_cast<unsigned long long>(g.users), r.mappings,
                     r.active_mappings, g.churn, g.bad_share, g.push_share, g.stale_share,
                     std::string(load_profile_name(o.profile)).c_str()));
+  if (!o.target.empty()) {
+    out.append(format(", \"target\": \"%s\", \"batch\": %u", o.target.c_str(), std::max(1u, o.batch)));
+  }
   out.append(format(", \"setup_seconds\": %.4f, \"config_load_seconds\": %.4f, \"state_load_seconds\": %.4f, "
                     "\"users_loaded\": %llu",
                     r.setup_seconds, r.config_load_seconds, r.state_load_seconds, static_cast<unsigned long long>(r.users_loaded)));

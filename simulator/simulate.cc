@@ -5,12 +5,16 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "claimmap/config.h"
 #include "claimmap/engine.h"
 #include "simulator/capacity.h"
 #include "simulator/duration.h"
+#include "simulator/event_client.h"
+#include "simulator/http_client.h"
 #include "simulator/progress.h"
 #include "simulator/replay.h"
 #include "simulator/report.h"
@@ -75,14 +79,30 @@ Status run_simulation(const SimulateOptions& options, std::string* report_text, 
   }
   report.mappings = config_report.mappings;
   report.active_mappings = config_report.active_mappings;
-  Engine engine(config.value());
-  {
+  // In process, the engine gets the generated users' state; against a
+  // server, the server has it (loaded from the same seed's dataset) and says
+  // what it holds before and after.
+  std::unique_ptr<Engine> engine;
+  ClientFactory clients;
+  std::optional<HttpTarget> target;
+  if (!options.target.empty()) {
+    Result<HttpTarget> parsed = parse_target_url(options.target);
+    if (!parsed.ok()) return parsed.status();
+    target = parsed.value();
+    target->token = options.token;
+    Result<ServerFigures> before = fetch_server_figures(*target);
+    if (!before.ok()) return before.status();
+    report.setup_seconds = seconds_since(setup_started) - report.config_load_seconds;
+    report.users_loaded = before.value().users;
+    clients = http_clients(*target);
+  } else {
+    engine = std::make_unique<Engine>(config.value());
     std::string state = generator.initial_state_ndjson();
     report.setup_seconds = seconds_since(setup_started) - report.config_load_seconds;
     const uint64_t rss_before = current_rss_bytes();
     const auto load_started = std::chrono::steady_clock::now();
     StateLoadReport load_report;
-    if (Status s = engine.import_state(state, &load_report); !s.ok()) {
+    if (Status s = engine->import_state(state, &load_report); !s.ok()) {
       return Status(ErrorCode::kInvalidState, "the generated state does not load (a simulator bug): " + s.message());
     }
     report.state_load_seconds = seconds_since(load_started);
@@ -91,6 +111,7 @@ Status run_simulation(const SimulateOptions& options, std::string* report_text, 
     const uint64_t rss_after = current_rss_bytes();
     std::string().swap(state);
     report.rss_growth_loading_state = rss_after > rss_before ? rss_after - rss_before : 0;
+    clients = in_process_clients(*engine);
   }
 
   if (options.find_capacity) {
@@ -107,20 +128,30 @@ Status run_simulation(const SimulateOptions& options, std::string* report_text, 
                      p.passed ? "pass" : "fail");
       }
     };
-    report.capacity = find_capacity(engine, generator, capacity_options, on_probe);
+    report.capacity = find_capacity(clients, generator, capacity_options, on_probe);
   } else {
     ReplayOptions replay_options;
     replay_options.threads = report.threads;
     replay_options.events = options.events;
     replay_options.schedule = schedule.value();
+    replay_options.batch = options.batch;
     std::atomic<uint64_t> done{0};
     replay_options.progress = &done;
     ProgressBar bar(options.progress, "replay", options.events, &done);
-    report.run = replay(engine, generator, replay_options);
+    report.run = replay(clients, generator, replay_options);
   }
-  report.state_bytes = engine.state_bytes();
-  report.users = engine.user_count();
-  report.rss_bytes = current_rss_bytes();
+  const Status& run_error = report.run ? report.run->error : report.capacity->at_capacity.error;
+  if (!run_error.ok()) return run_error;
+  if (target) {
+    Result<ServerFigures> after = fetch_server_figures(*target);
+    if (!after.ok()) return after.status();
+    report.state_bytes = after.value().state_bytes;
+    report.users = after.value().users;
+  } else {
+    report.state_bytes = engine->state_bytes();
+    report.users = engine->user_count();
+    report.rss_bytes = current_rss_bytes();
+  }
   *report_text = options.json ? format_report_json(report) : format_report_text(report);
   if (html_page) *html_page = format_report_html(report);
   return {};

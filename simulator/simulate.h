@@ -32,6 +32,13 @@ struct SimulateOptions {
   bool find_capacity = false;
   double p99_target_seconds = 0.002;
   double probe_seconds = 1.0;
+  // --target http://HOST:PORT: replay against a running `claimmap serve`
+  // (which must serve this seed's config and state: `--write-dataset` them)
+  // instead of in process, with the bearer token; each replay thread keeps
+  // one connection. `batch` events a request (closed loop).
+  std::string target;
+  std::string token;
+  unsigned batch = 1;
   bool json = false;      // the report as JSON (for CI) instead of a table
   bool progress = false;  // draw progress bars on stderr
 };

@@ -30,6 +30,15 @@ Result<std::unique_ptr<Engine>> open_engine(const std::string& config_path, cons
   return engine;
 }
 
+Result<std::string> read_token_file(const std::string& path) {
+  Result<std::string> text = read_text_file(path);
+  if (!text.ok()) return text.status();
+  std::string token = text.value().substr(0, text.value().find('\n'));
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
+  if (token.empty()) return Status(ErrorCode::kInvalidArgument, "token file " + path + " has an empty first line");
+  return token;
+}
+
 Result<std::unique_ptr<Engine>> copy_engine(const Engine& engine) {
   auto copy = std::make_unique<Engine>(engine.config());
   // Under the same config nothing is dropped: the copy holds the same users.

@@ -73,6 +73,11 @@ struct StateFileInfo {
 // whole when damaged (kInvalidState), and OUT is then not written.
 [[nodiscard]] Status convert_state_file(const std::string& in, const std::string& out, uint64_t* users_converted);
 
+// A bearer token file (`serve --token-file`, `simulate --token-file`): its
+// first line without line ending or trailing blanks. kInvalidArgument when
+// that line is empty, kIoError when the file cannot be read.
+[[nodiscard]] Result<std::string> read_token_file(const std::string& path);
+
 // A whole file's bytes (kIoError naming the file when it cannot be read).
 [[nodiscard]] Result<std::string> read_text_file(const std::string& path);
 
