@@ -99,7 +99,6 @@ HttpResponse not_implemented(std::string_view detail) { return error_response({5
 HttpResponse service_provider_config(const HttpRequest& request) {
   const OrderedJson body = {
       {"schemas", {kServiceProviderConfigSchema}},
-      {"documentationUri", "https://github.com/claimmap/claimmap/blob/main/docs/spec.md"},
       {"patch", {{"supported", true}}},
       {"bulk", {{"supported", false}, {"maxOperations", 0}, {"maxPayloadSize", 0}}},
       {"filter", {{"supported", true}, {"maxResults", kMaxResults}}},
