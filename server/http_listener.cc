@@ -56,6 +56,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void start() {
+    // Answers are written whole at once: no reason to wait for an ACK first.
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
     {
       std::lock_guard<std::mutex> lock(state_->sessions_mutex);
       id_ = state_->next_session_id++;
