@@ -140,6 +140,7 @@ class Session : public std::enable_shared_from_this<Session> {
       response.body = "{\"error\": {\"code\": \"invalid_argument\", \"message\": \"bad request target\"}}\n";
     } else {
       request.host = std::string(req[http::field::host]);
+      request.forwarded_https = beast::iequals(req["X-Forwarded-Proto"], "https");
       request.authorization = std::string(req[http::field::authorization]);
       request.content_type = std::string(req[http::field::content_type]);
       request.body = std::move(req.body());

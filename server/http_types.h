@@ -15,6 +15,7 @@ struct HttpRequest {
   std::string path;    // the target before '?', percent-decoded
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::string host;           // the Host header, for absolute URLs (SCIM meta.location)
+  bool forwarded_https = false;  // X-Forwarded-Proto: https (a TLS proxy in front)
   std::string authorization;  // the Authorization header, verbatim
   std::string content_type;
   std::string body;

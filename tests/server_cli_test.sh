@@ -149,6 +149,13 @@ curl -s "${auth[@]}" "${scim[@]}" -X PATCH \
   "$base/scim/v2/Users/s-1" >/dev/null
 check "SCIM PATCH active False (Entra's form) suspends" "true" \
   "$(get /v1/users/entra/s-1 | python3 -c 'import json,sys; print(str(json.load(sys.stdin)["suspended"]).lower())')"
+check "SCIM meta.location: absolute, https behind a TLS proxy" "https://127.0.0.1:$port/scim/v2/Users/s-1" \
+  "$(curl -s "${auth[@]}" -H 'X-Forwarded-Proto: https' "$base/scim/v2/Users/s-1" \
+     | python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["location"])')"
+check "SCIM discovery" "true" "$(get /scim/v2/ServiceProviderConfig | python3 -c 'import json,sys; print(str(json.load(sys.stdin)["patch"]["supported"]).lower())')"
+check "SCIM unsupported filter: 400 invalidFilter" "invalidFilter" \
+  "$(curl -s "${auth[@]}" --get --data-urlencode 'filter=userName sw "s"' "$base/scim/v2/Users" \
+     | python3 -c 'import json,sys; print(json.load(sys.stdin)["scimType"])')"
 check "SCIM DELETE: 204" "204" "$(status_of "${auth[@]}" -X DELETE "$base/scim/v2/Users/s-1")"
 check "SCIM deleted user: 404" "404" "$(status_of "${auth[@]}" "$base/scim/v2/Users/s-1")"
 

@@ -38,7 +38,9 @@ HttpResponse json_response(int status, const OrderedJson& body) {
 std::string resource_location(const HttpRequest& request, std::string_view endpoint, std::string_view id) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string url;
-  if (!request.host.empty()) url = "http://" + request.host;
+  // Behind a TLS-terminating proxy the client spoke https: the proxy says so
+  // in X-Forwarded-Proto (docs/server.md "Deploying").
+  if (!request.host.empty()) url = (request.forwarded_https ? "https://" : "http://") + request.host;
   url += "/scim/v2/";
   url += endpoint;
   url += '/';
