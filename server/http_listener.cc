@@ -84,7 +84,9 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->idle_ = false;
-                              if (ec) return self->close();
+                              // Closed by a stop after these bytes arrived but before this
+                              // ran: the request must not be applied, as it cannot be answered.
+                              if (ec || self->closed_) return self->close();
                               self->buffer_.commit(n);
                               self->read_request();
                             });
@@ -131,6 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_request() {
+    if (closed_) return;  // nobody to answer: apply nothing
     http::request<http::string_body>& req = parser_->get();
     HttpRequest request;
     request.method = std::string(req.method_string());
@@ -185,6 +188,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
+    closed_ = true;
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.socket().close(ignored);
@@ -195,6 +199,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool idle_ = false;
+  bool closed_ = false;  // on the strand: set by close(), never cleared
   uint64_t id_ = 0;
 };
 
