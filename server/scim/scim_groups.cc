@@ -214,10 +214,7 @@ HttpResponse patch_group(RouteContext& c, const HttpRequest& request, std::strin
       return error_response(*error);
     }
   }
-  HttpResponse r;
-  r.status = 204;
-  r.content_type = std::string(kScimContentType);
-  return r;
+  return no_content();
 }
 
 }  // namespace

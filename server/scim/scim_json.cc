@@ -27,6 +27,13 @@ HttpResponse error_response(const ScimError& error) {
   return json_response(error.status, body);
 }
 
+HttpResponse no_content() {
+  HttpResponse r;
+  r.status = 204;
+  r.content_type = std::string(kScimContentType);
+  return r;
+}
+
 HttpResponse json_response(int status, const OrderedJson& body) {
   HttpResponse r;
   r.status = status;

@@ -49,6 +49,8 @@ struct ScimError {
 HttpResponse error_response(const ScimError& error);
 // `body` as application/scim+json with `status`.
 HttpResponse json_response(int status, const OrderedJson& body);
+// 204 No Content (DELETE /Users, PATCH /Groups).
+HttpResponse no_content();
 
 // The absolute URL of a resource, for meta.location and the Location header:
 // "http://" + Host + "/scim/v2/" + endpoint + "/" + the id percent-encoded

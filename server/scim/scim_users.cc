@@ -207,10 +207,7 @@ HttpResponse put_user(RouteContext& c, const HttpRequest& request, std::string_v
 HttpResponse delete_user(RouteContext& c, std::string_view id) {
   std::lock_guard<std::mutex> lock(c.config_mutex);
   if (auto error = run_push(c, "delete", id)) return error_response(*error);
-  HttpResponse r;
-  r.status = 204;
-  r.content_type = std::string(kScimContentType);
-  return r;
+  return no_content();
 }
 
 }  // namespace
