@@ -27,6 +27,8 @@ Command add_publish_command(CLI::App& app) {
                   "NEW: append a reload marker to every partition (before INPUT's lines, if any)");
   cmd->add_option("--routing-config", args->options.routing_config,
                   "route lines by this config instead of the group's current one");
+  cmd->add_option("--seed-state", args->options.seed_state,
+                  "S: the group's initial state (either form), split into each partition's first checkpoint");
   cmd->add_option("--first-seq", args->options.first_seq,
                   "number the first line N (default: after the last line already in the stream)");
   cmd->add_option("--replicas", args->options.settings.replicas, "replicas of streams created now (default 1)")
@@ -38,7 +40,7 @@ Command add_publish_command(CLI::App& app) {
   cmd->add_option("INPUT", args->input, "NDJSON events, or - for stdin (default: stdin, unless --config alone)");
   return {cmd, [args] {
             scaleout::PublishOptions o = args->options;
-            o.input = args->input.empty() && o.reload_config.empty() ? "-" : args->input;
+            o.input = args->input.empty() && o.reload_config.empty() && o.seed_state.empty() ? "-" : args->input;
             o.settings.events_dedup_ms = static_cast<int64_t>(std::llround(args->events_dedup_s * 1000));
             o.settings.deltas_dedup_ms = static_cast<int64_t>(std::llround(args->deltas_dedup_s * 1000));
             scaleout::PublishReport report;

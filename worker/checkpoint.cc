@@ -103,6 +103,9 @@ Status CheckpointStore::write(const Checkpoint& c) {
   jsPubAck_Destroy(ack);
   // The previous checkpoint's chunks (everything on the data subject before
   // this one's first chunk; all of it when this one is empty).
+  // (The server reads a purge "up to" sequence 0 or 1 as "all of the
+  // subject": a first chunk at sequence 1 has nothing before it anyway.)
+  if (!chunks.empty() && chunks.front() <= 1) return Status();
   jsOptions o;
   jsOptions_Init(&o);
   o.Stream.Purge.Subject = data_subject.c_str();

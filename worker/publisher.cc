@@ -12,6 +12,7 @@
 #include "claimmap/config.h"
 #include "claimmap/scaleout.h"
 #include "claimmap/service.h"
+#include "worker/checkpoint.h"
 
 namespace claimmap::scaleout {
 
@@ -32,13 +33,14 @@ std::string PublishReport::to_text() const {
   const double rate = seconds > 0 ? static_cast<double>(published) / seconds : 0;
   std::snprintf(buf, sizeof buf,
                 "publish: %llu lines (%llu blank), %llu events acknowledged, %llu reload markers, lines %llu..%llu\n"
-                "publish: %llu without a known user (partition 0), %llu over the line limit\n"
+                "publish: %llu without a known user (partition 0), %llu over the line limit, %llu users seeded\n"
                 "publish: %.3f s, %.0f lines/s\n",
                 static_cast<unsigned long long>(lines), static_cast<unsigned long long>(blank),
                 static_cast<unsigned long long>(published), static_cast<unsigned long long>(markers),
                 static_cast<unsigned long long>(first_seq),
                 static_cast<unsigned long long>(next_seq > 0 ? next_seq - 1 : 0),
-                static_cast<unsigned long long>(unrouted), static_cast<unsigned long long>(oversize), seconds, rate);
+                static_cast<unsigned long long>(unrouted), static_cast<unsigned long long>(oversize),
+                static_cast<unsigned long long>(seeded_users), seconds, rate);
   return buf;
 }
 
@@ -154,6 +156,31 @@ Status run_publish(const PublishOptions& options, PublishReport* report, std::ve
   if (!group.ok()) return group.status();
   if (Status s = check_partitions(*group.value(), options.partitions); !s.ok()) return s;
   const int64_t max_payload = conn.value()->max_payload();
+
+  if (!options.seed_state.empty()) {
+    Result<std::string> text = read_text_file(options.seed_state);
+    if (!text.ok()) return text.status();
+    const uint32_t P = options.partitions;
+    Result<std::vector<std::string>> parts = split_state_to_ndjson(
+        text.value(), P, [P](std::string_view prov, std::string_view subj) { return partition_of(prov, subj, P); },
+        &report->seeded_users);
+    if (!parts.ok()) return Status(parts.status().code(), options.seed_state + ": " + parts.status().message());
+    CheckpointStore store(*js.value(), std::min<int64_t>(512 * 1024, max_payload - 4096));
+    for (uint32_t p = 0; p < P; ++p) {
+      Result<std::optional<Checkpoint>> existing = store.read_manifest(p);
+      if (!existing.ok()) return existing.status();
+      if (existing.value()) {
+        return Status(ErrorCode::kInvalidArgument, "--seed-state: partition " + std::to_string(p) +
+                                                       " already has a checkpoint (the group has state)");
+      }
+    }
+    for (uint32_t p = 0; p < P; ++p) {
+      Checkpoint c;
+      c.partition = p;
+      c.state = std::move(parts.value()[p]);
+      if (Status s = store.write(c); !s.ok()) return s;
+    }
+  }
 
   uint64_t seq = options.first_seq;
   if (seq == 0) {

@@ -27,6 +27,9 @@ struct PublishOptions {
   std::string reload_config;  // --config NEW: a reload marker before the input's lines
   std::string routing_config;  // --routing-config C: route by C instead of the group's current config
   uint64_t first_seq = 0;      // 0: continue after the last line in the stream
+  // --seed-state S: the group's initial state, split by partition into each
+  // partition's first checkpoint (refused once any partition has one).
+  std::string seed_state;
   GroupSettings settings;
   int64_t max_pending = 65536;  // acknowledgements outstanding
 };
@@ -38,6 +41,7 @@ struct PublishReport {
   uint64_t unrouted = 0;   // lines without a known user (partition 0)
   uint64_t oversize = 0;   // lines over the engine's limit, sent as their length
   uint64_t markers = 0;    // reload markers (one per partition)
+  uint64_t seeded_users = 0;
   uint64_t first_seq = 0, next_seq = 0;
   uint64_t bytes = 0;
   double seconds = 0;

@@ -116,6 +116,21 @@ Result<std::string> merge_states_to_ndjson(const std::vector<std::string_view>& 
   return text;
 }
 
+Result<std::vector<std::string>> split_state_to_ndjson(
+    std::string_view state, uint32_t parts,
+    const std::function<uint32_t(std::string_view provider, std::string_view subject)>& part_of, uint64_t* users_split) {
+  NamedUsers users;
+  if (Status s = read_named("state.ndjson", std::string(state), &users); !s.ok()) return s;
+  std::vector<std::string> out(parts);
+  for (const UserNames& u : users.users()) {
+    const uint32_t p = part_of(u.provider, u.subject);
+    if (p >= parts) return Status(ErrorCode::kInvalidArgument, "split_state_to_ndjson: part out of range");
+    append_state_line(out[p], u);
+  }
+  if (users_split != nullptr) *users_split = users.users().size();
+  return out;
+}
+
 Result<StateFileInfo> inspect_state_file(const std::string& path) {
   Result<std::string> bytes = read_file(path);
   if (!bytes.ok()) return bytes.status();

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,5 +51,13 @@ std::string save_state_bytes(const Engine& engine);
 // states refuses the merge (kInvalidState): partitions hold disjoint users.
 [[nodiscard]] Result<std::string> merge_states_to_ndjson(const std::vector<std::string_view>& states,
                                                          uint64_t* users = nullptr);
+
+// The users of `state` (a snapshot or NDJSON, by name, no config) split into
+// `parts` NDJSON states, user (provider, subject) going to part
+// part_of(provider, subject) (< parts). Each part is sorted.
+[[nodiscard]] Result<std::vector<std::string>> split_state_to_ndjson(
+    std::string_view state, uint32_t parts,
+    const std::function<uint32_t(std::string_view provider, std::string_view subject)>& part_of,
+    uint64_t* users = nullptr);
 
 }  // namespace claimmap
