@@ -338,7 +338,15 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
     }
 
     // 5. Until the next heartbeat (sooner when asked to stop).
-    while (Clock::now() < t0 + heartbeat && g_stop.load() == stopping) {
+    // A runner that finished is released at once (a clean stop hands over
+    // without waiting for the heartbeat).
+    auto any_finished = [&] {
+      for (auto& [p, o] : owned) {
+        if (o.runner->finished()) return true;
+      }
+      return false;
+    };
+    while (Clock::now() < t0 + heartbeat && g_stop.load() == stopping && !any_finished()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
