@@ -136,8 +136,14 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   {
     // The config publish routes lines by, until a publish --config replaces it.
     uint64_t rev = 0;
-    kvStore_Create(&rev, group.value()->get(), "config", base_text.value().data(),
-                   static_cast<int>(base_text.value().size()));
+    const natsStatus s = kvStore_Create(&rev, group.value()->get(), "config", base_text.value().data(),
+                                        static_cast<int>(base_text.value().size()));
+    kvEntry* e = nullptr;
+    if (s != NATS_OK && kvStore_Get(&e, group.value()->get(), "config") != NATS_OK) {
+      log("warning: cannot record the base config for publish to route by (" + std::string(natsStatus_GetText(s)) +
+          "; is the server's max_payload smaller than the config? docs/scaleout.md \"Limits\")");
+    }
+    if (e != nullptr) kvEntry_Destroy(e);
   }
   Result<std::unique_ptr<KeyValue>> leases_r =
       KeyValue::open(js, kLeasesBucket, options.settings.lease_ttl_ms, options.settings.replicas);
