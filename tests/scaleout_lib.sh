@@ -45,6 +45,36 @@ EOF
   echo "nats-server did not start:"; cat "$tmp/nats.log"; exit 1
 }
 
+# start_cluster: three servers in one cluster with JetStream on free ports,
+# each in $tmp/js<i>; sets $url to all three, node pids in node_pid[i].
+declare -A node_pid
+start_cluster() {
+  local i client=() route=() http=()
+  for i in 1 2 3; do client[$i]=$(free_port); route[$i]=$(free_port); http[$i]=$(free_port); done
+  local routes="nats-route://127.0.0.1:${route[1]},nats-route://127.0.0.1:${route[2]},nats-route://127.0.0.1:${route[3]}"
+  for i in 1 2 3; do
+    cat >"$tmp/n$i.conf" <<CONF
+server_name: n$i
+listen: 127.0.0.1:${client[$i]}
+http: 127.0.0.1:${http[$i]}
+max_payload: 8MB
+jetstream { store_dir: "$tmp/js$i" }
+cluster { name: claimmap-test, listen: 127.0.0.1:${route[$i]}, routes: [$routes] }
+CONF
+    nats-server -c "$tmp/n$i.conf" >"$tmp/n$i.log" 2>&1 &
+    node_pid[$i]=$!
+    pids+=("$!")
+  done
+  url="nats://127.0.0.1:${client[1]},nats://127.0.0.1:${client[2]},nats://127.0.0.1:${client[3]}"
+  # JetStream is up once every node's health check says so (a meta leader).
+  for i in 1 2 3; do
+    for _ in $(seq 300); do
+      curl -sf "http://127.0.0.1:${http[$i]}/healthz" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+  done
+}
+
 # make_dataset USERS LOGINS: $tmp/ds/{config,state,events}, and $tmp/new.json:
 # the config with every fourth mapping deleted and a role taken from ten
 # groups (revocations at the reload).
@@ -69,13 +99,13 @@ EOF
 declare -A worker_pid
 start_worker() {
   local name="$1"; shift
-  "$bin" worker --nats "$url" --config "$tmp/ds/config.json" --partitions "$partitions" --name "$name" \
+  "$bin" worker ${worker_options:-} --nats "$url" --config "$tmp/ds/config.json" --partitions "$partitions" --name "$name" \
     --lease-ttl 2 --checkpoint-every 1500 --checkpoint-interval 1 --metrics-file "$tmp/$name.prom" \
     --metrics-every 0.2 "$@" >"$tmp/$name.log" 2>&1 &
   worker_pid[$name]=$!
   pids+=("$!")
   # Joined: the group's streams, buckets and routing config exist.
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     grep -q "joined" "$tmp/$name.log" 2>/dev/null && return 0
     sleep 0.05
   done

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 namespace claimmap::scaleout {
 
@@ -44,8 +45,20 @@ uint64_t header_u64(natsMsg* msg, const char* key, uint64_t fallback) {
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& urls, const std::string& name) {
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
-  // A list "nats://a:4222,nats://b:4222" is split by the library.
-  if (s == NATS_OK) s = natsOptions_SetURL(opts, urls.c_str());
+  // A list "nats://a:4222,nats://b:4222": every server of a cluster.
+  std::vector<std::string> list;
+  for (size_t pos = 0; pos <= urls.size();) {
+    size_t comma = urls.find(',', pos);
+    if (comma == std::string::npos) comma = urls.size();
+    if (comma > pos) list.push_back(urls.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  std::vector<const char*> servers;
+  for (const std::string& u : list) servers.push_back(u.c_str());
+  if (s == NATS_OK) {
+    s = servers.size() <= 1 ? natsOptions_SetURL(opts, urls.c_str())
+                            : natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
+  }
   if (s == NATS_OK) s = natsOptions_SetName(opts, name.c_str());
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts, 5000);
   if (s == NATS_OK) s = natsOptions_SetAllowReconnect(opts, true);
