@@ -100,7 +100,7 @@ declare -A worker_pid
 start_worker() {
   local name="$1"; shift
   "$bin" worker ${worker_options:-} --nats "$url" --config "$tmp/ds/config.json" --partitions "$partitions" --name "$name" \
-    --lease-ttl 2 --checkpoint-every 1500 --checkpoint-interval 1 --metrics-file "$tmp/$name.prom" \
+    --lease-ttl "${lease_ttl:-2}" --checkpoint-every 1500 --checkpoint-interval 1 --metrics-file "$tmp/$name.prom" \
     --metrics-every 0.2 "$@" >"$tmp/$name.log" 2>&1 &
   worker_pid[$name]=$!
   pids+=("$!")

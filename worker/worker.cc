@@ -9,11 +9,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "claimmap/config.h"
 #include "claimmap/scaleout.h"
@@ -88,11 +90,19 @@ void log_line(const std::string& worker, const std::string& text) {
   std::fflush(stderr);
 }
 
+// A lease we hold. The renewal thread and the main loop both touch it: one
+// renewal or release at a time (its mutex).
+struct Lease {
+  std::mutex mutex;
+  uint64_t revision = 0;   // of our entry
+  bool released = false;
+  std::atomic<bool> lost{false};
+  std::shared_ptr<PartitionRunner> runner;
+};
+
 struct Owned {
-  std::unique_ptr<PartitionRunner> runner;
-  uint64_t revision = 0;  // of our lease entry
+  std::shared_ptr<Lease> lease;
   bool releasing = false;
-  bool lost = false;
 };
 
 }  // namespace
@@ -151,15 +161,79 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   Result<std::unique_ptr<KeyValue>> members_r =
       KeyValue::open(js, kMembersBucket, options.settings.lease_ttl_ms, options.settings.replicas);
   if (!members_r.ok()) return members_r.status();
-  kvStore* leases = leases_r.value()->get();
-  kvStore* members = members_r.value()->get();
   // The bucket's TTL rules (its creator chose it), whatever our option says.
   const int64_t ttl_ms = leases_r.value()->ttl_ms() > 0 ? leases_r.value()->ttl_ms() : options.settings.lease_ttl_ms;
+  // The main loop's requests give up within about half the TTL.
+  Result<std::unique_ptr<JetStream>> loop_js = JetStream::open(*conn.value(), std::max<int64_t>(1000, ttl_ms / 2));
+  if (!loop_js.ok()) return loop_js.status();
+  Result<std::unique_ptr<KeyValue>> loop_leases = KeyValue::open(*loop_js.value(), kLeasesBucket, ttl_ms, 1);
+  if (!loop_leases.ok()) return loop_leases.status();
+  Result<std::unique_ptr<KeyValue>> loop_members = KeyValue::open(*loop_js.value(), kMembersBucket, ttl_ms, 1);
+  if (!loop_members.ok()) return loop_members.status();
+  kvStore* leases = loop_leases.value()->get();
+  kvStore* members = loop_members.value()->get();
   const auto ttl = std::chrono::milliseconds(ttl_ms);
   const auto heartbeat = std::chrono::milliseconds(std::max<int64_t>(50, ttl_ms / 5));
   // A lease renewed at t is held until t + TTL on the server; the runner
   // stops writing a little before, in case this process stalls.
   const auto valid_for = std::chrono::milliseconds(ttl_ms * 4 / 5);
+  // Leases and the member entry are renewed on a thread of their own, with a
+  // JetStream context whose requests give up well within the TTL: nothing
+  // the main loop waits for (a slow acquisition, a cluster election) can hold
+  // a renewal back.
+  Result<std::unique_ptr<JetStream>> renew_js = JetStream::open(*conn.value(), std::max<int64_t>(250, ttl_ms / 4));
+  if (!renew_js.ok()) return renew_js.status();
+  Result<std::unique_ptr<KeyValue>> renew_leases_r = KeyValue::open(*renew_js.value(), kLeasesBucket, ttl_ms, 1);
+  if (!renew_leases_r.ok()) return renew_leases_r.status();
+  Result<std::unique_ptr<KeyValue>> renew_members_r = KeyValue::open(*renew_js.value(), kMembersBucket, ttl_ms, 1);
+  if (!renew_members_r.ok()) return renew_members_r.status();
+  std::mutex table_mutex;
+  std::map<uint32_t, std::shared_ptr<Lease>> table;  // what the renewal thread renews
+  std::atomic<bool> renew_stop{false};
+  std::atomic<size_t> owned_count{0};
+  std::thread renewer([&] {
+    kvStore* rl = renew_leases_r.value()->get();
+    kvStore* rm = renew_members_r.value()->get();
+    while (!renew_stop.load()) {
+      const auto t0 = Clock::now();
+      uint64_t rev = 0;
+      const std::string beat = std::to_string(owned_count.load());
+      kvStore_Put(&rev, rm, name.c_str(), beat.data(), static_cast<int>(beat.size()));
+      std::vector<std::pair<uint32_t, std::shared_ptr<Lease>>> held;
+      {
+        std::lock_guard<std::mutex> lock(table_mutex);
+        held.assign(table.begin(), table.end());
+      }
+      for (auto& [p, l] : held) {
+        std::lock_guard<std::mutex> lock(l->mutex);
+        if (l->released || l->lost || l->runner->finished()) continue;
+        const std::string key = lease_key(p);
+        natsStatus s = kvStore_Update(&rev, rl, key.c_str(), name.data(), static_cast<int>(name.size()), l->revision);
+        if (s == NATS_OK) {
+          l->revision = rev;
+          l->runner->set_lease_valid_until(t0 + valid_for);
+          continue;
+        }
+        // Lost (expired, perhaps taken), or only unreachable for now?
+        kvEntry* e = nullptr;
+        const natsStatus g = kvStore_Get(&e, rl, key.c_str());
+        if (g == NATS_OK) {
+          const bool ours = kvEntry_Revision(e) == l->revision;
+          kvEntry_Destroy(e);
+          if (ours) continue;
+        } else if (g != NATS_NOT_FOUND) {
+          continue;  // unreachable: the runner fences itself when the lease runs out
+        }
+        log("lost the lease of partition " + std::to_string(p) + ": stopping it without a checkpoint");
+        l->lost = true;
+        l->runner->abandon();
+      }
+      while (!renew_stop.load() && Clock::now() < t0 + heartbeat) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+  });
+
   RunnerSettings runner_settings = options.runner;
   runner_settings.chunk_bytes =
       std::min<int64_t>(runner_settings.chunk_bytes, std::max<int64_t>(4096, conn.value()->max_payload() - 4096));
@@ -180,9 +254,17 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
 
   auto release_lease = [&](uint32_t p, Owned& o) {
     // Conditional on our revision: never clears a lease someone else holds.
-    uint64_t rev = 0;
-    const std::string key = lease_key(p);
-    kvStore_Update(&rev, leases, key.c_str(), "", 0, o.revision);
+    {
+      std::lock_guard<std::mutex> lock(o.lease->mutex);
+      uint64_t rev = 0;
+      const std::string key = lease_key(p);
+      if (!o.lease->lost) kvStore_Update(&rev, leases, key.c_str(), "", 0, o.lease->revision);
+      o.lease->released = true;
+    }
+  };
+  auto forget = [&](uint32_t p) {
+    std::lock_guard<std::mutex> lock(table_mutex);
+    table.erase(p);
   };
   auto metrics_snapshot = [&] {
     WorkerMetrics m;
@@ -191,7 +273,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
     m.live_workers = live;
     m.counters = retired;
     for (auto& [p, o] : owned) {
-      PartitionStats s = o.runner->stats();
+      PartitionStats s = o.lease->runner->stats();
       m.counters.merge(s.counters);
       m.owned.push_back(std::move(s));
     }
@@ -206,50 +288,21 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
     const auto t0 = Clock::now();
     const bool stopping = g_stop.load();
 
-    // 1. Heartbeat, and the leases we hold.
-    {
-      uint64_t rev = 0;
-      const std::string beat = std::to_string(owned.size());
-      kvStore_Put(&rev, members, name.c_str(), beat.data(), static_cast<int>(beat.size()));
-    }
-    for (auto& [p, o] : owned) {
-      if (o.lost || o.runner->finished()) continue;
-      uint64_t rev = 0;
-      const std::string key = lease_key(p);
-      natsStatus s = kvStore_Update(&rev, leases, key.c_str(), name.data(), static_cast<int>(name.size()), o.revision);
-      if (s == NATS_OK) {
-        o.revision = rev;
-        o.runner->set_lease_valid_until(t0 + valid_for);
-        continue;
-      }
-      // Lost (expired, perhaps taken), or only unreachable for now?
-      kvEntry* e = nullptr;
-      const natsStatus g = kvStore_Get(&e, leases, key.c_str());
-      if (g == NATS_OK) {
-        const bool ours = kvEntry_Revision(e) == o.revision;
-        kvEntry_Destroy(e);
-        if (ours) continue;
-      } else if (g != NATS_NOT_FOUND) {
-        continue;  // unreachable: the runner fences itself when the lease runs out
-      }
-      log("lost the lease of partition " + std::to_string(p) + ": stopping it without a checkpoint");
-      o.lost = true;
-      o.runner->abandon();
-    }
-
+    const auto t_renewed = t0;
     // 2. Runners that finished: release (clean stop or failure) or forget (lost).
     for (auto it = owned.begin(); it != owned.end();) {
       Owned& o = it->second;
-      if (!o.runner->finished()) {
+      PartitionRunner& runner = *o.lease->runner;
+      if (!runner.finished()) {
         ++it;
         continue;
       }
-      o.runner->join();
+      runner.join();
       const uint32_t p = it->first;
-      retired.merge(o.runner->stats().counters);
-      if (o.lost) {
+      retired.merge(runner.stats().counters);
+      if (o.lease->lost) {
         ++failures;
-      } else if (o.runner->failed()) {
+      } else if (runner.failed()) {
         ++failures;
         release_lease(p, o);
         cooldown[p] = Clock::now() + std::chrono::milliseconds(2000);
@@ -259,30 +312,35 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
         release_lease(p, o);
         log("released partition " + std::to_string(p) + " (checkpointed)");
       }
+      forget(p);
       it = owned.erase(it);
     }
+    owned_count = owned.size();
 
     // 3. Share the partitions evenly with the live workers.
     if (stopping) {
-      for (auto& [p, o] : owned) o.runner->stop();
+      for (auto& [p, o] : owned) o.lease->runner->stop();
       if (owned.empty()) break;
     } else {
       kvKeysList keys{};
-      if (kvStore_Keys(&keys, members, nullptr) == NATS_OK) {
+      kvWatchOptions wo;
+      kvWatchOptions_Init(&wo);
+      wo.Timeout = std::max<int64_t>(500, ttl_ms / 4);
+      if (kvStore_Keys(&keys, members, &wo) == NATS_OK) {
         live = static_cast<uint32_t>(std::max(1, keys.Count));
         kvKeysList_Destroy(&keys);
       }
       uint32_t target = (P + live - 1) / live;
       if (options.max_partitions > 0) target = std::min(target, options.max_partitions);
       uint32_t active = 0;
-      for (auto& [p, o] : owned) active += (!o.releasing && !o.lost) ? 1 : 0;
+      for (auto& [p, o] : owned) active += (!o.releasing && !o.lease->lost) ? 1 : 0;
       if (active > target) {
         // Give up the highest-numbered ones: each checkpoints, then its lease is released.
         uint32_t extra = active - target;
         for (auto it = owned.rbegin(); it != owned.rend() && extra > 0; ++it) {
-          if (it->second.releasing || it->second.lost) continue;
+          if (it->second.releasing || it->second.lease->lost) continue;
           it->second.releasing = true;
-          it->second.runner->stop();
+          it->second.lease->runner->stop();
           --extra;
         }
       } else if (active < target) {
@@ -306,13 +364,16 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
             continue;
           }
           if (s != NATS_OK) continue;  // someone else was quicker
-          const auto acquired = Clock::now();
           Owned o;
-          o.revision = rev;
-          o.runner = std::make_unique<PartitionRunner>(p, *conn.value(), configs, runner_settings, log);
-          o.runner->set_lease_valid_until(t0 + valid_for);
-          o.runner->start();
-          (void)acquired;
+          o.lease = std::make_shared<Lease>();
+          o.lease->revision = rev;
+          o.lease->runner = std::make_shared<PartitionRunner>(p, *conn.value(), configs, runner_settings, log);
+          o.lease->runner->set_lease_valid_until(t0 + valid_for);
+          o.lease->runner->start();
+          {
+            std::lock_guard<std::mutex> lock(table_mutex);
+            table[p] = o.lease;
+          }
           owned.emplace(p, std::move(o));
           ++takeovers;
           ++active;
@@ -321,10 +382,17 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
       }
     }
 
+    if (std::getenv("CLAIMMAP_DEBUG_LOOP") != nullptr) {
+      const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+      if (ms(Clock::now() - t0) > 300) {
+        log("slow heartbeat: renew " + std::to_string(ms(t_renewed - t0)) + " ms, rest " +
+            std::to_string(ms(Clock::now() - t_renewed)) + " ms");
+      }
+    }
     // 4. Operations: what we own, metrics.
     std::string list;
     for (auto& [p, o] : owned) {
-      if (o.releasing || o.lost) continue;
+      if (o.releasing || o.lease->lost) continue;
       list += (list.empty() ? "" : " ") + std::to_string(p);
     }
     if (list != last_printed) {
@@ -348,7 +416,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
     // without waiting for the heartbeat).
     auto any_finished = [&] {
       for (auto& [p, o] : owned) {
-        if (o.runner->finished()) return true;
+        if (o.lease->runner->finished()) return true;
       }
       return false;
     };
@@ -356,6 +424,8 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
+  renew_stop = true;
+  renewer.join();
   if (!options.metrics_file.empty()) write_atomically(options.metrics_file, metrics_snapshot());
   kvStore_Delete(members, name.c_str());
   log("stopped: every partition checkpointed and released");
