@@ -83,4 +83,6 @@ contains "w2's metrics: last checkpoint" 'claimmap_worker_checkpoint_age_seconds
 stop_worker w2
 contains "w2 released everything on SIGTERM" "stopped: every partition checkpointed and released" "$tmp/w2.log"
 compare_state "$tmp/eval-final.ndjson"
+# For the log of a failure: what the workers had to recover from.
+grep -h "gap\|error\|lost\|nats:" "$tmp"/*.log 2>/dev/null | grep -v "^\[" | sort | uniq -c | head -10
 finish

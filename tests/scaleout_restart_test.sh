@@ -85,4 +85,6 @@ compare_with_eval "$tmp/eval.ndjson"
 stop_worker b1
 stop_worker b2
 compare_state "$tmp/eval-final.ndjson"
+# For the log of a failure: what the workers had to recover from.
+grep -h "gap\|error\|lost\|nats:" "$tmp"/*.log 2>/dev/null | grep -v "^\[" | sort | uniq -c | head -10
 finish
