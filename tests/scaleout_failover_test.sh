@@ -39,6 +39,9 @@ contains "publish part 1: lines 1..15000" "lines 1..15000" "$tmp/pub1.err"
 "$bin" publish --nats "$url" --partitions "$partitions" --config "$tmp/new.json" 2>"$tmp/pub-reload.err"
 check "publish --config NEW: exit" 0 $?
 contains "publish --config NEW: a marker on every partition" "$partitions reload markers" "$tmp/pub-reload.err"
+"$bin" publish --nats "$url" --partitions "$partitions" --config tests/data/live/bad.json 2>"$tmp/pub-bad-config.err"
+check "publish --config with an invalid config: exit 2, nothing published" 2 $?
+contains "publish --config with an invalid config: every error listed" "config has 3 errors" "$tmp/pub-bad-config.err"
 # Part 2 is published while w1 dies.
 tail -n +$reload_line "$tmp/ds/events.ndjson" | "$bin" publish --nats "$url" --partitions "$partitions" 2>"$tmp/pub2.err" &
 publish_pid=$!
