@@ -27,6 +27,8 @@ Command add_who_has_command(CLI::App& app);   // cli/who_has_command.cc
 Command add_state_command(CLI::App& app);     // cli/state_command.cc
 Command add_simulate_command(CLI::App& app);  // cli/simulate_command.cc
 Command add_serve_command(CLI::App& app);     // cli/serve_command.cc
+Command add_publish_command(CLI::App& app);   // cli/publish_command.cc
+Command add_worker_command(CLI::App& app);    // cli/worker_command.cc
 
 // Prints `lines` to stderr, one a line, and returns exit_code_for(status).
 int fail(const std::vector<std::string>& lines, const Status& status);

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   const Command commands[] = {add_validate_command(app), add_eval_command(app), add_diff_command(app),
                               add_who_has_command(app), add_state_command(app),
-                              add_simulate_command(app), add_serve_command(app)};
+                              add_simulate_command(app), add_serve_command(app), add_publish_command(app),
+                              add_worker_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "claimmap/scaleout.h"
 #include "claimmap/service.h"
 #include "engine/common/file_io.h"
 #include "engine/state/snapshot.h"
@@ -98,6 +99,36 @@ Status convert_state_file(const std::string& in, const std::string& out, uint64_
   }
   if (users_converted != nullptr) *users_converted = users.users().size();
   return write_file_atomically(out, text);
+}
+
+Result<std::string> merge_states_to_ndjson(const std::vector<std::string_view>& states, uint64_t* users_merged) {
+  NamedUsers users;
+  for (size_t i = 0; i < states.size(); ++i) {
+    const std::string name = "state " + std::to_string(i + 1) + ".ndjson";  // empty means empty
+    if (Status s = read_named(name, std::string(states[i]), &users); !s.ok()) {
+      return Status(s.code(), "state " + std::to_string(i + 1) + ": " + s.message());
+    }
+  }
+  if (Status s = users.finish(); !s.ok()) return s;
+  std::string text;
+  for (const UserNames& u : users.users()) append_state_line(text, u);
+  if (users_merged != nullptr) *users_merged = users.users().size();
+  return text;
+}
+
+Result<std::vector<std::string>> split_state_to_ndjson(
+    std::string_view state, uint32_t parts,
+    const std::function<uint32_t(std::string_view provider, std::string_view subject)>& part_of, uint64_t* users_split) {
+  NamedUsers users;
+  if (Status s = read_named("state.ndjson", std::string(state), &users); !s.ok()) return s;
+  std::vector<std::string> out(parts);
+  for (const UserNames& u : users.users()) {
+    const uint32_t p = part_of(u.provider, u.subject);
+    if (p >= parts) return Status(ErrorCode::kInvalidArgument, "split_state_to_ndjson: part out of range");
+    append_state_line(out[p], u);
+  }
+  if (users_split != nullptr) *users_split = users.users().size();
+  return out;
 }
 
 Result<StateFileInfo> inspect_state_file(const std::string& path) {

@@ -1,0 +1,99 @@
+// `claimmap worker` (docs/spec.md §14, docs/scaleout.md): a member of the
+// group on NATS JetStream; --export-state / --export-deltas read the group's
+// checkpoints and results. Wiring only: worker/worker.h.
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "claimmap/service.h"
+#include "cli/command.h"
+#include "worker/worker.h"
+
+namespace claimmap::cli {
+namespace {
+
+int write_output(const std::string& path, const std::string& text) {
+  if (path == "-") return write_stdout(text) ? 0 : 1;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr || std::fwrite(text.data(), 1, text.size(), f) != text.size() || std::fclose(f) != 0) {
+    std::perror(path.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_worker_command(CLI::App& app) {
+  struct Args {
+    scaleout::WorkerOptions options;
+    double lease_ttl_s = 5, checkpoint_interval_s = 10, metrics_every_s = 2;
+    double events_dedup_s = 120, deltas_dedup_s = 600;
+    std::string export_state, export_deltas;
+  };
+  auto args = std::make_shared<Args>();
+  args->options.nats_url = "nats://127.0.0.1:4222";
+  auto* cmd = app.add_subcommand("worker", "Serve partitions of an event stream from NATS JetStream, as a group");
+  cmd->add_option("--nats", args->options.nats_url, "NATS server URL(s), comma-separated (default nats://127.0.0.1:4222)");
+  cmd->add_option("--config", args->options.config_path, "the group's base config (before any reload marker)");
+  cmd->add_option("--partitions", args->options.partitions, "number of partitions of the group")
+      ->check(CLI::Range(1u, 4096u));
+  cmd->add_option("--name", args->options.name, "this worker's name in the group (default HOST-PID)");
+  cmd->add_option("--lease-ttl", args->lease_ttl_s, "seconds a lease outlives its worker, if the bucket is created now (default 5)")
+      ->check(CLI::Range(0.2, 3600.0));
+  cmd->add_option("--checkpoint-every", args->options.runner.checkpoint_events, "checkpoint a partition every N events (default 50000)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  cmd->add_option("--checkpoint-interval", args->checkpoint_interval_s, "… or every T seconds with something new (default 10)")
+      ->check(CLI::Range(0.05, 86400.0));
+  cmd->add_option("--fetch-batch", args->options.runner.fetch_batch, "messages fetched at once (default 512)")
+      ->check(CLI::Range(1, 65536));
+  cmd->add_option("--max-partitions", args->options.max_partitions, "never own more than N partitions");
+  cmd->add_option("--metrics-file", args->options.metrics_file, "write Prometheus metrics here (atomically) every few seconds");
+  cmd->add_option("--metrics-every", args->metrics_every_s, "seconds between metrics file writes (default 2)")
+      ->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--replicas", args->options.settings.replicas, "replicas of streams and buckets created now (default 1)")
+      ->check(CLI::Range(1, 5));
+  cmd->add_option("--dedup-window", args->events_dedup_s, "events stream de-duplication window in seconds, if created now");
+  cmd->add_option("--results-dedup-window", args->deltas_dedup_s, "deltas stream de-duplication window in seconds, if created now");
+  cmd->add_option("--export-state", args->export_state,
+                  "do not join: write the merged state of every partition's last checkpoint (NDJSON) to FILE or -");
+  cmd->add_option("--export-deltas", args->export_deltas,
+                  "do not join: write every result line stored on claimmap.deltas.* to FILE or -");
+  return {cmd, [args] {
+            scaleout::WorkerOptions o = args->options;
+            if (!args->export_state.empty()) {
+              std::string text;
+              uint64_t users = 0;
+              if (Status s = scaleout::export_group_state(o.nats_url, o.partitions, &text, &users); !s.ok()) return fail(s);
+              std::fprintf(stderr, "export: %llu users\n", static_cast<unsigned long long>(users));
+              return write_output(args->export_state, text);
+            }
+            if (!args->export_deltas.empty()) {
+              std::string text;
+              uint64_t lines = 0;
+              if (Status s = scaleout::export_group_deltas(o.nats_url, &text, &lines); !s.ok()) return fail(s);
+              std::fprintf(stderr, "export: %llu result lines\n", static_cast<unsigned long long>(lines));
+              return write_output(args->export_deltas, text);
+            }
+            if (o.config_path.empty() || o.partitions == 0) {
+              std::fprintf(stderr, "worker: --config and --partitions are required (unless --export-state or --export-deltas)\n");
+              return 2;
+            }
+            o.settings.lease_ttl_ms = static_cast<int64_t>(std::llround(args->lease_ttl_s * 1000));
+            o.settings.events_dedup_ms = static_cast<int64_t>(std::llround(args->events_dedup_s * 1000));
+            o.settings.deltas_dedup_ms = static_cast<int64_t>(std::llround(args->deltas_dedup_s * 1000));
+            o.runner.checkpoint_ms = static_cast<int64_t>(std::llround(args->checkpoint_interval_s * 1000));
+            o.metrics_every_ms = static_cast<int64_t>(std::llround(args->metrics_every_s * 1000));
+            scaleout::install_worker_signal_handlers();
+            std::vector<std::string> problems;
+            Status s = scaleout::run_worker(o, &problems);
+            if (!s.ok()) {
+              problems.push_back(s.message());
+              return fail(problems, s);
+            }
+            return 0;
+          }};
+}
+
+}  // namespace claimmap::cli

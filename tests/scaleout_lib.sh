@@ -1,0 +1,193 @@
+# Shared by the scale-out tests (tests/scaleout_*_test.sh, docs/scaleout.md):
+# a private nats-server with JetStream on a free loopback port and a temporary
+# store, workers started and stopped by name, a dataset from the simulator
+# with a second config for a reload, and the comparisons with `claimmap eval`.
+# Sourced after tests/shell_checks.sh; expects $bin and $tmp.
+
+# Exit code 77 tells ctest the test was skipped (SKIP_RETURN_CODE).
+require_nats_server() {
+  if ! command -v nats-server >/dev/null 2>&1; then
+    echo "SKIP: nats-server is not installed (scripts/install-deps.sh installs Debian's nats-server)"
+    exit 77
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+pids=()  # everything started here, killed at exit
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+
+# start_nats: a server on a free port with JetStream in $tmp/js; sets $url.
+start_nats() {
+  local port
+  port=$(free_port)
+  cat >"$tmp/nats.conf" <<EOF
+listen: 127.0.0.1:$port
+server_name: claimmap-test
+# A reload marker carries a whole config, the simulator's is ~2 MB.
+max_payload: 8MB
+jetstream { store_dir: "$tmp/js" }
+EOF
+  nats-server -c "$tmp/nats.conf" >"$tmp/nats.log" 2>&1 &
+  nats_pid=$!
+  pids+=("$nats_pid")
+  url="nats://127.0.0.1:$port"
+  for _ in $(seq 100); do
+    if grep -q "Server is ready" "$tmp/nats.log" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "nats-server did not start:"; cat "$tmp/nats.log"; exit 1
+}
+
+# start_cluster: three servers in one cluster with JetStream on free ports,
+# each in $tmp/js<i>; sets $url to all three, node pids in node_pid[i].
+declare -A node_pid
+start_cluster() {
+  local i client=() route=() http=()
+  for i in 1 2 3; do client[$i]=$(free_port); route[$i]=$(free_port); http[$i]=$(free_port); done
+  local routes="nats-route://127.0.0.1:${route[1]},nats-route://127.0.0.1:${route[2]},nats-route://127.0.0.1:${route[3]}"
+  for i in 1 2 3; do
+    cat >"$tmp/n$i.conf" <<CONF
+server_name: n$i
+listen: 127.0.0.1:${client[$i]}
+http: 127.0.0.1:${http[$i]}
+max_payload: 8MB
+jetstream { store_dir: "$tmp/js$i" }
+cluster { name: claimmap-test, listen: 127.0.0.1:${route[$i]}, routes: [$routes] }
+CONF
+    nats-server -c "$tmp/n$i.conf" >"$tmp/n$i.log" 2>&1 &
+    node_pid[$i]=$!
+    pids+=("$!")
+  done
+  url="nats://127.0.0.1:${client[1]},nats://127.0.0.1:${client[2]},nats://127.0.0.1:${client[3]}"
+  # JetStream is up once every node's health check says so (a meta leader).
+  for i in 1 2 3; do
+    for _ in $(seq 300); do
+      curl -sf "http://127.0.0.1:${http[$i]}/healthz" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+  done
+}
+
+# make_dataset USERS LOGINS: $tmp/ds/{config,state,events}, and $tmp/new.json:
+# the config with every fourth mapping deleted and a role taken from ten
+# groups (revocations at the reload).
+make_dataset() {
+  "$bin" simulate --seed 7 --users "$1" --logins "$2" --push-share 0.05 --bad-share 0.01 \
+    --write-dataset "$tmp/ds" >/dev/null 2>&1 || { echo "simulate failed"; exit 1; }
+  python3 - "$tmp/ds/config.json" "$tmp/new.json" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mappings"] = [m for i, m in enumerate(c["mappings"]) if i % 4 != 0]
+n = 0
+for g in c["groups"]:
+    if len(g["roles"]) > 1 and n < 10:
+        g["roles"] = g["roles"][1:]
+        n += 1
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+EOF
+}
+
+# start_worker NAME [OPTIONS…]: a worker of the group, log in $tmp/NAME.log,
+# metrics in $tmp/NAME.prom; its pid in worker_pid[NAME].
+declare -A worker_pid
+start_worker() {
+  local name="$1"; shift
+  "$bin" worker ${worker_options:-} --nats "$url" --config "$tmp/ds/config.json" --partitions "$partitions" --name "$name" \
+    --lease-ttl "${lease_ttl:-2}" --checkpoint-every 1500 --checkpoint-interval 1 --metrics-file "$tmp/$name.prom" \
+    --metrics-every 0.2 "$@" >"$tmp/$name.log" 2>&1 &
+  worker_pid[$name]=$!
+  pids+=("$!")
+  # Joined: the group's streams, buckets and routing config exist.
+  for _ in $(seq 300); do
+    grep -q "joined" "$tmp/$name.log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "$name did not join:"; cat "$tmp/$name.log"
+}
+
+# stop_worker NAME: SIGTERM, and wait for a clean exit (checkpoint, release).
+stop_worker() {
+  kill -TERM "${worker_pid[$1]}" 2>/dev/null
+  wait "${worker_pid[$1]}"
+  check "$1 stops cleanly on SIGTERM" 0 $?
+}
+
+# applied_lines NAME: the sum of the lines its partitions applied (metrics).
+applied_lines() {
+  awk '/^claimmap_worker_applied_line/ { s += $2 } END { print s + 0 }' "$tmp/$1.prom" 2>/dev/null || echo 0
+}
+
+# wait_caught_up NAME N: until NAME owns N partitions, each with nothing
+# left to deliver (metrics), at most 60 s.
+wait_caught_up() {
+  local owned lag
+  for _ in $(seq 300); do
+    owned=$(grep -c '^claimmap_worker_partition_owned' "$tmp/$1.prom" 2>/dev/null)
+    lag=$(awk '/^claimmap_worker_consumer_lag/ { s += $2 } END { print s + 0 }' "$tmp/$1.prom" 2>/dev/null)
+    [[ "$owned" == "$2" && "$lag" == 0 ]] && break
+    sleep 0.2
+  done
+  check "$1 owns $2 partitions and has caught up" "$2 0" "$owned $lag"
+}
+
+# events_of NAME: the results NAME wrote so far (metrics).
+events_of() { awk '/^claimmap_events_total/ { s += $2 } END { print s + 0 }' "$tmp/$1.prom" 2>/dev/null || echo 0; }
+
+# wait_for_results N: until N result lines are stored (at most 90 s).
+wait_for_results() {
+  local n=0
+  for _ in $(seq 450); do
+    n=$("$bin" worker --nats "$url" --export-deltas "$tmp/deltas.ndjson" 2>/dev/null && wc -l <"$tmp/deltas.ndjson")
+    if [[ "$n" -ge "$1" ]]; then break; fi
+    sleep 0.2
+  done
+  check "every result stored ($1 lines)" "$1" "$n"
+}
+
+# compare_with_eval EVAL_OUTPUT: the stored results, sorted by (seq, reload
+# lines first, provider, subject), are eval's output line for line, and
+# every input line has exactly one result.
+compare_with_eval() {
+  python3 - "$1" "$tmp/deltas.ndjson" >"$tmp/compare.txt" <<'EOF'
+import json, sys, collections
+def key(line):
+    d = json.loads(line)
+    return (d["seq"], 0 if d.get("cause") == "reload" else 1, d.get("provider", ""), d.get("subject", ""))
+want = open(sys.argv[1]).read().splitlines()
+got = open(sys.argv[2]).read().splitlines()
+print("eval in order:", sorted(want, key=key) == want)
+per_line = collections.Counter(json.loads(l)["seq"] for l in got if json.loads(l).get("cause") != "reload")
+print("lines with more than one result:", sum(1 for v in per_line.values() if v > 1))
+s = sorted(got, key=key)
+same = s == want
+print("same:", same)
+if not same:
+    for i, (a, b) in enumerate(zip(want, s)):
+        if a != b:
+            print("first difference at line", i + 1); print(" eval:", a); print(" got: ", b); break
+    print("counts:", len(want), len(got))
+EOF
+  contains "eval's output is already in (seq, reload, provider, subject) order" "eval in order: True" "$tmp/compare.txt"
+  contains "each input line has exactly one result" "lines with more than one result: 0" "$tmp/compare.txt"
+  contains "the union of the deltas is eval's output, line for line" "same: True" "$tmp/compare.txt"
+}
+
+# compare_state EVAL_STATE: the merged state of every partition's last
+# checkpoint is eval's final state, byte for byte.
+compare_state() {
+  "$bin" worker --nats "$url" --export-state "$tmp/group-state.ndjson" 2>"$tmp/export.err"
+  check "export the group's state: exit" 0 $?
+  if cmp -s "$1" "$tmp/group-state.ndjson"; then
+    check "the partitions' final states together are eval's final state" same same
+  else
+    check "the partitions' final states together are eval's final state" same differ
+    diff <(head -c 20000 "$1") <(head -c 20000 "$tmp/group-state.ndjson") | head -5
+  fi
+}

@@ -1,0 +1,127 @@
+// The JetStream layout of a ClaimMap group (docs/scaleout.md "Layout") and
+// thin owning wrappers over the NATS C client (libnats 3.4,
+// /usr/include/nats/nats.h). Every call that can fail returns a Status
+// (kIoError, "nats: …"), never an exception.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "claimmap/status.h"
+
+namespace claimmap::scaleout {
+
+// Streams, subjects and buckets (docs/scaleout.md).
+inline constexpr const char* kEventsStream = "CLAIMMAP_EVENTS";            // claimmap.events.<p>
+inline constexpr const char* kDeltasStream = "CLAIMMAP_DELTAS";            // claimmap.deltas.<p>
+inline constexpr const char* kCheckpointsStream = "CLAIMMAP_CHECKPOINTS";  // claimmap.checkpoints.<p>.{data,manifest}
+inline constexpr const char* kLeasesBucket = "claimmap_leases";            // p.<p> -> worker id (TTL)
+inline constexpr const char* kMembersBucket = "claimmap_members";          // <worker id> -> heartbeat (TTL)
+inline constexpr const char* kGroupBucket = "claimmap_group";              // partitions, config (no TTL)
+
+// Message headers.
+inline constexpr const char* kSeqHeader = "Claimmap-Seq";              // input line number (docs/spec.md §8 seq)
+inline constexpr const char* kReloadHeader = "Claimmap-Reload";        // "1" on a reload marker
+inline constexpr const char* kOversizeHeader = "Claimmap-Oversize";    // a line too large to carry: its length
+inline constexpr const char* kInputSeqHeader = "Claimmap-Input-Seq";   // a delta's input stream sequence
+inline constexpr const char* kMsgIdHeader = "Nats-Msg-Id";
+
+std::string events_subject(uint32_t partition);
+std::string deltas_subject(uint32_t partition);
+std::string checkpoint_data_subject(uint32_t partition);
+std::string checkpoint_manifest_subject(uint32_t partition);
+std::string lease_key(uint32_t partition);
+
+// A failed NATS call as a Status naming what was attempted.
+Status nats_error(std::string_view what, natsStatus s, jsErrCode e = static_cast<jsErrCode>(0));
+
+// The value of header `key`, or "" when absent.
+std::string header(natsMsg* msg, const char* key);
+// The header parsed as an unsigned number, or `fallback`.
+uint64_t header_u64(natsMsg* msg, const char* key, uint64_t fallback = 0);
+
+struct MsgDeleter {
+  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
+};
+using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
+
+// One connection to the NATS servers (a comma-separated URL list), with
+// reconnects, plus one JetStream context per user of it.
+class Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> open(const std::string& urls, const std::string& name);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  natsConnection* get() const { return nc_; }
+  // The server's max_payload.
+  int64_t max_payload() const;
+
+ private:
+  Connection() = default;
+  natsConnection* nc_ = nullptr;
+};
+
+class JetStream {
+ public:
+  // `max_pending`: asynchronous publishes in flight before a publish waits.
+  static Result<std::unique_ptr<JetStream>> open(Connection& conn, int64_t wait_ms = 10000,
+                                                 int64_t max_pending = 65536);
+  ~JetStream();
+  JetStream(const JetStream&) = delete;
+  JetStream& operator=(const JetStream&) = delete;
+  jsCtx* get() const { return js_; }
+
+  // Asynchronous publishing with a count of failures (the library's
+  // callbacks run on its own thread).
+  uint64_t async_failures() const;
+  std::string first_async_error() const;
+  void reset_async_failures();
+  // The highest stream sequence acknowledged so far, and how many
+  // publishes the server reported as duplicates (de-duplicated by Msg-Id).
+  uint64_t max_acked_seq() const;
+  uint64_t duplicates() const;
+
+ private:
+  JetStream() = default;
+  static void on_ack(jsCtx* js, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure);
+  jsCtx* js_ = nullptr;
+  struct AsyncState;
+  std::unique_ptr<AsyncState> async_;
+};
+
+// The group's settings that streams and buckets are created with when they
+// are missing (an existing stream keeps its own: docs/scaleout.md).
+struct GroupSettings {
+  int replicas = 1;                    // stream and bucket replicas (a cluster: 3)
+  int64_t events_dedup_ms = 120000;    // publish de-duplication window
+  int64_t deltas_dedup_ms = 600000;    // result de-duplication window
+  int64_t lease_ttl_ms = 5000;         // leases and members expire after this
+};
+Status ensure_streams(JetStream& js, const GroupSettings& settings);
+
+// Key-value buckets (created with `settings` when missing).
+class KeyValue {
+ public:
+  static Result<std::unique_ptr<KeyValue>> open(JetStream& js, const char* bucket, int64_t ttl_ms, int replicas);
+  ~KeyValue();
+  kvStore* get() const { return kv_; }
+  // The bucket's entry TTL in milliseconds (0: none).
+  int64_t ttl_ms() const;
+
+ private:
+  KeyValue() = default;
+  kvStore* kv_ = nullptr;
+};
+
+// The group's partition count, recorded once in claimmap_group: the first
+// caller sets it, later ones must agree (kInvalidArgument otherwise).
+Status check_partitions(KeyValue& group, uint32_t partitions);
+// The partition count recorded, 0 when none.
+uint32_t recorded_partitions(KeyValue& group);
+
+}  // namespace claimmap::scaleout

@@ -1,0 +1,402 @@
+#include "worker/partition_runner.h"
+
+#include <chrono>
+#include <unordered_set>
+
+#include "claimmap/delta.h"
+#include "claimmap/engine.h"
+#include "claimmap/scaleout.h"
+#include "worker/checkpoint.h"
+
+namespace claimmap::scaleout {
+
+namespace {
+
+constexpr int64_t kNanosPerMilli = 1000000;
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct SubDeleter {
+  void operator()(natsSubscription* s) const {
+    natsSubscription_Unsubscribe(s);
+    natsSubscription_Destroy(s);
+  }
+};
+using SubPtr = std::unique_ptr<natsSubscription, SubDeleter>;
+
+struct MsgList {
+  natsMsgList list{};
+  ~MsgList() { natsMsgList_Destroy(&list); }
+};
+
+// The Nats-Msg-Ids of the partition's results stored after `deltas_seq`:
+// results of messages after the checkpoint that a previous owner published
+// before it died. The replay does not publish them again (docs/scaleout.md
+// "Exactly one result"), whatever the de-duplication window.
+Result<std::unordered_set<std::string>> published_after(JetStream& js, uint32_t p, uint64_t deltas_seq) {
+  std::unordered_set<std::string> ids;
+  jsStreamInfo* info = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&info, js.get(), kDeltasStream, nullptr, &e);
+  if (s != NATS_OK) return nats_error("deltas stream info", s, e);
+  const uint64_t last = info->State.LastSeq;
+  jsStreamInfo_Destroy(info);
+  if (last <= deltas_seq) return ids;
+  const std::string subject = deltas_subject(p);
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = kDeltasStream;
+  so.Config.FilterSubject = subject.c_str();
+  so.Config.AckPolicy = js_AckNone;
+  so.Config.DeliverPolicy = deltas_seq == 0 ? js_DeliverAll : js_DeliverByStartSequence;
+  so.Config.OptStartSeq = deltas_seq == 0 ? 0 : deltas_seq + 1;
+  so.Config.InactiveThreshold = 30000 * kNanosPerMilli;
+  natsSubscription* raw = nullptr;
+  s = js_PullSubscribe(&raw, js.get(), subject.c_str(), nullptr, nullptr, &so, &e);
+  if (s != NATS_OK) return nats_error("reading the results stored after the checkpoint", s, e);
+  SubPtr sub(raw);
+  jsConsumerInfo* ci = nullptr;
+  s = natsSubscription_GetConsumerInfo(&ci, sub.get(), nullptr, &e);
+  if (s != NATS_OK) return nats_error("consumer info", s, e);
+  uint64_t pending = ci->NumPending;
+  jsConsumerInfo_Destroy(ci);
+  while (pending > 0) {
+    MsgList batch;
+    s = natsSubscription_Fetch(&batch.list, sub.get(), 4096, 5000, &e);
+    if (s != NATS_OK) return nats_error("reading the results stored after the checkpoint", s, e);
+    for (int i = 0; i < batch.list.Count; ++i) {
+      natsMsg* m = batch.list.Msgs[i];
+      ids.insert(header(m, kMsgIdHeader));
+      jsMsgMetaData* meta = nullptr;
+      if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
+        pending = meta->NumPending;
+        jsMsgMetaData_Destroy(meta);
+      }
+    }
+  }
+  return ids;
+}
+
+}  // namespace
+
+Result<Config> ConfigCache::get(JetStream& js, uint64_t marker_seq, std::string_view text) {
+  if (marker_seq == 0) return base_;
+  std::string owned;
+  if (text.empty()) {
+    natsMsg* raw = nullptr;
+    jsErrCode e = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetMsg(&raw, js.get(), kEventsStream, marker_seq, nullptr, &e);
+    if (s != NATS_OK) return nats_error("reload marker " + std::to_string(marker_seq), s, e);
+    MsgPtr msg(raw);
+    owned.assign(natsMsg_GetData(raw), static_cast<size_t>(natsMsg_GetDataLength(raw)));
+    text = owned;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = by_text_.find(text); it != by_text_.end()) return it->second;
+  }
+  ConfigReport report;
+  Result<Config> c = load_config(text, &report);
+  if (!c.ok()) {
+    std::string why = c.status().message();
+    for (const ConfigProblem& p : report.errors) why += "; " + p.to_string();
+    return Status(c.status().code(), "reload marker " + std::to_string(marker_seq) + ": " + why);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  by_text_.emplace(std::string(text), c.value());
+  return c.value();
+}
+
+PartitionRunner::PartitionRunner(uint32_t partition, Connection& conn, ConfigCache& configs, RunnerSettings settings,
+                                 Log log)
+    : partition_(partition), conn_(conn), configs_(configs), settings_(settings), log_(std::move(log)) {
+  stats_.partition = partition;
+}
+
+PartitionRunner::~PartitionRunner() {
+  abandon();
+  join();
+}
+
+void PartitionRunner::start() { thread_ = std::thread([this] { run(); }); }
+void PartitionRunner::stop() { stop_ = true; }
+void PartitionRunner::abandon() { abandon_ = true; }
+void PartitionRunner::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void PartitionRunner::set_lease_valid_until(std::chrono::steady_clock::time_point t) {
+  lease_valid_until_ns_ =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+bool PartitionRunner::lease_valid() const { return steady_ns() < lease_valid_until_ns_.load(); }
+
+PartitionStats PartitionRunner::stats() const {
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  return stats_;
+}
+
+void PartitionRunner::run() {
+  Status s = run_owned();
+  if (!s.ok()) {
+    failed_ = true;
+    log_("partition " + std::to_string(partition_) + ": " + s.message());
+  }
+  finished_ = true;
+}
+
+Status PartitionRunner::run_owned() {
+  const uint32_t p = partition_;
+  Result<std::unique_ptr<JetStream>> jsr = JetStream::open(conn_, 10000, settings_.max_pending);
+  if (!jsr.ok()) return jsr.status();
+  JetStream& js = *jsr.value();
+  CheckpointStore store(js, settings_.chunk_bytes);
+
+  // 1. The last checkpoint: state, the config it is under, what it covers.
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<std::optional<Checkpoint>> ck = store.read(p);
+  if (!ck.ok()) return ck.status();
+  Checkpoint last;
+  last.partition = p;
+  if (ck.value()) last = std::move(*ck.value());
+  Result<Config> config = configs_.get(js, last.config_seq);
+  if (!config.ok()) return config.status();
+  auto engine = std::make_unique<Engine>(config.value());
+  if (!last.state.empty()) {
+    if (Status st = load_state_bytes(*engine, last.state); !st.ok()) {
+      return Status(st.code(), "checkpoint: " + st.message());
+    }
+  }
+  last.state.clear();
+  last.state.shrink_to_fit();
+  uint64_t covered = last.covered, config_seq = last.config_seq, line_seq = last.line_seq;
+  uint64_t deltas_seq = last.deltas_seq;
+
+  // 2. Results a previous owner stored after the checkpoint.
+  Result<std::unordered_set<std::string>> already = published_after(js, p, last.deltas_seq);
+  if (!already.ok()) return already.status();
+
+  // 3. The partition's consumer, recreated to start right after the checkpoint
+  // (this also cuts off a previous owner still pulling from it).
+  const std::string durable = "claimmap-p" + std::to_string(p);
+  const std::string subject = events_subject(p);
+  jsErrCode e = static_cast<jsErrCode>(0);
+  js_DeleteConsumer(js.get(), kEventsStream, durable.c_str(), nullptr, &e);
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.Durable = durable.c_str();
+  cc.FilterSubject = subject.c_str();
+  cc.AckPolicy = js_AckAll;
+  cc.AckWait = 60000 * kNanosPerMilli;
+  cc.MaxAckPending = 200000;
+  cc.DeliverPolicy = covered == 0 ? js_DeliverAll : js_DeliverByStartSequence;
+  cc.OptStartSeq = covered == 0 ? 0 : covered + 1;
+  jsConsumerInfo* ci = nullptr;
+  e = static_cast<jsErrCode>(0);
+  natsStatus ns = js_AddConsumer(&ci, js.get(), kEventsStream, &cc, nullptr, &e);
+  if (ns != NATS_OK) return nats_error("consumer " + durable, ns, e);
+  const uint64_t initial_pending = ci->NumPending;
+  jsConsumerInfo_Destroy(ci);
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = kEventsStream;
+  so.Consumer = durable.c_str();
+  so.ManualAck = true;
+  natsSubscription* raw_sub = nullptr;
+  ns = js_PullSubscribe(&raw_sub, js.get(), subject.c_str(), durable.c_str(), nullptr, &so, &e);
+  if (ns != NATS_OK) return nats_error("subscribing to " + subject, ns, e);
+  SubPtr sub(raw_sub);
+  {
+    std::lock_guard<std::mutex> lock(stats_mutex_);
+    stats_.applied_seq = covered;
+    stats_.line_seq = line_seq;
+    stats_.checkpoint_seq = last.covered;
+    stats_.checkpoint_unix_ms = last.unix_ms;
+    stats_.users = engine->user_count();
+    stats_.lag = initial_pending;
+    stats_.config_version = engine->config_version();
+  }
+  const double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  log_("partition " + std::to_string(p) + ": serving from event " + std::to_string(covered + 1) +
+       (ck.value() ? " (checkpoint: " + std::to_string(last.users) + " users, line " + std::to_string(line_seq) + ")"
+                   : " (no checkpoint)") +
+       ", " + std::to_string(initial_pending) + " to replay, " + std::to_string(already.value().size()) +
+       " results already stored, ready in " + std::to_string(static_cast<int>(setup_s * 1000)) + " ms");
+
+  const std::string out_subject = deltas_subject(p);
+  EventCounters counters;
+  uint64_t published = 0, skipped = 0;
+  uint64_t since_checkpoint = 0;
+  auto last_checkpoint_time = std::chrono::steady_clock::now();
+  uint64_t checkpoint_covered = last.covered, checkpoint_config = last.config_seq;
+  int64_t checkpoint_unix = last.unix_ms;
+  uint64_t last_consumer_seq = 0;
+  std::string out, big;
+
+  auto publish_result = [&](std::string_view line, const std::string& id, uint64_t input_seq,
+                            uint64_t seq) -> Status {
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    if (already.value().count(id) != 0) {
+      ++skipped;
+      return Status();
+    }
+    natsMsg* msg = nullptr;
+    natsStatus st = natsMsg_Create(&msg, out_subject.c_str(), nullptr, line.data(), static_cast<int>(line.size()));
+    if (st == NATS_OK) st = natsMsgHeader_Set(msg, kMsgIdHeader, id.c_str());
+    if (st == NATS_OK) st = natsMsgHeader_Set(msg, kInputSeqHeader, std::to_string(input_seq).c_str());
+    if (st == NATS_OK) st = natsMsgHeader_Set(msg, kSeqHeader, std::to_string(seq).c_str());
+    if (st == NATS_OK) st = js_PublishMsgAsync(js.get(), &msg, nullptr);
+    natsMsg_Destroy(msg);
+    if (st != NATS_OK) return nats_error("publishing a result", st);
+    ++published;
+    return Status();
+  };
+
+  auto checkpoint = [&]() -> Status {
+    Checkpoint c;
+    c.partition = p;
+    c.covered = covered;
+    c.config_seq = config_seq;
+    deltas_seq = std::max(deltas_seq, js.max_acked_seq());
+    c.deltas_seq = deltas_seq;
+    c.line_seq = line_seq;
+    c.users = engine->user_count();
+    c.unix_ms = unix_ms();
+    c.state = save_state_bytes(*engine);
+    if (Status st = store.write(c); !st.ok()) return st;
+    checkpoint_covered = covered;
+    checkpoint_config = config_seq;
+    checkpoint_unix = c.unix_ms;
+    since_checkpoint = 0;
+    last_checkpoint_time = std::chrono::steady_clock::now();
+    return Status();
+  };
+  auto checkpoint_due = [&] {
+    if (covered == checkpoint_covered) return false;
+    return since_checkpoint >= settings_.checkpoint_events ||
+           std::chrono::steady_clock::now() - last_checkpoint_time >=
+               std::chrono::milliseconds(settings_.checkpoint_ms);
+  };
+
+  for (;;) {
+    if (abandon_) return Status();
+    if (stop_) break;
+    if (!lease_valid()) return Status(ErrorCode::kIoError, "lease not renewed in time: stopped without a checkpoint");
+    MsgList batch;
+    e = static_cast<jsErrCode>(0);
+    ns = natsSubscription_Fetch(&batch.list, sub.get(), settings_.fetch_batch, 200, &e);
+    if (ns == NATS_TIMEOUT) {
+      if (checkpoint_due()) {
+        if (Status st = checkpoint(); !st.ok()) return st;
+      }
+      std::lock_guard<std::mutex> lock(stats_mutex_);
+      stats_.lag = 0;
+      stats_.checkpoint_seq = checkpoint_covered;
+      stats_.checkpoint_unix_ms = checkpoint_unix;
+      continue;
+    }
+    if (ns != NATS_OK) return nats_error("fetching from " + subject, ns, e);
+    natsMsg* last_msg = nullptr;
+    uint64_t pending = 0;
+    for (int i = 0; i < batch.list.Count; ++i) {
+      natsMsg* m = batch.list.Msgs[i];
+      jsMsgMetaData* meta = nullptr;
+      if (natsStatus st = natsMsg_GetMetaData(&meta, m); st != NATS_OK) return nats_error("message metadata", st);
+      const uint64_t sseq = meta->Sequence.Stream, cseq = meta->Sequence.Consumer;
+      pending = meta->NumPending;
+      jsMsgMetaData_Destroy(meta);
+      // Deliveries come one after the other; a gap means a message was
+      // lost on the way: start over from the checkpoint rather than skip it.
+      if (cseq != last_consumer_seq + 1) {
+        return Status(ErrorCode::kIoError, "delivery gap on " + subject + " (consumer sequence " +
+                                               std::to_string(last_consumer_seq) + " then " + std::to_string(cseq) +
+                                               "): restarting from the checkpoint");
+      }
+      last_consumer_seq = cseq;
+      last_msg = m;
+      if (sseq <= covered) continue;  // a redelivery of a message already applied
+      const uint64_t seq = header_u64(m, kSeqHeader, 0);
+      const std::string_view data(natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m)));
+      const std::string id = "d" + std::to_string(sseq);
+      if (!header(m, kReloadHeader).empty()) {
+        Result<Config> next = configs_.get(js, sseq, data);
+        if (!next.ok()) {
+          log_("partition " + std::to_string(p) + ": " + next.status().message() + " (not applied)");
+        } else {
+          Result<ReloadResult> r = engine->reload(next.value());
+          if (!r.ok()) return r.status();
+          for (size_t k = 0; k < r.value().deltas.size(); ++k) {
+            Delta& d = r.value().deltas[k];
+            d.seq = seq;
+            counters.add(d);
+            out.clear();
+            append_ndjson(d, &out);
+            if (Status st = publish_result(out, id + "." + std::to_string(k + 1), sseq, seq); !st.ok()) return st;
+          }
+          config_seq = sseq;
+        }
+      } else {
+        out.clear();
+        const uint64_t oversize = header_u64(m, kOversizeHeader, 0);
+        if (oversize > 0) {
+          big.assign(oversize, 'x');  // event_too_large: only the length matters
+          (void)engine->process_to_ndjson(big, seq, &out, &counters);
+          big.clear();
+          big.shrink_to_fit();
+        } else {
+          (void)engine->process_to_ndjson(data, seq, &out, &counters);
+        }
+        if (Status st = publish_result(out, id, sseq, seq); !st.ok()) return st;
+      }
+      covered = sseq;
+      line_seq = seq;
+      ++since_checkpoint;
+    }
+    // Every result acknowledged by JetStream before the input is.
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = 30000;
+    if (natsStatus st = js_PublishAsyncComplete(js.get(), &po); st != NATS_OK) {
+      return nats_error("waiting for the results' acknowledgements", st);
+    }
+    if (js.async_failures() > 0) {
+      return Status(ErrorCode::kIoError, "results not stored: " + js.first_async_error());
+    }
+    if (last_msg != nullptr) natsMsg_Ack(last_msg, nullptr);  // AckAll: this and every one before
+    if (checkpoint_due()) {
+      if (!lease_valid()) return Status(ErrorCode::kIoError, "lease not renewed in time: stopped without a checkpoint");
+      if (Status st = checkpoint(); !st.ok()) return st;
+    }
+    std::lock_guard<std::mutex> lock(stats_mutex_);
+    stats_.applied_seq = covered;
+    stats_.line_seq = line_seq;
+    stats_.lag = pending;
+    stats_.checkpoint_seq = checkpoint_covered;
+    stats_.checkpoint_unix_ms = checkpoint_unix;
+    stats_.users = engine->user_count();
+    stats_.config_version = engine->config_version();
+    stats_.results_published = published;
+    stats_.results_skipped = skipped;
+    stats_.counters = counters;
+  }
+  // A clean stop: the exact state, so that the next owner replays nothing.
+  if (covered != checkpoint_covered || config_seq != checkpoint_config) {
+    if (!lease_valid()) return Status(ErrorCode::kIoError, "lease expired before the final checkpoint");
+    if (Status st = checkpoint(); !st.ok()) return st;
+  }
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  stats_.checkpoint_seq = checkpoint_covered;
+  stats_.checkpoint_unix_ms = checkpoint_unix;
+  stats_.counters = counters;
+  return Status();
+}
+
+}  // namespace claimmap::scaleout

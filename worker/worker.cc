@@ -1,0 +1,508 @@
+#include "worker/worker.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "claimmap/config.h"
+#include "claimmap/scaleout.h"
+#include "claimmap/service.h"
+#include "worker/checkpoint.h"
+#include "worker/metrics.h"
+
+namespace claimmap::scaleout {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_dump_metrics{false};
+
+void on_stop(int) { g_stop = true; }
+void on_usr1(int) { g_dump_metrics = true; }
+
+using Clock = std::chrono::steady_clock;
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string default_name() {
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  std::string name = std::string(host) + "-" + std::to_string(::getpid());
+  // Key-value keys allow [-/_=.a-zA-Z0-9]; anything else becomes '_'.
+  for (char& c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
+  }
+  return name;
+}
+
+// Writes `text` to `path` through a temporary file and a rename.
+bool write_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+uint64_t fnv(std::string_view text) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+void log_line(const std::string& worker, const std::string& text) {
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::fprintf(stderr, "worker %s: %s\n", worker.c_str(), text.c_str());
+  std::fflush(stderr);
+}
+
+// A lease we hold. The renewal thread and the main loop both touch it: one
+// renewal or release at a time (its mutex).
+struct Lease {
+  std::mutex mutex;
+  uint64_t revision = 0;   // of our entry
+  bool released = false;
+  std::atomic<bool> lost{false};
+  std::shared_ptr<PartitionRunner> runner;
+};
+
+struct Owned {
+  std::shared_ptr<Lease> lease;
+  bool releasing = false;
+};
+
+}  // namespace
+
+void install_worker_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  sa.sa_handler = on_usr1;
+  sigaction(SIGUSR1, &sa, nullptr);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, nullptr);
+}
+
+Status run_worker(const WorkerOptions& options, std::vector<std::string>* problems) {
+  const std::string name = options.name.empty() ? default_name() : options.name;
+  auto log = [name](const std::string& text) { log_line(name, text); };
+
+  // The base config: checked before joining.
+  Result<std::string> base_text = read_text_file(options.config_path);
+  if (!base_text.ok()) return base_text.status();
+  ConfigReport cr;
+  Result<Config> base = load_config(base_text.value(), &cr);
+  if (!base.ok()) {
+    for (const ConfigProblem& p : cr.errors) problems->push_back("error: " + p.to_string());
+    return Status(base.status().code(), options.config_path + ": " + base.status().message());
+  }
+  ConfigCache configs(base.value());
+
+  Result<std::unique_ptr<Connection>> conn = Connection::open(options.nats_url, "claimmap worker " + name);
+  if (!conn.ok()) return conn.status();
+  Result<std::unique_ptr<JetStream>> jsr = JetStream::open(*conn.value());
+  if (!jsr.ok()) return jsr.status();
+  JetStream& js = *jsr.value();
+  if (Status s = ensure_streams(js, options.settings); !s.ok()) return s;
+  Result<std::unique_ptr<KeyValue>> group = KeyValue::open(js, kGroupBucket, 0, options.settings.replicas);
+  if (!group.ok()) return group.status();
+  if (Status s = check_partitions(*group.value(), options.partitions); !s.ok()) return s;
+  {
+    // The config publish routes lines by, until a publish --config replaces it.
+    uint64_t rev = 0;
+    const natsStatus s = kvStore_Create(&rev, group.value()->get(), "config", base_text.value().data(),
+                                        static_cast<int>(base_text.value().size()));
+    kvEntry* e = nullptr;
+    if (s != NATS_OK && kvStore_Get(&e, group.value()->get(), "config") != NATS_OK) {
+      log("warning: cannot record the base config for publish to route by (" + std::string(natsStatus_GetText(s)) +
+          "; is the server's max_payload smaller than the config? docs/scaleout.md \"Limits\")");
+    }
+    if (e != nullptr) kvEntry_Destroy(e);
+  }
+  Result<std::unique_ptr<KeyValue>> leases_r =
+      KeyValue::open(js, kLeasesBucket, options.settings.lease_ttl_ms, options.settings.replicas);
+  if (!leases_r.ok()) return leases_r.status();
+  Result<std::unique_ptr<KeyValue>> members_r =
+      KeyValue::open(js, kMembersBucket, options.settings.lease_ttl_ms, options.settings.replicas);
+  if (!members_r.ok()) return members_r.status();
+  // The bucket's TTL rules (its creator chose it), whatever our option says.
+  const int64_t ttl_ms = leases_r.value()->ttl_ms() > 0 ? leases_r.value()->ttl_ms() : options.settings.lease_ttl_ms;
+  // The main loop's requests give up within about half the TTL.
+  Result<std::unique_ptr<JetStream>> loop_js = JetStream::open(*conn.value(), std::max<int64_t>(1000, ttl_ms / 2));
+  if (!loop_js.ok()) return loop_js.status();
+  Result<std::unique_ptr<KeyValue>> loop_leases = KeyValue::open(*loop_js.value(), kLeasesBucket, ttl_ms, 1);
+  if (!loop_leases.ok()) return loop_leases.status();
+  Result<std::unique_ptr<KeyValue>> loop_members = KeyValue::open(*loop_js.value(), kMembersBucket, ttl_ms, 1);
+  if (!loop_members.ok()) return loop_members.status();
+  kvStore* leases = loop_leases.value()->get();
+  kvStore* members = loop_members.value()->get();
+  const auto ttl = std::chrono::milliseconds(ttl_ms);
+  const auto heartbeat = std::chrono::milliseconds(std::max<int64_t>(50, ttl_ms / 5));
+  // A lease renewed at t is held until t + TTL on the server; the runner
+  // stops writing a little before, in case this process stalls.
+  const auto valid_for = std::chrono::milliseconds(ttl_ms * 4 / 5);
+  // Leases and the member entry are renewed on a thread of their own, with a
+  // JetStream context whose requests give up well within the TTL: nothing
+  // the main loop waits for (a slow acquisition, a cluster election) can hold
+  // a renewal back.
+  Result<std::unique_ptr<JetStream>> renew_js = JetStream::open(*conn.value(), std::max<int64_t>(250, ttl_ms / 4));
+  if (!renew_js.ok()) return renew_js.status();
+  Result<std::unique_ptr<KeyValue>> renew_leases_r = KeyValue::open(*renew_js.value(), kLeasesBucket, ttl_ms, 1);
+  if (!renew_leases_r.ok()) return renew_leases_r.status();
+  Result<std::unique_ptr<KeyValue>> renew_members_r = KeyValue::open(*renew_js.value(), kMembersBucket, ttl_ms, 1);
+  if (!renew_members_r.ok()) return renew_members_r.status();
+  std::mutex table_mutex;
+  std::map<uint32_t, std::shared_ptr<Lease>> table;  // what the renewal thread renews
+  std::atomic<bool> renew_stop{false};
+  std::atomic<size_t> owned_count{0};
+  std::thread renewer([&] {
+    kvStore* rl = renew_leases_r.value()->get();
+    kvStore* rm = renew_members_r.value()->get();
+    while (!renew_stop.load()) {
+      const auto t0 = Clock::now();
+      uint64_t rev = 0;
+      const std::string beat = std::to_string(owned_count.load());
+      kvStore_Put(&rev, rm, name.c_str(), beat.data(), static_cast<int>(beat.size()));
+      std::vector<std::pair<uint32_t, std::shared_ptr<Lease>>> held;
+      {
+        std::lock_guard<std::mutex> lock(table_mutex);
+        held.assign(table.begin(), table.end());
+      }
+      for (auto& [p, l] : held) {
+        std::lock_guard<std::mutex> lock(l->mutex);
+        if (l->released || l->lost || l->runner->finished()) continue;
+        const std::string key = lease_key(p);
+        natsStatus s = kvStore_Update(&rev, rl, key.c_str(), name.data(), static_cast<int>(name.size()), l->revision);
+        if (s == NATS_OK) {
+          l->revision = rev;
+          l->runner->set_lease_valid_until(t0 + valid_for);
+          continue;
+        }
+        // Lost (expired, perhaps taken), or only unreachable for now?
+        kvEntry* e = nullptr;
+        const natsStatus g = kvStore_Get(&e, rl, key.c_str());
+        if (g == NATS_OK) {
+          const bool ours = kvEntry_Revision(e) == l->revision;
+          kvEntry_Destroy(e);
+          if (ours) continue;
+        } else if (g != NATS_NOT_FOUND) {
+          continue;  // unreachable: the runner fences itself when the lease runs out
+        }
+        log("lost the lease of partition " + std::to_string(p) + ": stopping it without a checkpoint");
+        l->lost = true;
+        l->runner->abandon();
+      }
+      while (!renew_stop.load() && Clock::now() < t0 + heartbeat) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+  });
+
+  RunnerSettings runner_settings = options.runner;
+  runner_settings.chunk_bytes =
+      std::min<int64_t>(runner_settings.chunk_bytes, std::max<int64_t>(4096, conn.value()->max_payload() - 4096));
+
+  log("joined (" + std::to_string(options.partitions) + " partitions, lease TTL " + std::to_string(ttl_ms) +
+      " ms, checkpoint every " + std::to_string(runner_settings.checkpoint_events) + " events or " +
+      std::to_string(runner_settings.checkpoint_ms) + " ms)");
+
+  std::map<uint32_t, Owned> owned;
+  std::map<uint32_t, Clock::time_point> cooldown;  // partitions that failed here: not retaken at once
+  EventCounters retired;                            // counts of partitions no longer owned
+  uint64_t takeovers = 0, releases = 0, failures = 0;
+  uint32_t live = 1;
+  std::string last_printed;
+  auto next_metrics = Clock::now();
+  const uint32_t P = options.partitions;
+  const uint32_t offset = static_cast<uint32_t>(fnv(name) % P);
+
+  auto release_lease = [&](uint32_t p, Owned& o) {
+    // Conditional on our revision: never clears a lease someone else holds.
+    {
+      std::lock_guard<std::mutex> lock(o.lease->mutex);
+      uint64_t rev = 0;
+      const std::string key = lease_key(p);
+      if (!o.lease->lost) kvStore_Update(&rev, leases, key.c_str(), "", 0, o.lease->revision);
+      o.lease->released = true;
+    }
+  };
+  auto forget = [&](uint32_t p) {
+    std::lock_guard<std::mutex> lock(table_mutex);
+    table.erase(p);
+  };
+  auto metrics_snapshot = [&] {
+    WorkerMetrics m;
+    m.worker = name;
+    m.partitions = P;
+    m.live_workers = live;
+    m.counters = retired;
+    for (auto& [p, o] : owned) {
+      PartitionStats s = o.lease->runner->stats();
+      m.counters.merge(s.counters);
+      m.owned.push_back(std::move(s));
+    }
+    m.takeovers = takeovers;
+    m.releases = releases;
+    m.failures = failures;
+    m.now_unix_ms = unix_ms();
+    return render_worker_metrics(m);
+  };
+
+  for (;;) {
+    const auto t0 = Clock::now();
+    const bool stopping = g_stop.load();
+
+    const auto t_renewed = t0;
+    // 2. Runners that finished: release (clean stop or failure) or forget (lost).
+    for (auto it = owned.begin(); it != owned.end();) {
+      Owned& o = it->second;
+      PartitionRunner& runner = *o.lease->runner;
+      if (!runner.finished()) {
+        ++it;
+        continue;
+      }
+      runner.join();
+      const uint32_t p = it->first;
+      retired.merge(runner.stats().counters);
+      if (o.lease->lost) {
+        ++failures;
+      } else if (runner.failed()) {
+        ++failures;
+        release_lease(p, o);
+        cooldown[p] = Clock::now() + std::chrono::milliseconds(2000);
+        log("released partition " + std::to_string(p) + " after an error; it resumes from its checkpoint");
+      } else {
+        ++releases;
+        release_lease(p, o);
+        log("released partition " + std::to_string(p) + " (checkpointed)");
+      }
+      forget(p);
+      it = owned.erase(it);
+    }
+    owned_count = owned.size();
+
+    // 3. Share the partitions evenly with the live workers.
+    if (stopping) {
+      for (auto& [p, o] : owned) o.lease->runner->stop();
+      if (owned.empty()) break;
+    } else {
+      kvKeysList keys{};
+      kvWatchOptions wo;
+      kvWatchOptions_Init(&wo);
+      wo.Timeout = std::max<int64_t>(500, ttl_ms / 4);
+      if (kvStore_Keys(&keys, members, &wo) == NATS_OK) {
+        live = static_cast<uint32_t>(std::max(1, keys.Count));
+        kvKeysList_Destroy(&keys);
+      }
+      uint32_t target = (P + live - 1) / live;
+      if (options.max_partitions > 0) target = std::min(target, options.max_partitions);
+      uint32_t active = 0;
+      for (auto& [p, o] : owned) active += (!o.releasing && !o.lease->lost) ? 1 : 0;
+      if (active > target) {
+        // Give up the highest-numbered ones: each checkpoints, then its lease is released.
+        uint32_t extra = active - target;
+        for (auto it = owned.rbegin(); it != owned.rend() && extra > 0; ++it) {
+          if (it->second.releasing || it->second.lease->lost) continue;
+          it->second.releasing = true;
+          it->second.lease->runner->stop();
+          --extra;
+        }
+      } else if (active < target) {
+        for (uint32_t i = 0; i < P && active < target; ++i) {
+          const uint32_t p = (offset + i) % P;
+          if (owned.count(p) != 0) continue;
+          if (auto c = cooldown.find(p); c != cooldown.end() && Clock::now() < c->second) continue;
+          const std::string key = lease_key(p);
+          kvEntry* e = nullptr;
+          uint64_t rev = 0;
+          natsStatus s = kvStore_Get(&e, leases, key.c_str());
+          if (s == NATS_OK) {
+            const bool free = kvEntry_ValueLen(e) == 0;
+            const uint64_t current = kvEntry_Revision(e);
+            kvEntry_Destroy(e);
+            if (!free) continue;
+            s = kvStore_Update(&rev, leases, key.c_str(), name.data(), static_cast<int>(name.size()), current);
+          } else if (s == NATS_NOT_FOUND) {
+            s = kvStore_Create(&rev, leases, key.c_str(), name.data(), static_cast<int>(name.size()));
+          } else {
+            continue;
+          }
+          if (s != NATS_OK) continue;  // someone else was quicker
+          Owned o;
+          o.lease = std::make_shared<Lease>();
+          o.lease->revision = rev;
+          o.lease->runner = std::make_shared<PartitionRunner>(p, *conn.value(), configs, runner_settings, log);
+          o.lease->runner->set_lease_valid_until(t0 + valid_for);
+          o.lease->runner->start();
+          {
+            std::lock_guard<std::mutex> lock(table_mutex);
+            table[p] = o.lease;
+          }
+          owned.emplace(p, std::move(o));
+          ++takeovers;
+          ++active;
+          log("took partition " + std::to_string(p));
+        }
+      }
+    }
+
+    if (std::getenv("CLAIMMAP_DEBUG_LOOP") != nullptr) {
+      const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+      if (ms(Clock::now() - t0) > 300) {
+        log("slow heartbeat: renew " + std::to_string(ms(t_renewed - t0)) + " ms, rest " +
+            std::to_string(ms(Clock::now() - t_renewed)) + " ms");
+      }
+    }
+    // 4. Operations: what we own, metrics.
+    std::string list;
+    for (auto& [p, o] : owned) {
+      if (o.releasing || o.lease->lost) continue;
+      list += (list.empty() ? "" : " ") + std::to_string(p);
+    }
+    if (list != last_printed) {
+      log("owns partitions [" + list + "] of " + std::to_string(P) + " (" + std::to_string(live) + " live workers)");
+      last_printed = list;
+    }
+    if (g_dump_metrics.exchange(false)) {
+      const std::string text = metrics_snapshot();
+      std::fwrite(text.data(), 1, text.size(), stderr);
+      std::fflush(stderr);
+    }
+    if (!options.metrics_file.empty() && Clock::now() >= next_metrics) {
+      if (!write_atomically(options.metrics_file, metrics_snapshot())) {
+        log("cannot write " + options.metrics_file + ": " + std::strerror(errno));
+      }
+      next_metrics = Clock::now() + std::chrono::milliseconds(options.metrics_every_ms);
+    }
+
+    // 5. Until the next heartbeat (sooner when asked to stop).
+    // A runner that finished is released at once (a clean stop hands over
+    // without waiting for the heartbeat).
+    auto any_finished = [&] {
+      for (auto& [p, o] : owned) {
+        if (o.lease->runner->finished()) return true;
+      }
+      return false;
+    };
+    while (Clock::now() < t0 + heartbeat && g_stop.load() == stopping && !any_finished()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  renew_stop = true;
+  renewer.join();
+  if (!options.metrics_file.empty()) write_atomically(options.metrics_file, metrics_snapshot());
+  kvStore_Delete(members, name.c_str());
+  log("stopped: every partition checkpointed and released");
+  (void)ttl;
+  return Status();
+}
+
+Status export_group_state(const std::string& nats_url, uint32_t partitions, std::string* ndjson, uint64_t* users) {
+  Result<std::unique_ptr<Connection>> conn = Connection::open(nats_url, "claimmap worker --export-state");
+  if (!conn.ok()) return conn.status();
+  Result<std::unique_ptr<JetStream>> js = JetStream::open(*conn.value());
+  if (!js.ok()) return js.status();
+  if (partitions == 0) {
+    Result<std::unique_ptr<KeyValue>> group = KeyValue::open(*js.value(), kGroupBucket, 0, 1);
+    if (!group.ok()) return group.status();
+    partitions = recorded_partitions(*group.value());
+    if (partitions == 0) return Status(ErrorCode::kInvalidArgument, "the group has no partition count recorded");
+  }
+  CheckpointStore store(*js.value(), 512 * 1024);
+  std::vector<std::string> states;
+  for (uint32_t p = 0; p < partitions; ++p) {
+    Result<std::optional<Checkpoint>> c = store.read(p);
+    if (!c.ok()) return c.status();
+    if (c.value()) states.push_back(std::move(c.value()->state));
+  }
+  std::vector<std::string_view> views(states.begin(), states.end());
+  Result<std::string> merged = merge_states_to_ndjson(views, users);
+  if (!merged.ok()) return merged.status();
+  *ndjson = std::move(merged.value());
+  return Status();
+}
+
+Status export_group_deltas(const std::string& nats_url, std::string* ndjson, uint64_t* lines) {
+  Result<std::unique_ptr<Connection>> conn = Connection::open(nats_url, "claimmap worker --export-deltas");
+  if (!conn.ok()) return conn.status();
+  Result<std::unique_ptr<JetStream>> jsr = JetStream::open(*conn.value());
+  if (!jsr.ok()) return jsr.status();
+  JetStream& js = *jsr.value();
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = kDeltasStream;
+  so.Config.AckPolicy = js_AckNone;
+  so.Config.DeliverPolicy = js_DeliverAll;
+  so.Config.InactiveThreshold = int64_t{30000} * 1000000;
+  natsSubscription* sub = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  natsStatus s = js_PullSubscribe(&sub, js.get(), "claimmap.deltas.*", nullptr, nullptr, &so, &e);
+  if (s != NATS_OK) return nats_error("reading " + std::string(kDeltasStream), s, e);
+  jsConsumerInfo* ci = nullptr;
+  s = natsSubscription_GetConsumerInfo(&ci, sub, nullptr, &e);
+  uint64_t pending = s == NATS_OK ? ci->NumPending : 0;
+  if (ci != nullptr) jsConsumerInfo_Destroy(ci);
+  *lines = 0;
+  Status result;
+  while (pending > 0 && s == NATS_OK) {
+    natsMsgList list{};
+    s = natsSubscription_Fetch(&list, sub, 4096, 5000, &e);
+    if (s != NATS_OK) {
+      result = nats_error("reading " + std::string(kDeltasStream), s, e);
+      break;
+    }
+    for (int i = 0; i < list.Count; ++i) {
+      natsMsg* m = list.Msgs[i];
+      ndjson->append(natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m)));
+      ndjson->push_back('\n');
+      ++*lines;
+      jsMsgMetaData* meta = nullptr;
+      if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
+        pending = meta->NumPending;
+        jsMsgMetaData_Destroy(meta);
+      }
+    }
+    natsMsgList_Destroy(&list);
+  }
+  natsSubscription_Unsubscribe(sub);
+  natsSubscription_Destroy(sub);
+  return result;
+}
+
+}  // namespace claimmap::scaleout
