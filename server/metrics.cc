@@ -94,31 +94,61 @@ void Metrics::record_request(Route route, int status, double seconds) {
   request_latency_[r].observe(seconds);
 }
 
-std::string Metrics::to_text(const Engine& engine, std::string_view extra) const {
-  std::string out;
-  header("claimmap_events_total", "Event results by cause (reload lines as cause \"reload\").", "counter", &out);
+EventCounters Metrics::events() const {
+  EventCounters c;
+  for (int i = 0; i < kCauseCount; ++i) c.by_cause[i] = get(by_cause_[i]);
+  c.ok = get(ok_);
+  c.stale = get(stale_);
+  c.suspended = get(suspended_);
+  c.errors = get(errors_total_);
+  c.new_users = get(new_users_);
+  for (int i = 0; i <= kEventErrorCodeCount; ++i) c.errors_by_code[i] = get(errors_[i]);
+  c.groups_added = get(groups_added_);
+  c.groups_removed = get(groups_removed_);
+  c.roles_granted = get(roles_granted_);
+  c.roles_revoked = get(roles_revoked_);
+  c.events = c.ok + c.stale + c.suspended + c.errors;
+  return c;
+}
+
+void append_event_metrics(const EventCounters& c, std::string* out) {
+  header("claimmap_events_total", "Event results by cause (reload lines as cause \"reload\").", "counter", out);
   for (int i = 0; i < kCauseCount; ++i) {
     const std::string_view name = cause_name(static_cast<Cause>(i));
     sample("claimmap_events_total", "cause=\"" + std::string(name.empty() ? "unknown" : name) + "\"",
-           get(by_cause_[i]), &out);
+           c.by_cause[i], out);
   }
-  header("claimmap_event_status_total", "Event results by status.", "counter", &out);
-  sample("claimmap_event_status_total", "status=\"ok\"", get(ok_), &out);
-  sample("claimmap_event_status_total", "status=\"stale\"", get(stale_), &out);
-  sample("claimmap_event_status_total", "status=\"suspended\"", get(suspended_), &out);
-  sample("claimmap_event_status_total", "status=\"error\"", get(errors_total_), &out);
-  header("claimmap_event_errors_total", "Event lines refused, by error code.", "counter", &out);
+  header("claimmap_event_status_total", "Event results by status.", "counter", out);
+  sample("claimmap_event_status_total", "status=\"ok\"", c.ok, out);
+  sample("claimmap_event_status_total", "status=\"stale\"", c.stale, out);
+  sample("claimmap_event_status_total", "status=\"suspended\"", c.suspended, out);
+  sample("claimmap_event_status_total", "status=\"error\"", c.errors, out);
+  header("claimmap_event_errors_total", "Event lines refused, by error code.", "counter", out);
   for (int i = 1; i <= kEventErrorCodeCount; ++i) {
     sample("claimmap_event_errors_total",
-           "code=\"" + std::string(error_code_name(static_cast<ErrorCode>(i))) + "\"", get(errors_[i]), &out);
+           "code=\"" + std::string(error_code_name(static_cast<ErrorCode>(i))) + "\"", c.errors_by_code[i], out);
   }
-  header("claimmap_new_users_total", "Users created by an event.", "counter", &out);
-  sample("claimmap_new_users_total", "", get(new_users_), &out);
-  header("claimmap_delta_items_total", "Groups added and removed, roles granted and revoked.", "counter", &out);
-  sample("claimmap_delta_items_total", "kind=\"groups_added\"", get(groups_added_), &out);
-  sample("claimmap_delta_items_total", "kind=\"groups_removed\"", get(groups_removed_), &out);
-  sample("claimmap_delta_items_total", "kind=\"roles_granted\"", get(roles_granted_), &out);
-  sample("claimmap_delta_items_total", "kind=\"roles_revoked\"", get(roles_revoked_), &out);
+  header("claimmap_new_users_total", "Users created by an event.", "counter", out);
+  sample("claimmap_new_users_total", "", c.new_users, out);
+  header("claimmap_delta_items_total", "Groups added and removed, roles granted and revoked.", "counter", out);
+  sample("claimmap_delta_items_total", "kind=\"groups_added\"", c.groups_added, out);
+  sample("claimmap_delta_items_total", "kind=\"groups_removed\"", c.groups_removed, out);
+  sample("claimmap_delta_items_total", "kind=\"roles_granted\"", c.roles_granted, out);
+  sample("claimmap_delta_items_total", "kind=\"roles_revoked\"", c.roles_revoked, out);
+}
+
+void append_engine_metrics(const EngineFigures& f, std::string* out) {
+  header("claimmap_users", "Users the engine holds.", "gauge", out);
+  sample("claimmap_users", "", f.users, out);
+  header("claimmap_state_bytes", "Bytes of user state held.", "gauge", out);
+  sample("claimmap_state_bytes", "", f.state_bytes, out);
+  header("claimmap_config_version", "The current config version (1 at start, one more per reload).", "gauge", out);
+  sample("claimmap_config_version", "", f.config_version, out);
+}
+
+std::string Metrics::to_text(const Engine& engine, std::string_view extra) const {
+  std::string out;
+  append_event_metrics(events(), &out);
   login_latency_.append_text("claimmap_login_latency_seconds",
                              "Time in the engine of an event sent on its own (a request body of one line).", &out);
   header("claimmap_http_requests_total", "HTTP requests by route and status class.", "counter", &out);
@@ -134,12 +164,7 @@ std::string Metrics::to_text(const Engine& engine, std::string_view extra) const
   }
   const LatencyHistogram& events_latency = request_latency_[static_cast<int>(Route::kEvents)];
   events_latency.append_text("claimmap_events_request_seconds", "Duration of POST /v1/events requests.", &out);
-  header("claimmap_users", "Users the engine holds.", "gauge", &out);
-  sample("claimmap_users", "", engine.user_count(), &out);
-  header("claimmap_state_bytes", "Bytes of user state held.", "gauge", &out);
-  sample("claimmap_state_bytes", "", engine.state_bytes(), &out);
-  header("claimmap_config_version", "The current config version (1 at start, one more per reload).", "gauge", &out);
-  sample("claimmap_config_version", "", engine.config_version(), &out);
+  append_engine_metrics({engine.user_count(), engine.state_bytes(), engine.config_version()}, &out);
   out.append(extra);
   return out;
 }

@@ -44,6 +44,20 @@ enum class Route : uint8_t { kEvents, kWhoHas, kConfig, kUsers, kScim, kHealth, 
 inline constexpr int kRouteCount = static_cast<int>(Route::kOther) + 1;
 std::string_view route_name(Route route);
 
+// The event families every ClaimMap process exposes (the server and the
+// scale-out worker alike): events by cause and by status, errors by code, new
+// users and delta items, from the engine's own counts.
+void append_event_metrics(const EventCounters& counters, std::string* out);
+
+// The engine gauges: users, state bytes, config version (a worker sums its
+// partitions' engines).
+struct EngineFigures {
+  uint64_t users = 0;
+  uint64_t state_bytes = 0;
+  uint64_t config_version = 0;
+};
+void append_engine_metrics(const EngineFigures& figures, std::string* out);
+
 class Metrics {
  public:
   // The results of a request's events (reload lines included, as cause "reload").
@@ -52,8 +66,11 @@ class Metrics {
   void observe_login(double seconds) { login_latency_.observe(seconds); }
   void record_request(Route route, int status, double seconds);
 
+  // What record_events has counted so far.
+  EventCounters events() const;
+
   // The whole exposition, with the engine's users and config version read now.
-  // `extra` (the worker's partition gauges, …) is appended as it is.
+  // `extra` is appended as it is.
   std::string to_text(const Engine& engine, std::string_view extra = {}) const;
 
  private:
