@@ -50,6 +50,8 @@ Command add_worker_command(CLI::App& app) {
       ->check(CLI::Range(1, 65536));
   cmd->add_option("--max-partitions", args->options.max_partitions, "never own more than N partitions");
   cmd->add_option("--metrics-file", args->options.metrics_file, "write Prometheus metrics here (atomically) every few seconds");
+  cmd->add_option("--metrics-listen", args->options.metrics_listen,
+                  "serve GET /metrics (the server's metric families and the worker's) on HOST:PORT");
   cmd->add_option("--metrics-every", args->metrics_every_s, "seconds between metrics file writes (default 2)")
       ->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--replicas", args->options.settings.replicas, "replicas of streams and buckets created now (default 1)")

@@ -30,7 +30,7 @@ check "publish --seed-state: exit" 0 $?
 contains "publish --seed-state: users seeded" "4000 users seeded" "$tmp/seed.err"
 
 start_worker w1
-start_worker w2
+start_worker w2 --metrics-listen 127.0.0.1:0
 
 # Part 1 and the reload marker (line numbers continue across runs).
 head -n $((reload_line - 1)) "$tmp/ds/events.ndjson" | "$bin" publish --nats "$url" --partitions "$partitions" 2>"$tmp/pub1.err"
@@ -82,6 +82,14 @@ compare_with_eval "$tmp/eval.ndjson"
 contains "w2's metrics: owned partitions" 'claimmap_worker_owned_partitions{worker="w2"} 6' "$tmp/w2.prom"
 contains "w2's metrics: consumer lag" 'claimmap_worker_consumer_lag{worker="w2",partition="0"}' "$tmp/w2.prom"
 contains "w2's metrics: last checkpoint" 'claimmap_worker_checkpoint_age_seconds{worker="w2",partition="0"}' "$tmp/w2.prom"
+# The same over HTTP, with the server's families (docs/spec.md §13 metrics).
+metrics_port=$(grep -o 'metrics on http://127.0.0.1:[0-9]*' "$tmp/w2.log" | grep -o '[0-9]*$')
+sleep 1.5  # a heartbeat: the endpoint's text is renewed at each
+curl -s "http://127.0.0.1:$metrics_port/metrics" >"$tmp/w2.http.prom"
+contains "w2's /metrics: the server's event families" 'claimmap_events_total{cause="reload"}' "$tmp/w2.http.prom"
+contains "w2's /metrics: errors by code" 'claimmap_event_errors_total{code="malformed_json"}' "$tmp/w2.http.prom"
+contains "w2's /metrics: engine gauges" '# TYPE claimmap_users gauge' "$tmp/w2.http.prom"
+contains "w2's /metrics: owned partitions" 'claimmap_worker_owned_partitions{worker="w2"} 6' "$tmp/w2.http.prom"
 
 stop_worker w2
 contains "w2 released everything on SIGTERM" "stopped: every partition checkpointed and released" "$tmp/w2.log"

@@ -1,9 +1,12 @@
 #include "worker/metrics.h"
 
+#include <algorithm>
+
 #include <cstdio>
 
 #include "claimmap/delta.h"
 #include "claimmap/status.h"
+#include "server/metrics.h"
 
 namespace claimmap::scaleout {
 namespace {
@@ -50,23 +53,17 @@ std::string render_worker_metrics(const WorkerMetrics& m) {
   const std::string w = "worker=\"" + label_escape(m.worker) + "\"";
   auto pl = [&](uint32_t p) { return w + ",partition=\"" + std::to_string(p) + "\""; };
 
-  family(out, "claimmap_events_total", "counter", "Results written, reload lines included, by status.");
-  const std::pair<const char*, uint64_t> statuses[] = {
-      {"ok", m.counters.ok}, {"stale", m.counters.stale}, {"suspended", m.counters.suspended},
-      {"error", m.counters.errors}};
-  for (const auto& [name, v] : statuses) sample(out, "claimmap_events_total", w + ",status=\"" + name + "\"", v);
-  family(out, "claimmap_events_by_cause_total", "counter", "Results written, by cause (login, assign, ..., reload).");
-  for (int c = 0; c < kCauseCount; ++c) {
-    const std::string_view name = cause_name(static_cast<Cause>(c));
-    if (name.empty()) continue;
-    sample(out, "claimmap_events_by_cause_total", w + ",cause=\"" + std::string(name) + "\"", m.counters.by_cause[c]);
+  // The families the server exposes, the same names and meaning
+  // (server/metrics.h): a dashboard reads a worker as it reads a server.
+  server::append_event_metrics(m.counters, &out);
+  server::EngineFigures engines;
+  for (const PartitionStats& s : m.owned) {
+    engines.users += s.users;
+    engines.state_bytes += s.state_bytes;
+    engines.config_version = std::max(engines.config_version, s.config_version);
   }
-  family(out, "claimmap_event_errors_total", "counter", "Error results, by code (docs/spec.md §8.2).");
-  for (int c = 1; c <= kEventErrorCodeCount; ++c) {
-    sample(out, "claimmap_event_errors_total",
-           w + ",code=\"" + std::string(error_code_name(static_cast<ErrorCode>(c))) + "\"",
-           m.counters.errors_by_code[c]);
-  }
+  server::append_engine_metrics(engines, &out);
+
   family(out, "claimmap_worker_partitions", "gauge", "Partitions in the group.");
   sample(out, "claimmap_worker_partitions", w, m.partitions);
   family(out, "claimmap_worker_live_workers", "gauge", "Workers this worker sees alive in the group.");
@@ -98,10 +95,13 @@ std::string render_worker_metrics(const WorkerMetrics& m) {
     const double age = s.checkpoint_unix_ms == 0 ? -1 : (m.now_unix_ms - s.checkpoint_unix_ms) / 1000.0;
     sample(out, "claimmap_worker_checkpoint_age_seconds", pl(s.partition), age);
   }
-  family(out, "claimmap_users", "gauge", "Users held, by partition.");
-  for (const PartitionStats& s : m.owned) sample(out, "claimmap_users", pl(s.partition), s.users);
-  family(out, "claimmap_config_version", "gauge", "The partition engine's config version (1 + reloads applied).");
-  for (const PartitionStats& s : m.owned) sample(out, "claimmap_config_version", pl(s.partition), s.config_version);
+  family(out, "claimmap_worker_partition_users", "gauge", "Users held, by partition.");
+  for (const PartitionStats& s : m.owned) sample(out, "claimmap_worker_partition_users", pl(s.partition), s.users);
+  family(out, "claimmap_worker_partition_config_version", "gauge",
+         "The partition engine's config version (1 + reloads applied).");
+  for (const PartitionStats& s : m.owned) {
+    sample(out, "claimmap_worker_partition_config_version", pl(s.partition), s.config_version);
+  }
   family(out, "claimmap_worker_results_published_total", "counter", "Result lines published to claimmap.deltas.<p>.");
   for (const PartitionStats& s : m.owned) {
     sample(out, "claimmap_worker_results_published_total", pl(s.partition), s.results_published);

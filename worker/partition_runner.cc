@@ -221,6 +221,7 @@ Status PartitionRunner::run_owned() {
     stats_.checkpoint_seq = last.covered;
     stats_.checkpoint_unix_ms = last.unix_ms;
     stats_.users = engine->user_count();
+    stats_.state_bytes = engine->state_bytes();
     stats_.lag = initial_pending;
     stats_.config_version = engine->config_version();
   }
@@ -382,6 +383,7 @@ Status PartitionRunner::run_owned() {
     stats_.checkpoint_seq = checkpoint_covered;
     stats_.checkpoint_unix_ms = checkpoint_unix;
     stats_.users = engine->user_count();
+    stats_.state_bytes = engine->state_bytes();
     stats_.config_version = engine->config_version();
     stats_.results_published = published;
     stats_.results_skipped = skipped;

@@ -56,6 +56,7 @@ struct PartitionStats {
   uint64_t checkpoint_seq = 0;  // the last checkpoint's covered sequence
   int64_t checkpoint_unix_ms = 0;
   uint64_t users = 0;
+  uint64_t state_bytes = 0;
   uint64_t config_version = 0;
   uint64_t results_published = 0, results_skipped = 0;  // skipped: already stored (a replay)
   EventCounters counters;

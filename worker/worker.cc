@@ -22,6 +22,7 @@
 #include "claimmap/service.h"
 #include "worker/checkpoint.h"
 #include "worker/metrics.h"
+#include "worker/metrics_endpoint.h"
 
 namespace claimmap::scaleout {
 
@@ -284,6 +285,16 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
     return render_worker_metrics(m);
   };
 
+  std::unique_ptr<MetricsEndpoint> endpoint;
+  if (!options.metrics_listen.empty()) {
+    Result<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::start(options.metrics_listen);
+    if (!started.ok()) return started.status();
+    endpoint = std::move(started.value());
+    endpoint->publish(metrics_snapshot());
+    log("metrics on http://" + options.metrics_listen.substr(0, options.metrics_listen.rfind(':')) + ":" +
+        std::to_string(endpoint->port()) + "/metrics");
+  }
+
   for (;;) {
     const auto t0 = Clock::now();
     const bool stopping = g_stop.load();
@@ -404,6 +415,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
       std::fwrite(text.data(), 1, text.size(), stderr);
       std::fflush(stderr);
     }
+    if (endpoint) endpoint->publish(metrics_snapshot());
     if (!options.metrics_file.empty() && Clock::now() >= next_metrics) {
       if (!write_atomically(options.metrics_file, metrics_snapshot())) {
         log("cannot write " + options.metrics_file + ": " + std::strerror(errno));

@@ -26,6 +26,7 @@ struct WorkerOptions {
   RunnerSettings runner;
   std::string metrics_file;  // rewritten atomically every metrics_every_ms
   int64_t metrics_every_ms = 2000;
+  std::string metrics_listen;  // HOST:PORT for GET /metrics (worker/metrics_endpoint.h); empty: none
   uint32_t max_partitions = 0;  // never own more than this (0: no limit)
 };
 

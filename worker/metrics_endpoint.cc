@@ -1,0 +1,49 @@
+#include "worker/metrics_endpoint.h"
+
+#include "server/serve.h"
+
+namespace claimmap::scaleout {
+
+Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const std::string& listen) {
+  server::ListenerOptions options;
+  if (!server::split_listen_address(listen, &options.address, &options.port)) {
+    return Status(ErrorCode::kInvalidArgument, "--metrics-listen wants HOST:PORT, got \"" + listen + "\"");
+  }
+  options.threads = 1;
+  options.max_body_bytes = 64 * 1024;  // nothing here takes a body
+  std::unique_ptr<MetricsEndpoint> endpoint(new MetricsEndpoint());
+  MetricsEndpoint* self = endpoint.get();
+  endpoint->listener_ = std::make_unique<server::HttpListener>(options, [self](const server::HttpRequest& r) {
+    server::HttpResponse response;
+    response.content_type = "text/plain; charset=utf-8";
+    if (r.method != "GET" && r.method != "HEAD") {
+      response.status = 405;
+      response.body = "use GET\n";
+    } else if (r.path == "/metrics") {
+      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      response.body = self->text_;
+    } else if (r.path == "/healthz") {
+      response.body = "ok\n";
+    } else {
+      response.status = 404;
+      response.body = "GET /metrics or /healthz\n";
+    }
+    return response;
+  });
+  if (Status s = endpoint->listener_->start(); !s.ok()) return s;
+  endpoint->thread_ = std::thread([self] { self->listener_->run(); });
+  return endpoint;
+}
+
+MetricsEndpoint::~MetricsEndpoint() {
+  if (listener_) listener_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void MetricsEndpoint::publish(std::string text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  text_ = std::move(text);
+}
+
+}  // namespace claimmap::scaleout

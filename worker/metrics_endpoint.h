@@ -1,0 +1,39 @@
+// worker/metrics_endpoint.h — `claimmap worker --metrics-listen HOST:PORT`:
+// GET /metrics answers the worker's latest metrics text (the server's event
+// families plus the worker's own, worker/metrics.h) and GET /healthz "ok",
+// over the server's HTTP listener (server/http_listener.h). Read-only, so no
+// token: keep it on loopback or a private network (docs/scaleout.md).
+//
+// Thread-safety: publish() from any thread; requests are served on the
+// endpoint's own thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "claimmap/status.h"
+#include "server/http_listener.h"
+
+namespace claimmap::scaleout {
+
+class MetricsEndpoint {
+ public:
+  // Listens on `listen` (HOST:PORT, port 0: any free port) and serves until
+  // destroyed.
+  static Result<std::unique_ptr<MetricsEndpoint>> start(const std::string& listen);
+  ~MetricsEndpoint();
+
+  void publish(std::string text);
+  uint16_t port() const { return listener_->port(); }
+
+ private:
+  MetricsEndpoint() = default;
+  std::mutex mutex_;
+  std::string text_;
+  std::unique_ptr<server::HttpListener> listener_;
+  std::thread thread_;
+};
+
+}  // namespace claimmap::scaleout
