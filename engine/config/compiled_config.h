@@ -107,6 +107,14 @@ class CompiledConfig {
   StringMap<RoleId> role_by_id;
   StringMap<MappingId> mapping_by_id;
 
+  // The roles of every group (sorted, unique) and the groups that grant every
+  // role (sorted), flattened: a login's delta is computed from the groups it
+  // added and removed (engine/sync/sync.cc) without touching the rest.
+  std::vector<uint32_t> group_role_begin;  // size groups + 1, into group_role_list
+  std::vector<RoleId> group_role_list;
+  std::vector<uint32_t> role_group_begin;  // size roles + 1, into role_group_list
+  std::vector<GroupId> role_group_list;
+
   CaptureTrie trie;
   uint32_t iss_node = kNoIndex;
   uint32_t iat_node = kNoIndex;
@@ -116,6 +124,10 @@ class CompiledConfig {
   const CompiledGroup& group(GroupId id) const { return groups[index_of(id)]; }
   const CompiledRole& role(RoleId id) const { return roles[index_of(id)]; }
   const CompiledMapping& mapping(MappingId id) const { return mappings[index_of(id)]; }
+  const RoleId* group_roles_begin(GroupId g) const { return group_role_list.data() + group_role_begin[index_of(g)]; }
+  const RoleId* group_roles_end(GroupId g) const { return group_role_list.data() + group_role_begin[index_of(g) + 1]; }
+  const GroupId* role_groups_begin(RoleId r) const { return role_group_list.data() + role_group_begin[index_of(r)]; }
+  const GroupId* role_groups_end(RoleId r) const { return role_group_list.data() + role_group_begin[index_of(r) + 1]; }
 };
 
 }  // namespace claimmap

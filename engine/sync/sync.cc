@@ -1,6 +1,8 @@
 #include "engine/sync/sync.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 #include "engine/common/json_text.h"
 
@@ -25,6 +27,183 @@ void finish_delta(const CompiledConfig& config, const UserState* user_after, Syn
 }
 
 namespace {
+
+// A role's marks in DeltaScratch::role_marks: granted by a group added, by a
+// group removed, still held (by a group kept, or directly).
+constexpr uint8_t kGain = 1, kLoss = 2, kKeep = 4;
+
+}  // namespace
+
+void login_delta(const CompiledConfig& config, std::span<const MappedPair> before, std::span<const MappedPair> after,
+                 std::span<const GroupId> manual, std::span<const RoleId> direct, DeltaScratch& s, Outcome* out) {
+  std::vector<GroupId>& added = out->groups_added;
+  std::vector<GroupId>& removed = out->groups_removed;
+  std::vector<GroupId>& kept = s.kept;
+  added.clear();
+  removed.clear();
+  kept.clear();
+  // One merge of the two mapped sets (sorted by group) and the manual groups:
+  // a group in both, or manual, is kept; otherwise it was added or removed.
+  // The groups come out sorted, as the output wants them.
+  const size_t nb = before.size(), na = after.size(), nm = manual.size();
+  size_t i = 0, j = 0, m = 0;
+  while (i < nb || j < na) {
+    const GroupId g = (j == na || (i < nb && before[i].group < after[j].group)) ? before[i].group : after[j].group;
+    bool in_before = false, in_after = false;
+    while (i < nb && before[i].group == g) ++i, in_before = true;
+    while (j < na && after[j].group == g) ++j, in_after = true;
+    while (m < nm && manual[m] < g) kept.push_back(manual[m++]);
+    const bool in_manual = m < nm && manual[m] == g;
+    if (in_manual) ++m;
+    if (in_manual || (in_before && in_after)) {
+      kept.push_back(g);
+    } else if (in_after) {
+      added.push_back(g);
+    } else {
+      removed.push_back(g);
+    }
+  }
+  std::vector<RoleId>& granted = out->roles_granted;
+  std::vector<RoleId>& revoked = out->roles_revoked;
+  granted.clear();
+  revoked.clear();
+  if (added.empty() && removed.empty()) return;  // only provenance changed
+  while (m < nm) kept.push_back(manual[m++]);
+
+  // Mark the roles of the groups added and removed.
+  std::vector<uint8_t>& marks = s.role_marks;
+  if (marks.size() < config.roles.size()) marks.resize(config.roles.size(), 0);
+  // Branch-free: a role's first mark appends it to `touched` (room for every
+  // role of the config), whatever the order the groups list them in.
+  std::vector<RoleId>& touched = s.touched;
+  if (touched.size() < config.roles.size()) touched.resize(config.roles.size());
+  RoleId* const touched_begin = touched.data();
+  RoleId* touched_end = touched_begin;
+  uint32_t low = UINT32_MAX, high = 0;
+  auto mark = [&](GroupId g, uint8_t bit) {
+    for (const RoleId* r = config.group_roles_begin(g), *e = config.group_roles_end(g); r != e; ++r) {
+      const uint32_t k = index_of(*r);
+      *touched_end = *r;
+      touched_end += marks[k] == 0;
+      low = std::min(low, k);
+      high = std::max(high, k);
+      marks[k] |= bit;
+    }
+  };
+  for (GroupId g : added) mark(g, kGain);
+  for (GroupId g : removed) mark(g, kLoss);
+  const std::span<const RoleId> roles(touched_begin, touched_end);
+  if (roles.empty()) return;
+
+  // A role granted by a group added or removed but also held directly, or
+  // through a group kept, is neither granted nor revoked (docs/spec.md §5).
+  // Only roles that one side alone grants need the check.
+  if (!direct.empty()) {
+    if (direct.size() <= roles.size()) {
+      for (RoleId r : direct) {
+        if (index_of(r) < marks.size() && marks[index_of(r)] != 0) marks[index_of(r)] |= kKeep;
+      }
+    } else {
+      for (RoleId r : roles) {
+        if (std::binary_search(direct.begin(), direct.end(), r)) marks[index_of(r)] |= kKeep;
+      }
+    }
+  }
+  if (!kept.empty()) {
+    // Either each such role's granting groups (compile-time lists) looked up
+    // among the kept ones, or every kept group's roles marked: whichever
+    // reads less. A small change to a large user takes the first.
+    size_t lookups = 0;
+    for (RoleId r : roles) {
+      const uint8_t x = marks[index_of(r)];
+      if (x == kGain || x == kLoss) lookups += config.role_groups_end(r) - config.role_groups_begin(r);
+    }
+    const size_t per_group = 1 + config.group_role_list.size() / std::max<size_t>(1, config.groups.size());
+    if (lookups * std::bit_width(kept.size()) < kept.size() * per_group) {
+      for (RoleId r : roles) {
+        uint8_t& x = marks[index_of(r)];
+        if (x != kGain && x != kLoss) continue;
+        for (const GroupId *g = config.role_groups_begin(r), *e = config.role_groups_end(r); g != e; ++g) {
+          if (std::binary_search(kept.begin(), kept.end(), *g)) {
+            x |= kKeep;
+            break;
+          }
+        }
+      }
+    } else {
+      for (GroupId g : kept) {
+        for (const RoleId *r = config.group_roles_begin(g), *e = config.group_roles_end(g); r != e; ++r) {
+          uint8_t& x = marks[index_of(*r)];
+          if (x != 0) x |= kKeep;
+        }
+      }
+    }
+  }
+
+  // Emit, sorted, and clear the marks. Few roles: sort them. Many: walk the
+  // marks' range eight at a time, skipping empty words, without a branch
+  // per role (a role's outcome is as unpredictable as a coin).
+  granted.resize(roles.size());
+  revoked.resize(roles.size());
+  RoleId* g_out = granted.data();
+  RoleId* r_out = revoked.data();
+  auto emit = [&](uint32_t k) {
+    const uint8_t x = marks[k];
+    marks[k] = 0;
+    *g_out = RoleId{k};
+    g_out += x == kGain;
+    *r_out = RoleId{k};
+    r_out += x == kLoss;
+  };
+  if (roles.size() <= 32) {
+    for (RoleId r : roles) emit(index_of(r));
+    granted.resize(g_out - granted.data());
+    revoked.resize(r_out - revoked.data());
+    std::sort(granted.begin(), granted.end());
+    std::sort(revoked.begin(), revoked.end());
+    return;
+  }
+  uint32_t k = low;
+  for (; k + 8 <= high + 1; k += 8) {
+    uint64_t word;
+    std::memcpy(&word, marks.data() + k, 8);
+    if (word == 0) continue;
+    for (uint32_t b = 0; b < 8; ++b) emit(k + b);
+  }
+  for (; k <= high; ++k) emit(k);
+  granted.resize(g_out - granted.data());
+  revoked.resize(r_out - revoked.data());
+}
+
+void finish_deferred_login(const CompiledConfig& config, const DeferredLogins& log, const DeferredLogins::Ref& ref,
+                           DeltaScratch& scratch, Outcome* out) {
+  const MappedPair* mapped = log.mapped.data();
+  login_delta(config, std::span<const MappedPair>(mapped + ref.before, mapped + ref.after),
+              std::span<const MappedPair>(mapped + ref.after, mapped + ref.end),
+              std::span<const GroupId>(log.manual.data() + ref.manual, log.manual.data() + ref.manual_end),
+              std::span<const RoleId>(log.direct.data() + ref.direct, log.direct.data() + ref.direct_end), scratch,
+              out);
+}
+
+namespace {
+
+// Records a login's old and new mapped sets for finish_deferred_login().
+void defer_login(const UserState& user, const std::vector<MappedPair>& next, SyncScratch& scratch) {
+  DeferredLogins& log = *scratch.defer;
+  DeferredLogins::Ref& ref = scratch.ref;
+  ref.before = static_cast<uint32_t>(log.mapped.size());
+  log.mapped.insert(log.mapped.end(), user.mapped.begin(), user.mapped.end());
+  ref.after = static_cast<uint32_t>(log.mapped.size());
+  log.mapped.insert(log.mapped.end(), next.begin(), next.end());
+  ref.end = static_cast<uint32_t>(log.mapped.size());
+  ref.manual = static_cast<uint32_t>(log.manual.size());
+  log.manual.insert(log.manual.end(), user.manual.begin(), user.manual.end());
+  ref.manual_end = static_cast<uint32_t>(log.manual.size());
+  ref.direct = static_cast<uint32_t>(log.direct.size());
+  log.direct.insert(log.direct.end(), user.direct_roles.begin(), user.direct_roles.end());
+  ref.direct_end = static_cast<uint32_t>(log.direct.size());
+  scratch.deferred = true;
+}
 
 // Returns whether the user's stored state changed.
 bool sync_login(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserState& user,
@@ -53,9 +232,13 @@ bool sync_login(const CompiledConfig& config, const ParsedEvent& event, const Ma
     next.erase(std::unique(next.begin(), next.end()), next.end());
   }
   if (next != user.mapped) {
-    snapshot_effective(config, user, scratch);
-    user.mapped.assign(next.begin(), next.end());
-    finish_delta(config, &user, scratch, out);
+    // Not suspended (above), so effective groups are mapped ∪ manual.
+    if (scratch.defer != nullptr) {
+      defer_login(user, next, scratch);
+    } else {
+      login_delta(config, user.mapped, next, user.manual, user.direct_roles, scratch.delta, out);
+    }
+    user.mapped.swap(next);
     changed = true;
   }
   if (event.has_iat && (!user.has_iat || event.iat > user.last_iat)) {
@@ -101,6 +284,7 @@ void apply_event(const CompiledConfig& config, const ParsedEvent& event, const M
   out->provider = event.provider;
   out->subject_known = true;
   out->subject = event.subject;
+  scratch.deferred = false;
 
   {
     UserState& user = scratch.user;
