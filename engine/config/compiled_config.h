@@ -115,6 +115,16 @@ class CompiledConfig {
   std::vector<uint32_t> role_group_begin;  // size roles + 1, into role_group_list
   std::vector<GroupId> role_group_list;
 
+  // Every group's and role's quoted id, back to back, with kNamePadding
+  // bytes after the last: the output writer copies a short name in fixed
+  // 32-byte moves (engine/sync/delta_writer.cc).
+  struct NameRef {
+    uint32_t offset, size;
+  };
+  static constexpr size_t kNamePadding = 32;
+  std::string name_blob;
+  std::vector<NameRef> group_names, role_names;  // by id
+
   CaptureTrie trie;
   uint32_t iss_node = kNoIndex;
   uint32_t iat_node = kNoIndex;

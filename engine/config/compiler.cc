@@ -160,6 +160,15 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     c.mappings.push_back(std::move(mapping));
   }
 
+  auto add_name = [&](const std::string& quoted) {
+    const CompiledConfig::NameRef ref{static_cast<uint32_t>(c.name_blob.size()), static_cast<uint32_t>(quoted.size())};
+    c.name_blob.append(quoted);
+    return ref;
+  };
+  for (const CompiledGroup& g : c.groups) c.group_names.push_back(add_name(g.quoted_id));
+  for (const CompiledRole& r : c.roles) c.role_names.push_back(add_name(r.quoted_id));
+  c.name_blob.append(CompiledConfig::kNamePadding, '\0');
+
   c.bytes = sizeof(CompiledConfig);
   for (size_t p = 0; p < c.providers.size(); ++p) {
     for (size_t m = 0; m < c.providers[p].claims.size(); ++m) {

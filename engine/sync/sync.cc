@@ -4,6 +4,10 @@
 #include <bit>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "engine/common/json_text.h"
 
 namespace claimmap {
@@ -36,43 +40,70 @@ constexpr uint8_t kGain = 1, kLoss = 2, kKeep = 4;
 
 void login_delta(const CompiledConfig& config, std::span<const MappedPair> before, std::span<const MappedPair> after,
                  std::span<const GroupId> manual, std::span<const RoleId> direct, DeltaScratch& s, Outcome* out) {
-  std::vector<GroupId>& added = out->groups_added;
-  std::vector<GroupId>& removed = out->groups_removed;
-  std::vector<GroupId>& kept = s.kept;
-  added.clear();
-  removed.clear();
-  kept.clear();
-  // One merge of the two mapped sets (sorted by group) and the manual groups:
-  // a group in both, or manual, is kept; otherwise it was added or removed.
-  // The groups come out sorted, as the output wants them.
-  const size_t nb = before.size(), na = after.size(), nm = manual.size();
-  size_t i = 0, j = 0, m = 0;
-  while (i < nb || j < na) {
-    const GroupId g = (j == na || (i < nb && before[i].group < after[j].group)) ? before[i].group : after[j].group;
-    bool in_before = false, in_after = false;
-    while (i < nb && before[i].group == g) ++i, in_before = true;
-    while (j < na && after[j].group == g) ++j, in_after = true;
-    while (m < nm && manual[m] < g) kept.push_back(manual[m++]);
-    const bool in_manual = m < nm && manual[m] == g;
-    if (in_manual) ++m;
-    if (in_manual || (in_before && in_after)) {
-      kept.push_back(g);
-    } else if (in_after) {
-      added.push_back(g);
-    } else {
-      removed.push_back(g);
+  // The groups of each side, once each (a group matched by two mappings is
+  // listed twice), then one merge of the two: a group on both sides is kept,
+  // else it was added or removed. Branch-free: which way a group goes is as
+  // unpredictable as a coin, and a mispredicted branch a group would cost more
+  // than the rest of the merge. The groups come out sorted.
+  const size_t nb = before.size(), na = after.size();
+  GroupId* const bg = s.group_buf(0, nb);
+  GroupId* const ag = s.group_buf(1, na);
+  GroupId* const add_buf = s.group_buf(2, na);
+  GroupId* const rem_buf = s.group_buf(3, nb);
+  GroupId* const kept_buf = s.group_buf(4, nb + manual.size());
+  auto unique_groups = [](std::span<const MappedPair> pairs, GroupId* o) {
+    GroupId* const start = o;
+    uint32_t prev = UINT32_MAX;
+    for (const MappedPair& p : pairs) {
+      *o = p.group;
+      o += index_of(p.group) != prev;
+      prev = index_of(p.group);
     }
+    return static_cast<size_t>(o - start);
+  };
+  const size_t ub = unique_groups(before, bg), ua = unique_groups(after, ag);
+  size_t i = 0, j = 0, nadd = 0, nrem = 0, nkept = 0;
+  while (i < ub && j < ua) {
+    const uint32_t x = index_of(bg[i]), y = index_of(ag[j]);
+    rem_buf[nrem] = bg[i];
+    nrem += x < y;
+    add_buf[nadd] = ag[j];
+    nadd += y < x;
+    kept_buf[nkept] = bg[i];
+    nkept += x == y;
+    i += x <= y;
+    j += y <= x;
   }
+  for (; i < ub; ++i) rem_buf[nrem++] = bg[i];
+  for (; j < ua; ++j) add_buf[nadd++] = ag[j];
+  if (!manual.empty()) {
+    // A manual group stays effective whatever the login did: neither added
+    // nor removed, and kept (rare: pushes are few).
+    auto drop_manual = [&](GroupId* v, size_t& n) {
+      size_t w = 0;
+      for (size_t k = 0; k < n; ++k) {
+        if (!std::binary_search(manual.begin(), manual.end(), v[k])) v[w++] = v[k];
+      }
+      n = w;
+    };
+    drop_manual(add_buf, nadd);
+    drop_manual(rem_buf, nrem);
+    std::copy(manual.begin(), manual.end(), kept_buf + nkept);
+    std::sort(kept_buf, kept_buf + nkept + manual.size());  // no allocation, unlike inplace_merge
+    nkept = static_cast<size_t>(std::unique(kept_buf, kept_buf + nkept + manual.size()) - kept_buf);
+  }
+  out->groups_added.assign(add_buf, add_buf + nadd);
+  out->groups_removed.assign(rem_buf, rem_buf + nrem);
   std::vector<RoleId>& granted = out->roles_granted;
   std::vector<RoleId>& revoked = out->roles_revoked;
   granted.clear();
   revoked.clear();
-  if (added.empty() && removed.empty()) return;  // only provenance changed
-  while (m < nm) kept.push_back(manual[m++]);
+  if (nadd == 0 && nrem == 0) return;  // only provenance changed
+  const std::span<const GroupId> added(add_buf, nadd), removed(rem_buf, nrem), kept(kept_buf, nkept);
 
   // Mark the roles of the groups added and removed.
   std::vector<uint8_t>& marks = s.role_marks;
-  if (marks.size() < config.roles.size()) marks.resize(config.roles.size(), 0);
+  if (marks.size() < config.roles.size() + 64) marks.resize(config.roles.size() + 64, 0);
   // Branch-free: a role's first mark appends it to `touched` (room for every
   // role of the config), whatever the order the groups list them in.
   std::vector<RoleId>& touched = s.touched;
@@ -141,12 +172,13 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   }
 
   // Emit, sorted, and clear the marks. Few roles: sort them. Many: walk the
-  // marks' range eight at a time, skipping empty words, without a branch
-  // per role (a role's outcome is as unpredictable as a coin).
-  granted.resize(roles.size());
-  revoked.resize(roles.size());
-  RoleId* g_out = granted.data();
-  RoleId* r_out = revoked.data();
+  // marks' range sixteen at a time, turning each chunk's granted and revoked
+  // marks into bit masks, so that there is no branch per role (a role's
+  // outcome is as unpredictable as a coin).
+  RoleId* const g_begin = s.granted_buf(roles.size());
+  RoleId* const r_begin = s.revoked_buf(roles.size());
+  RoleId* g_out = g_begin;
+  RoleId* r_out = r_begin;
   auto emit = [&](uint32_t k) {
     const uint8_t x = marks[k];
     marks[k] = 0;
@@ -157,22 +189,30 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   };
   if (roles.size() <= 32) {
     for (RoleId r : roles) emit(index_of(r));
-    granted.resize(g_out - granted.data());
-    revoked.resize(r_out - revoked.data());
-    std::sort(granted.begin(), granted.end());
-    std::sort(revoked.begin(), revoked.end());
-    return;
+    std::sort(g_begin, g_out);
+    std::sort(r_begin, r_out);
+  } else {
+    uint32_t k = low;
+#if defined(__SSE2__)
+    // 64 marks at a time into two 64-bit masks: one loop exit a word, not a role.
+    const __m128i gain = _mm_set1_epi8(kGain), loss = _mm_set1_epi8(kLoss);
+    for (; k + 64 <= high + 1; k += 64) {
+      uint64_t gains = 0, losses = 0;
+      for (uint32_t c = 0; c < 4; ++c) {
+        auto* p = reinterpret_cast<__m128i*>(marks.data() + k + 16 * c);
+        const __m128i chunk = _mm_loadu_si128(p);
+        gains |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, gain)))} << (16 * c);
+        losses |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, loss)))} << (16 * c);
+        _mm_storeu_si128(p, _mm_setzero_si128());
+      }
+      for (; gains != 0; gains &= gains - 1) *g_out++ = RoleId{k + static_cast<uint32_t>(std::countr_zero(gains))};
+      for (; losses != 0; losses &= losses - 1) *r_out++ = RoleId{k + static_cast<uint32_t>(std::countr_zero(losses))};
+    }
+#endif
+    for (; k <= high; ++k) emit(k);
   }
-  uint32_t k = low;
-  for (; k + 8 <= high + 1; k += 8) {
-    uint64_t word;
-    std::memcpy(&word, marks.data() + k, 8);
-    if (word == 0) continue;
-    for (uint32_t b = 0; b < 8; ++b) emit(k + b);
-  }
-  for (; k <= high; ++k) emit(k);
-  granted.resize(g_out - granted.data());
-  revoked.resize(r_out - revoked.data());
+  granted.assign(g_begin, g_out);
+  revoked.assign(r_begin, r_out);
 }
 
 void finish_deferred_login(const CompiledConfig& config, const DeferredLogins& log, const DeferredLogins::Ref& ref,

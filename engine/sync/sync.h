@@ -52,7 +52,21 @@ struct DeferredLogins {
 struct DeltaScratch {
   std::vector<uint8_t> role_marks;  // by role index
   std::vector<RoleId> touched;      // roles of the groups added or removed
-  std::vector<GroupId> kept;        // groups effective before and after
+  // Groups before, after, added, removed and kept (effective before and after).
+  std::vector<GroupId> groups[5];
+  GroupId* group_buf(int which, size_t n) {
+    if (groups[which].size() < n) groups[which].resize(n);
+    return groups[which].data();
+  }
+  std::vector<RoleId> granted, revoked;  // room for the results before they are sorted out
+  RoleId* granted_buf(size_t n) {
+    if (granted.size() < n) granted.resize(n);
+    return granted.data();
+  }
+  RoleId* revoked_buf(size_t n) {
+    if (revoked.size() < n) revoked.resize(n);
+    return revoked.data();
+  }
 };
 
 struct SyncScratch {
