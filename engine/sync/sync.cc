@@ -40,16 +40,45 @@ constexpr uint8_t kGain = 1, kLoss = 2, kKeep = 4;
 
 void login_delta(const CompiledConfig& config, std::span<const MappedPair> before, std::span<const MappedPair> after,
                  std::span<const GroupId> manual, std::span<const RoleId> direct, DeltaScratch& s, Outcome* out) {
-  // The groups of each side, once each (a group matched by two mappings is
-  // listed twice), then one merge of the two: a group on both sides is kept,
-  // else it was added or removed. Branch-free: which way a group goes is as
-  // unpredictable as a coin, and a mispredicted branch a group would cost more
-  // than the rest of the merge. The groups come out sorted.
+  // The common prefix and suffix of the two mapped sets (compared 64 bytes at
+  // a time) are kept groups; a login that changes a few of a large user's
+  // groups leaves only a short middle to merge. Each end stops at a group
+  // boundary, so that no group is split between an end and the middle.
   const size_t nb = before.size(), na = after.size();
-  GroupId* const bg = s.group_buf(0, nb);
-  GroupId* const ag = s.group_buf(1, na);
-  GroupId* const add_buf = s.group_buf(2, na);
-  GroupId* const rem_buf = s.group_buf(3, nb);
+  const size_t shorter = std::min(nb, na);
+  size_t prefix = 0;
+  while (prefix + 8 <= shorter && std::memcmp(before.data() + prefix, after.data() + prefix, 8 * sizeof(MappedPair)) == 0) {
+    prefix += 8;
+  }
+  while (prefix < shorter && before[prefix] == after[prefix]) ++prefix;
+  while (prefix > 0 && ((prefix < nb && before[prefix].group == before[prefix - 1].group) ||
+                        (prefix < na && after[prefix].group == after[prefix - 1].group))) {
+    --prefix;
+  }
+  size_t suffix = 0;
+  const size_t room = shorter - prefix;
+  while (suffix + 8 <= room &&
+         std::memcmp(before.data() + nb - suffix - 8, after.data() + na - suffix - 8, 8 * sizeof(MappedPair)) == 0) {
+    suffix += 8;
+  }
+  while (suffix < room && before[nb - 1 - suffix] == after[na - 1 - suffix]) ++suffix;
+  while (suffix > 0 && ((nb - suffix > prefix && before[nb - suffix - 1].group == before[nb - suffix].group) ||
+                        (na - suffix > prefix && after[na - suffix - 1].group == after[na - suffix].group))) {
+    --suffix;
+  }
+  const std::span<const MappedPair> mid_before = before.subspan(prefix, nb - prefix - suffix);
+  const std::span<const MappedPair> mid_after = after.subspan(prefix, na - prefix - suffix);
+
+  // The middle's groups of each side, once each (a group matched by two
+  // mappings is listed twice), then one merge of the two: a group on both
+  // sides is kept, else it was added or removed. Branch-free: which way a
+  // group goes is as unpredictable as a coin, and a mispredicted branch a
+  // group would cost more than the rest of the merge. Groups come out sorted;
+  // the kept ones (the ends' included, repeats and all) too.
+  GroupId* const bg = s.group_buf(0, mid_before.size());
+  GroupId* const ag = s.group_buf(1, mid_after.size());
+  GroupId* const add_buf = s.group_buf(2, mid_after.size());
+  GroupId* const rem_buf = s.group_buf(3, mid_before.size());
   GroupId* const kept_buf = s.group_buf(4, nb + manual.size());
   auto unique_groups = [](std::span<const MappedPair> pairs, GroupId* o) {
     GroupId* const start = o;
@@ -61,8 +90,9 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
     }
     return static_cast<size_t>(o - start);
   };
-  const size_t ub = unique_groups(before, bg), ua = unique_groups(after, ag);
+  const size_t ub = unique_groups(mid_before, bg), ua = unique_groups(mid_after, ag);
   size_t i = 0, j = 0, nadd = 0, nrem = 0, nkept = 0;
+  for (size_t k = 0; k < prefix; ++k) kept_buf[nkept++] = before[k].group;
   while (i < ub && j < ua) {
     const uint32_t x = index_of(bg[i]), y = index_of(ag[j]);
     rem_buf[nrem] = bg[i];
@@ -74,6 +104,7 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
     i += x <= y;
     j += y <= x;
   }
+  for (size_t k = nb - suffix; k < nb; ++k) kept_buf[nkept++] = before[k].group;
   for (; i < ub; ++i) rem_buf[nrem++] = bg[i];
   for (; j < ua; ++j) add_buf[nadd++] = ag[j];
   if (!manual.empty()) {
@@ -144,10 +175,15 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
     // Either each such role's granting groups (compile-time lists) looked up
     // among the kept ones, or every kept group's roles marked: whichever
     // reads less. A small change to a large user takes the first.
+    // A lookup stops at the first kept group: among n granting groups, after
+    // about groups / kept tries when the role is common.
     size_t lookups = 0;
+    const size_t tries_to_hit = config.groups.size() / kept.size() + 1;
     for (RoleId r : roles) {
       const uint8_t x = marks[index_of(r)];
-      if (x == kGain || x == kLoss) lookups += config.role_groups_end(r) - config.role_groups_begin(r);
+      if (x == kGain || x == kLoss) {
+        lookups += std::min<size_t>(config.role_groups_end(r) - config.role_groups_begin(r), tries_to_hit);
+      }
     }
     const size_t per_group = 1 + config.group_role_list.size() / std::max<size_t>(1, config.groups.size());
     if (lookups * std::bit_width(kept.size()) < kept.size() * per_group) {
