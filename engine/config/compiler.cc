@@ -96,6 +96,16 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     }
     c.group_role_begin.push_back(static_cast<uint32_t>(c.group_role_list.size()));
   }
+  c.group_role_padded_begin.push_back(0);
+  for (uint32_t g = 0; g < c.groups.size(); ++g) {
+    for (uint32_t k = c.group_role_begin[g]; k < c.group_role_begin[g + 1]; ++k) {
+      c.group_role_padded.push_back(c.group_role_list[k]);
+    }
+    while (c.group_role_padded.size() % CompiledConfig::kRolePad != 0) {
+      c.group_role_padded.push_back(RoleId{static_cast<uint32_t>(c.roles.size())});
+    }
+    c.group_role_padded_begin.push_back(static_cast<uint32_t>(c.group_role_padded.size()));
+  }
   for (size_t r = 0; r < c.roles.size(); ++r) grants[r + 1] += grants[r];
   c.role_group_begin = grants;
   c.role_group_list.resize(c.group_role_list.size());

@@ -138,22 +138,35 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   // Branch-free: a role's first mark appends it to `touched` (room for every
   // role of the config), whatever the order the groups list them in.
   std::vector<RoleId>& touched = s.touched;
-  if (touched.size() < config.roles.size()) touched.resize(config.roles.size());
+  // Room for every role, the padding role, and the one write past the last.
+  if (touched.size() < config.roles.size() + 2) touched.resize(config.roles.size() + 2);
   RoleId* const touched_begin = touched.data();
   RoleId* touched_end = touched_begin;
   uint32_t low = UINT32_MAX, high = 0;
+  // Over each group's padded role list (see CompiledConfig::kRolePad): the
+  // padding role, one past the last, is marked too, and dropped below.
   auto mark = [&](GroupId g, uint8_t bit) {
-    for (const RoleId* r = config.group_roles_begin(g), *e = config.group_roles_end(g); r != e; ++r) {
-      const uint32_t k = index_of(*r);
-      *touched_end = *r;
-      touched_end += marks[k] == 0;
-      low = std::min(low, k);
-      high = std::max(high, k);
-      marks[k] |= bit;
+    for (const RoleId* r = config.group_roles_padded_begin(g), *e = config.group_roles_padded_end(g); r != e;
+         r += CompiledConfig::kRolePad) {
+      for (size_t q = 0; q < CompiledConfig::kRolePad; ++q) {
+        const uint32_t k = index_of(r[q]);
+        *touched_end = r[q];
+        touched_end += marks[k] == 0;
+        low = std::min(low, k);
+        high = std::max(high, k);
+        marks[k] |= bit;
+      }
     }
   };
   for (GroupId g : added) mark(g, kGain);
   for (GroupId g : removed) mark(g, kLoss);
+  const uint32_t pad = static_cast<uint32_t>(config.roles.size());
+  if (marks[pad] != 0) {
+    marks[pad] = 0;
+    *std::find(touched_begin, touched_end, RoleId{pad}) = touched_end[-1];
+    --touched_end;
+  }
+  if (high == pad) high = pad - 1;  // no role past the last (pad > 0 once a group has a role)
   const std::span<const RoleId> roles(touched_begin, touched_end);
   if (roles.empty()) return;
 
@@ -199,9 +212,12 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
       }
     } else {
       for (GroupId g : kept) {
-        for (const RoleId *r = config.group_roles_begin(g), *e = config.group_roles_end(g); r != e; ++r) {
-          uint8_t& x = marks[index_of(*r)];
-          if (x != 0) x |= kKeep;
+        for (const RoleId *r = config.group_roles_padded_begin(g), *e = config.group_roles_padded_end(g); r != e;
+             r += CompiledConfig::kRolePad) {
+          for (size_t q = 0; q < CompiledConfig::kRolePad; ++q) {
+            uint8_t& x = marks[index_of(r[q])];
+            x |= x != 0 ? kKeep : 0;  // the padding role's mark stays 0
+          }
         }
       }
     }
@@ -211,8 +227,9 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   // marks' range sixteen at a time, turning each chunk's granted and revoked
   // marks into bit masks, so that there is no branch per role (a role's
   // outcome is as unpredictable as a coin).
-  RoleId* const g_begin = s.granted_buf(roles.size());
-  RoleId* const r_begin = s.revoked_buf(roles.size());
+  // (+1: emit() writes one past the roles kept so far, whatever the mark.)
+  RoleId* const g_begin = s.granted_buf(roles.size() + 1);
+  RoleId* const r_begin = s.revoked_buf(roles.size() + 1);
   RoleId* g_out = g_begin;
   RoleId* r_out = r_begin;
   auto emit = [&](uint32_t k) {
