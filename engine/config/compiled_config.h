@@ -112,7 +112,7 @@ class CompiledConfig {
   // added and removed (engine/sync/sync.cc) without touching the rest.
   std::vector<uint32_t> group_role_begin;  // size groups + 1, into group_role_list
   std::vector<RoleId> group_role_list;
-  std::vector<uint32_t> role_group_begin;  // size roles + 1, into role_group_list
+  std::vector<uint32_t> role_group_begin;  // size roles + 2 (the padding role last), into role_group_list
   std::vector<GroupId> role_group_list;
   // The same roles of every group, padded with RoleId{roles.size()} to a
   // multiple of kRolePad: a loop over a group's roles then runs a whole

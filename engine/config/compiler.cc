@@ -108,6 +108,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   }
   for (size_t r = 0; r < c.roles.size(); ++r) grants[r + 1] += grants[r];
   c.role_group_begin = grants;
+  c.role_group_begin.push_back(grants.back());  // the padding role (kRolePad): no group
   c.role_group_list.resize(c.group_role_list.size());
   for (uint32_t g = 0; g < c.groups.size(); ++g) {  // groups in order: each role's list comes out sorted
     for (uint32_t k = c.group_role_begin[g]; k < c.group_role_begin[g + 1]; ++k) {

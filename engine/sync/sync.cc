@@ -35,6 +35,8 @@ namespace {
 // A role's marks in DeltaScratch::role_marks: granted by a group added, by a
 // group removed, still held (by a group kept, or directly).
 constexpr uint8_t kGain = 1, kLoss = 2, kKeep = 4;
+constexpr uint8_t kChecked = 8;  // looked up already (a role can be in `touched` twice)
+constexpr uint8_t kSides = kGain | kLoss | kKeep;
 
 }  // namespace
 
@@ -135,11 +137,15 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   // Mark the roles of the groups added and removed.
   std::vector<uint8_t>& marks = s.role_marks;
   if (marks.size() < config.roles.size() + 64) marks.resize(config.roles.size() + 64, 0);
-  // Branch-free: a role's first mark appends it to `touched` (room for every
-  // role of the config), whatever the order the groups list them in.
+  // Every role of those groups goes to `touched` as it comes, repeats and
+  // all: deduplicating here would chain each role's append to the load of its
+  // mark, a few cycles a role on the critical path. Readers of `touched`
+  // tolerate repeats (kChecked below; emit() of a cleared mark writes nothing).
+  size_t refs = 0;
+  for (GroupId g : added) refs += config.group_roles_padded_end(g) - config.group_roles_padded_begin(g);
+  for (GroupId g : removed) refs += config.group_roles_padded_end(g) - config.group_roles_padded_begin(g);
   std::vector<RoleId>& touched = s.touched;
-  // Room for every role, the padding role, and the one write past the last.
-  if (touched.size() < config.roles.size() + 2) touched.resize(config.roles.size() + 2);
+  if (touched.size() < refs + 1) touched.resize(refs + 1);  // +1: emit() writes one past
   RoleId* const touched_begin = touched.data();
   RoleId* touched_end = touched_begin;
   uint32_t low = UINT32_MAX, high = 0;
@@ -150,8 +156,7 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
          r += CompiledConfig::kRolePad) {
       for (size_t q = 0; q < CompiledConfig::kRolePad; ++q) {
         const uint32_t k = index_of(r[q]);
-        *touched_end = r[q];
-        touched_end += marks[k] == 0;
+        *touched_end++ = r[q];
         low = std::min(low, k);
         high = std::max(high, k);
         marks[k] |= bit;
@@ -161,12 +166,9 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   for (GroupId g : added) mark(g, kGain);
   for (GroupId g : removed) mark(g, kLoss);
   const uint32_t pad = static_cast<uint32_t>(config.roles.size());
-  if (marks[pad] != 0) {
-    marks[pad] = 0;
-    *std::find(touched_begin, touched_end, RoleId{pad}) = touched_end[-1];
-    --touched_end;
-  }
+  marks[pad] = 0;  // the padding role: in `touched` maybe, but never emitted
   if (high == pad) high = pad - 1;  // no role past the last (pad > 0 once a group has a role)
+  if (low > high) return;           // only padding: no role at all
   const std::span<const RoleId> roles(touched_begin, touched_end);
   if (roles.empty()) return;
 
@@ -190,19 +192,27 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
     // reads less. A small change to a large user takes the first.
     // A lookup stops at the first kept group: among n granting groups, after
     // about groups / kept tries when the role is common.
-    size_t lookups = 0;
+    // The estimate stops as soon as the lookups would cost more than the
+    // scan: a large change to a small kept set decides at once.
     const size_t tries_to_hit = config.groups.size() / kept.size() + 1;
+    const size_t per_group = 1 + config.group_role_list.size() / std::max<size_t>(1, config.groups.size());
+    const size_t scan_cost = kept.size() * per_group, per_lookup = std::bit_width(kept.size());
+    size_t lookups = 0;
+    bool look_up = true;
     for (RoleId r : roles) {
       const uint8_t x = marks[index_of(r)];
-      if (x == kGain || x == kLoss) {
-        lookups += std::min<size_t>(config.role_groups_end(r) - config.role_groups_begin(r), tries_to_hit);
+      const size_t n = std::min<size_t>(config.role_groups_end(r) - config.role_groups_begin(r), tries_to_hit);
+      lookups += (x == kGain || x == kLoss) ? n : 0;
+      if (lookups * per_lookup >= scan_cost) {
+        look_up = false;
+        break;
       }
     }
-    const size_t per_group = 1 + config.group_role_list.size() / std::max<size_t>(1, config.groups.size());
-    if (lookups * std::bit_width(kept.size()) < kept.size() * per_group) {
+    if (look_up) {
       for (RoleId r : roles) {
         uint8_t& x = marks[index_of(r)];
         if (x != kGain && x != kLoss) continue;
+        x |= kChecked;
         for (const GroupId *g = config.role_groups_begin(r), *e = config.role_groups_end(r); g != e; ++g) {
           if (std::binary_search(kept.begin(), kept.end(), *g)) {
             x |= kKeep;
@@ -233,7 +243,7 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   RoleId* g_out = g_begin;
   RoleId* r_out = r_begin;
   auto emit = [&](uint32_t k) {
-    const uint8_t x = marks[k];
+    const uint8_t x = marks[k] & kSides;
     marks[k] = 0;
     *g_out = RoleId{k};
     g_out += x == kGain;
@@ -248,12 +258,12 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
     uint32_t k = low;
 #if defined(__SSE2__)
     // 64 marks at a time into two 64-bit masks: one loop exit a word, not a role.
-    const __m128i gain = _mm_set1_epi8(kGain), loss = _mm_set1_epi8(kLoss);
+    const __m128i gain = _mm_set1_epi8(kGain), loss = _mm_set1_epi8(kLoss), sides = _mm_set1_epi8(kSides);
     for (; k + 64 <= high + 1; k += 64) {
       uint64_t gains = 0, losses = 0;
       for (uint32_t c = 0; c < 4; ++c) {
         auto* p = reinterpret_cast<__m128i*>(marks.data() + k + 16 * c);
-        const __m128i chunk = _mm_loadu_si128(p);
+        const __m128i chunk = _mm_and_si128(_mm_loadu_si128(p), sides);
         gains |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, gain)))} << (16 * c);
         losses |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, loss)))} << (16 * c);
         _mm_storeu_si128(p, _mm_setzero_si128());
@@ -281,7 +291,7 @@ void finish_deferred_login(const CompiledConfig& config, const DeferredLogins& l
 namespace {
 
 // Records a login's old and new mapped sets for finish_deferred_login().
-void defer_login(const UserState& user, const std::vector<MappedPair>& next, SyncScratch& scratch) {
+void defer_login(const UserState& user, std::span<const MappedPair> next, SyncScratch& scratch) {
   DeferredLogins& log = *scratch.defer;
   DeferredLogins::Ref& ref = scratch.ref;
   ref.before = static_cast<uint32_t>(log.mapped.size());
@@ -315,23 +325,25 @@ bool sync_login(const CompiledConfig& config, const ParsedEvent& event, const Ma
 
   // The new mapped set replaces the old one, except that memberships justified
   // by an indeterminate (overage) claim stay as they were.
-  std::vector<MappedPair>& next = scratch.new_mapped;
-  next.assign(match.matched.begin(), match.matched.end());
+  std::span<const MappedPair> next = match.matched;
   if (!match.indeterminate_claims.empty()) {
+    std::vector<MappedPair>& merged = scratch.new_mapped;
+    merged.assign(match.matched.begin(), match.matched.end());
     for (const MappedPair& pair : user.mapped) {
-      if (match.is_indeterminate(config.mapping(pair.mapping))) next.push_back(pair);
+      if (match.is_indeterminate(config.mapping(pair.mapping))) merged.push_back(pair);
     }
-    std::sort(next.begin(), next.end());
-    next.erase(std::unique(next.begin(), next.end()), next.end());
+    std::sort(merged.begin(), merged.end());
+    merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+    next = merged;
   }
-  if (next != user.mapped) {
+  if (!std::equal(next.begin(), next.end(), user.mapped.begin(), user.mapped.end())) {
     // Not suspended (above), so effective groups are mapped ∪ manual.
     if (scratch.defer != nullptr) {
       defer_login(user, next, scratch);
     } else {
       login_delta(config, user.mapped, next, user.manual, user.direct_roles, scratch.delta, out);
     }
-    user.mapped.swap(next);
+    user.mapped.assign(next.begin(), next.end());
     changed = true;
   }
   if (event.has_iat && (!user.has_iat || event.iat > user.last_iat)) {
