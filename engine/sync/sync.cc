@@ -68,47 +68,63 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
                         (na - suffix > prefix && after[na - suffix - 1].group == after[na - suffix].group))) {
     --suffix;
   }
-  const std::span<const MappedPair> mid_before = before.subspan(prefix, nb - prefix - suffix);
-  const std::span<const MappedPair> mid_after = after.subspan(prefix, na - prefix - suffix);
 
-  // The middle's groups of each side, once each (a group matched by two
-  // mappings is listed twice), then one merge of the two: a group on both
-  // sides is kept, else it was added or removed. Branch-free: which way a
-  // group goes is as unpredictable as a coin, and a mispredicted branch a
-  // group would cost more than the rest of the merge. Groups come out sorted;
-  // the kept ones (the ends' included, repeats and all) too.
-  GroupId* const bg = s.group_buf(0, mid_before.size());
-  GroupId* const ag = s.group_buf(1, mid_after.size());
-  GroupId* const add_buf = s.group_buf(2, mid_after.size());
-  GroupId* const rem_buf = s.group_buf(3, mid_before.size());
+  // The middle: one merge of the two sides by group. A group on both sides
+  // is kept, else it was added or removed; further pairs of a group already
+  // placed (a group matched by two mappings) are skipped. After a kept group,
+  // runs of identical pairs are skipped 8 at a time (a few changes among
+  // many groups leave long runs, at an offset). Otherwise branch-free: which
+  // way a group goes is as unpredictable as a coin, and a mispredicted branch
+  // a group would cost more than the rest of the merge. Groups come out
+  // sorted; the kept ones (the ends' included, repeats and all) too.
+  const size_t ie = nb - suffix, je = na - suffix;
+  GroupId* const add_buf = s.group_buf(2, je - prefix);
+  GroupId* const rem_buf = s.group_buf(3, ie - prefix);
   GroupId* const kept_buf = s.group_buf(4, nb + manual.size());
-  auto unique_groups = [](std::span<const MappedPair> pairs, GroupId* o) {
-    GroupId* const start = o;
-    uint32_t prev = UINT32_MAX;
-    for (const MappedPair& p : pairs) {
-      *o = p.group;
-      o += index_of(p.group) != prev;
-      prev = index_of(p.group);
-    }
-    return static_cast<size_t>(o - start);
-  };
-  const size_t ub = unique_groups(mid_before, bg), ua = unique_groups(mid_after, ag);
-  size_t i = 0, j = 0, nadd = 0, nrem = 0, nkept = 0;
+  size_t i = prefix, j = prefix, nadd = 0, nrem = 0, nkept = 0;
   for (size_t k = 0; k < prefix; ++k) kept_buf[nkept++] = before[k].group;
-  while (i < ub && j < ua) {
-    const uint32_t x = index_of(bg[i]), y = index_of(ag[j]);
-    rem_buf[nrem] = bg[i];
+  uint32_t last_b = UINT32_MAX, last_a = UINT32_MAX;
+  bool in_run = false;
+  while (i < ie && j < je) {
+    if (in_run && ie - i >= 8 && je - j >= 8 && std::memcmp(&before[i], &after[j], 8 * sizeof(MappedPair)) == 0) {
+      for (size_t k = 0; k < 8; ++k) kept_buf[nkept++] = before[i + k].group;
+      last_b = last_a = index_of(before[i + 7].group);
+      i += 8;
+      j += 8;
+      continue;
+    }
+    const uint32_t x = index_of(before[i].group), y = index_of(after[j].group);
+    if (x == last_b) {
+      ++i;
+      continue;
+    }
+    if (y == last_a) {
+      ++j;
+      continue;
+    }
+    rem_buf[nrem] = GroupId{x};
     nrem += x < y;
-    add_buf[nadd] = ag[j];
+    add_buf[nadd] = GroupId{y};
     nadd += y < x;
-    kept_buf[nkept] = bg[i];
+    kept_buf[nkept] = GroupId{x};
     nkept += x == y;
+    in_run = x == y;
+    last_b = x <= y ? x : last_b;
+    last_a = y <= x ? y : last_a;
     i += x <= y;
     j += y <= x;
   }
+  for (; i < ie; ++i) {
+    const uint32_t x = index_of(before[i].group);
+    if (x != last_b) rem_buf[nrem++] = GroupId{x};
+    last_b = x;
+  }
+  for (; j < je; ++j) {
+    const uint32_t y = index_of(after[j].group);
+    if (y != last_a) add_buf[nadd++] = GroupId{y};
+    last_a = y;
+  }
   for (size_t k = nb - suffix; k < nb; ++k) kept_buf[nkept++] = before[k].group;
-  for (; i < ub; ++i) rem_buf[nrem++] = bg[i];
-  for (; j < ua; ++j) add_buf[nadd++] = ag[j];
   if (!manual.empty()) {
     // A manual group stays effective whatever the login did: neither added
     // nor removed, and kept (rare: pushes are few).
@@ -188,45 +204,44 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   }
   if (!kept.empty()) {
     // Either each such role's granting groups (compile-time lists) looked up
-    // among the kept ones, or every kept group's roles marked: whichever
-    // reads less. A small change to a large user takes the first.
-    // A lookup stops at the first kept group: among n granting groups, after
-    // about groups / kept tries when the role is common.
-    // The estimate stops as soon as the lookups would cost more than the
-    // scan: a large change to a small kept set decides at once.
-    const size_t tries_to_hit = config.groups.size() / kept.size() + 1;
-    const size_t per_group = 1 + config.group_role_list.size() / std::max<size_t>(1, config.groups.size());
-    const size_t scan_cost = kept.size() * per_group, per_lookup = std::bit_width(kept.size());
-    size_t lookups = 0;
-    bool look_up = true;
-    for (RoleId r : roles) {
+    // among the kept ones — marked for the purpose in a byte array by group,
+    // two stores a kept group — or every kept group's roles marked:
+    // whichever reads less. A small change to a large user takes the first,
+    // a lookup stopping at the first kept group it meets. The estimate
+    // stops as soon as the lookups would cost more than the scan.
+    const size_t padded_per_group = config.group_role_padded.size() / std::max<size_t>(1, config.groups.size());
+    const size_t scan_cost = kept.size() * 2 * padded_per_group;
+    size_t cost = 2 * kept.size();
+    bool look_up = cost < scan_cost;
+    for (size_t k = 0; look_up && k < roles.size(); ++k) {
+      const RoleId r = roles[k];
       const uint8_t x = marks[index_of(r)];
-      const size_t n = std::min<size_t>(config.role_groups_end(r) - config.role_groups_begin(r), tries_to_hit);
-      lookups += (x == kGain || x == kLoss) ? n : 0;
-      if (lookups * per_lookup >= scan_cost) {
-        look_up = false;
-        break;
-      }
+      cost += (x == kGain || x == kLoss) ? config.role_groups_end(r) - config.role_groups_begin(r) : 0;
+      look_up = cost < scan_cost;
     }
     if (look_up) {
+      std::vector<uint8_t>& held = s.group_marks;
+      if (held.size() < config.groups.size()) held.resize(config.groups.size(), 0);
+      for (GroupId g : kept) held[index_of(g)] = 1;
       for (RoleId r : roles) {
         uint8_t& x = marks[index_of(r)];
         if (x != kGain && x != kLoss) continue;
         x |= kChecked;
         for (const GroupId *g = config.role_groups_begin(r), *e = config.role_groups_end(r); g != e; ++g) {
-          if (std::binary_search(kept.begin(), kept.end(), *g)) {
+          if (held[index_of(*g)]) {
             x |= kKeep;
             break;
           }
         }
       }
+      for (GroupId g : kept) held[index_of(g)] = 0;
     } else {
       for (GroupId g : kept) {
         for (const RoleId *r = config.group_roles_padded_begin(g), *e = config.group_roles_padded_end(g); r != e;
              r += CompiledConfig::kRolePad) {
           for (size_t q = 0; q < CompiledConfig::kRolePad; ++q) {
             uint8_t& x = marks[index_of(r[q])];
-            x |= x != 0 ? kKeep : 0;  // the padding role's mark stays 0
+            if (x != 0) x |= kKeep;  // rarely: most kept roles are not touched (the padding role never)
           }
         }
       }

@@ -50,7 +50,8 @@ struct DeferredLogins {
 
 // Scratch for the incremental delta; every mark is zero between calls.
 struct DeltaScratch {
-  std::vector<uint8_t> role_marks;  // by role index
+  std::vector<uint8_t> role_marks;   // by role index
+  std::vector<uint8_t> group_marks;  // by group index: kept, while roles are looked up
   std::vector<RoleId> touched;      // roles of the groups added or removed
   // Groups before, after, added, removed and kept (effective before and after).
   std::vector<GroupId> groups[5];
