@@ -187,6 +187,7 @@ class StreamRun {
         Outcome& o = b.outcomes[i];
         o.reset(seq);
         b.prepared.restore(i, &event_, &match_);
+        scratch_.deferred = false;  // a bad line never reaches apply_event, which resets it
         if (impl_.apply_parsed(prepared_under, event_, match_, scratch_, reload_scratch_, &o)) {
           if (scratch_.deferred) {
             b.modes[i] = Batch::kDeferred;
