@@ -175,6 +175,32 @@ void BM_EndToEnd(benchmark::State& state) {
 BENCHMARK(BM_EndToEnd)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond)
     ->MinTime(2.0)->Repetitions(3)->ReportAggregatesOnly(true);
 
+// The heavy workload (issue 16, workload.h): every login changes most of a
+// large user's groups and roles. The saved state is restored before each
+// timed pass (untimed), so every pass sees the same storm.
+void BM_EndToEndHeavy(benchmark::State& state) {
+  const Workload& w = heavy_workload();
+  StormRun& run = heavy_storm_run();
+  const unsigned threads = static_cast<unsigned>(state.range(0));
+  uint64_t groups = 0, roles = 0, logins = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    run.reset();
+    state.ResumeTiming();
+    const StreamSummary s = run.run(threads);
+    groups = s.counters.groups_added + s.counters.groups_removed;
+    roles = s.counters.roles_granted + s.counters.roles_revoked;
+    logins = s.counters.ok;
+  }
+  const double events = static_cast<double>(w.lines.size());
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * w.events.size()));
+  state.counters["events_per_s"] = benchmark::Counter(events, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["groups_changed_per_ok"] = static_cast<double>(groups) / static_cast<double>(std::max<uint64_t>(logins, 1));
+  state.counters["roles_changed_per_ok"] = static_cast<double>(roles) / static_cast<double>(std::max<uint64_t>(logins, 1));
+}
+BENCHMARK(BM_EndToEndHeavy)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond)
+    ->Iterations(3)->Repetitions(3)->ReportAggregatesOnly(true);
+
 // The embedding path on one thread: Engine::process_to_ndjson once per event
 // (a padded copy of the line, parse, match, sync, the output line), as an
 // auth pipeline calls it.
@@ -271,6 +297,10 @@ double median(std::vector<double> v) {
 //   ratio_scaling_efficiency  ratio_2t_to_1t / machine_2t_to_1t (1.0: scales as well as
 //                             the machine allows; robust to neighbours taking a core)
 //   ratio_engine_to_naive     engine (1 thread) / naive peer; issue 4: >= 20
+//   ratio_heavy_2t_to_1t      heavy workload (issue 16), 2 threads / 1 thread; issue 16: >= 1.8
+//   ratio_heavy_to_ceiling    heavy workload, 1 thread, events/s / the default workload's parse
+//                             ceiling, 1 thread (a machine-speed yardstick for the heavy case)
+//   ratio_heavy_scaling_efficiency  ratio_heavy_2t_to_1t / machine_2t_to_1t
 void BM_Ratios(benchmark::State& state) {
   const Workload& w = default_workload();
   EngineRun& run = default_engine_run();
@@ -279,15 +309,25 @@ void BM_Ratios(benchmark::State& state) {
   const double events = static_cast<double>(w.lines.size());
   const size_t naive_events = std::min(kNaiveEvents, w.lines.size());
   const int rounds = std::max<int>(1, static_cast<int>(number_from_env("CLAIMMAP_BENCH_ROUNDS", 3)));
+  StormRun& heavy = heavy_storm_run();
+  const double heavy_events = static_cast<double>(heavy_workload().lines.size());
   for (auto _ : state) {
-    std::vector<double> ceiling1, ceiling2, one, two, slow;
+    std::vector<double> ceiling1, ceiling2, one, two, slow, heavy1, heavy2;
     for (int r = 0; r < rounds; ++r) {
       ceiling1.push_back(seconds_of([&] { benchmark::DoNotOptimize(ceiling_parse_threads(w, padded, 1)); }));
       one.push_back(seconds_of([&] { run.run(1); }));
       ceiling2.push_back(seconds_of([&] { benchmark::DoNotOptimize(ceiling_parse_threads(w, padded, 2)); }));
       two.push_back(seconds_of([&] { run.run(2); }));
       slow.push_back(seconds_of([&] { benchmark::DoNotOptimize(naive.run(w.lines, naive_events)); }));
+      heavy.reset();
+      heavy1.push_back(seconds_of([&] { heavy.run(1); }));
+      heavy.reset();
+      heavy2.push_back(seconds_of([&] { heavy.run(2); }));
     }
+    const double h1 = median(heavy1), h2 = median(heavy2);
+    state.counters["heavy_1t_events_per_s"] = heavy_events / h1;
+    state.counters["heavy_2t_events_per_s"] = heavy_events / h2;
+    state.counters["ratio_heavy_2t_to_1t"] = h1 / h2;
     const double c1 = median(ceiling1), c2 = median(ceiling2), e1 = median(one), e2 = median(two);
     const double naive_rate = static_cast<double>(naive_events) / median(slow);
     state.counters["ceiling_events_per_s"] = events / c1;
@@ -300,6 +340,8 @@ void BM_Ratios(benchmark::State& state) {
     state.counters["machine_2t_to_1t"] = c1 / c2;
     state.counters["ratio_scaling_efficiency"] = (e1 / e2) / (c1 / c2);
     state.counters["ratio_engine_to_naive"] = (events / e1) / naive_rate;
+    state.counters["ratio_heavy_to_ceiling"] = c1 / h1;
+    state.counters["ratio_heavy_scaling_efficiency"] = (h1 / h2) / (c1 / c2);
     state.counters["rounds"] = rounds;
   }
 }

@@ -58,6 +58,37 @@ void BM_StateBytesPerUser(benchmark::State& state) {
 }
 BENCHMARK(BM_StateBytesPerUser)->Arg(1000000)->ArgName("users")->Unit(benchmark::kMillisecond)->Iterations(1);
 
+// Heavy users (issue 16): 100k users holding 80 or 200 mapped memberships on
+// average (±2), GUID subjects, built straight into a UserStore as above.
+void BM_StateBytesHeavyUser(benchmark::State& state) {
+  const uint64_t users = 100'000;
+  const uint32_t mean = static_cast<uint32_t>(state.range(0));
+  size_t bytes = 0;
+  uint64_t memberships = 0;
+  for (auto _ : state) {
+    UserStore store;
+    UserState user;
+    char subject[40] = "4a1f6c2e-8b3d-4e9a-b7c5-";
+    memberships = 0;
+    for (uint64_t i = 0; i < users; ++i) {
+      auto r = std::to_chars(subject + 24, subject + sizeof subject, 100000000000 + i);
+      user.mapped.clear();
+      const uint32_t count = mean - 2 + static_cast<uint32_t>((i * 2654435761u) % 5);  // mean ± 2
+      for (uint32_t k = 0; k < count; ++k) user.mapped.push_back({GroupId{k * 7 + 1}, MappingId{k * 13 + 2}});
+      memberships += count;
+      user.has_iat = true;
+      user.last_iat = 1700000000.0 + static_cast<double>(i);
+      const std::string_view s(subject, static_cast<size_t>(r.ptr - subject));
+      store.with_user(ProviderKey{0}, s, [&](UserHandle& handle) { handle.save(user); });
+    }
+    bytes = store.memory_bytes();
+  }
+  state.counters["bytes_per_user"] = static_cast<double>(bytes) / static_cast<double>(users);
+  state.counters["memberships_per_user"] = static_cast<double>(memberships) / static_cast<double>(users);
+  state.counters["bytes_per_membership"] = static_cast<double>(bytes) / static_cast<double>(memberships);
+}
+BENCHMARK(BM_StateBytesHeavyUser)->Arg(80)->Arg(200)->ArgName("memberships")->Unit(benchmark::kMillisecond)->Iterations(1);
+
 void BM_StateBytesWorkload(benchmark::State& state) {
   const Workload& w = default_workload();
   Engine& engine = default_engine_run().engine();

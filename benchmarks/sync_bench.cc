@@ -2,9 +2,17 @@
 // user, an unchanged login (the common case of a storm), and a churned login
 // that swaps two of its five memberships — with the delta it produces.
 // Parsing and matching are outside the timed loop.
+//
+// BM_SyncSize (issue 16): the same at 5, 20, 80 and 200 memberships, for an
+// unchanged login, one that swaps 2 groups, and one that swaps them all
+// (alternating between two disjoint sets): the cost should follow the
+// change, not the user's size.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "claimmap/config.h"
@@ -91,6 +99,67 @@ void BM_Sync(benchmark::State& state) {
   state.SetLabel(which == kNewUser ? "new_user" : which == kUnchanged ? "unchanged" : "churned");
 }
 BENCHMARK(BM_Sync)->Arg(kNewUser)->Arg(kUnchanged)->Arg(kChurned)->ArgName("case");
+
+// `count` pairs of provider 0's active mappings, one per group, whose groups
+// are not in `exclude`, from mapping `first` on; sorted.
+std::vector<MappedPair> pairs_excluding(const CompiledConfig& config, uint32_t first, uint32_t count,
+                                        const std::vector<MappedPair>& exclude) {
+  std::vector<MappedPair> out;
+  std::vector<GroupId> seen;
+  for (const auto& p : exclude) seen.push_back(p.group);
+  for (uint32_t i = first; out.size() < count && i < config.mappings.size(); ++i) {
+    const CompiledMapping& m = config.mapping(MappingId{i});
+    if (!m.active || m.provider != ProviderId{0}) continue;
+    if (std::find(seen.begin(), seen.end(), m.group) != seen.end()) continue;
+    seen.push_back(m.group);
+    out.push_back({m.group, MappingId{i}});
+  }
+  if (out.size() < count) std::abort();  // the config is too small for the case
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+enum Change { kNone, kTwo, kAll };
+
+void BM_SyncSize(benchmark::State& state) {
+  const CompiledConfig& config = sync_config().compiled();
+  const uint32_t groups = static_cast<uint32_t>(state.range(0));
+  const Change change = static_cast<Change>(state.range(1));
+  UserStore store;
+  SyncScratch scratch;
+  Outcome outcome;
+  MatchResult a, b;
+  a.matched = pairs_excluding(config, 0, groups, {});
+  if (change == kTwo) {
+    b.matched.assign(a.matched.begin(), a.matched.end() - 2);
+    for (const auto& p : pairs_excluding(config, 0, 2, a.matched)) b.matched.push_back(p);
+    std::sort(b.matched.begin(), b.matched.end());
+  } else {
+    b.matched = change == kAll ? pairs_excluding(config, 0, groups, a.matched) : a.matched;
+  }
+  const std::string subject = "0f3c2b1e-0000-4000-8000-777777777777";
+  uint64_t n = 0;
+  double iat = 1;
+  size_t changed = 0;
+  auto apply = [&](const MatchResult& m) {
+    outcome.reset(n);
+    const ParsedEvent event = login_event(subject, iat);
+    store.with_user(ProviderKey{0}, subject, [&](UserHandle& user) { apply_event(config, event, m, user, scratch, &outcome); });
+    iat += 1;
+  };
+  apply(a);
+  for (auto _ : state) {
+    apply(n % 2 ? a : b);
+    changed += outcome.groups_added.size() + outcome.groups_removed.size();
+    benchmark::DoNotOptimize(outcome.roles_granted.data());
+    ++n;
+  }
+  state.counters["groups_changed"] = static_cast<double>(changed) / static_cast<double>(std::max<uint64_t>(n, 1));
+  state.SetLabel(change == kNone ? "unchanged" : change == kTwo ? "change 2" : "change all");
+}
+BENCHMARK(BM_SyncSize)
+    ->ArgsProduct({{5, 20, 80, 200}, {kNone, kTwo, kAll}})
+    ->ArgNames({"groups", "change"});
 
 }  // namespace
 }  // namespace claimmap::bench

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstdio>
 #include <memory>
 
 #include "simulator/generator.h"
@@ -42,19 +43,10 @@ uint64_t number_from_env(const char* name, uint64_t fallback) {
   return std::strtoull(s, nullptr, 10);
 }
 
-const Workload& default_workload() {
-  static const std::unique_ptr<Workload> workload = [] {
+namespace {
+
+std::unique_ptr<Workload> make_workload(const sim::GeneratorOptions& options, uint64_t events) {
     auto w = std::make_unique<Workload>();
-    sim::GeneratorOptions options;
-    options.seed = 42;
-    options.users = 1'000'000;
-    options.mappings = 10'000;
-    options.groups_per_token = 20;
-    options.churn = 0.02;
-    options.bad_share = 0.001;
-    options.stale_share = 0.005;
-    options.push_share = 0.0;
-    options.shapes = {true, false, false, false, false};  // Entra-like only: the 1 KB, 20-group token
     sim::Generator generator(options);
     w->config_json = generator.config_json();
     ConfigReport report;
@@ -72,7 +64,6 @@ const Workload& default_workload() {
       w->state_memberships += mapped_memberships(std::string_view(w->state_ndjson).substr(pos, end - pos));
       pos = end + 1;
     }
-    const uint64_t events = events_from_env(1'000'000);
     w->events.reserve(events * 1300);
     generator.append_events(events, &w->events);
     for (size_t pos = 0; pos < w->events.size();) {
@@ -83,6 +74,43 @@ const Workload& default_workload() {
     }
     w->users = options.users;
     return w;
+}
+
+}  // namespace
+
+const Workload& default_workload() {
+  static const std::unique_ptr<Workload> workload = [] {
+    sim::GeneratorOptions options;
+    options.seed = 42;
+    options.users = 1'000'000;
+    options.mappings = 10'000;
+    options.groups_per_token = 20;
+    options.churn = 0.02;
+    options.bad_share = 0.001;
+    options.stale_share = 0.005;
+    options.push_share = 0.0;
+    options.shapes = {true, false, false, false, false};  // Entra-like only: the 1 KB, 20-group token
+    return make_workload(options, events_from_env(1'000'000));
+  }();
+  return *workload;
+}
+
+const Workload& heavy_workload() {
+  static const std::unique_ptr<Workload> workload = [] {
+    sim::GeneratorOptions options;
+    options.seed = 42;
+    options.users = number_from_env("CLAIMMAP_BENCH_HEAVY_USERS", 100'000);
+    options.mappings = 10'000;
+    options.groups_per_token = 10;
+    options.groups_per_value = 16;
+    options.roles_per_group = 2;
+    options.churn = 1.0;
+    options.drift_share = 1.0;
+    options.bad_share = 0.001;
+    options.stale_share = 0.005;
+    options.push_share = 0.0;
+    options.shapes = {false, true, true, true, true};  // okta, keycloak, saml, auth0
+    return make_workload(options, number_from_env("CLAIMMAP_BENCH_HEAVY_EVENTS", 200'000));
   }();
   return *workload;
 }
@@ -107,6 +135,32 @@ StreamSummary EngineRun::run(unsigned threads) {
 
 EngineRun& default_engine_run() {
   static EngineRun run(default_workload());
+  return run;
+}
+
+StormRun::StormRun(const Workload& w) : run_(w) {
+  char dir[] = "/tmp/claimmap-bench-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) std::abort();
+  dir_ = dir;
+  snapshot_ = dir_ + "/state.snapshot";
+  // The state before the stream: EngineRun imported it, then ran one pass.
+  if (!run_.engine().import_state(w.state_ndjson).ok()) std::abort();
+  if (!run_.engine().save_state_file(snapshot_).ok()) std::abort();
+}
+
+StormRun::~StormRun() {
+  std::remove(snapshot_.c_str());
+  ::rmdir(dir_.c_str());
+}
+
+void StormRun::reset() {
+  if (!run_.engine().load_state_file(snapshot_).ok()) std::abort();
+}
+
+StreamSummary StormRun::run(unsigned threads) { return run_.run(threads); }
+
+StormRun& heavy_storm_run() {
+  static StormRun run(heavy_workload());
   return run;
 }
 

@@ -33,6 +33,16 @@ struct Workload {
 // Built on first use; thread-safe.
 const Workload& default_workload();
 
+// The heavy workload of issue 16: users in many groups whose every login is a
+// fresh draw — four IdP shapes (Okta arrays, Keycloak nested roles, SAML
+// ";"-delimited attributes, Auth0 namespaced claims), 10k mappings, ~10 IdP
+// groups a token each mapped to 16 config groups (~75 groups a user), 2 roles
+// a group, churn 1 and drift share 1 (each login replaces most of the user's
+// groups and ~150 roles), 0.5% stale replays, 0.1% bad lines.
+// CLAIMMAP_BENCH_HEAVY_USERS users (default 100,000) with saved state,
+// CLAIMMAP_BENCH_HEAVY_EVENTS events (default 200,000).
+const Workload& heavy_workload();
+
 // The number in environment variable `name`, or `fallback` when it is unset.
 uint64_t number_from_env(const char* name, uint64_t fallback);
 // The events count asked for by CLAIMMAP_BENCH_EVENTS, or `fallback`.
@@ -59,6 +69,29 @@ class EngineRun {
 
 // The EngineRun of default_workload(), built on first use.
 EngineRun& default_engine_run();
+
+// An engine for a storm whose replays must not see their own results: a
+// second pass of the heavy stream would find every user at its last login
+// (and its tokens stale), so reset() restores the saved state (from a binary
+// snapshot in a temporary directory) before each timed run.
+class StormRun {
+ public:
+  explicit StormRun(const Workload& workload);
+  ~StormRun();
+  StormRun(const StormRun&) = delete;
+  StormRun& operator=(const StormRun&) = delete;
+
+  void reset();                        // untimed: the state before the stream
+  StreamSummary run(unsigned threads);  // then one pass (what `claimmap eval` runs)
+  Engine& engine() { return run_.engine(); }
+
+ private:
+  EngineRun run_;
+  std::string dir_, snapshot_;
+};
+
+// The StormRun of heavy_workload(), built on first use.
+StormRun& heavy_storm_run();
 
 // The process's resident memory now, from /proc/self/statm.
 size_t resident_bytes();

@@ -60,6 +60,10 @@ Command add_simulate_command(CLI::App& app) {
   cmd->add_option("--logins", o.events, "events in the storm (logins, and the shares below)")->check(CLI::Range(1.0, 1e12))->capture_default_str();
   cmd->add_option("--mappings", o.generator.mappings, "claim mappings in the config")->check(CLI::Range(5.0, 1e7))->capture_default_str();
   cmd->add_option("--groups-per-token", o.generator.groups_per_token, "mean IdP groups in a token")->check(CLI::Range(1, 200))->capture_default_str();
+  cmd->add_option("--group-spread", o.generator.group_spread, "token group counts spread uniformly this share around the mean")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--drift-share", o.generator.drift_share, "share of a user's groups one drift replaces (0: one join, leave or move; 1: a fresh draw)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--groups-per-value", o.generator.groups_per_value, "config groups each mapped IdP group grants")->check(CLI::Range(1, 64))->capture_default_str();
+  cmd->add_option("--roles-per-group", o.generator.roles_per_group, "mean roles a group grants (0: 1-3)")->check(CLI::Range(0, 64))->capture_default_str();
   cmd->add_option("--threads", o.threads, "replay threads (default: one per CPU)")->check(CLI::Range(1u, 256u));
   cmd->add_option("--churn", o.generator.churn, "share of logins whose IdP groups drifted since the last one")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--bad-share", o.generator.bad_share, "share of bad lines (every docs/spec.md §8 error code)")->check(CLI::Range(0.0, 1.0))->capture_default_str();

@@ -50,7 +50,20 @@ struct GeneratorOptions {
   uint64_t users = 1'000'000;
   uint64_t mappings = 10'000;
   uint32_t groups_per_token = 20;  // mean IdP groups in an Entra-like token (max 200)
+  // How far a token's group count spreads around the mean: uniform over
+  // [g - ceil(g*spread), g + floor(g*spread)] (at least 1). 0.5: [g/2, 3g/2].
+  double group_spread = 0.5;
   double churn = 0.02;             // share of logins whose IdP groups drift since last time
+  // How much one drift step changes: 0, one join, leave or move; else this
+  // share of the user's groups is replaced by others (1: a fresh draw).
+  double drift_share = 0.0;
+  // Config groups that one mapped IdP group grants (that many mappings share
+  // its value): a token of g mapped values then matches about g·k groups.
+  uint32_t groups_per_value = 1;
+  // Mean roles a group grants; 0: 1-3 (the app's role, often its viewer
+  // role, sometimes a popular shared one). Above 0 also gives the
+  // organisation three times the apps (a role catalogue to match).
+  uint32_t roles_per_group = 0;
   double bad_share = 0.0;          // share of bad lines (every §8 error kind)
   double push_share = 0.0;         // share of provisioning pushes
   double stale_share = 0.0;        // share of stale replays

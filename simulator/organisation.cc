@@ -35,7 +35,9 @@ Organisation::Organisation(const GeneratorOptions& options) : seed_(options.seed
   if (providers_.empty()) add_provider(ProviderShape::kEntra);
   const uint64_t total = std::max<uint64_t>(options.mappings, providers_.size());
   group_count_ = static_cast<uint32_t>(std::max<uint64_t>(12, total / 4));
-  app_count_ = std::max<uint32_t>(3, group_count_ / 24);
+  roles_per_group_ = std::min<uint32_t>(options.roles_per_group, 64);
+  groups_per_value_ = std::clamp<uint32_t>(options.groups_per_value, 1, 64);
+  app_count_ = std::max<uint32_t>(3, group_count_ / (roles_per_group_ > 0 ? 8 : 24));
   std::string tenant;
   append_guid(&tenant, mix64(hash_of(seed_, kTenantDomain)), hash_of(seed_, kTenantDomain, 1));
   tenant_id_ = tenant;
@@ -91,6 +93,20 @@ void Organisation::build_groups() {
     const uint32_t verb = level < 50 ? 0 : level < 80 ? 1 : level < 92 ? 2 : 3;
     const size_t start = group_roles_.size();
     group_roles_.push_back(app * kRoleVerbCount + verb);
+    if (roles_per_group_ > 0) {
+      // Many roles a group (--roles-per-group): 1 … 2r-1 of them, mean r, half
+      // from its own app, half popular ones shared across the organisation.
+      const uint32_t want = 1 + static_cast<uint32_t>(bounded(s.next(), 2 * roles_per_group_ - 1));
+      for (int attempt = 0; group_roles_.size() - start < want && attempt < 8 * static_cast<int>(want); ++attempt) {
+        const uint32_t r = bounded(s.next(), 2) == 0 ? app * kRoleVerbCount + static_cast<uint32_t>(bounded(s.next(), kRoleVerbCount))
+                                                     : role_popularity.draw(s.next());
+        if (std::find(group_roles_.begin() + start, group_roles_.end(), r) == group_roles_.end()) {
+          group_roles_.push_back(r);
+        }
+      }
+      group_role_offsets_.push_back(static_cast<uint32_t>(group_roles_.size()));
+      continue;
+    }
     if (verb > 0 && bounded(s.next(), 4) == 0) group_roles_.push_back(app * kRoleVerbCount);
     if (bounded(s.next(), 2) == 0) {
       const uint32_t shared = role_popularity.draw(s.next());
@@ -115,7 +131,9 @@ void Organisation::add_mappings(uint64_t total) {
     p.mapping_count = static_cast<uint32_t>(share);
     // Half the IdP's groups are mapped (even ranks), spread over popularity,
     // so tokens also carry groups no mapping reads, as real ones do.
-    p.catalog_size = static_cast<uint32_t>(std::max<uint64_t>(2 * share + 2, 600));
+    // With --groups-per-value k, k consecutive mappings share one IdP group.
+    const uint64_t values = (share + groups_per_value_ - 1) / groups_per_value_;
+    p.catalog_size = static_cast<uint32_t>(std::max<uint64_t>(2 * values + 2, 600));
     p.popularity = ZipfSampler(p.catalog_size);
     std::array<uint32_t, kStageCount> in_scope{}, out_of_scope{};
     size_t in_count = 0, out_count = 0;
@@ -136,7 +154,8 @@ void Organisation::add_mappings(uint64_t total) {
       const uint32_t j = k - first_local;
       MappingSpec m;
       m.provider = static_cast<uint32_t>(pi);
-      m.rank = 2 * (j % kDuplicateValueEvery == kDuplicateValueEvery - 1 ? j - 1 : j);
+      m.rank = groups_per_value_ > 1 ? 2 * (j / groups_per_value_)
+                                     : 2 * (j % kDuplicateValueEvery == kDuplicateValueEvery - 1 ? j - 1 : j);
       m.active = !(oidc && out_count > 0 && bounded(s.next(), 100) < kInactivePercent);
       const uint32_t stage = m.active ? in_scope[bounded(s.next(), in_count)] : out_of_scope[bounded(s.next(), out_count)];
       m.group = stage + kStageCount * static_cast<uint32_t>(bounded(s.next(), groups_in_stage(group_count_, stage)));

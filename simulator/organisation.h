@@ -59,7 +59,8 @@ class Organisation {
   uint32_t role_count() const { return app_count_ * kRoleVerbCount; }
   uint32_t app_count() const { return app_count_; }
   uint32_t group_stage(uint32_t group) const { return group % kStageCount; }
-  // The roles a group grants (1-3; popular roles are shared by many groups).
+  // The roles a group grants (1-3, or about GeneratorOptions::roles_per_group;
+  // popular roles are shared by many groups).
   const uint32_t* group_roles_begin(uint32_t group) const { return &group_roles_[group_role_offsets_[group]]; }
   const uint32_t* group_roles_end(uint32_t group) const { return &group_roles_[group_role_offsets_[group + 1]]; }
   const std::string& tenant_id() const { return tenant_id_; }
@@ -85,6 +86,8 @@ class Organisation {
   std::vector<MappingSpec> mappings_;
   uint32_t group_count_ = 0;
   uint32_t app_count_ = 0;
+  uint32_t roles_per_group_ = 0;   // GeneratorOptions::roles_per_group
+  uint32_t groups_per_value_ = 1;  // GeneratorOptions::groups_per_value
   std::vector<uint32_t> group_role_offsets_;
   std::vector<uint32_t> group_roles_;
   std::vector<uint32_t> group_app_;

@@ -8,7 +8,15 @@
 namespace claimmap::sim {
 namespace {
 
-enum Domain : uint64_t { kProviderDomain = 101, kCountDomain, kBaseDomain, kDriftDomain, kIatDomain, kSubjectDomain };
+enum Domain : uint64_t {
+  kProviderDomain = 101,
+  kCountDomain,
+  kBaseDomain,
+  kDriftDomain,
+  kIatDomain,
+  kSubjectDomain,
+  kFreshDomain
+};
 
 constexpr uint32_t kBigUserPerMille = 3;  // users in 150-300 groups: some overflow Entra's token
 constexpr uint32_t kOktaGroupLimit = 100;  // Okta caps the groups claim at 100
@@ -21,6 +29,14 @@ Population::Population(const Organisation& org, const GeneratorOptions& options)
       seed_(options.seed),
       users_(options.users),
       groups_per_token_(std::clamp<uint32_t>(options.groups_per_token, 1, kEntraGroupLimit)) {
+  // Per mille, rounded, so that only integer arithmetic decides a count.
+  const auto per_mille = [](double share) {
+    return static_cast<uint32_t>(std::clamp(share, 0.0, 1.0) * 1000 + 0.5);
+  };
+  const uint32_t spread = per_mille(options.group_spread);
+  spread_below_ = (groups_per_token_ * spread + 999) / 1000;  // 0.5: ceil(g/2), as before the knob
+  spread_above_ = groups_per_token_ * spread / 1000;
+  drift_per_mille_ = per_mille(options.drift_share);
   uint32_t sum = 0;
   for (const auto& p : org_.providers()) provider_cumulative_weight_.push_back(sum += p.user_weight);
 }
@@ -69,9 +85,10 @@ uint32_t Population::group_count(uint32_t user, const ProviderSpec& p) const {
   if (p.shape == ProviderShape::kEntra && bounded(s.next(), 1000) < kBigUserPerMille) {
     n = 150 + static_cast<uint32_t>(bounded(s.next(), 151));
   } else {
-    // Uniform over [g/2, 3g/2]: mean g, and no token exactly like the next.
-    const uint32_t low = std::max<uint32_t>(1, groups_per_token_ / 2);
-    n = low + static_cast<uint32_t>(bounded(s.next(), groups_per_token_ + 1));
+    // Uniform over [g - below, g + above] (at least 1): with the default
+    // spread [g/2, 3g/2], mean g, and no token exactly like the next.
+    const uint32_t low = std::max<uint32_t>(1, groups_per_token_ - spread_below_);
+    n = low + static_cast<uint32_t>(bounded(s.next(), spread_below_ + spread_above_ + 1));
   }
   if (p.shape == ProviderShape::kOkta) n = std::min(n, kOktaGroupLimit);
   return std::min(n, p.catalog_size / 2);
@@ -93,8 +110,27 @@ void Population::groups_at(uint32_t user, uint16_t version, std::vector<uint32_t
   const ProviderSpec& p = org_.providers()[provider(user)];
   ranks->clear();
   const uint32_t n = group_count(user, p);
+  if (drift_per_mille_ >= 1000 && version > 0) {
+    // Every drift is a fresh draw: the groups at this version owe nothing to
+    // the earlier ones (beyond popularity, which brings some back).
+    KeyedStream fresh(hash_of(seed_, kFreshDomain, (uint64_t{user} << 16) | version));
+    while (ranks->size() < n) ranks->push_back(draw_new(p, &fresh, *ranks));
+    return;
+  }
   KeyedStream base(hash_of(seed_, kBaseDomain, user));
   while (ranks->size() < n) ranks->push_back(draw_new(p, &base, *ranks));
+  if (drift_per_mille_ > 0) {
+    // Each step moves this share of the groups (at least one) to others.
+    for (uint32_t step = 1; step <= version; ++step) {
+      KeyedStream s(hash_of(seed_, kDriftDomain, (uint64_t{user} << 16) | step));
+      const size_t moves = std::max<size_t>(1, ranks->size() * drift_per_mille_ / 1000);
+      for (size_t k = 0; k < moves; ++k) {
+        const size_t slot = bounded(s.next(), ranks->size());
+        (*ranks)[slot] = draw_new(p, &s, *ranks);
+      }
+    }
+    return;
+  }
   for (uint32_t step = 1; step <= version; ++step) {
     KeyedStream s(hash_of(seed_, kDriftDomain, (uint64_t{user} << 16) | step));
     const uint64_t op = bounded(s.next(), 3);

@@ -53,6 +53,8 @@ class Population {
   uint64_t seed_;
   uint64_t users_;
   uint32_t groups_per_token_;
+  uint32_t spread_below_, spread_above_;  // the count's range around the mean
+  uint32_t drift_per_mille_;              // GeneratorOptions::drift_share, in 1/1000
   std::vector<uint32_t> provider_cumulative_weight_;
 };
 

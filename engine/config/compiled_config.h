@@ -107,6 +107,31 @@ class CompiledConfig {
   StringMap<RoleId> role_by_id;
   StringMap<MappingId> mapping_by_id;
 
+  // The roles of every group (sorted, unique) and the groups that grant every
+  // role (sorted), flattened: a login's delta is computed from the groups it
+  // added and removed (engine/sync/sync.cc) without touching the rest.
+  std::vector<uint32_t> group_role_begin;  // size groups + 1, into group_role_list
+  std::vector<RoleId> group_role_list;
+  std::vector<uint32_t> role_group_begin;  // size roles + 2 (the padding role last), into role_group_list
+  std::vector<GroupId> role_group_list;
+  // The same roles of every group, padded with RoleId{roles.size()} to a
+  // multiple of kRolePad: a loop over a group's roles then runs a whole
+  // number of fixed-size steps (one, for most groups), so that its exit is
+  // predictable. Readers must accept the padding role (one past the last).
+  static constexpr size_t kRolePad = 4;
+  std::vector<uint32_t> group_role_padded_begin;  // size groups + 1
+  std::vector<RoleId> group_role_padded;
+
+  // Every group's and role's quoted id, back to back, with kNamePadding
+  // bytes after the last: the output writer copies a short name in fixed
+  // 32-byte moves (engine/sync/delta_writer.cc).
+  struct NameRef {
+    uint32_t offset, size;
+  };
+  static constexpr size_t kNamePadding = 32;
+  std::string name_blob;
+  std::vector<NameRef> group_names, role_names;  // by id
+
   CaptureTrie trie;
   uint32_t iss_node = kNoIndex;
   uint32_t iat_node = kNoIndex;
@@ -116,6 +141,16 @@ class CompiledConfig {
   const CompiledGroup& group(GroupId id) const { return groups[index_of(id)]; }
   const CompiledRole& role(RoleId id) const { return roles[index_of(id)]; }
   const CompiledMapping& mapping(MappingId id) const { return mappings[index_of(id)]; }
+  const RoleId* group_roles_begin(GroupId g) const { return group_role_list.data() + group_role_begin[index_of(g)]; }
+  const RoleId* group_roles_end(GroupId g) const { return group_role_list.data() + group_role_begin[index_of(g) + 1]; }
+  const RoleId* group_roles_padded_begin(GroupId g) const {
+    return group_role_padded.data() + group_role_padded_begin[index_of(g)];
+  }
+  const RoleId* group_roles_padded_end(GroupId g) const {
+    return group_role_padded.data() + group_role_padded_begin[index_of(g) + 1];
+  }
+  const GroupId* role_groups_begin(RoleId r) const { return role_group_list.data() + role_group_begin[index_of(r)]; }
+  const GroupId* role_groups_end(RoleId r) const { return role_group_list.data() + role_group_begin[index_of(r) + 1]; }
 };
 
 }  // namespace claimmap

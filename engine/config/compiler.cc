@@ -85,6 +85,36 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     c.group_by_id.emplace(def.id, GroupId{static_cast<uint32_t>(c.groups.size())});
     c.groups.push_back(std::move(group));
   }
+  c.group_role_begin.reserve(c.groups.size() + 1);
+  c.group_role_begin.push_back(0);
+  std::vector<uint32_t> grants(c.roles.size() + 1, 0);
+  for (const CompiledGroup& g : c.groups) {
+    for (size_t k = 0; k < g.roles.size(); ++k) {
+      if (k > 0 && g.roles[k] == g.roles[k - 1]) continue;  // a role listed twice
+      c.group_role_list.push_back(g.roles[k]);
+      ++grants[index_of(g.roles[k]) + 1];
+    }
+    c.group_role_begin.push_back(static_cast<uint32_t>(c.group_role_list.size()));
+  }
+  c.group_role_padded_begin.push_back(0);
+  for (uint32_t g = 0; g < c.groups.size(); ++g) {
+    for (uint32_t k = c.group_role_begin[g]; k < c.group_role_begin[g + 1]; ++k) {
+      c.group_role_padded.push_back(c.group_role_list[k]);
+    }
+    while (c.group_role_padded.size() % CompiledConfig::kRolePad != 0) {
+      c.group_role_padded.push_back(RoleId{static_cast<uint32_t>(c.roles.size())});
+    }
+    c.group_role_padded_begin.push_back(static_cast<uint32_t>(c.group_role_padded.size()));
+  }
+  for (size_t r = 0; r < c.roles.size(); ++r) grants[r + 1] += grants[r];
+  c.role_group_begin = grants;
+  c.role_group_begin.push_back(grants.back());  // the padding role (kRolePad): no group
+  c.role_group_list.resize(c.group_role_list.size());
+  for (uint32_t g = 0; g < c.groups.size(); ++g) {  // groups in order: each role's list comes out sorted
+    for (uint32_t k = c.group_role_begin[g]; k < c.group_role_begin[g + 1]; ++k) {
+      c.role_group_list[grants[index_of(c.group_role_list[k])]++] = GroupId{g};
+    }
+  }
 
   // The claims root always holds iss (to find a bare token's provider) and iat
   // (the stale guard), whatever the mappings read.
@@ -140,6 +170,15 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     }
     c.mappings.push_back(std::move(mapping));
   }
+
+  auto add_name = [&](const std::string& quoted) {
+    const CompiledConfig::NameRef ref{static_cast<uint32_t>(c.name_blob.size()), static_cast<uint32_t>(quoted.size())};
+    c.name_blob.append(quoted);
+    return ref;
+  };
+  for (const CompiledGroup& g : c.groups) c.group_names.push_back(add_name(g.quoted_id));
+  for (const CompiledRole& r : c.roles) c.role_names.push_back(add_name(r.quoted_id));
+  c.name_blob.append(CompiledConfig::kNamePadding, '\0');
 
   c.bytes = sizeof(CompiledConfig);
   for (size_t p = 0; p < c.providers.size(); ++p) {

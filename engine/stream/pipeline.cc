@@ -1,15 +1,21 @@
-// The stream behind `claimmap eval --threads N` (docs/spec.md §8, issue 5): a TBB
-// pipeline of three stages over blocks of about 1 MiB of input —
+// The stream behind `claimmap eval --threads N` (docs/spec.md §8, issues 5 and 16): a
+// TBB pipeline of five stages over blocks of about 1 MiB of input —
 //   1. read (serial, in order): cut a block into lines (engine/parse/line_reader.h);
 //   2. prepare (parallel): parse and match every line of the block; this needs
 //      only the immutable compiled config, so blocks are prepared at once on
 //      every thread (engine/stream/prepared_batch.h);
-//   3. apply (serial, in input order): sync each line against the user store,
-//      format its output line and write the block's output.
+//   3. apply (serial, in input order): sync each line against the user store.
+//      A login that changes its mapped set records its old and new sets
+//      (engine/sync/sync.h, DeferredLogins) instead of computing its delta;
+//   4. finish (parallel): compute those deltas, count every result and
+//      format the block's output lines;
+//   5. write (serial, in input order): add the block's counts to the summary
+//      and write its output.
 // Because state changes happen in stage 3 alone, in input order, the output
 // is byte-identical for any thread count, and each user's events apply in
-// order. Stage 3 is the serial fraction: it is far cheaper than parsing, and
-// the pipeline overlaps it with other blocks' stage 2.
+// order. Stage 3 is the serial fraction, and it does only what needs the
+// store: find the user, replace the mapped set, save; a heavy storm's large
+// deltas are taken and written in stage 4 on every thread.
 #include <unistd.h>
 
 #include <algorithm>
@@ -83,6 +89,23 @@ struct Batch {
   LineBlock block;
   PreparedBatch prepared;
   std::shared_ptr<const ConfigVersion> version;  // the one `prepared` was made under
+  // Stage 3 → 4: each line's outcome (its subject views `prepared`), and how
+  // stage 4 finishes it.
+  enum LineMode : uint8_t { kFormat, kDeferred, kWritten };
+  std::vector<Outcome> outcomes;
+  std::vector<uint8_t> modes;
+  std::vector<DeferredLogins::Ref> refs;  // of kDeferred lines
+  DeferredLogins deferred;
+  // Lines stage 3 wrote itself (reloads, lines prepared again after a
+  // reload), in order: early[marks[k-1].end, marks[k].end) goes before line
+  // marks[k].line's own result.
+  struct EarlyMark {
+    size_t line, end;
+  };
+  std::string early;
+  std::vector<EarlyMark> marks;
+  EventCounters counters;  // stages 3 and 4; added to the summary by stage 5
+  bool applied = false;    // stage 3 applied the whole block
   std::string out;
   // The last stage done with this batch. TBB already orders the stages; this
   // release/acquire pair (once per block) makes the hand-over visible to
@@ -120,10 +143,18 @@ class StreamRun {
 
   // Stage 3: one thread at a time, blocks in input order. The users a few
   // lines ahead are prefetched — their table slots, then their records — so
-  // that the store's cache misses overlap the lines applied meanwhile.
-  Status apply_and_write(Batch& b) {
+  // that the store's cache misses overlap the lines applied meanwhile. Only
+  // what needs the store happens here; stage 4 takes the deltas and writes.
+  Status apply(Batch& b) {
     summary_->input_bytes += b.block.input_bytes;
     const size_t n = b.prepared.size();
+    b.outcomes.resize(n);
+    b.modes.assign(n, Batch::kFormat);
+    b.refs.resize(n);
+    b.deferred.clear();
+    b.early.clear();
+    b.marks.clear();
+    b.counters = EventCounters{};
     const ConfigVersion& prepared_under = *b.version;
     auto prefetch = [&](size_t i, bool record) {
       ProviderId provider;
@@ -137,28 +168,72 @@ class StreamRun {
       }
     };
     for (size_t i = 0; i < kSlotsAhead; ++i) prefetch(i, false);
+    scratch_.defer = &b.deferred;
     for (size_t i = 0; i < n; ++i) {
       prefetch(i + kSlotsAhead, false);
       prefetch(i + kRecordsAhead, true);
       const uint64_t seq = b.prepared.seq(i);
-      if (Status s = reload_before(seq, &b.out); !s.ok()) return s;
+      const size_t early_before = b.early.size();
+      Status s = reload_before(seq, &b.early, &b.counters);
+      if (b.early.size() != early_before) b.marks.push_back({i, b.early.size()});
+      if (!s.ok()) {
+        scratch_.defer = nullptr;
+        return s;
+      }
       const LineRef& line = b.block.lines[i];
       // An over-long line's result (event_too_large) reads nothing of the
       // config, so it never needs preparing again.
       if (line.oversize || impl_.current_epoch.load(std::memory_order_acquire) == prepared_under.epoch) {
-        outcome_.reset(seq);
+        Outcome& o = b.outcomes[i];
+        o.reset(seq);
         b.prepared.restore(i, &event_, &match_);
-        if (impl_.apply_parsed(prepared_under, event_, match_, scratch_, reload_scratch_, &outcome_)) {
-          finish(*prepared_under.config, outcome_, &b.out);
+        scratch_.deferred = false;  // a bad line never reaches apply_event, which resets it
+        if (impl_.apply_parsed(prepared_under, event_, match_, scratch_, reload_scratch_, &o)) {
+          if (scratch_.deferred) {
+            b.modes[i] = Batch::kDeferred;
+            b.refs[i] = scratch_.ref;
+          }
           continue;
         }
       }
       // A reload came after this block was prepared: the line is prepared
-      // again under the version now current, as if it had been read now.
+      // again under the version now current, as if it had been read now, and
+      // written now (its outcome views this thread's parser).
       Worker& w = impl_.thread_worker();
       const ConfigVersion& v = impl_.process_padded(w, b.block.text(line), seq);
-      finish(*v.config, w.outcome, &b.out);
+      count_outcome(w.outcome, &b.counters);
+      if (wanted(w.outcome)) append_outcome_line(*v.config, w.outcome, &b.early);
+      b.modes[i] = Batch::kWritten;
+      b.marks.push_back({i, b.early.size()});
     }
+    scratch_.defer = nullptr;
+    return Status();
+  }
+
+  // Stage 4: any thread, any block. Deltas of the logins stage 3 deferred,
+  // counts, and the block's output in line order.
+  void finish_block(Batch& b) const {
+    Worker& w = impl_.thread_worker();
+    const CompiledConfig& config = *b.version->config;
+    b.out.clear();
+    size_t mark = 0, early_at = 0;
+    const size_t n = b.outcomes.size();
+    for (size_t i = 0; i < n; ++i) {
+      for (; mark < b.marks.size() && b.marks[mark].line == i; ++mark) {
+        b.out.append(b.early, early_at, b.marks[mark].end - early_at);
+        early_at = b.marks[mark].end;
+      }
+      if (b.modes[i] == Batch::kWritten) continue;
+      Outcome& o = b.outcomes[i];
+      if (b.modes[i] == Batch::kDeferred) finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o);
+      count_outcome(o, &b.counters);
+      if (wanted(o)) append_outcome_line(config, o, &b.out);
+    }
+  }
+
+  // Stage 5: one thread at a time, blocks in input order.
+  Status write(Batch& b) {
+    summary_->counters.merge(b.counters);
     report_progress(b);
     return sink_.write(b.out);
   }
@@ -186,7 +261,7 @@ class StreamRun {
       if (pending == nullptr) return;
       Worker& w = *pending;
       pending = nullptr;
-      if (Status s = reload_before(w.outcome.seq, &b.out); !s.ok()) {
+      if (Status s = reload_before(w.outcome.seq, &b.out, &summary_->counters); !s.ok()) {
         status = s;
         return;
       }
@@ -203,7 +278,7 @@ class StreamRun {
     for (const LineRef& line : b.block.lines) {
       if (line.oversize) {
         apply_pending();
-        if (Status s = reload_before(line.seq, &b.out); !s.ok()) return s;
+        if (Status s = reload_before(line.seq, &b.out, &summary_->counters); !s.ok()) return s;
         Worker& w = impl_.thread_worker();
         const ConfigVersion& now = impl_.current_version(w);
         b.prepared.clear();
@@ -238,7 +313,7 @@ class StreamRun {
   // Reload points not reached by any line: applied at the end of the input.
   Status finish_reloads() {
     std::string out;
-    if (Status s = reload_before(UINT64_MAX, &out); !s.ok()) return s;
+    if (Status s = reload_before(UINT64_MAX, &out, &summary_->counters); !s.ok()) return s;
     return sink_.write(out);
   }
 
@@ -253,7 +328,7 @@ class StreamRun {
   }
 
   // Applies every reload point at or before line `seq`, writing its lines.
-  Status reload_before(uint64_t seq, std::string* out) {
+  Status reload_before(uint64_t seq, std::string* out, EventCounters* counters) {
     while (next_reload_ < reloads_.size() && reloads_[next_reload_].before_line <= seq) {
       const ReloadPoint& point = reloads_[next_reload_++];
       Result<ReloadResult> result = impl_.reload(point.config);
@@ -261,18 +336,21 @@ class StreamRun {
       ++summary_->reloads;
       for (Delta& d : result.value().deltas) {
         d.seq = point.before_line;
-        summary_->counters.add(d);
+        counters->add(d);
         append_ndjson(d, out);
       }
     }
     return Status();
   }
 
+  // Whether an outcome gets an output line (--changes-only drops the rest).
+  bool wanted(const Outcome& o) const {
+    return !options_.changes_only || o.status == OutcomeStatus::kError || o.has_changes();
+  }
+
   void finish(const CompiledConfig& config, const Outcome& o, std::string* out) {
     count_outcome(o, &summary_->counters);
-    if (!options_.changes_only || o.status == OutcomeStatus::kError || o.has_changes()) {
-      append_outcome_line(config, o, out);
-    }
+    if (wanted(o)) append_outcome_line(config, o, out);
   }
 
   Engine::Impl& impl_;
@@ -315,13 +393,13 @@ Status run_parallel(LineReader& reader, StreamRun& run, unsigned threads) {
     all.push_back(std::make_unique<Batch>());
     free_batches.push_back(all.back().get());
   }
-  std::mutex free_mutex;  // stage 1 takes batches, stage 3 gives them back
-  // Held by the serial stages while they run: TBB runs them one at a time
+  std::mutex free_mutex;  // stage 1 takes batches, stage 5 gives them back
+  // Held by the serial stages while they run: TBB runs each one at a time
   // already; the locks (uncontended, once per block) say so to ThreadSanitizer.
-  std::mutex read_mutex, apply_mutex;
-  Status read_status, write_status;
+  std::mutex read_mutex, apply_mutex, write_mutex;
+  Status read_status, apply_status, write_status;
   bool input_done = false;
-  std::atomic<bool> write_failed{false};  // set by stage 3, read by stage 1
+  std::atomic<bool> failed{false};  // set by stages 3 and 5, read by stages 1 and 3
 
   tbb::task_arena arena(static_cast<int>(threads));
   arena.execute([&] {
@@ -330,7 +408,7 @@ Status run_parallel(LineReader& reader, StreamRun& run, unsigned threads) {
         tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order,
                                        [&](tbb::flow_control& fc) -> Batch* {
                                          std::lock_guard<std::mutex> read_lock(read_mutex);
-                                         if (input_done || !read_status.ok() || write_failed.load()) {
+                                         if (input_done || !read_status.ok() || failed.load()) {
                                            fc.stop();
                                            return nullptr;
                                          }
@@ -352,21 +430,50 @@ Status run_parallel(LineReader& reader, StreamRun& run, unsigned threads) {
                                                b->stage.store(2, std::memory_order_release);
                                                return b;
                                              }) &
+            tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::serial_in_order,
+                                             [&](Batch* b) {
+                                               std::lock_guard<std::mutex> apply_lock(apply_mutex);
+                                               (void)b->stage.load(std::memory_order_acquire);
+                                               // After a failure the remaining blocks are dropped, not applied.
+                                               bool skip = failed.load() || !apply_status.ok();
+                                               if (!skip) {
+                                                 apply_status = run.apply(*b);
+                                                 if (!apply_status.ok()) {
+                                                   failed.store(true);  // stops stage 1
+                                                   skip = true;
+                                                 }
+                                               }
+                                               b->applied = !skip;
+                                               if (skip) b->outcomes.clear(), b->marks.clear();
+                                               b->stage.store(3, std::memory_order_release);
+                                               return b;
+                                             }) &
+            tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
+                                             [&](Batch* b) {
+                                               (void)b->stage.load(std::memory_order_acquire);
+                                               run.finish_block(*b);
+                                               b->stage.store(4, std::memory_order_release);
+                                               return b;
+                                             }) &
             tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
-              std::lock_guard<std::mutex> apply_lock(apply_mutex);
+              std::lock_guard<std::mutex> write_lock(write_mutex);
               (void)b->stage.load(std::memory_order_acquire);
-              // After a write error the remaining blocks are dropped, not applied.
-              if (write_status.ok()) write_status = run.apply_and_write(*b);
-              if (!write_status.ok()) write_failed.store(true);  // stops stage 1
+              // A block stage 3 dropped is not written either (nor is any
+              // after it), nor any after a write error.
+              if (write_status.ok() && b->applied) {
+                write_status = run.write(*b);
+                if (!write_status.ok()) failed.store(true);  // stops stages 1 and 3
+              }
               b->out.clear();
               std::lock_guard<std::mutex> lock(free_mutex);
               free_batches.push_back(b);
             }));
   });
-  // Taking both stage locks orders everything the stages wrote (statuses,
+  // Taking every stage lock orders everything the stages wrote (statuses,
   // summary, reader) before what the caller reads next.
-  std::scoped_lock after_pipeline(read_mutex, apply_mutex);
+  std::scoped_lock after_pipeline(read_mutex, apply_mutex, write_mutex);
   if (!read_status.ok()) return read_status;
+  if (!apply_status.ok()) return apply_status;
   return write_status;
 }
 

@@ -1,10 +1,26 @@
 // Applies one parsed event to the user store (docs/spec.md §5 sync at login, §6 pushes)
 // and fills the Outcome with the delta of effective groups and roles.
 //
+// A login's delta costs in proportion to what it changed (issue 16): the
+// groups added and removed come from one merge of the old and new mapped
+// sets, and only the roles of those groups are looked at — marked in a
+// per-thread array, then checked against the groups the user keeps through
+// per-role group lists prepared at compile time (or, when that is cheaper,
+// the kept groups' roles). Nobody's whole role set is rebuilt or sorted.
+//
+// The delta of a login can also be taken later, off the store: with a
+// DeferredLogins log set in the scratch, apply_event records the login's
+// old and new mapped sets (and the manual groups and direct roles, which a
+// login does not change) instead of computing the delta, and
+// finish_deferred_login() computes it on any thread. The stream pipeline
+// does so to keep its serial stage short.
+//
 // Thread-safe for different users; events of one user are serialised by its
 // shard lock. A SyncScratch belongs to one thread.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/config/compiled_config.h"
@@ -15,11 +31,56 @@
 
 namespace claimmap {
 
+// Logins whose delta is still to be computed, back to back in flat arrays.
+struct DeferredLogins {
+  struct Ref {
+    uint32_t before = 0, after = 0, end = 0;  // into mapped: [before, after) old, [after, end) new
+    uint32_t manual = 0, manual_end = 0;      // into manual
+    uint32_t direct = 0, direct_end = 0;      // into direct
+  };
+  std::vector<MappedPair> mapped;
+  std::vector<GroupId> manual;
+  std::vector<RoleId> direct;
+  void clear() {
+    mapped.clear();
+    manual.clear();
+    direct.clear();
+  }
+};
+
+// Scratch for the incremental delta; every mark is zero between calls.
+struct DeltaScratch {
+  std::vector<uint8_t> role_marks;   // by role index
+  std::vector<uint8_t> group_marks;  // by group index: kept, while roles are looked up
+  std::vector<RoleId> touched;      // roles of the groups added or removed
+  // Groups before, after, added, removed and kept (effective before and after).
+  std::vector<GroupId> groups[5];
+  GroupId* group_buf(int which, size_t n) {
+    if (groups[which].size() < n) groups[which].resize(n);
+    return groups[which].data();
+  }
+  std::vector<RoleId> granted, revoked;  // room for the results before they are sorted out
+  RoleId* granted_buf(size_t n) {
+    if (granted.size() < n) granted.resize(n);
+    return granted.data();
+  }
+  RoleId* revoked_buf(size_t n) {
+    if (revoked.size() < n) revoked.resize(n);
+    return revoked.data();
+  }
+};
+
 struct SyncScratch {
   UserState user;  // the user being changed, decoded from the store
   std::vector<MappedPair> new_mapped;
   std::vector<GroupId> groups_before, groups_after;
   std::vector<RoleId> roles_before, roles_after;
+  DeltaScratch delta;
+  // When set, a login that changes the mapped set is recorded here instead
+  // of having its delta computed: apply_event then sets `deferred` and `ref`.
+  DeferredLogins* defer = nullptr;
+  bool deferred = false;
+  DeferredLogins::Ref ref;
 };
 
 // `event` must be ok(); `match` is the match of a login (unused for pushes);
@@ -27,8 +88,19 @@ struct SyncScratch {
 void apply_event(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserHandle& user,
                  SyncScratch& scratch, Outcome* out);
 
+// The delta of a login that replaced the mapped set `before` by `after`
+// (sorted), for a user (not suspended) with manual groups `manual` and
+// direct roles `direct` (sorted): out's group and role vectors.
+void login_delta(const CompiledConfig& config, std::span<const MappedPair> before, std::span<const MappedPair> after,
+                 std::span<const GroupId> manual, std::span<const RoleId> direct, DeltaScratch& scratch, Outcome* out);
+
+// login_delta() of a login recorded in `log` (see DeferredLogins).
+void finish_deferred_login(const CompiledConfig& config, const DeferredLogins& log, const DeferredLogins::Ref& ref,
+                           DeltaScratch& scratch, Outcome* out);
+
 // Fills out's deltas from the effective sets before (in scratch, taken by
-// snapshot_effective) and after the change to `user`.
+// snapshot_effective) and after the change to `user`: the whole-set path
+// of pushes, which may change everything at once (suspend, delete).
 void snapshot_effective(const CompiledConfig& config, const UserState& user, SyncScratch& scratch);
 void finish_delta(const CompiledConfig& config, const UserState* user_after, SyncScratch& scratch, Outcome* out);
 
