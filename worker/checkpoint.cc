@@ -117,42 +117,43 @@ Status CheckpointStore::write(const Checkpoint& c) {
   return Status();
 }
 
-Result<std::optional<Checkpoint>> CheckpointStore::read_manifest(uint32_t partition) {
+Result<bool> CheckpointStore::last_manifest(uint32_t partition, Checkpoint* c, uint64_t* bytes,
+                                            std::vector<uint64_t>* chunks) {
   natsMsg* raw = nullptr;
   jsErrCode e = static_cast<jsErrCode>(0);
   const std::string subject = checkpoint_manifest_subject(partition);
   natsStatus s = js_GetLastMsg(&raw, js_.get(), kCheckpointsStream, subject.c_str(), nullptr, &e);
-  if (s == NATS_NOT_FOUND || e == JSNoMessageFoundErr) return std::optional<Checkpoint>();
+  if (s == NATS_NOT_FOUND || e == JSNoMessageFoundErr) return false;
   if (s != NATS_OK) return nats_error("checkpoint manifest of partition " + std::to_string(partition), s, e);
   MsgPtr msg(raw);
+  c->partition = partition;
+  const std::string_view text(natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get())));
+  if (Status st = parse_manifest(text, c, bytes, chunks); !st.ok()) return st;
+  return true;
+}
+
+Result<std::optional<Checkpoint>> CheckpointStore::read_manifest(uint32_t partition) {
   Checkpoint c;
-  c.partition = partition;
   uint64_t bytes = 0;
   std::vector<uint64_t> chunks;
-  const std::string_view text(natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get())));
-  if (Status st = parse_manifest(text, &c, &bytes, &chunks); !st.ok()) return st;
+  Result<bool> found = last_manifest(partition, &c, &bytes, &chunks);
+  if (!found.ok()) return found.status();
+  if (!found.value()) return std::optional<Checkpoint>();
   return std::optional<Checkpoint>(std::move(c));
 }
 
 Result<std::optional<Checkpoint>> CheckpointStore::read(uint32_t partition) {
-  natsMsg* raw = nullptr;
-  jsErrCode e = static_cast<jsErrCode>(0);
-  const std::string subject = checkpoint_manifest_subject(partition);
-  natsStatus s = js_GetLastMsg(&raw, js_.get(), kCheckpointsStream, subject.c_str(), nullptr, &e);
-  if (s == NATS_NOT_FOUND || e == JSNoMessageFoundErr) return std::optional<Checkpoint>();
-  if (s != NATS_OK) return nats_error("checkpoint manifest of partition " + std::to_string(partition), s, e);
-  MsgPtr msg(raw);
   Checkpoint c;
-  c.partition = partition;
   uint64_t bytes = 0;
   std::vector<uint64_t> chunks;
-  const std::string_view text(natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get())));
-  if (Status st = parse_manifest(text, &c, &bytes, &chunks); !st.ok()) return st;
+  Result<bool> found = last_manifest(partition, &c, &bytes, &chunks);
+  if (!found.ok()) return found.status();
+  if (!found.value()) return std::optional<Checkpoint>();
   c.state.reserve(bytes);
   for (uint64_t seq : chunks) {
     natsMsg* chunk = nullptr;
-    e = static_cast<jsErrCode>(0);
-    s = js_GetMsg(&chunk, js_.get(), kCheckpointsStream, seq, nullptr, &e);
+    jsErrCode e = static_cast<jsErrCode>(0);
+    const natsStatus s = js_GetMsg(&chunk, js_.get(), kCheckpointsStream, seq, nullptr, &e);
     if (s != NATS_OK) {
       return nats_error("checkpoint chunk " + std::to_string(seq) + " of partition " + std::to_string(partition), s,
                         e);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "claimmap/status.h"
 #include "worker/jetstream.h"
@@ -47,6 +48,10 @@ class CheckpointStore {
   Result<std::optional<Checkpoint>> read_manifest(uint32_t partition);
 
  private:
+  // The newest manifest of `partition` read into `c` (its state left empty),
+  // the state's size and its chunks' sequences; false when there is none.
+  Result<bool> last_manifest(uint32_t partition, Checkpoint* c, uint64_t* bytes, std::vector<uint64_t>* chunks);
+
   JetStream& js_;
   int64_t chunk_bytes_;
 };

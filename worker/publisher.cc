@@ -16,15 +16,24 @@
 
 namespace claimmap::scaleout {
 
+namespace {
+
+constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull, kFnvPrime = 0x100000001b3ull;
+
+uint64_t fnv1a_continue(uint64_t h, std::string_view text) {
+  for (char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= kFnvPrime;
+  }
+  return h;
+}
+
+}  // namespace
+
+uint64_t fnv1a(std::string_view text) { return fnv1a_continue(kFnvOffset, text); }
+
 uint32_t partition_of(std::string_view provider, std::string_view subject, uint32_t partitions) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  auto mix = [&](unsigned char c) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  };
-  for (char c : provider) mix(static_cast<unsigned char>(c));
-  mix(0);
-  for (char c : subject) mix(static_cast<unsigned char>(c));
+  const uint64_t h = fnv1a_continue(fnv1a_continue(fnv1a(provider), std::string_view("\0", 1)), subject);
   return partitions == 0 ? 0 : static_cast<uint32_t>(h % partitions);
 }
 
@@ -49,14 +58,6 @@ namespace {
 constexpr size_t kMaxLineBytes = size_t{1} << 20;  // the engine's default limit (docs/spec.md §8)
 constexpr size_t kHeaderAllowance = 256;            // headers of an event message
 
-uint64_t fnv(std::string_view text) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 // The line number after the last one in the events stream (1 when empty):
 // an event's seq + 1, or a reload marker's own seq (it applies before that line).
@@ -199,7 +200,7 @@ Status run_publish(const PublishOptions& options, PublishReport* report, std::ve
                                                      " bytes do not fit in one message (the server's max_payload is " +
                                                      std::to_string(max_payload) + ")");
     }
-    const std::string id_tail = "." + std::to_string(fnv(reload_text) & 0xffffffffffffull);
+    const std::string id_tail = "." + std::to_string(fnv1a(reload_text) & 0xffffffffffffull);
     for (uint32_t p = 0; p < options.partitions; ++p) {
       if (Status s = pub.publish(events_subject(p), reload_text,
                                  {{kSeqHeader, std::to_string(seq)},

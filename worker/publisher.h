@@ -20,6 +20,10 @@ namespace claimmap::scaleout {
 // versions, machines and runs (docs/scaleout.md gives a Python one-liner).
 uint32_t partition_of(std::string_view provider, std::string_view subject, uint32_t partitions);
 
+// FNV-1a 64 of `text` (the hash above, over one string): message-id tails
+// and a worker's starting offset among the partitions.
+uint64_t fnv1a(std::string_view text);
+
 struct PublishOptions {
   std::string nats_url;
   uint32_t partitions = 0;

@@ -23,6 +23,7 @@
 #include "worker/checkpoint.h"
 #include "worker/metrics.h"
 #include "worker/metrics_endpoint.h"
+#include "worker/publisher.h"
 
 namespace claimmap::scaleout {
 
@@ -75,14 +76,6 @@ bool write_atomically(const std::string& path, const std::string& text) {
   return true;
 }
 
-uint64_t fnv(std::string_view text) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 void log_line(const std::string& worker, const std::string& text) {
   static std::mutex mutex;
@@ -251,7 +244,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   std::string last_printed;
   auto next_metrics = Clock::now();
   const uint32_t P = options.partitions;
-  const uint32_t offset = static_cast<uint32_t>(fnv(name) % P);
+  const uint32_t offset = static_cast<uint32_t>(fnv1a(name) % P);
 
   auto release_lease = [&](uint32_t p, Owned& o) {
     // Conditional on our revision: never clears a lease someone else holds.
