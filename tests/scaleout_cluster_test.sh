@@ -16,11 +16,7 @@ require_nats_server
 partitions=4
 start_cluster
 make_dataset 3000 30000
-reload_line=12001
-"$bin" eval --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson" --reload-at "$reload_line=$tmp/new.json" \
-  --save-state "$tmp/eval-final.ndjson" "$tmp/ds/events.ndjson" >"$tmp/eval.ndjson" 2>/dev/null
-check "eval: exit" 0 $?
-expected=$(wc -l <"$tmp/eval.ndjson")
+eval_reference 12001
 
 "$bin" publish --nats "$url" --partitions "$partitions" --replicas 3 --seed-state "$tmp/ds/state.ndjson" 2>"$tmp/seed.err"
 check "publish --seed-state (3 replicas): exit" 0 $?

@@ -19,11 +19,7 @@ require_nats_server
 partitions=6
 start_nats
 make_dataset 4000 40000
-reload_line=15001
-"$bin" eval --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson" --reload-at "$reload_line=$tmp/new.json" \
-  --save-state "$tmp/eval-final.ndjson" "$tmp/ds/events.ndjson" >"$tmp/eval.ndjson" 2>/dev/null
-check "eval: exit" 0 $?
-expected=$(wc -l <"$tmp/eval.ndjson")
+eval_reference 15001
 
 "$bin" publish --nats "$url" --partitions "$partitions" --seed-state "$tmp/ds/state.ndjson" 2>"$tmp/seed.err"
 check "publish --seed-state: exit" 0 $?

@@ -94,6 +94,18 @@ json.dump(c, open(sys.argv[2], "w"), indent=1)
 EOF
 }
 
+# eval_reference RELOAD_LINE: what the group must reproduce — `claimmap eval
+# --reload-at RELOAD_LINE=new.json` of the dataset, its output in
+# $tmp/eval.ndjson (line count in $expected) and its final state in
+# $tmp/eval-final.ndjson.
+eval_reference() {
+  reload_line=$1
+  "$bin" eval --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson" --reload-at "$reload_line=$tmp/new.json" \
+    --save-state "$tmp/eval-final.ndjson" "$tmp/ds/events.ndjson" >"$tmp/eval.ndjson" 2>/dev/null
+  check "eval: exit" 0 $?
+  expected=$(wc -l <"$tmp/eval.ndjson")
+}
+
 # start_worker NAME [OPTIONS…]: a worker of the group, log in $tmp/NAME.log,
 # metrics in $tmp/NAME.prom; its pid in worker_pid[NAME].
 declare -A worker_pid

@@ -21,11 +21,7 @@ require_nats_server
 partitions=4
 start_nats
 make_dataset 3000 30000
-reload_line=20001
-"$bin" eval --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson" --reload-at "$reload_line=$tmp/new.json" \
-  --save-state "$tmp/eval-final.ndjson" "$tmp/ds/events.ndjson" >"$tmp/eval.ndjson" 2>/dev/null
-check "eval: exit" 0 $?
-expected=$(wc -l <"$tmp/eval.ndjson")
+eval_reference 20001
 
 "$bin" publish --nats "$url" --partitions "$partitions" --seed-state "$tmp/ds/state.ndjson" 2>"$tmp/seed.err"
 check "publish --seed-state: exit" 0 $?

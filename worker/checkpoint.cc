@@ -117,38 +117,29 @@ Status CheckpointStore::write(const Checkpoint& c) {
   return Status();
 }
 
-Result<bool> CheckpointStore::last_manifest(uint32_t partition, Checkpoint* c, uint64_t* bytes,
-                                            std::vector<uint64_t>* chunks) {
-  natsMsg* raw = nullptr;
-  jsErrCode e = static_cast<jsErrCode>(0);
-  const std::string subject = checkpoint_manifest_subject(partition);
-  natsStatus s = js_GetLastMsg(&raw, js_.get(), kCheckpointsStream, subject.c_str(), nullptr, &e);
-  if (s == NATS_NOT_FOUND || e == JSNoMessageFoundErr) return false;
-  if (s != NATS_OK) return nats_error("checkpoint manifest of partition " + std::to_string(partition), s, e);
-  MsgPtr msg(raw);
-  c->partition = partition;
-  const std::string_view text(natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get())));
-  if (Status st = parse_manifest(text, c, bytes, chunks); !st.ok()) return st;
-  return true;
-}
-
 Result<std::optional<Checkpoint>> CheckpointStore::read_manifest(uint32_t partition) {
-  Checkpoint c;
-  uint64_t bytes = 0;
-  std::vector<uint64_t> chunks;
-  Result<bool> found = last_manifest(partition, &c, &bytes, &chunks);
-  if (!found.ok()) return found.status();
-  if (!found.value()) return std::optional<Checkpoint>();
-  return std::optional<Checkpoint>(std::move(c));
+  return read_checkpoint(partition, /*with_state=*/false);
 }
 
 Result<std::optional<Checkpoint>> CheckpointStore::read(uint32_t partition) {
+  return read_checkpoint(partition, /*with_state=*/true);
+}
+
+Result<std::optional<Checkpoint>> CheckpointStore::read_checkpoint(uint32_t partition, bool with_state) {
+  natsMsg* raw = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  const std::string subject = checkpoint_manifest_subject(partition);
+  const natsStatus s = js_GetLastMsg(&raw, js_.get(), kCheckpointsStream, subject.c_str(), nullptr, &e);
+  if (s == NATS_NOT_FOUND || e == JSNoMessageFoundErr) return std::optional<Checkpoint>();
+  if (s != NATS_OK) return nats_error("checkpoint manifest of partition " + std::to_string(partition), s, e);
+  MsgPtr msg(raw);
   Checkpoint c;
+  c.partition = partition;
   uint64_t bytes = 0;
   std::vector<uint64_t> chunks;
-  Result<bool> found = last_manifest(partition, &c, &bytes, &chunks);
-  if (!found.ok()) return found.status();
-  if (!found.value()) return std::optional<Checkpoint>();
+  const std::string_view text(natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get())));
+  if (Status st = parse_manifest(text, &c, &bytes, &chunks); !st.ok()) return st;
+  if (!with_state) return std::optional<Checkpoint>(std::move(c));
   c.state.reserve(bytes);
   for (uint64_t seq : chunks) {
     natsMsg* chunk = nullptr;

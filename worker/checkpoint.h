@@ -48,9 +48,8 @@ class CheckpointStore {
   Result<std::optional<Checkpoint>> read_manifest(uint32_t partition);
 
  private:
-  // The newest manifest of `partition` read into `c` (its state left empty),
-  // the state's size and its chunks' sequences; false when there is none.
-  Result<bool> last_manifest(uint32_t partition, Checkpoint* c, uint64_t* bytes, std::vector<uint64_t>* chunks);
+  // The newest checkpoint of `partition` (its chunks read only `with_state`).
+  Result<std::optional<Checkpoint>> read_checkpoint(uint32_t partition, bool with_state);
 
   JetStream& js_;
   int64_t chunk_bytes_;

@@ -116,6 +116,15 @@ bool Engine::Impl::apply_parsed(const ConfigVersion& v, const ParsedEvent& event
                       [&](UserHandle& handle) { apply_event(*v.config, event, match, handle, scratch, out); });
 }
 
+bool Engine::Impl::provider_key(const ConfigVersion& v, std::string_view provider, ProviderKey* key) const {
+  auto p = v.config->provider_by_id.find(provider);
+  if (p != v.config->provider_by_id.end()) {
+    *key = v.key_of(p->second);
+    return true;
+  }
+  return store.find_provider_key(provider, key);
+}
+
 const ConfigVersion& Engine::Impl::process_padded(Worker& w, std::string_view line, uint64_t seq) {
   for (;;) {
     const ConfigVersion& v = current_version(w);
@@ -230,12 +239,7 @@ std::vector<std::string> Engine::effective_roles(std::string_view provider, std:
   for (;;) {
     const ConfigVersion& v = impl_->current_version(w);
     ProviderKey key;
-    auto p = v.config->provider_by_id.find(provider);
-    if (p != v.config->provider_by_id.end()) {
-      key = v.key_of(p->second);
-    } else if (!impl_->store.find_provider_key(provider, &key)) {
-      return names;  // a provider no config ever had: no such user
-    }
+    if (!impl_->provider_key(v, provider, &key)) return names;
     const bool done = impl_->with_user_at(v, key, subject, w.reload, [&](UserHandle& handle) {
       if (!handle.exists()) return;
       UserState& user = w.sync.user;

@@ -76,6 +76,11 @@ struct Engine::Impl {
   // at `version` or at its previous epoch.
   void bring_shard_to(LockedShard& shard, const ConfigVersion& version, ReloadScratch& scratch) const;
 
+  // The store key of `provider` under `version`, or of a provider an earlier
+  // config had (its users stay, docs/spec.md §7.3). False for a provider no
+  // config ever had: it has no users.
+  bool provider_key(const ConfigVersion& version, std::string_view provider, ProviderKey* key) const;
+
   // Calls f(UserHandle&) for the user with its shard locked and its records
   // at `version` (converting the shard first if a reload has not reached it
   // yet). Returns false without calling f when the shard is already at a

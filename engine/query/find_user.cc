@@ -17,12 +17,7 @@ std::optional<UserRecord> Engine::find_user(std::string_view provider, std::stri
     const ConfigVersion& v = impl_->current_version(w);
     const CompiledConfig& config = *v.config;
     ProviderKey key;
-    auto p = config.provider_by_id.find(provider);
-    if (p != config.provider_by_id.end()) {
-      key = v.key_of(p->second);
-    } else if (!impl_->store.find_provider_key(provider, &key)) {
-      return std::nullopt;  // a provider no config ever had: no such user
-    }
+    if (!impl_->provider_key(v, provider, &key)) return std::nullopt;
     std::optional<UserRecord> record;
     const bool done = impl_->with_user_at(v, key, subject, w.reload, [&](UserHandle& handle) {
       if (!handle.exists()) return;
