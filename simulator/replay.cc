@@ -175,7 +175,9 @@ ReplayResult replay(const ClientFactory& clients, Generator& generator, const Re
         }
         const uint64_t done = clock.now();
         const uint64_t latency = done > start ? done - start : 0;
-        for (size_t k : batch_index) {
+        // The batch's errors and revocations are counted once, with its first event.
+        for (size_t i = 0; i < batch_index.size(); ++i) {
+          const size_t k = batch_index[i];
           const PlannedEvent& e = planned[k];
           const bool login = is_login(e.kind);
           r.tally.add_planned(e.kind);
@@ -186,12 +188,8 @@ ReplayResult replay(const ClientFactory& clients, Generator& generator, const Re
             r.by_slice[slice].record(latency);
           }
           if (open_loop) r.series.record_offered(start);
-        }
-        // The batch's errors and revocations are counted once, with its logins.
-        for (size_t k = 0; k < batch_index.size(); ++k) {
-          const bool login = is_login(planned[batch_index[k]].kind);
-          r.series.record_served(done, k == 0 ? r.tally.errors - errors_before : 0,
-                                 k == 0 ? r.tally.roles_revoked - revoked_before : 0, login, latency);
+          r.series.record_served(done, i == 0 ? r.tally.errors - errors_before : 0,
+                                 i == 0 ? r.tally.roles_revoked - revoked_before : 0, login, latency);
         }
         r.last_done = done;
         unreported += batch_index.size();
