@@ -112,21 +112,19 @@ class CompiledConfig {
   // added and removed (engine/sync/sync.cc) without touching the rest.
   std::vector<uint32_t> group_role_begin;  // size groups + 1, into group_role_list
   std::vector<RoleId> group_role_list;
-  std::vector<uint32_t> role_group_begin;  // size roles + 2 (the padding role last), into role_group_list
+  std::vector<uint32_t> role_group_begin;  // size roles + 1, into role_group_list
   std::vector<GroupId> role_group_list;
-  // The same roles of every group, padded with RoleId{roles.size()} to a
-  // multiple of kRolePad: a loop over a group's roles then runs a whole
-  // number of fixed-size steps (one, for most groups), so that its exit is
-  // predictable. Readers must accept the padding role (one past the last).
-  static constexpr size_t kRolePad = 4;
-  std::vector<uint32_t> group_role_padded_begin;  // size groups + 1
-  std::vector<RoleId> group_role_padded;
+  // group_role_list has kRoleCopy entries past its last (RoleId{0}), so that
+  // a group's roles can be copied in one fixed move of kRoleCopy (sync.cc):
+  // a copy of a whole number of fixed steps, for most groups one, has a
+  // predictable loop exit.
+  static constexpr size_t kRoleCopy = 4;
 
-  // Every group's and role's quoted id, back to back, with kNamePadding
-  // bytes after the last: the output writer copies a short name in fixed
-  // 32-byte moves (engine/sync/delta_writer.cc).
+  // Every group's and role's quoted id followed by ", ", back to back, with
+  // kNamePadding bytes after the last: the output writer copies a short name
+  // and its separator in one fixed 32-byte move (engine/sync/delta_writer.cc).
   struct NameRef {
-    uint32_t offset, size;
+    uint32_t offset, size;  // size: of the quoted id, without the separator
   };
   static constexpr size_t kNamePadding = 32;
   std::string name_blob;
@@ -143,12 +141,6 @@ class CompiledConfig {
   const CompiledMapping& mapping(MappingId id) const { return mappings[index_of(id)]; }
   const RoleId* group_roles_begin(GroupId g) const { return group_role_list.data() + group_role_begin[index_of(g)]; }
   const RoleId* group_roles_end(GroupId g) const { return group_role_list.data() + group_role_begin[index_of(g) + 1]; }
-  const RoleId* group_roles_padded_begin(GroupId g) const {
-    return group_role_padded.data() + group_role_padded_begin[index_of(g)];
-  }
-  const RoleId* group_roles_padded_end(GroupId g) const {
-    return group_role_padded.data() + group_role_padded_begin[index_of(g) + 1];
-  }
   const GroupId* role_groups_begin(RoleId r) const { return role_group_list.data() + role_group_begin[index_of(r)]; }
   const GroupId* role_groups_end(RoleId r) const { return role_group_list.data() + role_group_begin[index_of(r) + 1]; }
 };

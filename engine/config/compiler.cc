@@ -96,25 +96,15 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     }
     c.group_role_begin.push_back(static_cast<uint32_t>(c.group_role_list.size()));
   }
-  c.group_role_padded_begin.push_back(0);
-  for (uint32_t g = 0; g < c.groups.size(); ++g) {
-    for (uint32_t k = c.group_role_begin[g]; k < c.group_role_begin[g + 1]; ++k) {
-      c.group_role_padded.push_back(c.group_role_list[k]);
-    }
-    while (c.group_role_padded.size() % CompiledConfig::kRolePad != 0) {
-      c.group_role_padded.push_back(RoleId{static_cast<uint32_t>(c.roles.size())});
-    }
-    c.group_role_padded_begin.push_back(static_cast<uint32_t>(c.group_role_padded.size()));
-  }
   for (size_t r = 0; r < c.roles.size(); ++r) grants[r + 1] += grants[r];
   c.role_group_begin = grants;
-  c.role_group_begin.push_back(grants.back());  // the padding role (kRolePad): no group
   c.role_group_list.resize(c.group_role_list.size());
   for (uint32_t g = 0; g < c.groups.size(); ++g) {  // groups in order: each role's list comes out sorted
     for (uint32_t k = c.group_role_begin[g]; k < c.group_role_begin[g + 1]; ++k) {
       c.role_group_list[grants[index_of(c.group_role_list[k])]++] = GroupId{g};
     }
   }
+  c.group_role_list.resize(c.group_role_list.size() + CompiledConfig::kRoleCopy, RoleId{0});
 
   // The claims root always holds iss (to find a bare token's provider) and iat
   // (the stale guard), whatever the mappings read.
@@ -174,6 +164,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   auto add_name = [&](const std::string& quoted) {
     const CompiledConfig::NameRef ref{static_cast<uint32_t>(c.name_blob.size()), static_cast<uint32_t>(quoted.size())};
     c.name_blob.append(quoted);
+    c.name_blob.append(", ");  // the separator, written with the name; the last one becomes "]"
     return ref;
   };
   for (const CompiledGroup& g : c.groups) c.group_names.push_back(add_name(g.quoted_id));

@@ -9,11 +9,13 @@ void* BlobArena::allocate(size_t bytes) {
     large_bytes_ += bytes;
     return ::operator new(bytes);
   }
-  FreeBlock*& head = free_[bytes / kAlign];
-  if (head != nullptr) {
-    FreeBlock* block = head;
-    head = block->next;
-    return block;
+  if (free_ != nullptr) {
+    std::vector<void*>& stack = (*free_)[bytes / kAlign];
+    if (!stack.empty()) {
+      void* block = stack.back();
+      stack.pop_back();
+      return block;
+    }
   }
   if (left_ < bytes) {
     // The tail of the old page goes to the free list of its size, not to waste.
@@ -37,9 +39,17 @@ void BlobArena::release(void* block, size_t bytes) {
     ::operator delete(block);
     return;
   }
-  auto* free_block = static_cast<FreeBlock*>(block);
-  free_block->next = free_[bytes / kAlign];
-  free_[bytes / kAlign] = free_block;
+  if (free_ == nullptr) free_ = std::make_unique<std::array<std::vector<void*>, kMaxSmall / kAlign + 1>>();
+  (*free_)[bytes / kAlign].push_back(block);
+}
+
+size_t BlobArena::bytes_reserved() const {
+  size_t n = page_bytes_ + large_bytes_;
+  if (free_ != nullptr) {
+    n += sizeof(*free_);
+    for (const std::vector<void*>& stack : *free_) n += stack.capacity() * sizeof(void*);
+  }
+  return n;
 }
 
 void BlobArena::clear() {
@@ -49,7 +59,7 @@ void BlobArena::clear() {
   left_ = 0;
   next_page_ = 4096;
   page_bytes_ = 0;
-  free_.fill(nullptr);
+  free_.reset();
 }
 
 }  // namespace claimmap

@@ -185,6 +185,48 @@ void UserHandle::load(UserState* out) const {
   out->suspended = (r->flags() & UserRecord::kSuspended) != 0;
 }
 
+UserHandle::View UserHandle::view() const {
+  UserRecord* r = record_;
+  const UserRecord::Shape shape = r->shape();
+  View v;
+  v.mapped = {r->mapped_data(shape), shape.mapped};
+  v.manual = {r->manual_data(shape), shape.manual};
+  v.direct_roles = {r->direct_data(shape), shape.direct};
+  v.last_iat = r->last_iat();
+  v.has_iat = (r->flags() & UserRecord::kHasIat) != 0;
+  v.suspended = (r->flags() & UserRecord::kSuspended) != 0;
+  return v;
+}
+
+void UserHandle::save_login(const std::span<const MappedPair>* mapped, bool has_iat, double last_iat) {
+  UserRecord* r = record_;
+  const UserRecord::Shape old_shape = r->shape();
+  const uint8_t suspended = r->flags() & UserRecord::kSuspended;
+  if (mapped != nullptr && mapped->size() != old_shape.mapped) {
+    // Another count, so another block size (counts are 8-byte pairs): a new
+    // block, the manual groups and direct roles copied over from the old one.
+    UserRecord::Shape shape = old_shape;
+    shape.mapped = static_cast<uint32_t>(mapped->size());
+    ShardTable& table = *shard_.table;
+    UserRecord* const next = static_cast<UserRecord*>(table.arena.allocate(shape.bytes()));
+    next->set_flags(0);
+    next->set_shape(shape);
+    std::copy_n(r->manual_data(old_shape), old_shape.manual, next->manual_data(shape));
+    std::copy_n(r->direct_data(old_shape), old_shape.direct, next->direct_data(shape));
+    std::copy(mapped->begin(), mapped->end(), next->mapped_data(shape));
+    std::memcpy(next->subject_data(shape), subject_.data(), subject_.size());
+    next->set_last_iat(last_iat);
+    next->set_flags((has_iat ? UserRecord::kHasIat : 0) | suspended);
+    table.arena.release(r, r->bytes());
+    table.slots[slot_] = slot_value(hash_, next);
+    record_ = next;
+    return;
+  }
+  if (mapped != nullptr) std::copy(mapped->begin(), mapped->end(), r->mapped_data(old_shape));
+  r->set_last_iat(last_iat);
+  r->set_flags((has_iat ? UserRecord::kHasIat : 0) | suspended);
+}
+
 void UserHandle::save(const UserState& s) {
   UserRecord::Shape shape;
   shape.provider = index_of(provider_);

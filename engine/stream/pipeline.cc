@@ -276,6 +276,12 @@ class StreamRun {
       finish(*now.config, w.outcome, &b.out);
     };
     for (const LineRef& line : b.block.lines) {
+      // Written as it grows past kFlushBytes, not once per block: a heavy
+      // storm's output is ~8 times its input, and a block's worth (8 MiB)
+      // would stream through the cache and evict the store and the config.
+      if (b.out.size() >= kFlushBytes) {
+        if (Status s = sink_.write(b.out); !s.ok()) return s;
+      }
       if (line.oversize) {
         apply_pending();
         if (Status s = reload_before(line.seq, &b.out, &summary_->counters); !s.ok()) return s;
@@ -361,6 +367,8 @@ class StreamRun {
   size_t next_reload_ = 0;
   // How far ahead stage 3 prefetches users' table slots and records.
   static constexpr size_t kSlotsAhead = 8, kRecordsAhead = 4;
+  // How much output the single-thread path gathers before writing it.
+  static constexpr size_t kFlushBytes = size_t{128} << 10;
 
   // The single-thread path's second worker (see process_and_write).
   std::unique_ptr<Worker> second_worker_;

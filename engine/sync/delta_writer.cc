@@ -53,43 +53,44 @@ void append_names(std::string* out, std::string_view member, const Items& items,
   out->push_back(']');
 }
 
-// The names of `ids` as a JSON array member, from the config's name blob:
-// each name of up to 32 bytes is two 16-byte moves (the blob has 32 bytes of
-// padding after its last name) into this thread's scratch, which then joins
-// the line in one append — no string append per name and comma, and no
-// zero-filled growth of the line (a heavy login's line is ~6 KB).
+// Room for one array member of names: its key, brackets and every name with
+// its separator, plus what append_id_names() may write past the end.
 template <typename Id>
-void append_id_names(std::string* out, std::string_view member, const std::vector<Id>& ids, const char* blob,
-                     const CompiledConfig::NameRef* names) {
-  out->append(", \"");
-  out->append(member);
-  out->append("\": [");
+size_t id_names_room(std::string_view member, const std::vector<Id>& ids, const CompiledConfig::NameRef* names) {
+  size_t n = member.size() + 8 + CompiledConfig::kNamePadding;
+  for (Id id : ids) n += names[index_of(id)].size + 2;
+  return n;
+}
+
+// Writes the names of `ids` as a JSON array member at `p` and returns the
+// end. Each name is copied from the config's name blob with its ", "
+// separator: one 32-byte move when both fit (the blob has 32 bytes of
+// padding after its last name, and the caller room for the overshoot), so a
+// heavy login's 250 names cost no string append per name and comma.
+template <typename Id>
+char* append_id_names(char* p, std::string_view member, const std::vector<Id>& ids, const char* blob,
+                      const CompiledConfig::NameRef* names) {
+  std::memcpy(p, ", \"", 3);
+  p += 3;
+  std::memcpy(p, member.data(), member.size());
+  p += member.size();
+  std::memcpy(p, "\": [", 4);
+  p += 4;
   if (ids.empty()) {
-    out->push_back(']');
-    return;
+    *p++ = ']';
+    return p;
   }
-  size_t total = 0;
-  for (Id id : ids) total += names[index_of(id)].size + 2;  // ", " or the closing "]"
-  thread_local std::string scratch;
-  if (scratch.size() < total + CompiledConfig::kNamePadding) scratch.resize(total + CompiledConfig::kNamePadding);
-  char* const begin = scratch.data();
-  char* p = begin;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i) {
-      std::memcpy(p, ", ", 2);
-      p += 2;
-    }
-    const CompiledConfig::NameRef n = names[index_of(ids[i])];
-    if (n.size <= 32) {
-      std::memcpy(p, blob + n.offset, 16);
-      std::memcpy(p + 16, blob + n.offset + 16, 16);
+  for (Id id : ids) {
+    const CompiledConfig::NameRef n = names[index_of(id)];
+    if (n.size + 2 <= 32) {
+      std::memcpy(p, blob + n.offset, 32);
     } else {
-      std::memcpy(p, blob + n.offset, n.size);
+      std::memcpy(p, blob + n.offset, n.size + 2);
     }
-    p += n.size;
+    p += n.size + 2;
   }
-  *p++ = ']';
-  out->append(begin, static_cast<size_t>(p - begin));
+  p[-2] = ']';  // over the last separator
+  return p - 1;
 }
 
 }  // namespace
@@ -107,12 +108,23 @@ void append_outcome_line(const CompiledConfig& config, const Outcome& o, std::st
   append_status(out, status_of(o.status));
   if (o.status == OutcomeStatus::kError) return append_error(out, o.error, o.error_message);
   out->append(o.new_user ? ", \"new_user\": true" : ", \"new_user\": false");
-  // Names were quoted once per config, so a line's many names are plain copies.
+  // Names were quoted once per config, so a line's many names are plain
+  // copies, written in place: the line grows once for all four arrays (a
+  // heavy login's are ~6 KB) and shrinks to what was written.
   const char* blob = config.name_blob.data();
-  append_id_names(out, "groups_added", o.groups_added, blob, config.group_names.data());
-  append_id_names(out, "groups_removed", o.groups_removed, blob, config.group_names.data());
-  append_id_names(out, "roles_granted", o.roles_granted, blob, config.role_names.data());
-  append_id_names(out, "roles_revoked", o.roles_revoked, blob, config.role_names.data());
+  const CompiledConfig::NameRef* groups = config.group_names.data();
+  const CompiledConfig::NameRef* roles = config.role_names.data();
+  const size_t at = out->size();
+  out->resize(at + id_names_room("groups_added", o.groups_added, groups) +
+              id_names_room("groups_removed", o.groups_removed, groups) +
+              id_names_room("roles_granted", o.roles_granted, roles) +
+              id_names_room("roles_revoked", o.roles_revoked, roles));
+  char* p = out->data() + at;
+  p = append_id_names(p, "groups_added", o.groups_added, blob, groups);
+  p = append_id_names(p, "groups_removed", o.groups_removed, blob, groups);
+  p = append_id_names(p, "roles_granted", o.roles_granted, blob, roles);
+  p = append_id_names(p, "roles_revoked", o.roles_revoked, blob, roles);
+  out->resize(static_cast<size_t>(p - out->data()));
   if (!o.overage.empty()) {
     append_names(out, "overage", o.overage, [&](std::string_view s) { json_text::append_quoted(*out, s); });
   }

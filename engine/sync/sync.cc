@@ -38,6 +38,17 @@ constexpr uint8_t kGain = 1, kLoss = 2, kKeep = 4;
 constexpr uint8_t kChecked = 8;  // looked up already (a role can be in `touched` twice)
 constexpr uint8_t kSides = kGain | kLoss | kKeep;
 
+// Appends group g's roles at `t` and returns the new end: one fixed 16-byte
+// move for a group of up to four roles (the compiled list has room past its
+// end), so that the copy has no loop exit to mispredict.
+inline RoleId* copy_roles(const CompiledConfig& config, GroupId g, RoleId* t) {
+  const RoleId* r = config.group_roles_begin(g);
+  const size_t n = static_cast<size_t>(config.group_roles_end(g) - r);
+  std::memcpy(t, r, CompiledConfig::kRoleCopy * sizeof(RoleId));
+  if (n > CompiledConfig::kRoleCopy) std::memcpy(t, r, n * sizeof(RoleId));
+  return t + n;
+}
+
 }  // namespace
 
 void login_delta(const CompiledConfig& config, std::span<const MappedPair> before, std::span<const MappedPair> after,
@@ -76,22 +87,33 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   // many groups leave long runs, at an offset). Otherwise branch-free: which
   // way a group goes is as unpredictable as a coin, and a mispredicted branch
   // a group would cost more than the rest of the merge. Groups come out
-  // sorted; the kept ones (the ends' included, repeats and all) too.
+  // sorted. Kept groups are not copied: they stay where they are in
+  // `before`, as the two ends, runs (ranges) and single pairs (indices).
   const size_t ie = nb - suffix, je = na - suffix;
   GroupId* const add_buf = s.group_buf(2, je - prefix);
   GroupId* const rem_buf = s.group_buf(3, ie - prefix);
-  GroupId* const kept_buf = s.group_buf(4, nb + manual.size());
-  size_t i = prefix, j = prefix, nadd = 0, nrem = 0, nkept = 0;
-  for (size_t k = 0; k < prefix; ++k) kept_buf[nkept++] = before[k].group;
+  if (s.kept_at.size() < ie - prefix + 1) s.kept_at.resize(ie - prefix + 1);
+  if (s.kept_runs.size() < (ie - prefix) / 8 + 1) s.kept_runs.resize((ie - prefix) / 8 + 1);
+  uint32_t* const kept_at = s.kept_at.data();
+  DeltaScratch::Run* const kept_runs = s.kept_runs.data();
+  size_t i = prefix, j = prefix, nadd = 0, nrem = 0, nkept = 0, nruns = 0;
   uint32_t last_b = UINT32_MAX, last_a = UINT32_MAX;
   bool in_run = false;
   while (i < ie && j < je) {
-    if (in_run && ie - i >= 8 && je - j >= 8 && std::memcmp(&before[i], &after[j], 8 * sizeof(MappedPair)) == 0) {
-      for (size_t k = 0; k < 8; ++k) kept_buf[nkept++] = before[i + k].group;
-      last_b = last_a = index_of(before[i + 7].group);
-      i += 8;
-      j += 8;
-      continue;
+    if (in_run) {
+      size_t run = 0;
+      while (ie - i - run >= 8 && je - j - run >= 8 &&
+             std::memcmp(&before[i + run], &after[j + run], 8 * sizeof(MappedPair)) == 0) {
+        run += 8;
+      }
+      in_run = false;
+      if (run != 0) {
+        kept_runs[nruns++] = {static_cast<uint32_t>(i), static_cast<uint32_t>(i + run)};
+        last_b = last_a = index_of(before[i + run - 1].group);
+        i += run;
+        j += run;
+        continue;
+      }
     }
     const uint32_t x = index_of(before[i].group), y = index_of(after[j].group);
     if (x == last_b) {
@@ -106,7 +128,7 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
     nrem += x < y;
     add_buf[nadd] = GroupId{y};
     nadd += y < x;
-    kept_buf[nkept] = GroupId{x};
+    kept_at[nkept] = static_cast<uint32_t>(i);
     nkept += x == y;
     in_run = x == y;
     last_b = x <= y ? x : last_b;
@@ -124,7 +146,6 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
     if (y != last_a) add_buf[nadd++] = GroupId{y};
     last_a = y;
   }
-  for (size_t k = nb - suffix; k < nb; ++k) kept_buf[nkept++] = before[k].group;
   if (!manual.empty()) {
     // A manual group stays effective whatever the login did: neither added
     // nor removed, and kept (rare: pushes are few).
@@ -137,9 +158,6 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
     };
     drop_manual(add_buf, nadd);
     drop_manual(rem_buf, nrem);
-    std::copy(manual.begin(), manual.end(), kept_buf + nkept);
-    std::sort(kept_buf, kept_buf + nkept + manual.size());  // no allocation, unlike inplace_merge
-    nkept = static_cast<size_t>(std::unique(kept_buf, kept_buf + nkept + manual.size()) - kept_buf);
   }
   out->groups_added.assign(add_buf, add_buf + nadd);
   out->groups_removed.assign(rem_buf, rem_buf + nrem);
@@ -148,45 +166,54 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   granted.clear();
   revoked.clear();
   if (nadd == 0 && nrem == 0) return;  // only provenance changed
-  const std::span<const GroupId> added(add_buf, nadd), removed(rem_buf, nrem), kept(kept_buf, nkept);
-
-  // Mark the roles of the groups added and removed.
-  std::vector<uint8_t>& marks = s.role_marks;
-  if (marks.size() < config.roles.size() + 64) marks.resize(config.roles.size() + 64, 0);
-  // Every role of those groups goes to `touched` as it comes, repeats and
-  // all: deduplicating here would chain each role's append to the load of its
-  // mark, a few cycles a role on the critical path. Readers of `touched`
-  // tolerate repeats (kChecked below; emit() of a cleared mark writes nothing).
-  size_t refs = 0;
-  for (GroupId g : added) refs += config.group_roles_padded_end(g) - config.group_roles_padded_begin(g);
-  for (GroupId g : removed) refs += config.group_roles_padded_end(g) - config.group_roles_padded_begin(g);
-  std::vector<RoleId>& touched = s.touched;
-  if (touched.size() < refs + 1) touched.resize(refs + 1);  // +1: emit() writes one past
-  RoleId* const touched_begin = touched.data();
-  RoleId* touched_end = touched_begin;
-  uint32_t low = UINT32_MAX, high = 0;
-  // Over each group's padded role list (see CompiledConfig::kRolePad): the
-  // padding role, one past the last, is marked too, and dropped below.
-  auto mark = [&](GroupId g, uint8_t bit) {
-    for (const RoleId* r = config.group_roles_padded_begin(g), *e = config.group_roles_padded_end(g); r != e;
-         r += CompiledConfig::kRolePad) {
-      for (size_t q = 0; q < CompiledConfig::kRolePad; ++q) {
-        const uint32_t k = index_of(r[q]);
-        *touched_end++ = r[q];
-        low = std::min(low, k);
-        high = std::max(high, k);
-        marks[k] |= bit;
-      }
+  const std::span<const GroupId> added(add_buf, nadd), removed(rem_buf, nrem);
+  // Every kept group, some more than once (a group of two mappings in an
+  // end or a run): whatever is done to them below may be done twice.
+  size_t kept_count = prefix + suffix + nkept + manual.size();
+  for (size_t r = 0; r < nruns; ++r) kept_count += kept_runs[r].end - kept_runs[r].begin;
+  auto for_each_kept = [&](auto&& f) {
+    for (size_t k = 0; k < prefix; ++k) f(before[k].group);
+    for (size_t r = 0; r < nruns; ++r) {
+      for (size_t k = kept_runs[r].begin; k < kept_runs[r].end; ++k) f(before[k].group);
     }
+    for (size_t k = 0; k < nkept; ++k) f(before[kept_at[k]].group);
+    for (size_t k = nb - suffix; k < nb; ++k) f(before[k].group);
+    for (GroupId g : manual) f(g);
   };
-  for (GroupId g : added) mark(g, kGain);
-  for (GroupId g : removed) mark(g, kLoss);
-  const uint32_t pad = static_cast<uint32_t>(config.roles.size());
-  marks[pad] = 0;  // the padding role: in `touched` maybe, but never emitted
-  if (high == pad) high = pad - 1;  // no role past the last (pad > 0 once a group has a role)
-  if (low > high) return;           // only padding: no role at all
+
+  // The roles of the groups added, then of those removed, copied group by
+  // group (repeats and all) and then marked: deduplicating as they come
+  // would chain each role's append to the load of its mark. Readers of
+  // `touched` tolerate repeats (kChecked below; emit() of a cleared mark
+  // writes nothing).
+  std::vector<uint8_t>& marks_v = s.role_marks;
+  if (marks_v.size() < config.roles.size()) marks_v.resize(config.roles.size(), 0);
+  uint8_t* const marks = marks_v.data();
+  size_t refs = CompiledConfig::kRoleCopy;
+  for (GroupId g : added) refs += config.group_roles_end(g) - config.group_roles_begin(g);
+  for (GroupId g : removed) refs += config.group_roles_end(g) - config.group_roles_begin(g);
+  std::vector<RoleId>& touched = s.touched;
+  if (touched.size() < refs) touched.resize(refs);
+  RoleId* const touched_begin = touched.data();
+  RoleId* gain_end = touched_begin;
+  for (GroupId g : added) gain_end = copy_roles(config, g, gain_end);
+  RoleId* touched_end = gain_end;
+  for (GroupId g : removed) touched_end = copy_roles(config, g, touched_end);
+  if (touched_end == touched_begin) return;  // groups without roles
+  uint32_t low = UINT32_MAX, high = 0;
+  for (const RoleId* r = touched_begin; r != gain_end; ++r) {
+    const uint32_t k = index_of(*r);
+    low = std::min(low, k);
+    high = std::max(high, k);
+    marks[k] |= kGain;
+  }
+  for (const RoleId* r = gain_end; r != touched_end; ++r) {
+    const uint32_t k = index_of(*r);
+    low = std::min(low, k);
+    high = std::max(high, k);
+    marks[k] |= kLoss;
+  }
   const std::span<const RoleId> roles(touched_begin, touched_end);
-  if (roles.empty()) return;
 
   // A role granted by a group added or removed but also held directly, or
   // through a group kept, is neither granted nor revoked (docs/spec.md §5).
@@ -194,7 +221,7 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   if (!direct.empty()) {
     if (direct.size() <= roles.size()) {
       for (RoleId r : direct) {
-        if (index_of(r) < marks.size() && marks[index_of(r)] != 0) marks[index_of(r)] |= kKeep;
+        if (index_of(r) < config.roles.size() && marks[index_of(r)] != 0) marks[index_of(r)] |= kKeep;
       }
     } else {
       for (RoleId r : roles) {
@@ -202,16 +229,18 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
       }
     }
   }
-  if (!kept.empty()) {
+  if (kept_count != 0) {
     // Either each such role's granting groups (compile-time lists) looked up
-    // among the kept ones — marked for the purpose in a byte array by group,
-    // two stores a kept group — or every kept group's roles marked:
-    // whichever reads less. A small change to a large user takes the first,
-    // a lookup stopping at the first kept group it meets. The estimate
-    // stops as soon as the lookups would cost more than the scan.
-    const size_t padded_per_group = config.group_role_padded.size() / std::max<size_t>(1, config.groups.size());
-    const size_t scan_cost = kept.size() * 2 * padded_per_group;
-    size_t cost = 2 * kept.size();
+    // among the kept ones — marked for the purpose in an array by group, one
+    // store a kept group (a mark is this call's epoch, so nothing needs
+    // clearing) — or every kept group's roles marked: whichever reads less.
+    // A small change to a large user takes the first, a lookup stopping at
+    // the first kept group it meets. The estimate stops as soon as the
+    // lookups would cost more than the scan.
+    const size_t roles_per_group =
+        (config.group_role_begin.back() + config.groups.size() - 1) / std::max<size_t>(1, config.groups.size());
+    const size_t scan_cost = kept_count * 2 * std::max<size_t>(1, roles_per_group);
+    size_t cost = kept_count;
     bool look_up = cost < scan_cost;
     for (size_t k = 0; look_up && k < roles.size(); ++k) {
       const RoleId r = roles[k];
@@ -220,36 +249,38 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
       look_up = cost < scan_cost;
     }
     if (look_up) {
-      std::vector<uint8_t>& held = s.group_marks;
-      if (held.size() < config.groups.size()) held.resize(config.groups.size(), 0);
-      for (GroupId g : kept) held[index_of(g)] = 1;
+      std::vector<uint32_t>& held_v = s.group_marks;
+      if (held_v.size() < config.groups.size()) held_v.resize(config.groups.size(), 0);
+      if (++s.epoch == 0) {  // wrapped: marks of 2^32 calls ago would read as this one's
+        std::fill(held_v.begin(), held_v.end(), 0);
+        s.epoch = 1;
+      }
+      uint32_t* const held = held_v.data();
+      const uint32_t epoch = s.epoch;
+      for_each_kept([&](GroupId g) { held[index_of(g)] = epoch; });
       for (RoleId r : roles) {
         uint8_t& x = marks[index_of(r)];
         if (x != kGain && x != kLoss) continue;
         x |= kChecked;
         for (const GroupId *g = config.role_groups_begin(r), *e = config.role_groups_end(r); g != e; ++g) {
-          if (held[index_of(*g)]) {
+          if (held[index_of(*g)] == epoch) {
             x |= kKeep;
             break;
           }
         }
       }
-      for (GroupId g : kept) held[index_of(g)] = 0;
     } else {
-      for (GroupId g : kept) {
-        for (const RoleId *r = config.group_roles_padded_begin(g), *e = config.group_roles_padded_end(g); r != e;
-             r += CompiledConfig::kRolePad) {
-          for (size_t q = 0; q < CompiledConfig::kRolePad; ++q) {
-            uint8_t& x = marks[index_of(r[q])];
-            if (x != 0) x |= kKeep;  // rarely: most kept roles are not touched (the padding role never)
-          }
+      for_each_kept([&](GroupId g) {
+        for (const RoleId *r = config.group_roles_begin(g), *e = config.group_roles_end(g); r != e; ++r) {
+          uint8_t& x = marks[index_of(*r)];
+          if (x != 0) x |= kKeep;  // rarely: most kept roles are not touched
         }
-      }
+      });
     }
   }
 
   // Emit, sorted, and clear the marks. Few roles: sort them. Many: walk the
-  // marks' range sixteen at a time, turning each chunk's granted and revoked
+  // marks' range 64 at a time, turning each chunk's granted and revoked
   // marks into bit masks, so that there is no branch per role (a role's
   // outcome is as unpredictable as a coin).
   // (+1: emit() writes one past the roles kept so far, whatever the mark.)
@@ -277,7 +308,7 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
     for (; k + 64 <= high + 1; k += 64) {
       uint64_t gains = 0, losses = 0;
       for (uint32_t c = 0; c < 4; ++c) {
-        auto* p = reinterpret_cast<__m128i*>(marks.data() + k + 16 * c);
+        auto* p = reinterpret_cast<__m128i*>(marks + k + 16 * c);
         const __m128i chunk = _mm_and_si128(_mm_loadu_si128(p), sides);
         gains |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, gain)))} << (16 * c);
         losses |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, loss)))} << (16 * c);
@@ -306,7 +337,7 @@ void finish_deferred_login(const CompiledConfig& config, const DeferredLogins& l
 namespace {
 
 // Records a login's old and new mapped sets for finish_deferred_login().
-void defer_login(const UserState& user, std::span<const MappedPair> next, SyncScratch& scratch) {
+void defer_login(const UserHandle::View& user, std::span<const MappedPair> next, SyncScratch& scratch) {
   DeferredLogins& log = *scratch.defer;
   DeferredLogins::Ref& ref = scratch.ref;
   ref.before = static_cast<uint32_t>(log.mapped.size());
@@ -323,19 +354,31 @@ void defer_login(const UserState& user, std::span<const MappedPair> next, SyncSc
   scratch.deferred = true;
 }
 
-// Returns whether the user's stored state changed.
-bool sync_login(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserState& user,
-                SyncScratch& scratch, Outcome* out) {
+// What a login changes of its user: the mapped set and the highest iat.
+struct LoginChange {
+  bool mapped_changed = false;
+  std::span<const MappedPair> mapped;  // the new set, when changed (never views the record)
+  bool iat_changed = false;
+  bool has_iat = false;
+  double last_iat = 0;
+};
+
+// A login against the user's state as it is in the store (a new user: an
+// empty view): fills the outcome, and returns what is to be saved.
+LoginChange sync_login(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match,
+                       const UserHandle::View& user, SyncScratch& scratch, Outcome* out) {
+  LoginChange change;
+  change.has_iat = user.has_iat;
+  change.last_iat = user.last_iat;
   if (user.suspended) {
     out->status = OutcomeStatus::kSuspended;
-    return false;
+    return change;
   }
   // An old or replayed token must never re-grant access (docs/spec.md §5).
   if (event.has_iat && user.has_iat && event.iat < user.last_iat) {
     out->status = OutcomeStatus::kStale;
-    return false;
+    return change;
   }
-  bool changed = false;
   out->overage.assign(match.overage.begin(), match.overage.end());
 
   // The new mapped set replaces the old one, except that memberships justified
@@ -358,15 +401,15 @@ bool sync_login(const CompiledConfig& config, const ParsedEvent& event, const Ma
     } else {
       login_delta(config, user.mapped, next, user.manual, user.direct_roles, scratch.delta, out);
     }
-    user.mapped.assign(next.begin(), next.end());
-    changed = true;
+    change.mapped_changed = true;
+    change.mapped = next;
   }
   if (event.has_iat && (!user.has_iat || event.iat > user.last_iat)) {
-    user.last_iat = event.iat;
-    user.has_iat = true;
-    changed = true;
+    change.last_iat = event.iat;
+    change.has_iat = true;
+    change.iat_changed = true;
   }
-  return changed;
+  return change;
 }
 
 void reset(UserState& user) {
@@ -422,19 +465,33 @@ void apply_event(const CompiledConfig& config, const ParsedEvent& event, const M
       finish_delta(config, nullptr, scratch, out);
       return;
     }
+    if (event.kind == EventKind::kLogin) {
+      // In place: the record is read and written, not decoded and encoded.
+      const bool exists = handle.exists();
+      const LoginChange change =
+          sync_login(config, event, match, exists ? handle.view() : UserHandle::View{}, scratch, out);
+      if (exists) {
+        if (change.mapped_changed || change.iat_changed) {
+          handle.save_login(change.mapped_changed ? &change.mapped : nullptr, change.has_iat, change.last_iat);
+        }
+        return;
+      }
+      out->new_user = true;
+      reset(user);
+      user.mapped.assign(change.mapped.begin(), change.mapped.end());
+      user.has_iat = change.has_iat;
+      user.last_iat = change.last_iat;
+      handle.save(user);
+      return;
+    }
     if (handle.exists()) {
       handle.load(&user);
     } else {
       reset(user);
       out->new_user = true;
     }
-    bool changed = true;
-    if (event.kind == EventKind::kLogin) {
-      changed = sync_login(config, event, match, user, scratch, out);
-    } else {
-      apply_push(config, event, user, scratch, out);
-    }
-    if (changed || out->new_user) handle.save(user);
+    apply_push(config, event, user, scratch, out);
+    handle.save(user);
   }
 }
 

@@ -50,11 +50,19 @@ struct DeferredLogins {
 
 // Scratch for the incremental delta; every mark is zero between calls.
 struct DeltaScratch {
-  std::vector<uint8_t> role_marks;   // by role index
-  std::vector<uint8_t> group_marks;  // by group index: kept, while roles are looked up
+  std::vector<uint8_t> role_marks;    // by role index
+  std::vector<uint32_t> group_marks;  // by group index: kept in the call whose epoch it holds
+  uint32_t epoch = 0;
   std::vector<RoleId> touched;      // roles of the groups added or removed
-  // Groups before, after, added, removed and kept (effective before and after).
-  std::vector<GroupId> groups[5];
+  // Groups before, after, added, removed (effective before and after).
+  std::vector<GroupId> groups[4];
+  // Kept groups of a login's middle, in place in the old mapped set: runs of
+  // identical pairs, and single pairs.
+  struct Run {
+    uint32_t begin, end;
+  };
+  std::vector<Run> kept_runs;
+  std::vector<uint32_t> kept_at;
   GroupId* group_buf(int which, size_t n) {
     if (groups[which].size() < n) groups[which].resize(n);
     return groups[which].data();
