@@ -1,6 +1,7 @@
 #include "engine/match/matcher.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace claimmap {
 
@@ -19,19 +20,61 @@ void add_grants(const DelimiterTable& table, std::string_view value, std::vector
   matched->insert(matched->end(), first, first + range->count);
 }
 
-// Sorts (group, mapping) pairs as one 64-bit key each: a token that maps
-// many groups sorts its pairs far faster than by comparing two fields.
-void sort_pairs(std::vector<MappedPair>& pairs) {
-  if (pairs.size() < 2 || std::is_sorted(pairs.begin(), pairs.end())) return;
-  thread_local std::vector<uint64_t> keys;
-  keys.resize(pairs.size());
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    keys[i] = uint64_t{index_of(pairs[i].group)} << 32 | index_of(pairs[i].mapping);
+// Sorts (group, mapping) pairs. A token that maps many groups (Entra puts up
+// to 200 in a token, and one department value can map dozens) is sorted by
+// counting, with the groups marked in a bitmap and read back in order: no
+// comparison branch per pair, whose outcome would be a coin flip. Pairs of
+// one group (two mappings) are then put in mapping order by an insertion
+// pass that is nearly always a no-op. Few pairs, or groups spread over a
+// range far wider than the pairs, are sorted as one 64-bit key each.
+void sort_pairs(std::vector<MappedPair>& pairs, size_t group_count) {
+  const size_t n = pairs.size();
+  if (n < 2 || std::is_sorted(pairs.begin(), pairs.end())) return;
+  uint32_t low = UINT32_MAX, high = 0;
+  for (const MappedPair& p : pairs) {
+    low = std::min(low, index_of(p.group));
+    high = std::max(high, index_of(p.group));
   }
-  std::sort(keys.begin(), keys.end());
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    pairs[i] = {GroupId{static_cast<uint32_t>(keys[i] >> 32)}, MappingId{static_cast<uint32_t>(keys[i])}};
+  const size_t first_word = low / 64, words = high / 64 - first_word + 1;
+  if (n < 16 || words > 2 * n) {
+    thread_local std::vector<uint64_t> keys;
+    keys.resize(n);
+    for (size_t i = 0; i < n; ++i) keys[i] = uint64_t{index_of(pairs[i].group)} << 32 | index_of(pairs[i].mapping);
+    std::sort(keys.begin(), keys.end());
+    for (size_t i = 0; i < n; ++i) {
+      pairs[i] = {GroupId{static_cast<uint32_t>(keys[i] >> 32)}, MappingId{static_cast<uint32_t>(keys[i])}};
+    }
+    return;
   }
+  // Zero between calls: every bit and count set here is cleared below.
+  thread_local std::vector<uint64_t> bits;
+  thread_local std::vector<uint32_t> at;  // by group: its count, then where its next pair goes
+  thread_local std::vector<MappedPair> sorted;
+  if (bits.size() < (group_count + 63) / 64) bits.resize((group_count + 63) / 64, 0);
+  if (at.size() < group_count) at.resize(group_count, 0);
+  uint64_t* const word = bits.data() + first_word;
+  for (const MappedPair& p : pairs) {
+    const uint32_t g = index_of(p.group) - static_cast<uint32_t>(first_word * 64);
+    word[g / 64] |= uint64_t{1} << (g % 64);
+    ++at[index_of(p.group)];
+  }
+  uint32_t offset = 0;
+  for (size_t w = 0; w < words; ++w) {
+    for (uint64_t b = word[w]; b != 0; b &= b - 1) {
+      uint32_t& slot = at[(first_word + w) * 64 + static_cast<uint32_t>(std::countr_zero(b))];
+      const uint32_t count = slot;
+      slot = offset;
+      offset += count;
+    }
+    word[w] = 0;
+  }
+  sorted.resize(n);
+  for (const MappedPair& p : pairs) sorted[at[index_of(p.group)]++] = p;
+  for (const MappedPair& p : pairs) at[index_of(p.group)] = 0;
+  for (size_t i = 1; i < n; ++i) {  // within a group, by mapping
+    for (size_t k = i; k > 0 && sorted[k] < sorted[k - 1]; --k) std::swap(sorted[k], sorted[k - 1]);
+  }
+  pairs.swap(sorted);
 }
 
 bool named_in_claim_names(const ClaimCaptures& claims, std::string_view name) {
@@ -81,7 +124,7 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
       for (const auto& key : out->keys) add_grants(table, key.text, &out->matched, key.hash);
     }
   }
-  sort_pairs(out->matched);
+  sort_pairs(out->matched, config.groups.size());
   out->matched.erase(std::unique(out->matched.begin(), out->matched.end()), out->matched.end());
   std::sort(out->overage.begin(), out->overage.end());
   out->overage.erase(std::unique(out->overage.begin(), out->overage.end()), out->overage.end());

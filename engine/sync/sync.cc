@@ -38,6 +38,10 @@ constexpr uint8_t kGain = 1, kLoss = 2, kKeep = 4;
 constexpr uint8_t kChecked = 8;  // looked up already (a role can be in `touched` twice)
 constexpr uint8_t kSides = kGain | kLoss | kKeep;
 
+// Merge steps without a run of kept pairs after which the rest of a login's
+// middle is classified by marks instead (login_delta).
+constexpr size_t kStepsBeforeMarks = 24;
+
 // Appends group g's roles at `t` and returns the new end: one fixed 16-byte
 // move for a group of up to four roles (the compiled list has room past its
 // end), so that the copy has no loop exit to mispredict.
@@ -99,7 +103,43 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   size_t i = prefix, j = prefix, nadd = 0, nrem = 0, nkept = 0, nruns = 0;
   uint32_t last_b = UINT32_MAX, last_a = UINT32_MAX;
   bool in_run = false;
+  size_t single_steps = 0;  // since the last run
   while (i < ie && j < je) {
+    if (single_steps >= kStepsBeforeMarks) {
+      // No runs to skip here: most groups change (a fresh token, a cold
+      // start). The rest is classified by marks by group instead, four
+      // passes with no dependency from pair to pair, where each merge step
+      // waits for the one before (the load of the next pair depends on which
+      // side advanced).
+      for (; i < ie && index_of(before[i].group) == last_b; ++i) {}
+      for (; j < je && index_of(after[j].group) == last_a; ++j) {}
+      std::vector<uint8_t>& side_v = s.side_marks;
+      if (side_v.size() < config.groups.size()) side_v.resize(config.groups.size(), 0);
+      uint8_t* const side = side_v.data();
+      for (size_t k = i; k < ie; ++k) side[index_of(before[k].group)] = 1;
+      for (size_t k = j; k < je; ++k) side[index_of(after[k].group)] |= 2;
+      // The first pair of a group reads its sides and clears them, so that
+      // its further pairs (a group of two mappings) place nothing.
+      for (size_t k = i; k < ie; ++k) {
+        const uint32_t g = index_of(before[k].group);
+        const uint8_t v = side[g];
+        side[g] = 0;
+        rem_buf[nrem] = GroupId{g};
+        nrem += v == 1;
+        kept_at[nkept] = static_cast<uint32_t>(k);
+        nkept += v == 3;
+      }
+      for (size_t k = j; k < je; ++k) {
+        const uint32_t g = index_of(after[k].group);
+        const uint8_t v = side[g];
+        side[g] = 0;
+        add_buf[nadd] = GroupId{g};
+        nadd += v == 2;
+      }
+      i = ie;
+      j = je;
+      break;
+    }
     if (in_run) {
       size_t run = 0;
       while (ie - i - run >= 8 && je - j - run >= 8 &&
@@ -108,6 +148,7 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
       }
       in_run = false;
       if (run != 0) {
+        single_steps = 0;
         kept_runs[nruns++] = {static_cast<uint32_t>(i), static_cast<uint32_t>(i + run)};
         last_b = last_a = index_of(before[i + run - 1].group);
         i += run;
@@ -115,6 +156,7 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
         continue;
       }
     }
+    ++single_steps;
     const uint32_t x = index_of(before[i].group), y = index_of(after[j].group);
     if (x == last_b) {
       ++i;
@@ -394,7 +436,11 @@ LoginChange sync_login(const CompiledConfig& config, const ParsedEvent& event, c
     merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
     next = merged;
   }
-  if (!std::equal(next.begin(), next.end(), user.mapped.begin(), user.mapped.end())) {
+  // Compared as bytes (pairs have no padding): a pair-by-pair loop of two
+  // field compares is most of an unchanged login of a large user.
+  static_assert(sizeof(MappedPair) == 2 * sizeof(uint32_t));
+  if (next.size() != user.mapped.size() ||
+      (!next.empty() && std::memcmp(next.data(), user.mapped.data(), next.size_bytes()) != 0)) {
     // Not suspended (above), so effective groups are mapped ∪ manual.
     if (scratch.defer != nullptr) {
       defer_login(user, next, scratch);

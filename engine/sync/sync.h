@@ -52,6 +52,7 @@ struct DeferredLogins {
 struct DeltaScratch {
   std::vector<uint8_t> role_marks;    // by role index
   std::vector<uint32_t> group_marks;  // by group index: kept in the call whose epoch it holds
+  std::vector<uint8_t> side_marks;    // by group index: in the old set (1), the new (2), both (3)
   uint32_t epoch = 0;
   std::vector<RoleId> touched;      // roles of the groups added or removed
   // Groups before, after, added, removed (effective before and after).
