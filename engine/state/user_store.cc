@@ -92,11 +92,20 @@ namespace {
 constexpr uint64_t kEmpty = 0, kDeleted = 1;
 constexpr uint64_t kAddressMask = (uint64_t{1} << 48) - 1;
 
+// A record's address is a multiple of BlobArena::kAlign (8): its low 3 bits
+// in the slot hold how many 128-byte steps past its first the record spans
+// (at most 7), so that prefetch_record() can fetch a large user's whole
+// record — a heavy user's 80 memberships are 11 cache lines — before the
+// login reads it.
+constexpr uint64_t kSpanBits = 7;
+static_assert(BlobArena::kAlign == 8);
+
 uint64_t tag_of(uint64_t hash) { return (hash >> 16) & 0xffff; }
 uint64_t slot_value(uint64_t hash, const UserRecord* record) {
-  return tag_of(hash) << 48 | reinterpret_cast<uintptr_t>(record);
+  const uint64_t span = std::min<uint64_t>(kSpanBits, (record->bytes() - 1) / 128);
+  return tag_of(hash) << 48 | reinterpret_cast<uintptr_t>(record) | span;
 }
-UserRecord* record_of(uint64_t slot) { return reinterpret_cast<UserRecord*>(slot & kAddressMask); }
+UserRecord* record_of(uint64_t slot) { return reinterpret_cast<UserRecord*>(slot & kAddressMask & ~kSpanBits); }
 // The home slot: the hash's high bits scaled to the table (the low bits pick the shard).
 size_t home_of(uint64_t hash, size_t capacity) {
   return static_cast<size_t>((static_cast<__uint128_t>(hash) * capacity) >> 64);
@@ -303,7 +312,11 @@ void UserStore::prefetch_record(ProviderKey provider, std::string_view subject) 
     const uint64_t s = shard.slots[i];
     if (s == kEmpty) return;
     if (s != kDeleted && (s >> 48) == tag) {
-      __builtin_prefetch(record_of(s));
+      const char* const record = reinterpret_cast<const char*>(record_of(s));
+      for (uint64_t step = 0; step <= (s & kSpanBits); ++step) {
+        __builtin_prefetch(record + 128 * step);
+        __builtin_prefetch(record + 128 * step + 64);
+      }
       return;
     }
   }
