@@ -94,8 +94,8 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   // sorted. Kept groups are not copied: they stay where they are in
   // `before`, as the two ends, runs (ranges) and single pairs (indices).
   const size_t ie = nb - suffix, je = na - suffix;
-  GroupId* const add_buf = s.group_buf(2, je - prefix);
-  GroupId* const rem_buf = s.group_buf(3, ie - prefix);
+  GroupId* const add_buf = DeltaScratch::room(s.added, je - prefix);
+  GroupId* const rem_buf = DeltaScratch::room(s.removed, ie - prefix);
   if (s.kept_at.size() < ie - prefix + 1) s.kept_at.resize(ie - prefix + 1);
   if (s.kept_runs.size() < (ie - prefix) / 8 + 1) s.kept_runs.resize((ie - prefix) / 8 + 1);
   uint32_t* const kept_at = s.kept_at.data();
@@ -326,8 +326,8 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   // marks into bit masks, so that there is no branch per role (a role's
   // outcome is as unpredictable as a coin).
   // (+1: emit() writes one past the roles kept so far, whatever the mark.)
-  RoleId* const g_begin = s.granted_buf(roles.size() + 1);
-  RoleId* const r_begin = s.revoked_buf(roles.size() + 1);
+  RoleId* const g_begin = DeltaScratch::room(s.granted, roles.size() + 1);
+  RoleId* const r_begin = DeltaScratch::room(s.revoked, roles.size() + 1);
   RoleId* g_out = g_begin;
   RoleId* r_out = r_begin;
   auto emit = [&](uint32_t k) {

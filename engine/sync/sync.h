@@ -1,12 +1,16 @@
 // Applies one parsed event to the user store (docs/spec.md §5 sync at login, §6 pushes)
 // and fills the Outcome with the delta of effective groups and roles.
 //
-// A login's delta costs in proportion to what it changed (issue 16): the
-// groups added and removed come from one merge of the old and new mapped
-// sets, and only the roles of those groups are looked at — marked in a
-// per-thread array, then checked against the groups the user keeps through
-// per-role group lists prepared at compile time (or, when that is cheaper,
-// the kept groups' roles). Nobody's whole role set is rebuilt or sorted.
+// A login's delta costs in proportion to what it changed (issue 16). The
+// common ends of the old and new mapped sets are skipped, and so are runs of
+// identical pairs after a kept group; what is left is merged by group, or,
+// when most of it changes, classified by marks by group. Only the roles of
+// the groups added and removed are then looked at: marked in a per-thread
+// array, and checked against the groups the user keeps through per-role
+// group lists prepared at compile time (or, when that is cheaper, the kept
+// groups' roles). Nobody's whole role set is rebuilt or sorted. A login
+// reads and writes its user's record in place (UserHandle::view and
+// save_login): an unchanged login of a 200-group user copies nothing.
 //
 // The delta of a login can also be taken later, off the store: with a
 // DeferredLogins log set in the scratch, apply_event records the login's
@@ -48,15 +52,14 @@ struct DeferredLogins {
   }
 };
 
-// Scratch for the incremental delta; every mark is zero between calls.
+// Scratch for the incremental delta. Every mark is zero between calls, or
+// (group_marks) an older call's epoch.
 struct DeltaScratch {
   std::vector<uint8_t> role_marks;    // by role index
   std::vector<uint32_t> group_marks;  // by group index: kept in the call whose epoch it holds
-  std::vector<uint8_t> side_marks;    // by group index: in the old set (1), the new (2), both (3)
   uint32_t epoch = 0;
-  std::vector<RoleId> touched;      // roles of the groups added or removed
-  // Groups before, after, added, removed (effective before and after).
-  std::vector<GroupId> groups[4];
+  std::vector<uint8_t> side_marks;  // by group index: in the old set (1), the new (2), both (3)
+  std::vector<RoleId> touched;      // roles of the groups added, then of those removed
   // Kept groups of a login's middle, in place in the old mapped set: runs of
   // identical pairs, and single pairs.
   struct Run {
@@ -64,18 +67,13 @@ struct DeltaScratch {
   };
   std::vector<Run> kept_runs;
   std::vector<uint32_t> kept_at;
-  GroupId* group_buf(int which, size_t n) {
-    if (groups[which].size() < n) groups[which].resize(n);
-    return groups[which].data();
-  }
-  std::vector<RoleId> granted, revoked;  // room for the results before they are sorted out
-  RoleId* granted_buf(size_t n) {
-    if (granted.size() < n) granted.resize(n);
-    return granted.data();
-  }
-  RoleId* revoked_buf(size_t n) {
-    if (revoked.size() < n) revoked.resize(n);
-    return revoked.data();
+  // Room for the results before they are copied out to the Outcome.
+  std::vector<GroupId> added, removed;
+  std::vector<RoleId> granted, revoked;
+  template <typename T>
+  static T* room(std::vector<T>& v, size_t n) {
+    if (v.size() < n) v.resize(n);
+    return v.data();
   }
 };
 
