@@ -23,6 +23,27 @@
 namespace claimmap::bench {
 namespace {
 
+// Saves `users` users, GUID subjects, straight into `store`: each holds
+// `mean` - 2 to `mean` + 2 mapped memberships (a fixed spread by user).
+// Returns the memberships saved.
+uint64_t fill_store(UserStore& store, uint64_t users, uint32_t mean) {
+  UserState user;
+  char subject[40] = "4a1f6c2e-8b3d-4e9a-b7c5-";
+  uint64_t memberships = 0;
+  for (uint64_t i = 0; i < users; ++i) {
+    auto r = std::to_chars(subject + 24, subject + sizeof subject, 100000000000 + i);
+    user.mapped.clear();
+    const uint32_t count = mean - 2 + static_cast<uint32_t>((i * 2654435761u) % 5);
+    for (uint32_t k = 0; k < count; ++k) user.mapped.push_back({GroupId{k * 7 + 1}, MappingId{k * 13 + 2}});
+    memberships += count;
+    user.has_iat = true;
+    user.last_iat = 1700000000.0 + static_cast<double>(i);
+    const std::string_view s(subject, static_cast<size_t>(r.ptr - subject));
+    store.with_user(ProviderKey{0}, s, [&](UserHandle& handle) { handle.save(user); });
+  }
+  return memberships;
+}
+
 void BM_StateBytesPerUser(benchmark::State& state) {
   const uint64_t users = static_cast<uint64_t>(state.range(0));
   size_t bytes = 0;
@@ -31,20 +52,7 @@ void BM_StateBytesPerUser(benchmark::State& state) {
   for (auto _ : state) {
     const size_t resident_before = resident_bytes();
     UserStore store;
-    UserState user;
-    char subject[40] = "4a1f6c2e-8b3d-4e9a-b7c5-";
-    memberships = 0;
-    for (uint64_t i = 0; i < users; ++i) {
-      auto r = std::to_chars(subject + 24, subject + sizeof subject, 100000000000 + i);
-      user.mapped.clear();
-      const uint32_t count = 3 + static_cast<uint32_t>((i * 2654435761u) % 5);  // 3..7, mean 5
-      for (uint32_t k = 0; k < count; ++k) user.mapped.push_back({GroupId{k * 7 + 1}, MappingId{k * 13 + 2}});
-      memberships += count;
-      user.has_iat = true;
-      user.last_iat = 1700000000.0 + static_cast<double>(i);
-      const std::string_view s(subject, static_cast<size_t>(r.ptr - subject));
-      store.with_user(ProviderKey{0}, s, [&](UserHandle& handle) { handle.save(user); });
-    }
+    memberships = fill_store(store, users, 5);  // 3..7, mean 5
     bytes = store.memory_bytes();
     resident = static_cast<double>(resident_bytes()) - static_cast<double>(resident_before);
   }
@@ -67,20 +75,7 @@ void BM_StateBytesHeavyUser(benchmark::State& state) {
   uint64_t memberships = 0;
   for (auto _ : state) {
     UserStore store;
-    UserState user;
-    char subject[40] = "4a1f6c2e-8b3d-4e9a-b7c5-";
-    memberships = 0;
-    for (uint64_t i = 0; i < users; ++i) {
-      auto r = std::to_chars(subject + 24, subject + sizeof subject, 100000000000 + i);
-      user.mapped.clear();
-      const uint32_t count = mean - 2 + static_cast<uint32_t>((i * 2654435761u) % 5);  // mean ± 2
-      for (uint32_t k = 0; k < count; ++k) user.mapped.push_back({GroupId{k * 7 + 1}, MappingId{k * 13 + 2}});
-      memberships += count;
-      user.has_iat = true;
-      user.last_iat = 1700000000.0 + static_cast<double>(i);
-      const std::string_view s(subject, static_cast<size_t>(r.ptr - subject));
-      store.with_user(ProviderKey{0}, s, [&](UserHandle& handle) { handle.save(user); });
-    }
+    memberships = fill_store(store, users, mean);
     bytes = store.memory_bytes();
   }
   state.counters["bytes_per_user"] = static_cast<double>(bytes) / static_cast<double>(users);

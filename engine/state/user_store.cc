@@ -226,9 +226,7 @@ void UserHandle::save_login(const std::span<const MappedPair>* mapped, bool has_
     std::memcpy(next->subject_data(shape), subject_.data(), subject_.size());
     next->set_last_iat(last_iat);
     next->set_flags((has_iat ? UserRecord::kHasIat : 0) | suspended);
-    table.arena.release(r, r->bytes());
-    table.slots[slot_] = slot_value(hash_, next);
-    record_ = next;
+    replace_record(next);
     return;
   }
   if (mapped != nullptr) std::copy(mapped->begin(), mapped->end(), r->mapped_data(old_shape));
@@ -259,7 +257,11 @@ void UserHandle::save(const UserState& s) {
   // The counts place the subject; they may have changed even in place. The
   // subject is copied from the caller's key, never from inside the record.
   std::memmove(r->subject_data(shape), subject_.data(), subject_.size());
-  if (r == record_) return;
+  if (r != record_) replace_record(r);
+}
+
+void UserHandle::replace_record(UserRecord* next) {
+  ShardTable& table = *shard_.table;
   if (record_ != nullptr) {
     table.arena.release(record_, record_->bytes());
   } else {
@@ -268,8 +270,8 @@ void UserHandle::save(const UserState& s) {
     if (table.slots[slot_] == kDeleted) --table.deleted;
     ++table.live;
   }
-  table.slots[slot_] = slot_value(hash_, r);
-  record_ = r;
+  table.slots[slot_] = slot_value(hash_, next);
+  record_ = next;
 }
 
 void UserHandle::erase() {

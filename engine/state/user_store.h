@@ -127,6 +127,9 @@ class UserHandle {
   friend class UserStore;
   friend class LockedShard;
   UserHandle(UserShard& shard, uint64_t hash, ProviderKey provider, std::string_view subject);
+  // Puts `next` (written, another block) in the user's slot: the old record
+  // is freed, or the user is inserted.
+  void replace_record(UserRecord* next);
 
   UserShard& shard_;
   uint64_t hash_;
