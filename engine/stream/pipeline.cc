@@ -225,10 +225,29 @@ class StreamRun {
       }
       if (b.modes[i] == Batch::kWritten) continue;
       Outcome& o = b.outcomes[i];
-      if (b.modes[i] == Batch::kDeferred) finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o);
+      if (b.modes[i] != Batch::kDeferred) {
+        count_outcome(o, &b.counters);
+        if (wanted(o)) append_outcome_line(config, o, &b.out);
+        continue;
+      }
+      // A deferred login's delta is taken into this thread's own outcome
+      // vectors, lent to the line for the while: they are in cache from the
+      // line before, where the line's own (one set per line of the block)
+      // would be cold. Written at once, the delta is not needed after.
+      lend_delta_vectors(w.outcome, o);
+      finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o);
       count_outcome(o, &b.counters);
       if (wanted(o)) append_outcome_line(config, o, &b.out);
+      lend_delta_vectors(w.outcome, o);  // and back
     }
+  }
+
+  // Swaps the four delta vectors of two outcomes.
+  static void lend_delta_vectors(Outcome& a, Outcome& b) {
+    a.groups_added.swap(b.groups_added);
+    a.groups_removed.swap(b.groups_removed);
+    a.roles_granted.swap(b.roles_granted);
+    a.roles_revoked.swap(b.roles_revoked);
   }
 
   // Stage 5: one thread at a time, blocks in input order.
