@@ -78,7 +78,7 @@ void BM_Sync(benchmark::State& state) {
   auto apply = [&](std::string_view s, const MatchResult& m) {
     outcome.reset(n);
     const ParsedEvent event = login_event(s, iat);
-    store.with_user(ProviderKey{0}, s, [&](UserHandle& user) { apply_event(config, event, m, user, scratch, &outcome); });
+    store.with_user(ProviderKey{0}, s, [&](UserHandle& user) { apply_event(config, event, m.view(), user, scratch, &outcome); });
     iat += 1;
   };
   const std::string_view fixed(subject, prefix + 12);
@@ -144,7 +144,7 @@ void BM_SyncSize(benchmark::State& state) {
   auto apply = [&](const MatchResult& m) {
     outcome.reset(n);
     const ParsedEvent event = login_event(subject, iat);
-    store.with_user(ProviderKey{0}, subject, [&](UserHandle& user) { apply_event(config, event, m, user, scratch, &outcome); });
+    store.with_user(ProviderKey{0}, subject, [&](UserHandle& user) { apply_event(config, event, m.view(), user, scratch, &outcome); });
     iat += 1;
   };
   apply(a);

@@ -97,7 +97,7 @@ void Engine::Impl::bring_shard_to(LockedShard& shard, const ConfigVersion& v, Re
   shard.set_config_epoch(v.epoch);
 }
 
-bool Engine::Impl::apply_parsed(const ConfigVersion& v, const ParsedEvent& event, const MatchResult& match,
+bool Engine::Impl::apply_parsed(const ConfigVersion& v, const ParsedEvent& event, const MatchView& match,
                                 SyncScratch& scratch, ReloadScratch& reload, Outcome* out) {
   if (!event.ok()) {
     // A bad line never changes state: it only reports what was known of it.
@@ -129,7 +129,7 @@ const ConfigVersion& Engine::Impl::process_padded(Worker& w, std::string_view li
   for (;;) {
     const ConfigVersion& v = current_version(w);
     prepare_padded(v, w, line, seq);
-    if (apply_parsed(v, w.event, w.match, w.sync, w.reload, &w.outcome)) return v;
+    if (apply_parsed(v, w.event, w.match.view(), w.sync, w.reload, &w.outcome)) return v;
   }
 }
 

@@ -64,7 +64,7 @@ struct Engine::Impl {
   // must have been reset for the event's seq. Returns false, changing
   // nothing, when the user's shard is already at a newer version than
   // `version`: the caller prepares the line again under the current one.
-  bool apply_parsed(const ConfigVersion& version, const ParsedEvent& event, const MatchResult& match,
+  bool apply_parsed(const ConfigVersion& version, const ParsedEvent& event, const MatchView& match,
                     SyncScratch& scratch, ReloadScratch& reload, Outcome* out);
 
   // The whole of one line: prepare and apply under the current version,

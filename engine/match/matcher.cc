@@ -5,7 +5,7 @@
 
 namespace claimmap {
 
-bool MatchResult::is_indeterminate(const CompiledMapping& m) const {
+bool MatchView::is_indeterminate(const CompiledMapping& m) const {
   return std::find(indeterminate_claims.begin(), indeterminate_claims.end(), m.claim_index) !=
          indeterminate_claims.end();
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +15,17 @@
 #include "engine/parse/event_parser.h"
 
 namespace claimmap {
+
+// A match's results where they are kept: a MatchResult, or a block's
+// PreparedBatch (engine/stream/prepared_batch.h), which the stream applies
+// without copying them out again. Valid while what it views is unchanged.
+struct MatchView {
+  std::span<const MappedPair> matched;             // sorted, unique
+  std::span<const uint32_t> indeterminate_claims;  // indexes into the provider's claims
+  std::span<const std::string_view> overage;       // claim names, sorted, unique
+
+  bool is_indeterminate(const CompiledMapping& m) const;
+};
 
 struct MatchResult {
   std::vector<MappedPair> matched;             // sorted, unique
@@ -27,7 +39,7 @@ struct MatchResult {
   };
   std::vector<Key> keys;
 
-  bool is_indeterminate(const CompiledMapping& m) const;
+  MatchView view() const { return {matched, indeterminate_claims, overage}; }
 };
 
 void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchResult* out);

@@ -169,6 +169,7 @@ class StreamRun {
     };
     for (size_t i = 0; i < kSlotsAhead; ++i) prefetch(i, false);
     scratch_.defer = &b.deferred;
+    scratch_.defer_views_match = true;  // b.prepared is kept until stage 4 is done
     for (size_t i = 0; i < n; ++i) {
       prefetch(i + kSlotsAhead, false);
       prefetch(i + kRecordsAhead, true);
@@ -186,9 +187,9 @@ class StreamRun {
       if (line.oversize || impl_.current_epoch.load(std::memory_order_acquire) == prepared_under.epoch) {
         Outcome& o = b.outcomes[i];
         o.reset(seq);
-        b.prepared.restore(i, &event_, &match_);
+        b.prepared.restore(i, &event_);
         scratch_.deferred = false;  // a bad line never reaches apply_event, which resets it
-        if (impl_.apply_parsed(prepared_under, event_, match_, scratch_, reload_scratch_, &o)) {
+        if (impl_.apply_parsed(prepared_under, event_, b.prepared.match(i), scratch_, reload_scratch_, &o)) {
           if (scratch_.deferred) {
             b.modes[i] = Batch::kDeferred;
             b.refs[i] = scratch_.ref;
@@ -286,7 +287,7 @@ class StreamRun {
       }
       const ConfigVersion& v = *prepared_under[pending_turn];
       if (impl_.current_epoch.load(std::memory_order_acquire) == v.epoch &&
-          impl_.apply_parsed(v, w.event, w.match, w.sync, w.reload, &w.outcome)) {
+          impl_.apply_parsed(v, w.event, w.match.view(), w.sync, w.reload, &w.outcome)) {
         finish(*v.config, w.outcome, &b.out);
         return;
       }
@@ -309,8 +310,8 @@ class StreamRun {
         b.prepared.clear();
         b.prepared.add_oversize(line.seq, line.oversize_length, impl_.options.max_line_bytes);
         outcome_.reset(line.seq);
-        b.prepared.restore(0, &event_, &match_);
-        (void)impl_.apply_parsed(now, event_, match_, scratch_, reload_scratch_, &outcome_);
+        b.prepared.restore(0, &event_);
+        (void)impl_.apply_parsed(now, event_, b.prepared.match(0), scratch_, reload_scratch_, &outcome_);
         finish(*now.config, outcome_, &b.out);
         continue;
       }
@@ -393,7 +394,6 @@ class StreamRun {
   std::unique_ptr<Worker> second_worker_;
   // Stage 3's scratch.
   ParsedEvent event_;
-  MatchResult match_;
   SyncScratch scratch_;
   ReloadScratch reload_scratch_;
   Outcome outcome_;

@@ -53,7 +53,7 @@ void PreparedBatch::add_oversize(uint64_t seq, uint64_t length, size_t limit) {
   add(seq, e, MatchResult{});
 }
 
-void PreparedBatch::restore(size_t i, ParsedEvent* e, MatchResult* m) const {
+void PreparedBatch::restore(size_t i, ParsedEvent* e) const {
   const Line& line = lines_[i];
   auto text = [&](Range r) { return std::string_view(text_.data() + r.begin, r.end - r.begin); };
   e->error = line.error;
@@ -69,10 +69,6 @@ void PreparedBatch::restore(size_t i, ParsedEvent* e, MatchResult* m) const {
   e->iat = line.iat;
   e->group = line.group;
   e->role = line.role;
-  m->matched.assign(matched_.begin() + line.matched.begin, matched_.begin() + line.matched.end);
-  m->indeterminate_claims.assign(indeterminate_.begin() + line.indeterminate.begin,
-                                 indeterminate_.begin() + line.indeterminate.end);
-  m->overage.assign(overage_.begin() + line.overage.begin, overage_.begin() + line.overage.end);
 }
 
 }  // namespace claimmap

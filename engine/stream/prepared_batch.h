@@ -38,8 +38,16 @@ class PreparedBatch {
     *subject = std::string_view(text_.data() + line.subject.begin, line.subject.end - line.subject.begin);
     return true;
   }
-  // Rebuilds line i's event and match; views point into this batch.
-  void restore(size_t i, ParsedEvent* event, MatchResult* match) const;
+  // Rebuilds line i's event; its views point into this batch.
+  void restore(size_t i, ParsedEvent* event) const;
+  // Line i's match (empty unless an ok login), viewed in this batch.
+  MatchView match(size_t i) const {
+    const Line& line = lines_[i];
+    return {std::span<const MappedPair>(matched_.data() + line.matched.begin, matched_.data() + line.matched.end),
+            std::span<const uint32_t>(indeterminate_.data() + line.indeterminate.begin,
+                                      indeterminate_.data() + line.indeterminate.end),
+            std::span<const std::string_view>(overage_.data() + line.overage.begin, overage_.data() + line.overage.end)};
+  }
 
  private:
   struct Range {

@@ -369,8 +369,10 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
 void finish_deferred_login(const CompiledConfig& config, const DeferredLogins& log, const DeferredLogins::Ref& ref,
                            DeltaScratch& scratch, Outcome* out) {
   const MappedPair* mapped = log.mapped.data();
-  login_delta(config, std::span<const MappedPair>(mapped + ref.before, mapped + ref.after),
-              std::span<const MappedPair>(mapped + ref.after, mapped + ref.end),
+  const std::span<const MappedPair> next = ref.next_view != nullptr
+                                               ? std::span<const MappedPair>(ref.next_view, ref.next_end)
+                                               : std::span<const MappedPair>(mapped + ref.next, mapped + ref.next_end);
+  login_delta(config, std::span<const MappedPair>(mapped + ref.before, mapped + ref.before_end), next,
               std::span<const GroupId>(log.manual.data() + ref.manual, log.manual.data() + ref.manual_end),
               std::span<const RoleId>(log.direct.data() + ref.direct, log.direct.data() + ref.direct_end), scratch,
               out);
@@ -379,14 +381,24 @@ void finish_deferred_login(const CompiledConfig& config, const DeferredLogins& l
 namespace {
 
 // Records a login's old and new mapped sets for finish_deferred_login().
-void defer_login(const UserHandle::View& user, std::span<const MappedPair> next, SyncScratch& scratch) {
+// `next_is_match`: the new set is the match's own pairs (nothing merged in).
+void defer_login(const UserHandle::View& user, std::span<const MappedPair> next, bool next_is_match,
+                 SyncScratch& scratch) {
   DeferredLogins& log = *scratch.defer;
   DeferredLogins::Ref& ref = scratch.ref;
   ref.before = static_cast<uint32_t>(log.mapped.size());
   log.mapped.insert(log.mapped.end(), user.mapped.begin(), user.mapped.end());
-  ref.after = static_cast<uint32_t>(log.mapped.size());
-  log.mapped.insert(log.mapped.end(), next.begin(), next.end());
-  ref.end = static_cast<uint32_t>(log.mapped.size());
+  ref.before_end = static_cast<uint32_t>(log.mapped.size());
+  if (next_is_match && scratch.defer_views_match) {
+    ref.next_view = next.data();
+    ref.next = 0;
+    ref.next_end = static_cast<uint32_t>(next.size());
+  } else {
+    ref.next_view = nullptr;
+    ref.next = ref.before_end;
+    log.mapped.insert(log.mapped.end(), next.begin(), next.end());
+    ref.next_end = static_cast<uint32_t>(log.mapped.size());
+  }
   ref.manual = static_cast<uint32_t>(log.manual.size());
   log.manual.insert(log.manual.end(), user.manual.begin(), user.manual.end());
   ref.manual_end = static_cast<uint32_t>(log.manual.size());
@@ -407,7 +419,7 @@ struct LoginChange {
 
 // A login against the user's state as it is in the store (a new user: an
 // empty view): fills the outcome, and returns what is to be saved.
-LoginChange sync_login(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match,
+LoginChange sync_login(const CompiledConfig& config, const ParsedEvent& event, const MatchView& match,
                        const UserHandle::View& user, SyncScratch& scratch, Outcome* out) {
   LoginChange change;
   change.has_iat = user.has_iat;
@@ -443,7 +455,7 @@ LoginChange sync_login(const CompiledConfig& config, const ParsedEvent& event, c
       (!next.empty() && std::memcmp(next.data(), user.mapped.data(), next.size_bytes()) != 0)) {
     // Not suspended (above), so effective groups are mapped ∪ manual.
     if (scratch.defer != nullptr) {
-      defer_login(user, next, scratch);
+      defer_login(user, next, match.indeterminate_claims.empty(), scratch);
     } else {
       login_delta(config, user.mapped, next, user.manual, user.direct_roles, scratch.delta, out);
     }
@@ -485,7 +497,7 @@ void apply_push(const CompiledConfig& config, const ParsedEvent& event, UserStat
 
 }  // namespace
 
-void apply_event(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserHandle& handle,
+void apply_event(const CompiledConfig& config, const ParsedEvent& event, const MatchView& match, UserHandle& handle,
                  SyncScratch& scratch, Outcome* out) {
   out->kind_known = true;
   out->kind = event.kind;

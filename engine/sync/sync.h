@@ -36,11 +36,16 @@
 namespace claimmap {
 
 // Logins whose delta is still to be computed, back to back in flat arrays.
+// A login's new set is viewed where its match is kept, when the caller keeps
+// that until the delta is taken (SyncScratch::defer_views_match), and is
+// copied otherwise. The old set is always copied: the login overwrites it.
 struct DeferredLogins {
   struct Ref {
-    uint32_t before = 0, after = 0, end = 0;  // into mapped: [before, after) old, [after, end) new
-    uint32_t manual = 0, manual_end = 0;      // into manual
-    uint32_t direct = 0, direct_end = 0;      // into direct
+    uint32_t before = 0, before_end = 0;  // into mapped: the old set
+    const MappedPair* next_view = nullptr;  // the new set, viewed: next_end pairs; or
+    uint32_t next = 0, next_end = 0;        // into mapped, when not viewed
+    uint32_t manual = 0, manual_end = 0;    // into manual
+    uint32_t direct = 0, direct_end = 0;    // into direct
   };
   std::vector<MappedPair> mapped;
   std::vector<GroupId> manual;
@@ -86,13 +91,16 @@ struct SyncScratch {
   // When set, a login that changes the mapped set is recorded here instead
   // of having its delta computed: apply_event then sets `deferred` and `ref`.
   DeferredLogins* defer = nullptr;
+  // Set when the match passed to apply_event outlives the deferred delta
+  // (the stream's PreparedBatch does): the new set is then not copied.
+  bool defer_views_match = false;
   bool deferred = false;
   DeferredLogins::Ref ref;
 };
 
 // `event` must be ok(); `match` is the match of a login (unused for pushes);
 // `user` is the event's user in the store, locked, with ids of `config`.
-void apply_event(const CompiledConfig& config, const ParsedEvent& event, const MatchResult& match, UserHandle& user,
+void apply_event(const CompiledConfig& config, const ParsedEvent& event, const MatchView& match, UserHandle& user,
                  SyncScratch& scratch, Outcome* out);
 
 // The delta of a login that replaced the mapped set `before` by `after`
