@@ -61,7 +61,10 @@ Status LineReader::next(LineBlock* block, bool* done) {
     // Read until a block's worth is in (or the input ends).
     const size_t start = filled;
     while (!eof_ && filled - start < block_bytes_ && filled < capacity) {
-      const ssize_t n = read_some(block->bytes.data() + filled, capacity - filled);
+      // At most a block's worth: the room past it is for a line that runs
+      // over the block's end, not for reading more lines than a block holds.
+      const size_t want = std::min(capacity - filled, block_bytes_ - (filled - start));
+      const ssize_t n = read_some(block->bytes.data() + filled, want);
       if (n < 0) {
         if (errno == EINTR) continue;
         return Status(ErrorCode::kIoError, std::string("cannot read input: ") + std::strerror(errno));
