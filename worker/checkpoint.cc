@@ -75,7 +75,7 @@ Status parse_manifest(std::string_view text, Checkpoint* c, uint64_t* bytes, std
 
 }  // namespace
 
-Status CheckpointStore::write(const Checkpoint& c) {
+Status CheckpointStore::write(const Checkpoint& c, uint64_t* fence) {
   const std::string data_subject = checkpoint_data_subject(c.partition);
   std::vector<uint64_t> chunks;
   const size_t step = static_cast<size_t>(chunk_bytes_);
@@ -95,11 +95,19 @@ Status CheckpointStore::write(const Checkpoint& c) {
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, manifest.data(), static_cast<int>(manifest.size()));
   if (s == NATS_OK) s = natsMsgHeader_Set(msg, "Nats-Rollup", "sub");
+  if (s == NATS_OK && fence != nullptr && *fence > 0) {
+    s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Subject-Sequence", std::to_string(*fence).c_str());
+  }
   jsPubAck* ack = nullptr;
   jsErrCode e = static_cast<jsErrCode>(0);
   if (s == NATS_OK) s = js_PublishMsg(&ack, js_.get(), msg, nullptr, &e);
   natsMsg_Destroy(msg);
+  if (e == JSStreamWrongLastSequenceErr) {
+    return Status(ErrorCode::kIoError, "checkpoint of partition " + std::to_string(c.partition) +
+                                            " not stored: another owner has checkpointed it since");
+  }
   if (s != NATS_OK) return nats_error("checkpoint manifest of partition " + std::to_string(c.partition), s, e);
+  if (fence != nullptr) *fence = ack->Sequence;
   jsPubAck_Destroy(ack);
   // The previous checkpoint's chunks (everything on the data subject before
   // this one's first chunk; all of it when this one is empty).
@@ -135,6 +143,7 @@ Result<std::optional<Checkpoint>> CheckpointStore::read_checkpoint(uint32_t part
   MsgPtr msg(raw);
   Checkpoint c;
   c.partition = partition;
+  c.manifest_seq = natsMsg_GetSequence(msg.get());
   uint64_t bytes = 0;
   std::vector<uint64_t> chunks;
   const std::string_view text(natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get())));

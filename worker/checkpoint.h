@@ -35,13 +35,20 @@ struct Checkpoint {
   uint64_t users = 0;
   int64_t unix_ms = 0;    // when it was taken
   std::string state;      // the binary snapshot
+  // Set by read(): the stream sequence of this checkpoint's manifest.
+  uint64_t manifest_seq = 0;
 };
 
 class CheckpointStore {
  public:
   // `chunk_bytes`: the largest chunk (below the server's max_payload).
   CheckpointStore(JetStream& js, int64_t chunk_bytes) : js_(js), chunk_bytes_(chunk_bytes) {}
-  Status write(const Checkpoint& checkpoint);
+  // With `fence`: the manifest is stored only if the newest one on the
+  // partition's subject is still the one at *fence (a checkpoint read or
+  // written by this owner; 0: none known, no check), and *fence becomes the
+  // new one. A previous owner that still thinks it owns the partition then
+  // cannot put an older state over its successor's (an error).
+  Status write(const Checkpoint& checkpoint, uint64_t* fence = nullptr);
   // The newest checkpoint of `partition`, or nullopt when it has none.
   Result<std::optional<Checkpoint>> read(uint32_t partition);
   // Only the manifest (state left empty), or nullopt.

@@ -179,6 +179,7 @@ Status PartitionRunner::run_owned() {
   last.state.shrink_to_fit();
   uint64_t covered = last.covered, config_seq = last.config_seq, line_seq = last.line_seq;
   uint64_t deltas_seq = last.deltas_seq;
+  uint64_t manifest_fence = last.manifest_seq;  // see CheckpointStore::write
 
   // 2. Results a previous owner stored after the checkpoint.
   Result<std::unordered_set<std::string>> already = published_after(js, p, last.deltas_seq);
@@ -272,7 +273,7 @@ Status PartitionRunner::run_owned() {
     c.users = engine->user_count();
     c.unix_ms = unix_ms();
     c.state = save_state_bytes(*engine);
-    if (Status st = store.write(c); !st.ok()) return st;
+    if (Status st = store.write(c, &manifest_fence); !st.ok()) return st;
     checkpoint_covered = covered;
     checkpoint_config = config_seq;
     checkpoint_unix = c.unix_ms;
