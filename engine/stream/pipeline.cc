@@ -168,8 +168,7 @@ class StreamRun {
       }
     };
     for (size_t i = 0; i < kSlotsAhead; ++i) prefetch(i, false);
-    scratch_.defer = &b.deferred;
-    scratch_.defer_views_match = true;  // b.prepared is kept until stage 4 is done
+    scratch_.defer = &b.deferred;  // b.prepared, which the logins view, is kept until stage 4 is done
     for (size_t i = 0; i < n; ++i) {
       prefetch(i + kSlotsAhead, false);
       prefetch(i + kRecordsAhead, true);
@@ -226,20 +225,18 @@ class StreamRun {
       }
       if (b.modes[i] == Batch::kWritten) continue;
       Outcome& o = b.outcomes[i];
-      if (b.modes[i] != Batch::kDeferred) {
-        count_outcome(o, &b.counters);
-        if (wanted(o)) append_outcome_line(config, o, &b.out);
-        continue;
-      }
       // A deferred login's delta is taken into this thread's own outcome
       // vectors, lent to the line for the while: they are in cache from the
       // line before, where the line's own (one set per line of the block)
       // would be cold. Written at once, the delta is not needed after.
-      lend_delta_vectors(w.outcome, o);
-      finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o);
+      const bool deferred = b.modes[i] == Batch::kDeferred;
+      if (deferred) {
+        lend_delta_vectors(w.outcome, o);
+        finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o);
+      }
       count_outcome(o, &b.counters);
       if (wanted(o)) append_outcome_line(config, o, &b.out);
-      lend_delta_vectors(w.outcome, o);  // and back
+      if (deferred) lend_delta_vectors(w.outcome, o);  // and back
     }
   }
 

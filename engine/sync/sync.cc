@@ -389,7 +389,7 @@ void defer_login(const UserHandle::View& user, std::span<const MappedPair> next,
   ref.before = static_cast<uint32_t>(log.mapped.size());
   log.mapped.insert(log.mapped.end(), user.mapped.begin(), user.mapped.end());
   ref.before_end = static_cast<uint32_t>(log.mapped.size());
-  if (next_is_match && scratch.defer_views_match) {
+  if (next_is_match) {
     ref.next_view = next.data();
     ref.next = 0;
     ref.next_end = static_cast<uint32_t>(next.size());

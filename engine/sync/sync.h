@@ -36,9 +36,9 @@
 namespace claimmap {
 
 // Logins whose delta is still to be computed, back to back in flat arrays.
-// A login's new set is viewed where its match is kept, when the caller keeps
-// that until the delta is taken (SyncScratch::defer_views_match), and is
-// copied otherwise. The old set is always copied: the login overwrites it.
+// A login's new set is viewed where its match is kept (the caller keeps the
+// match until the delta is taken), or copied when indeterminate memberships
+// were merged into it. The old set is always copied: the login overwrites it.
 struct DeferredLogins {
   struct Ref {
     uint32_t before = 0, before_end = 0;  // into mapped: the old set
@@ -90,10 +90,9 @@ struct SyncScratch {
   DeltaScratch delta;
   // When set, a login that changes the mapped set is recorded here instead
   // of having its delta computed: apply_event then sets `deferred` and `ref`.
+  // The match passed to apply_event must then outlive the delta (the
+  // stream's PreparedBatch does).
   DeferredLogins* defer = nullptr;
-  // Set when the match passed to apply_event outlives the deferred delta
-  // (the stream's PreparedBatch does): the new set is then not copied.
-  bool defer_views_match = false;
   bool deferred = false;
   DeferredLogins::Ref ref;
 };
