@@ -39,7 +39,7 @@ class FlatStringMap {
     size_ = entries.size();
   }
 
-  const V* find(std::string_view key) const { return find(key, hash_bytes(key)); }
+  const V* find(std::string_view key) const { return size_ == 0 ? nullptr : find(key, hash_bytes(key)); }
 
   // The same with the key's hash_bytes() already known: a caller looking up
   // many keys hashes them all and prefetch()es their slots first, so the

@@ -27,22 +27,24 @@ namespace claimmap {
 // records the values found at the nodes marked `captured`.
 struct CaptureTrie {
   struct Node {
-    // Few children a node (a token's claims that some mapping reads): a sorted
-    // vector searched by bisection is smaller and as fast as a hash map here.
-    boost::container::flat_map<std::string, uint32_t, std::less<>> children;
+    boost::container::flat_map<std::string, uint32_t, std::less<>> children;  // while building
+    // The same, searched: every member of every token is looked up here, and a
+    // bisection costs a memcmp call a step where a hash costs one multiply and
+    // one inlined compare (a heavy storm's 1-thread profile: ~2% less).
+    FlatStringMap<uint32_t> lookup;
     bool captured = false;
   };
   std::vector<Node> nodes{Node{}};  // nodes[0] is the claims object itself
   static constexpr uint32_t kRoot = 0;
 
   uint32_t child(uint32_t node, std::string_view name) const {
-    const auto& children = nodes[node].children;
-    if (children.empty()) return kNoIndex;
-    auto it = children.find(name);
-    return it == children.end() ? kNoIndex : it->second;
+    const uint32_t* next = nodes[node].lookup.find(name);
+    return next == nullptr ? kNoIndex : *next;
   }
   // Adds the path (creating nodes) and marks its end captured; returns its node.
   uint32_t insert(const std::vector<std::string>& tokens);
+  // Builds the nodes' lookups: call once every path is inserted.
+  void finish();
 };
 
 // All mappings of one provider that read one claim with one delimiter.

@@ -25,6 +25,13 @@ uint32_t CaptureTrie::insert(const std::vector<std::string>& tokens) {
   return node;
 }
 
+void CaptureTrie::finish() {
+  for (Node& n : nodes) {
+    std::vector<std::pair<std::string_view, uint32_t>> entries(n.children.begin(), n.children.end());
+    n.lookup.build(entries);
+  }
+}
+
 namespace {
 
 // Positions of `defs` sorted bytewise by id: the interning order.
@@ -190,7 +197,8 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
       }
     }
   }
-  for (const auto& node : c.trie.nodes) c.bytes += sizeof(node) + map_bytes(node.children);
+  c.trie.finish();
+  for (const auto& node : c.trie.nodes) c.bytes += sizeof(node) + map_bytes(node.children) + node.lookup.memory_bytes();
   c.bytes += c.mappings.capacity() * sizeof(CompiledMapping) + map_bytes(c.mapping_by_id) +
              map_bytes(c.group_by_id) + map_bytes(c.role_by_id);
 

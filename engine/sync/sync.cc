@@ -53,6 +53,30 @@ inline RoleId* copy_roles(const CompiledConfig& config, GroupId g, RoleId* t) {
   return t + n;
 }
 
+// Writes RoleId{base + i} for each set bit i of `bits`, ascending, at `out`
+// and returns the end. Four are written whatever the count (and four more
+// if there are more than four), so a word of a few roles costs one
+// predictable branch instead of a loop exit that mispredicts once a word:
+// the caller leaves room for kBitsSlack entries past the end.
+constexpr size_t kBitsSlack = 8;
+inline RoleId* put_bits(RoleId* out, uint32_t base, uint64_t bits) {
+  const int n = std::popcount(bits);
+  auto put4 = [&](RoleId* at) {
+    for (int i = 0; i < 4; ++i) {
+      at[i] = RoleId{base + static_cast<uint32_t>(std::countr_zero(bits))};  // 64 once bits is 0: slack
+      bits &= bits - 1;
+    }
+  };
+  put4(out);
+  if (n > 4) {
+    put4(out + 4);
+    for (RoleId* at = out + 8; bits != 0; bits &= bits - 1) {
+      *at++ = RoleId{base + static_cast<uint32_t>(std::countr_zero(bits))};
+    }
+  }
+  return out + n;
+}
+
 }  // namespace
 
 void login_delta(const CompiledConfig& config, std::span<const MappedPair> before, std::span<const MappedPair> after,
@@ -325,9 +349,10 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   // marks' range 64 at a time, turning each chunk's granted and revoked
   // marks into bit masks, so that there is no branch per role (a role's
   // outcome is as unpredictable as a coin).
-  // (+1: emit() writes one past the roles kept so far, whatever the mark.)
-  RoleId* const g_begin = DeltaScratch::room(s.granted, roles.size() + 1);
-  RoleId* const r_begin = DeltaScratch::room(s.revoked, roles.size() + 1);
+  // (Room past the end: emit() writes one past the roles kept so far,
+  // whatever the mark, and put_bits() kBitsSlack.)
+  RoleId* const g_begin = DeltaScratch::room(s.granted, roles.size() + kBitsSlack);
+  RoleId* const r_begin = DeltaScratch::room(s.revoked, roles.size() + kBitsSlack);
   RoleId* g_out = g_begin;
   RoleId* r_out = r_begin;
   auto emit = [&](uint32_t k) {
@@ -356,8 +381,8 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
         losses |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, loss)))} << (16 * c);
         _mm_storeu_si128(p, _mm_setzero_si128());
       }
-      for (; gains != 0; gains &= gains - 1) *g_out++ = RoleId{k + static_cast<uint32_t>(std::countr_zero(gains))};
-      for (; losses != 0; losses &= losses - 1) *r_out++ = RoleId{k + static_cast<uint32_t>(std::countr_zero(losses))};
+      g_out = put_bits(g_out, k, gains);
+      r_out = put_bits(r_out, k, losses);
     }
 #endif
     for (; k <= high; ++k) emit(k);
