@@ -123,12 +123,13 @@ class CompiledConfig {
   static constexpr size_t kRoleCopy = 4;
 
   // Every group's and role's quoted id followed by ", ", back to back, with
-  // kNamePadding bytes after the last: the output writer copies a short name
-  // and its separator in one fixed 32-byte move (engine/sync/delta_writer.cc).
+  // kNamePadding bytes after the last: the output writer copies a name of
+  // up to 62 bytes and its separator in one fixed 64-byte move
+  // (engine/sync/delta_writer.cc).
   struct NameRef {
     uint32_t offset, size;  // size: of the quoted id, without the separator
   };
-  static constexpr size_t kNamePadding = 32;
+  static constexpr size_t kNamePadding = 64;
   std::string name_blob;
   std::vector<NameRef> group_names, role_names;  // by id
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "engine/common/set_bits.h"
+
 namespace claimmap {
 
 bool MatchView::is_indeterminate(const CompiledMapping& m) const {
@@ -23,7 +25,8 @@ void add_grants(const DelimiterTable& table, std::string_view value, std::vector
 // Sorts (group, mapping) pairs. A token that maps many groups (Entra puts up
 // to 200 in a token, and one department value can map dozens) is sorted by
 // counting, with the groups marked in a bitmap and read back in order: no
-// comparison branch per pair, whose outcome would be a coin flip. Pairs of
+// comparison branch per pair, whose outcome would be a coin flip (nor a
+// loop exit per word of the bitmap: put_set_bits). Pairs of
 // one group (two mappings) are then put in mapping order by an insertion
 // pass that is nearly always a no-op. Few pairs, or groups spread over a
 // range far wider than the pairs, are sorted as one 64-bit key each.
@@ -58,15 +61,19 @@ void sort_pairs(std::vector<MappedPair>& pairs, size_t group_count) {
     word[g / 64] |= uint64_t{1} << (g % 64);
     ++at[index_of(p.group)];
   }
-  uint32_t offset = 0;
+  // The groups, in order, then each one's first place.
+  thread_local std::vector<uint32_t> groups;
+  if (groups.size() < n + kSetBitsSlack) groups.resize(n + kSetBitsSlack);
+  uint32_t* groups_end = groups.data();
   for (size_t w = 0; w < words; ++w) {
-    for (uint64_t b = word[w]; b != 0; b &= b - 1) {
-      uint32_t& slot = at[(first_word + w) * 64 + static_cast<uint32_t>(std::countr_zero(b))];
-      const uint32_t count = slot;
-      slot = offset;
-      offset += count;
-    }
+    groups_end = put_set_bits(groups_end, static_cast<uint32_t>((first_word + w) * 64), word[w]);
     word[w] = 0;
+  }
+  uint32_t offset = 0;
+  for (const uint32_t* g = groups.data(); g != groups_end; ++g) {
+    const uint32_t count = at[*g];
+    at[*g] = offset;
+    offset += count;
   }
   sorted.resize(n);
   for (const MappedPair& p : pairs) sorted[at[index_of(p.group)]++] = p;

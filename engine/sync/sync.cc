@@ -9,6 +9,7 @@
 #endif
 
 #include "engine/common/json_text.h"
+#include "engine/common/set_bits.h"
 
 namespace claimmap {
 
@@ -51,30 +52,6 @@ inline RoleId* copy_roles(const CompiledConfig& config, GroupId g, RoleId* t) {
   std::memcpy(t, r, CompiledConfig::kRoleCopy * sizeof(RoleId));
   if (n > CompiledConfig::kRoleCopy) std::memcpy(t, r, n * sizeof(RoleId));
   return t + n;
-}
-
-// Writes RoleId{base + i} for each set bit i of `bits`, ascending, at `out`
-// and returns the end. Four are written whatever the count (and four more
-// if there are more than four), so a word of a few roles costs one
-// predictable branch instead of a loop exit that mispredicts once a word:
-// the caller leaves room for kBitsSlack entries past the end.
-constexpr size_t kBitsSlack = 8;
-inline RoleId* put_bits(RoleId* out, uint32_t base, uint64_t bits) {
-  const int n = std::popcount(bits);
-  auto put4 = [&](RoleId* at) {
-    for (int i = 0; i < 4; ++i) {
-      at[i] = RoleId{base + static_cast<uint32_t>(std::countr_zero(bits))};  // 64 once bits is 0: slack
-      bits &= bits - 1;
-    }
-  };
-  put4(out);
-  if (n > 4) {
-    put4(out + 4);
-    for (RoleId* at = out + 8; bits != 0; bits &= bits - 1) {
-      *at++ = RoleId{base + static_cast<uint32_t>(std::countr_zero(bits))};
-    }
-  }
-  return out + n;
 }
 
 }  // namespace
@@ -350,9 +327,9 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   // marks into bit masks, so that there is no branch per role (a role's
   // outcome is as unpredictable as a coin).
   // (Room past the end: emit() writes one past the roles kept so far,
-  // whatever the mark, and put_bits() kBitsSlack.)
-  RoleId* const g_begin = DeltaScratch::room(s.granted, roles.size() + kBitsSlack);
-  RoleId* const r_begin = DeltaScratch::room(s.revoked, roles.size() + kBitsSlack);
+  // whatever the mark, and put_set_bits() kSetBitsSlack.)
+  RoleId* const g_begin = DeltaScratch::room(s.granted, roles.size() + kSetBitsSlack);
+  RoleId* const r_begin = DeltaScratch::room(s.revoked, roles.size() + kSetBitsSlack);
   RoleId* g_out = g_begin;
   RoleId* r_out = r_begin;
   auto emit = [&](uint32_t k) {
@@ -381,8 +358,8 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
         losses |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, loss)))} << (16 * c);
         _mm_storeu_si128(p, _mm_setzero_si128());
       }
-      g_out = put_bits(g_out, k, gains);
-      r_out = put_bits(r_out, k, losses);
+      g_out = put_set_bits(g_out, k, gains);
+      r_out = put_set_bits(r_out, k, losses);
     }
 #endif
     for (; k <= high; ++k) emit(k);
