@@ -116,6 +116,7 @@ class CompiledConfig {
   std::vector<RoleId> group_role_list;
   std::vector<uint32_t> role_group_begin;  // size roles + 1, into role_group_list
   std::vector<GroupId> role_group_list;
+  uint32_t max_group_roles = 0;  // the most roles of one group: bounds a delta's room without counting
   // group_role_list has kRoleCopy entries past its last (RoleId{0}), so that
   // a group's roles can be copied in one fixed move of kRoleCopy (sync.cc):
   // a copy of a whole number of fixed steps, for most groups one, has a

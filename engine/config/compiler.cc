@@ -102,6 +102,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
       ++grants[index_of(g.roles[k]) + 1];
     }
     c.group_role_begin.push_back(static_cast<uint32_t>(c.group_role_list.size()));
+    c.max_group_roles = std::max(c.max_group_roles, c.group_role_begin.back() - c.group_role_begin.end()[-2]);
   }
   for (size_t r = 0; r < c.roles.size(); ++r) grants[r + 1] += grants[r];
   c.role_group_begin = grants;

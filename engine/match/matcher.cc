@@ -77,9 +77,14 @@ void sort_pairs(std::vector<MappedPair>& pairs, size_t group_count) {
   }
   sorted.resize(n);
   for (const MappedPair& p : pairs) sorted[at[index_of(p.group)]++] = p;
-  for (const MappedPair& p : pairs) at[index_of(p.group)] = 0;
-  for (size_t i = 1; i < n; ++i) {  // within a group, by mapping
-    for (size_t k = i; k > 0 && sorted[k] < sorted[k - 1]; --k) std::swap(sorted[k], sorted[k - 1]);
+  for (const uint32_t* g = groups.data(); g != groups_end; ++g) at[*g] = 0;
+  // Within a group, by mapping: pairs compared as one 64-bit key each, where
+  // the pair's operator< branches on its groups first.
+  auto key = [](const MappedPair& p) { return uint64_t{index_of(p.group)} << 32 | index_of(p.mapping); };
+  for (size_t i = 1; i < n; ++i) {
+    if (key(sorted[i]) < key(sorted[i - 1])) [[unlikely]] {
+      for (size_t k = i; k > 0 && key(sorted[k]) < key(sorted[k - 1]); --k) std::swap(sorted[k], sorted[k - 1]);
+    }
   }
   pairs.swap(sorted);
 }

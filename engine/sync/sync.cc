@@ -43,6 +43,10 @@ constexpr uint8_t kSides = kGain | kLoss | kKeep;
 // middle is classified by marks instead (login_delta).
 constexpr size_t kStepsBeforeMarks = 24;
 
+// Role references (4 bytes each) that login_delta makes room for by a bound
+// rather than by counting them first.
+constexpr size_t kRoomWithoutCounting = size_t{16} << 10;
+
 // Appends group g's roles at `t` and returns the new end: one fixed 16-byte
 // move for a group of up to four roles (the compiled list has room past its
 // end), so that the copy has no loop exit to mispredict.
@@ -232,9 +236,14 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
   std::vector<uint8_t>& marks_v = s.role_marks;
   if (marks_v.size() < config.roles.size()) marks_v.resize(config.roles.size(), 0);
   uint8_t* const marks = marks_v.data();
-  size_t refs = CompiledConfig::kRoleCopy;
-  for (GroupId g : added) refs += config.group_roles_end(g) - config.group_roles_begin(g);
-  for (GroupId g : removed) refs += config.group_roles_end(g) - config.group_roles_begin(g);
+  // Room for them: bounded by the largest group's roles when that bound is
+  // small (most configs), else counted.
+  size_t refs = CompiledConfig::kRoleCopy + (nadd + nrem) * config.max_group_roles;
+  if (refs > kRoomWithoutCounting) {
+    refs = CompiledConfig::kRoleCopy;
+    for (GroupId g : added) refs += config.group_roles_end(g) - config.group_roles_begin(g);
+    for (GroupId g : removed) refs += config.group_roles_end(g) - config.group_roles_begin(g);
+  }
   std::vector<RoleId>& touched = s.touched;
   if (touched.size() < refs) touched.resize(refs);
   RoleId* const touched_begin = touched.data();
