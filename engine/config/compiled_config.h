@@ -133,6 +133,7 @@ class CompiledConfig {
   static constexpr size_t kNamePadding = 64;
   std::string name_blob;
   std::vector<NameRef> group_names, role_names;  // by id
+  uint32_t longest_group_name = 0, longest_role_name = 0;  // NameRef::size
 
   CaptureTrie trie;
   uint32_t iss_node = kNoIndex;

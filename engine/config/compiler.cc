@@ -175,8 +175,14 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     c.name_blob.append(", ");  // the separator, written with the name; the last one becomes "]"
     return ref;
   };
-  for (const CompiledGroup& g : c.groups) c.group_names.push_back(add_name(g.quoted_id));
-  for (const CompiledRole& r : c.roles) c.role_names.push_back(add_name(r.quoted_id));
+  for (const CompiledGroup& g : c.groups) {
+    c.group_names.push_back(add_name(g.quoted_id));
+    c.longest_group_name = std::max(c.longest_group_name, c.group_names.back().size);
+  }
+  for (const CompiledRole& r : c.roles) {
+    c.role_names.push_back(add_name(r.quoted_id));
+    c.longest_role_name = std::max(c.longest_role_name, c.role_names.back().size);
+  }
   c.name_blob.append(CompiledConfig::kNamePadding, '\0');
 
   c.bytes = sizeof(CompiledConfig);
