@@ -55,7 +55,10 @@ struct DelimiterTable {
   };
   std::string delimiter;  // "" = none
   FlatStringMap<Range> values;     // claim value → grants[begin, begin+count)
-  std::vector<MappedPair> grants;  // sorted within each range
+  std::vector<MappedPair> grants;  // sorted within each range; kGrantCopy pairs of padding past the last
+  // A value's grants are copied in one fixed move of this many pairs when
+  // they fit (most values grant one group): no call to memmove per value.
+  static constexpr size_t kGrantCopy = 8;
 };
 
 struct ClaimMatcher {

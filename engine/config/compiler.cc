@@ -199,6 +199,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
                                                             static_cast<uint32_t>(grants.size())});
           table.grants.insert(table.grants.end(), grants.begin(), grants.end());
         }
+        table.grants.resize(table.grants.size() + DelimiterTable::kGrantCopy);
         table.values.build(entries);
         c.bytes += table.values.memory_bytes() + table.grants.capacity() * sizeof(MappedPair);
       }

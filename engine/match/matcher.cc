@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 #include "engine/common/set_bits.h"
 
@@ -14,12 +15,24 @@ bool MatchView::is_indeterminate(const CompiledMapping& m) const {
 
 namespace {
 
-void add_grants(const DelimiterTable& table, std::string_view value, std::vector<MappedPair>* matched,
-                uint64_t hash) {
-  const DelimiterTable::Range* range = table.values.find(value, hash);
-  if (range == nullptr) return;
-  const auto* first = table.grants.data() + range->begin;
-  matched->insert(matched->end(), first, first + range->count);
+// Appends the grants of `found` (`total` pairs) to `matched`: the vector
+// grows once, and each value's grants are one fixed move when they fit.
+void add_grants(const DelimiterTable& table, std::span<const DelimiterTable::Range> found, size_t total,
+                std::vector<MappedPair>* matched) {
+  constexpr size_t kCopy = DelimiterTable::kGrantCopy;
+  const size_t at = matched->size();
+  matched->resize(at + total + kCopy);
+  MappedPair* p = matched->data() + at;
+  for (const DelimiterTable::Range& range : found) {
+    const MappedPair* first = table.grants.data() + range.begin;
+    if (range.count <= kCopy) [[likely]] {
+      std::memcpy(p, first, kCopy * sizeof(MappedPair));
+    } else {
+      std::memcpy(p, first, range.count * sizeof(MappedPair));
+    }
+    p += range.count;
+  }
+  matched->resize(at + total);
 }
 
 // Sorts (group, mapping) pairs. A token that maps many groups (Entra puts up
@@ -133,7 +146,15 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
         });
       }
       for (const auto& key : out->keys) table.values.prefetch(key.hash);
-      for (const auto& key : out->keys) add_grants(table, key.text, &out->matched, key.hash);
+      out->found.clear();
+      size_t total = 0;
+      for (const auto& key : out->keys) {
+        if (const DelimiterTable::Range* range = table.values.find(key.text, key.hash)) {
+          out->found.push_back(*range);
+          total += range->count;
+        }
+      }
+      add_grants(table, out->found, total, &out->matched);
     }
   }
   sort_pairs(out->matched, config.groups.size());

@@ -38,6 +38,7 @@ struct MatchResult {
     uint64_t hash;
   };
   std::vector<Key> keys;
+  std::vector<DelimiterTable::Range> found;  // the grants of the keys found
 
   MatchView view() const { return {matched, indeterminate_claims, overage}; }
 };
