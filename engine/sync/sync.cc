@@ -322,20 +322,10 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
         }
       }
     } else {
-      // A group's first kRoleCopy roles in a fixed number of steps (the
-      // compiled list has room past its end; a step past the group's roles
-      // leaves its mark as it is), and with no branch on the mark: a kept
-      // group's role is as likely as not touched, roles being shared.
       for_each_kept([&](GroupId g) {
-        const RoleId* r = config.group_roles_begin(g);
-        const size_t n = static_cast<size_t>(config.group_roles_end(g) - r);
-        for (size_t k = 0; k < CompiledConfig::kRoleCopy; ++k) {
-          uint8_t& x = marks[index_of(r[k])];
-          x = static_cast<uint8_t>(x | (k < n && x != 0 ? kKeep : 0));
-        }
-        for (size_t k = CompiledConfig::kRoleCopy; k < n; ++k) {
-          uint8_t& x = marks[index_of(r[k])];
-          x = static_cast<uint8_t>(x | (x != 0 ? kKeep : 0));
+        for (const RoleId *r = config.group_roles_begin(g), *e = config.group_roles_end(g); r != e; ++r) {
+          uint8_t& x = marks[index_of(*r)];
+          if (x != 0) x |= kKeep;  // rarely: most kept roles are not touched
         }
       });
     }
