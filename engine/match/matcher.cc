@@ -158,7 +158,13 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
     }
   }
   sort_pairs(out->matched, config.groups.size());
-  out->matched.erase(std::unique(out->matched.begin(), out->matched.end()), out->matched.end());
+  // A value given twice grants its pairs twice. Pairs compared as one word
+  // each: the defaulted == compares field by field, with a branch between.
+  static_assert(sizeof(MappedPair) == sizeof(uint64_t));
+  auto same = [](const MappedPair& a, const MappedPair& b) {
+    return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+  };
+  out->matched.erase(std::unique(out->matched.begin(), out->matched.end(), same), out->matched.end());
   std::sort(out->overage.begin(), out->overage.end());
   out->overage.erase(std::unique(out->overage.begin(), out->overage.end()), out->overage.end());
 }
