@@ -21,6 +21,22 @@ inline uint64_t load64(const char* p) {
   std::memcpy(&v, p, 8);
   return v;
 }
+inline uint64_t load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+// Every byte of a string shorter than 8 in one word, without a memcpy of a
+// variable length (a call to libc: claim names and short values are most
+// of what is hashed and compared). Two overlapping words from 4 bytes up;
+// below, the first, middle and last bytes, which are all of them. Equal
+// strings of one length give equal words, and different ones different.
+inline uint64_t load_short(const char* p, size_t n) {
+  if (n >= 4) return load32(p) | load32(p + n - 4) << 32;
+  if (n == 0) return 0;
+  const auto byte = [p](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+  return byte(0) << 16 | byte(n >> 1) << 8 | byte(n - 1);
+}
 uint64_t process_seed();  // random, fixed for the life of the process
 }  // namespace hash_internal
 
@@ -41,8 +57,8 @@ inline uint64_t hash_bytes(std::string_view s) {
     if (n >= 8) {
       a = load64(p);
       b = load64(p + n - 8);
-    } else if (n > 0) {
-      std::memcpy(&a, p, n);
+    } else {
+      a = load_short(p, n);
     }
     acc += mix(a ^ k0 ^ seed, b ^ k1);
   } else {
@@ -67,10 +83,7 @@ inline bool same_bytes(const char* a, const char* b, size_t n) {
     }
     return load64(a + n - 8) == load64(b + n - 8);
   }
-  uint64_t x = 0, y = 0;
-  std::memcpy(&x, a, n);
-  std::memcpy(&y, b, n);
-  return x == y;
+  return hash_internal::load_short(a, n) == hash_internal::load_short(b, n);
 }
 
 }  // namespace claimmap
