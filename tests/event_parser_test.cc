@@ -84,6 +84,18 @@ TEST(EventParser, DuplicateMemberAtAnyDepth) {
   EXPECT_EQ(h.engine().user_count(), 0u);
 }
 
+// Keys of one length with the same first and last bytes look alike to the
+// duplicate check's first filter: only a full compare tells them apart.
+TEST(EventParser, LookalikeKeysAreNotDuplicatesButLookalikeDuplicatesAre) {
+  EngineHarness h;
+  const std::string distinct = R"({"oid": "u1", "iss": "https://login.example/t/v2.0", "axc": 1, "abc": 2, "aac": 3, "": 4, "a": 5, "b": 6})";
+  EXPECT_EQ(h.run(distinct).status, claimmap::DeltaStatus::kOk);
+  for (const char* line : {R"({"oid": "u1", "axc": 1, "abc": 2, "axc": 3})", R"({"oid": "u1", "": 1, "a": 2, "": 3})",
+                           R"({"oid": "u1", "exp": 1, "iat": 2, "jti": 3, "aud": 4, "sub": 5, "typ": 6, "azp": 7, "iat": 8})"}) {
+    EXPECT_EQ(code_of(h.run(line)), "duplicate_claim") << line;
+  }
+}
+
 TEST(EventParser, DuplicateDetectedInLargeObjects) {
   EngineHarness h;
   std::string line = "{";
