@@ -96,13 +96,14 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   c.group_role_begin.push_back(0);
   std::vector<uint32_t> grants(c.roles.size() + 1, 0);
   for (const CompiledGroup& g : c.groups) {
+    const size_t first = c.group_role_list.size();
     for (size_t k = 0; k < g.roles.size(); ++k) {
       if (k > 0 && g.roles[k] == g.roles[k - 1]) continue;  // a role listed twice
       c.group_role_list.push_back(g.roles[k]);
       ++grants[index_of(g.roles[k]) + 1];
     }
     c.group_role_begin.push_back(static_cast<uint32_t>(c.group_role_list.size()));
-    c.max_group_roles = std::max(c.max_group_roles, c.group_role_begin.back() - c.group_role_begin.end()[-2]);
+    c.max_group_roles = std::max(c.max_group_roles, static_cast<uint32_t>(c.group_role_list.size() - first));
   }
   for (size_t r = 0; r < c.roles.size(); ++r) grants[r + 1] += grants[r];
   c.role_group_begin = grants;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 
+#include "engine/common/padded_copy.h"
 #include "engine/common/set_bits.h"
 
 namespace claimmap {
@@ -24,13 +24,7 @@ void add_grants(const DelimiterTable& table, std::span<const DelimiterTable::Ran
   matched->resize(at + total + kCopy);
   MappedPair* p = matched->data() + at;
   for (const DelimiterTable::Range& range : found) {
-    const MappedPair* first = table.grants.data() + range.begin;
-    if (range.count <= kCopy) [[likely]] {
-      std::memcpy(p, first, kCopy * sizeof(MappedPair));
-    } else {
-      std::memcpy(p, first, range.count * sizeof(MappedPair));
-    }
-    p += range.count;
+    p = copy_padded<kCopy>(p, table.grants.data() + range.begin, range.count);
   }
   matched->resize(at + total);
 }

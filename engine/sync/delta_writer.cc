@@ -5,6 +5,7 @@
 
 #include "claimmap/delta.h"
 #include "engine/common/json_text.h"
+#include "engine/common/padded_copy.h"
 #include "engine/sync/event_counting.h"
 
 namespace claimmap {
@@ -88,12 +89,7 @@ char* append_id_names(char* p, std::string_view member, const std::vector<Id>& i
   }
   for (Id id : ids) {
     const CompiledConfig::NameRef n = names[index_of(id)];
-    if (n.size + 2 <= CompiledConfig::kNamePadding) [[likely]] {
-      std::memcpy(p, blob + n.offset, CompiledConfig::kNamePadding);
-    } else {
-      std::memcpy(p, blob + n.offset, n.size + 2);
-    }
-    p += n.size + 2;
+    p = copy_padded<CompiledConfig::kNamePadding>(p, blob + n.offset, n.size + 2);
   }
   p[-2] = ']';  // over the last separator
   return p - 1;

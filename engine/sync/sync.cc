@@ -9,6 +9,7 @@
 #endif
 
 #include "engine/common/json_text.h"
+#include "engine/common/padded_copy.h"
 #include "engine/common/set_bits.h"
 
 namespace claimmap {
@@ -49,13 +50,10 @@ constexpr size_t kRoomWithoutCounting = size_t{16} << 10;
 
 // Appends group g's roles at `t` and returns the new end: one fixed 16-byte
 // move for a group of up to four roles (the compiled list has room past its
-// end), so that the copy has no loop exit to mispredict.
+// end).
 inline RoleId* copy_roles(const CompiledConfig& config, GroupId g, RoleId* t) {
   const RoleId* r = config.group_roles_begin(g);
-  const size_t n = static_cast<size_t>(config.group_roles_end(g) - r);
-  std::memcpy(t, r, CompiledConfig::kRoleCopy * sizeof(RoleId));
-  if (n > CompiledConfig::kRoleCopy) std::memcpy(t, r, n * sizeof(RoleId));
-  return t + n;
+  return copy_padded<CompiledConfig::kRoleCopy>(t, r, static_cast<size_t>(config.group_roles_end(g) - r));
 }
 
 }  // namespace
