@@ -6,7 +6,7 @@ MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps configure build demo test tsan bench bench-build bench-check bench-baseline package clean
+.PHONY: deps configure build demo test stress-scaleout tsan bench bench-build bench-check bench-baseline package clean
 
 deps:
 	@scripts/install-deps.sh
@@ -24,6 +24,12 @@ demo: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The scale-out tests under contention: two busy loops take the cores while
+# the tests run at nice 15, three rounds in a row (scripts/stress-scaleout.sh;
+# ROUNDS, NICE and LOOPS change it). Not part of `make test`: it takes minutes.
+stress-scaleout: build
+	scripts/stress-scaleout.sh $(BUILD)
 
 # The concurrency tests under ThreadSanitizer (the stream pipeline, many
 # callers on one Engine, reloads and snapshots while logins run).

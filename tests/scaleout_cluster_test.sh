@@ -32,24 +32,19 @@ tail -n +$reload_line "$tmp/ds/events.ndjson" | "$bin" publish --nats "$url" --p
 check "publish part 2: exit" 0 $?
 
 # One of the three servers dies while the workers apply the backlog.
-for _ in $(seq 600); do
-  [[ $(( $(events_of w1) + $(events_of w2) )) -ge 6000 ]] && break
-  sleep 0.02
-done
+applied_6000() { (( $(events_of w1) + $(events_of w2) >= 6000 )); }
+wait_until 120 applied_6000
 kill -9 "${node_pid[2]}"
 echo "server n2 killed after $(( $(events_of w1) + $(events_of w2) )) results"
 
-for _ in $(seq 600); do
-  owned=$(cat "$tmp/w1.prom" "$tmp/w2.prom" 2>/dev/null | grep -c '^claimmap_worker_partition_owned')
-  lag=$(cat "$tmp/w1.prom" "$tmp/w2.prom" 2>/dev/null | awk '/^claimmap_worker_consumer_lag/ { s += $2 } END { print s + 0 }')
-  [[ "$owned" == 4 && "$lag" == 0 && $(( $(events_of w1) + $(events_of w2) )) -ge $expected ]] && break
-  sleep 0.2
-done
-check "the two workers own the 4 partitions and caught up" "4 0" "$owned $lag"
+caught_up() { [[ "$(owned_and_lag w1 w2)" == "4 0" ]] && (( $(events_of w1) + $(events_of w2) >= expected )); }
+wait_until 180 caught_up
+check "the two workers own the 4 partitions and caught up" "4 0" "$(owned_and_lag w1 w2)"
 wait_for_results "$expected"
 compare_with_eval "$tmp/eval.ndjson"
 stop_worker w1
 stop_worker w2
 compare_state "$tmp/eval-final.ndjson"
 grep -h "lost\|error\|nats:\|lease\|slow" "$tmp/w1.log" "$tmp/w2.log" | sort | uniq -c | sort -rn | head -12
+no_crash_reports
 finish

@@ -47,20 +47,18 @@ echo '{}' | "$bin" publish --nats "$url" --partitions 5 2>"$tmp/pub-bad.err"
 check "publish with another partition count: exit 2" 2 $?
 
 # Both workers share the partitions (3 each) before one dies.
-for _ in $(seq 100); do
-  if grep -q "owns partitions \[[0-9]* [0-9]* [0-9]*\] of 6 (2 live" "$tmp/w1.log" &&
-     grep -q "owns partitions \[[0-9]* [0-9]* [0-9]*\] of 6 (2 live" "$tmp/w2.log"; then break; fi
-  sleep 0.1
-done
+sharing() {
+  grep -q "owns partitions \[[0-9]* [0-9]* [0-9]*\] of 6 (2 live" "$tmp/w1.log" &&
+    grep -q "owns partitions \[[0-9]* [0-9]* [0-9]*\] of 6 (2 live" "$tmp/w2.log"
+}
+wait_until 60 sharing
 contains "w1 owns 3 of 6 partitions" "of 6 (2 live workers)" "$tmp/w1.log"
 contains "w2 owns 3 of 6 partitions" "of 6 (2 live workers)" "$tmp/w2.log"
 
 # SIGKILL w1 in the middle of its share (about 22,000 results): publishing
 # is faster than applying, so its partitions still have a backlog.
-for _ in $(seq 1000); do
-  [[ $(events_of w1) -ge 5000 ]] && break
-  sleep 0.02
-done
+w1_halfway() { [[ $(events_of w1) -ge 5000 ]]; }
+wait_until 120 w1_halfway
 kill -9 "${worker_pid[w1]}"
 wait "${worker_pid[w1]}" 2>/dev/null
 killed_after=$(events_of w1)
@@ -80,8 +78,12 @@ contains "w2's metrics: consumer lag" 'claimmap_worker_consumer_lag{worker="w2",
 contains "w2's metrics: last checkpoint" 'claimmap_worker_checkpoint_age_seconds{worker="w2",partition="0"}' "$tmp/w2.prom"
 # The same over HTTP, with the server's families (docs/spec.md §13 metrics).
 metrics_port=$(grep -o 'metrics on http://127.0.0.1:[0-9]*' "$tmp/w2.log" | grep -o '[0-9]*$')
-sleep 1.5  # a heartbeat: the endpoint's text is renewed at each
-curl -s "http://127.0.0.1:$metrics_port/metrics" >"$tmp/w2.http.prom"
+# The endpoint's text is renewed at every heartbeat: until it shows all six.
+endpoint_shows_all() {
+  curl -s "http://127.0.0.1:$metrics_port/metrics" >"$tmp/w2.http.prom" &&
+    grep -qF 'claimmap_worker_owned_partitions{worker="w2"} 6' "$tmp/w2.http.prom"
+}
+wait_until 60 endpoint_shows_all
 contains "w2's /metrics: the server's event families" 'claimmap_events_total{cause="reload"}' "$tmp/w2.http.prom"
 contains "w2's /metrics: errors by code" 'claimmap_event_errors_total{code="malformed_json"}' "$tmp/w2.http.prom"
 contains "w2's /metrics: engine gauges" '# TYPE claimmap_users gauge' "$tmp/w2.http.prom"
@@ -92,4 +94,5 @@ contains "w2 released everything on SIGTERM" "stopped: every partition checkpoin
 compare_state "$tmp/eval-final.ndjson"
 # For the log of a failure: what the workers had to recover from.
 grep -h "gap\|error\|lost\|nats:" "$tmp"/*.log 2>/dev/null | grep -v "^\[" | sort | uniq -c | head -10
+no_crash_reports
 finish

@@ -4,6 +4,23 @@
 # with a second config for a reload, and the comparisons with `claimmap eval`.
 # Sourced after tests/shell_checks.sh; expects $bin and $tmp.
 
+# Every wait polls its condition against a wall-clock deadline sized for a
+# slow, busy machine (the stress run: `make stress-scaleout`, both cores
+# busy and the test at nice 15): nothing waits a fixed time for something to
+# have happened. CLAIMMAP_TEST_DEADLINE_SCALE multiplies every deadline.
+deadline_scale=${CLAIMMAP_TEST_DEADLINE_SCALE:-1}
+
+# wait_until SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds
+# (status 0) or SECONDS (times the scale) have passed (status 1).
+wait_until() {
+  local deadline=$(( SECONDS + $1 * deadline_scale )); shift
+  until "$@"; do
+    (( SECONDS >= deadline )) && return 1
+    sleep 0.1
+  done
+  return 0
+}
+
 # Exit code 77 tells ctest the test was skipped (SKIP_RETURN_CODE).
 require_nats_server() {
   if ! command -v nats-server >/dev/null 2>&1; then
@@ -38,10 +55,7 @@ EOF
   nats_pid=$!
   pids+=("$nats_pid")
   url="nats://127.0.0.1:$port"
-  for _ in $(seq 100); do
-    if grep -q "Server is ready" "$tmp/nats.log" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
+  wait_until 60 grep -q "Server is ready" "$tmp/nats.log" && return 0
   echo "nats-server did not start:"; cat "$tmp/nats.log"; exit 1
 }
 
@@ -68,10 +82,8 @@ CONF
   url="nats://127.0.0.1:${client[1]},nats://127.0.0.1:${client[2]},nats://127.0.0.1:${client[3]}"
   # JetStream is up once every node's health check says so (a meta leader).
   for i in 1 2 3; do
-    for _ in $(seq 300); do
-      curl -sf "http://127.0.0.1:${http[$i]}/healthz" >/dev/null 2>&1 && break
-      sleep 0.1
-    done
+    wait_until 120 curl -sf "http://127.0.0.1:${http[$i]}/healthz" -o /dev/null ||
+      { echo "node n$i not healthy:"; tail -5 "$tmp/n$i.log"; exit 1; }
   done
 }
 
@@ -117,10 +129,7 @@ start_worker() {
   worker_pid[$name]=$!
   pids+=("$!")
   # Joined: the group's streams, buckets and routing config exist.
-  for _ in $(seq 300); do
-    grep -q "joined" "$tmp/$name.log" 2>/dev/null && return 0
-    sleep 0.05
-  done
+  wait_until 120 grep -qs "joined" "$tmp/$name.log" && return 0
   echo "$name did not join:"; cat "$tmp/$name.log"
 }
 
@@ -131,36 +140,51 @@ stop_worker() {
   check "$1 stops cleanly on SIGTERM" 0 $?
 }
 
+# no_crash_reports: no worker log holds a sanitizer report or an uncaught
+# exception (a death by signal shows in stop_worker's exit status).
+no_crash_reports() {
+  local found
+  found=$(grep -l "terminate called\|AddressSanitizer\|ThreadSanitizer\|LeakSanitizer\|runtime error:" \
+    "$tmp"/*.log 2>/dev/null | xargs -r -n1 basename | tr '\n' ' ')
+  check "no sanitizer report or uncaught exception in the logs" "" "$found"
+}
+
 # applied_lines NAME: the sum of the lines its partitions applied (metrics).
 applied_lines() {
   awk '/^claimmap_worker_applied_line/ { s += $2 } END { print s + 0 }' "$tmp/$1.prom" 2>/dev/null || echo 0
 }
 
+# owned_and_lag NAMES...: "OWNED LAG" summed over the workers' metrics.
+owned_and_lag() {
+  local files=() n
+  for n in "$@"; do files+=("$tmp/$n.prom"); done
+  cat "${files[@]}" 2>/dev/null | awk '/^claimmap_worker_partition_owned/ { o++ }
+    /^claimmap_worker_consumer_lag/ { l += $2 } END { print o + 0, l + 0 }'
+}
+
 # wait_caught_up NAME N: until NAME owns N partitions, each with nothing
-# left to deliver (metrics), at most 60 s.
+# left to deliver (metrics), at most 180 s.
 wait_caught_up() {
-  local owned lag
-  for _ in $(seq 300); do
-    owned=$(grep -c '^claimmap_worker_partition_owned' "$tmp/$1.prom" 2>/dev/null)
-    lag=$(awk '/^claimmap_worker_consumer_lag/ { s += $2 } END { print s + 0 }' "$tmp/$1.prom" 2>/dev/null)
-    [[ "$owned" == "$2" && "$lag" == 0 ]] && break
-    sleep 0.2
-  done
-  check "$1 owns $2 partitions and has caught up" "$2 0" "$owned $lag"
+  local who=$1 want="$2 0"  # seen by the eval in wait_until (dynamic scope)
+  wait_until 180 eval '[[ "$(owned_and_lag "$who")" == "$want" ]]'
+  check "$who owns $2 partitions and has caught up" "$want" "$(owned_and_lag "$who")"
 }
 
 # events_of NAME: the results NAME wrote so far (metrics).
 events_of() { awk '/^claimmap_events_total/ { s += $2 } END { print s + 0 }' "$tmp/$1.prom" 2>/dev/null || echo 0; }
 
-# wait_for_results N: until N result lines are stored (at most 90 s).
+# results_stored: how many result lines are stored (exported to $tmp/deltas.ndjson).
+results_stored() {
+  "$bin" worker --nats "$url" --export-deltas "$tmp/deltas.ndjson" 2>"$tmp/export-deltas.err" &&
+    wc -l <"$tmp/deltas.ndjson"
+}
+
+# wait_for_results N: until N result lines are stored (at most 180 s).
 wait_for_results() {
-  local n=0
-  for _ in $(seq 450); do
-    n=$("$bin" worker --nats "$url" --export-deltas "$tmp/deltas.ndjson" 2>/dev/null && wc -l <"$tmp/deltas.ndjson")
-    if [[ "$n" -ge "$1" ]]; then break; fi
-    sleep 0.2
-  done
-  check "every result stored ($1 lines)" "$1" "$n"
+  local want=$1  # seen by the eval in wait_until (dynamic scope)
+  wait_until 180 eval '(( $(results_stored || echo 0) >= want ))'
+  check "every result stored ($want lines)" "$want" "$(results_stored)"
+  [[ -s "$tmp/export-deltas.err" ]] && { echo "export-deltas said:"; cat "$tmp/export-deltas.err"; }
 }
 
 # compare_with_eval EVAL_OUTPUT: the stored results, sorted by (seq, reload

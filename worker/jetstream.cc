@@ -90,6 +90,7 @@ int64_t Connection::max_payload() const { return natsConnection_GetMaxPayload(nc
 // --- JetStream ----------------------------------------------------------------
 
 struct JetStream::AsyncState {
+  std::atomic<uint64_t> acks{0};
   std::atomic<uint64_t> failures{0};
   std::atomic<uint64_t> max_seq{0};
   std::atomic<uint64_t> duplicates{0};
@@ -99,6 +100,7 @@ struct JetStream::AsyncState {
 
 void JetStream::on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
   auto* state = static_cast<AsyncState*>(closure);
+  state->acks.fetch_add(1);
   if (pa != nullptr) {
     uint64_t cur = state->max_seq.load();
     while (pa->Sequence > cur && !state->max_seq.compare_exchange_weak(cur, pa->Sequence)) {
@@ -132,8 +134,26 @@ Result<std::unique_ptr<JetStream>> JetStream::open(Connection& conn, int64_t wai
   return j;
 }
 
+// The acknowledgement handler's closure (AsyncState) dies with this object,
+// while the client library may still call the handler on its own thread for
+// publishes in flight (an owner stopped after an acknowledgement timeout has
+// some). So before the context goes: wait a little for them, take every
+// publish still pending out of the library's table (an acknowledgement that
+// arrives later finds nothing and calls nothing), then wait for the one
+// handler call that may be under way: the library counts a message as
+// pending until its handler has returned.
 JetStream::~JetStream() {
-  if (js_ != nullptr) jsCtx_Destroy(js_);
+  if (js_ == nullptr) return;
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = 2000;
+  if (js_PublishAsyncComplete(js_, &po) != NATS_OK) {
+    natsMsgList pending{};
+    if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) natsMsgList_Destroy(&pending);
+    po.MaxWait = 60000;  // a handler call is a few counter updates: never this long
+    js_PublishAsyncComplete(js_, &po);
+  }
+  jsCtx_Destroy(js_);
 }
 
 uint64_t JetStream::async_failures() const { return async_->failures.load(); }
@@ -143,6 +163,23 @@ std::string JetStream::first_async_error() const {
 }
 uint64_t JetStream::max_acked_seq() const { return async_->max_seq.load(); }
 uint64_t JetStream::duplicates() const { return async_->duplicates.load(); }
+uint64_t JetStream::acks_received() const { return async_->acks.load(); }
+
+Result<size_t> JetStream::republish_pending() {
+  natsMsgList pending{};
+  natsStatus s = js_PublishAsyncGetPendingList(&pending, js_);
+  if (s == NATS_NOT_FOUND) return size_t{0};
+  if (s != NATS_OK) return nats_error("taking the unacknowledged publishes", s);
+  size_t sent = 0;
+  for (int i = 0; i < pending.Count && s == NATS_OK; ++i) {
+    // Takes the message on success (sets it to null); the list destroys the rest.
+    s = js_PublishMsgAsync(js_, &pending.Msgs[i], nullptr);
+    if (s == NATS_OK) ++sent;
+  }
+  natsMsgList_Destroy(&pending);
+  if (s != NATS_OK) return nats_error("publishing again", s);
+  return sent;
+}
 void JetStream::reset_async_failures() {
   std::lock_guard<std::mutex> lock(async_->mutex);
   async_->failures = 0;

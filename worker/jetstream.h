@@ -85,6 +85,13 @@ class JetStream {
   // publishes the server reported as duplicates (de-duplicated by Msg-Id).
   uint64_t max_acked_seq() const;
   uint64_t duplicates() const;
+  // Acknowledgements (and failures) received so far: progress, for a wait.
+  uint64_t acks_received() const;
+  // Publishes again every asynchronous publish not yet acknowledged (after
+  // a broker's failover their acknowledgements never come). Safe only for
+  // messages with a Nats-Msg-Id: the copies JetStream already stored are
+  // dropped as duplicates. Returns how many were sent again.
+  Result<size_t> republish_pending();
 
  private:
   JetStream() = default;

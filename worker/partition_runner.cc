@@ -139,6 +139,54 @@ void PartitionRunner::set_lease_valid_until(std::chrono::steady_clock::time_poin
 
 bool PartitionRunner::lease_valid() const { return steady_ns() < lease_valid_until_ns_.load(); }
 
+bool PartitionRunner::lease_held_for_checkpoint() {
+  if (abandon_) return false;
+  if (lease_valid()) return true;
+  return renew_ && renew_() && lease_valid();
+}
+
+Status PartitionRunner::wait_for_acks(JetStream& js) {
+  // In short slices, so that a lost lease or an abandon ends the wait at
+  // once. When a stream's leader moves (a server died), the acknowledgements
+  // of publishes in flight never come: after kResendMs without any, the
+  // unacknowledged results are published again (their Nats-Msg-Ids make
+  // the copies already stored duplicates). A broker that has not answered
+  // after kAckWaitMs ends the partition cleanly: released, resumed from its
+  // checkpoint, the results already stored de-duplicated.
+  constexpr int64_t kSliceMs = 250, kResendMs = 3000, kAckWaitMs = 60000;
+  const int64_t deadline = steady_ns() + kAckWaitMs * kNanosPerMilli;
+  uint64_t acks = js.acks_received();
+  int64_t last_progress = steady_ns();
+  for (;;) {
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = kSliceMs;
+    const natsStatus st = js_PublishAsyncComplete(js.get(), &po);
+    if (st == NATS_OK) return Status();
+    if (st != NATS_TIMEOUT) return nats_error("waiting for the results' acknowledgements", st);
+    if (abandon_) return Status();
+    if (const uint64_t now_acks = js.acks_received(); now_acks != acks) {
+      acks = now_acks;
+      last_progress = steady_ns();
+    } else if (steady_ns() - last_progress > kResendMs * kNanosPerMilli) {
+      Result<size_t> sent = js.republish_pending();
+      if (!sent.ok()) return sent.status();
+      log_("partition " + std::to_string(partition_) + ": no acknowledgement for " +
+           std::to_string(kResendMs / 1000) + " s: published " + std::to_string(sent.value()) +
+           " results again (de-duplicated by Msg-Id)");
+      last_progress = steady_ns();
+    }
+    if (!lease_valid()) {
+      return Status(ErrorCode::kIoError,
+                    "lease not renewed while waiting for the results' acknowledgements: stopped without a checkpoint");
+    }
+    if (steady_ns() > deadline) {
+      return Status(ErrorCode::kIoError, "nats: no acknowledgement of the results in " +
+                                             std::to_string(kAckWaitMs / 1000) + " s: restarting from the checkpoint");
+    }
+  }
+}
+
 PartitionStats PartitionRunner::stats() const {
   std::lock_guard<std::mutex> lock(stats_mutex_);
   return stats_;
@@ -263,6 +311,11 @@ Status PartitionRunner::run_owned() {
   };
 
   auto checkpoint = [&]() -> Status {
+    // The manifest's expected-sequence fence refuses a stale owner anyway;
+    // this keeps an owner that knows it may have lost the lease from trying.
+    if (!lease_held_for_checkpoint()) {
+      return Status(ErrorCode::kIoError, "lease not renewed in time: stopped without a checkpoint");
+    }
     Checkpoint c;
     c.partition = p;
     c.covered = covered;
@@ -324,6 +377,13 @@ Status PartitionRunner::run_owned() {
       }
       last_consumer_seq = cseq;
       last_msg = m;
+      // Between any two messages: a lost lease stops the partition at once,
+      // before its next owner can have started (it waits for the lease's
+      // expiry on the server, a fifth of the TTL after our validity ends).
+      if (abandon_) return Status();
+      if (!lease_valid()) {
+        return Status(ErrorCode::kIoError, "lease not renewed in time: stopped without a checkpoint");
+      }
       if (sseq <= covered) continue;  // a redelivery of a message already applied
       const uint64_t seq = header_u64(m, kSeqHeader, 0);
       const std::string_view data(natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m)));
@@ -363,18 +423,13 @@ Status PartitionRunner::run_owned() {
       ++since_checkpoint;
     }
     // Every result acknowledged by JetStream before the input is.
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = 30000;
-    if (natsStatus st = js_PublishAsyncComplete(js.get(), &po); st != NATS_OK) {
-      return nats_error("waiting for the results' acknowledgements", st);
-    }
+    if (Status st = wait_for_acks(js); !st.ok()) return st;
+    if (abandon_) return Status();
     if (js.async_failures() > 0) {
       return Status(ErrorCode::kIoError, "results not stored: " + js.first_async_error());
     }
     if (last_msg != nullptr) natsMsg_Ack(last_msg, nullptr);  // AckAll: this and every one before
     if (checkpoint_due()) {
-      if (!lease_valid()) return Status(ErrorCode::kIoError, "lease not renewed in time: stopped without a checkpoint");
       if (Status st = checkpoint(); !st.ok()) return st;
     }
     std::lock_guard<std::mutex> lock(stats_mutex_);
@@ -392,7 +447,6 @@ Status PartitionRunner::run_owned() {
   }
   // A clean stop: the exact state, so that the next owner replays nothing.
   if (covered != checkpoint_covered || config_seq != checkpoint_config) {
-    if (!lease_valid()) return Status(ErrorCode::kIoError, "lease expired before the final checkpoint");
     if (Status st = checkpoint(); !st.ok()) return st;
   }
   std::lock_guard<std::mutex> lock(stats_mutex_);

@@ -82,6 +82,12 @@ class PartitionRunner {
   // Fencing: the runner publishes and checkpoints only while its lease is
   // known to be valid; the worker moves this forward at every renewal.
   void set_lease_valid_until(std::chrono::steady_clock::time_point t);
+  // Whether the lease is known to be valid now (renewed recently enough).
+  bool lease_valid() const;
+  // Called by the runner's own thread before a checkpoint when the lease's
+  // validity has run out (a busy machine delays the renewal thread): renews
+  // the lease at once and says whether it is still ours. Set before start().
+  void set_lease_renewer(std::function<bool()> renew) { renew_ = std::move(renew); }
 
   uint32_t partition() const { return partition_; }
   PartitionStats stats() const;
@@ -89,13 +95,17 @@ class PartitionRunner {
  private:
   void run();
   Status run_owned();
-  bool lease_valid() const;
+  // The lease is valid, or was renewed just now: a checkpoint may be written.
+  bool lease_held_for_checkpoint();
+  // Every asynchronous result publish acknowledged (see the definition).
+  Status wait_for_acks(JetStream& js);
 
   uint32_t partition_;
   Connection& conn_;
   ConfigCache& configs_;
   RunnerSettings settings_;
   Log log_;
+  std::function<bool()> renew_;
   std::thread thread_;
   std::atomic<bool> stop_{false}, abandon_{false}, finished_{false}, failed_{false};
   std::atomic<int64_t> lease_valid_until_ns_{0};

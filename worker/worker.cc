@@ -99,6 +99,35 @@ struct Owned {
   bool releasing = false;
 };
 
+enum class Renewal { kRenewed, kLost, kUnknown };
+
+// One renewal of lease `p` (its mutex held by the caller): an update on the
+// revision we hold, so that a lease that expired and was taken is never
+// renewed by mistake. When the update fails, the entry says why: someone
+// else's name (or none: it expired) is a lost lease; our own name at
+// another revision is an update of ours whose answer was lost on a slow
+// broker — adopted, and renewed at the next round; no answer at all is
+// unknown (the runner fences itself when its validity runs out).
+Renewal renew_lease(kvStore* kv, const std::string& name, uint32_t p, Lease& l) {
+  const std::string key = lease_key(p);
+  uint64_t rev = 0;
+  if (kvStore_Update(&rev, kv, key.c_str(), name.data(), static_cast<int>(name.size()), l.revision) == NATS_OK) {
+    l.revision = rev;
+    return Renewal::kRenewed;
+  }
+  kvEntry* e = nullptr;
+  const natsStatus g = kvStore_Get(&e, kv, key.c_str());
+  if (g == NATS_NOT_FOUND) return Renewal::kLost;
+  if (g != NATS_OK) return Renewal::kUnknown;
+  const std::string_view value(static_cast<const char*>(kvEntry_Value(e)), static_cast<size_t>(kvEntry_ValueLen(e)));
+  const bool ours = value == name;
+  const uint64_t current = kvEntry_Revision(e);
+  kvEntry_Destroy(e);
+  if (!ours) return Renewal::kLost;
+  l.revision = current;
+  return Renewal::kUnknown;
+}
+
 }  // namespace
 
 void install_worker_signal_handlers() {
@@ -190,9 +219,8 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
     kvStore* rm = renew_members_r.value()->get();
     while (!renew_stop.load()) {
       const auto t0 = Clock::now();
-      uint64_t rev = 0;
-      const std::string beat = std::to_string(owned_count.load());
-      kvStore_Put(&rev, rm, name.c_str(), beat.data(), static_cast<int>(beat.size()));
+      // Leases first: they fence running partitions; the member entry only
+      // sizes the shares.
       std::vector<std::pair<uint32_t, std::shared_ptr<Lease>>> held;
       {
         std::lock_guard<std::mutex> lock(table_mutex);
@@ -201,27 +229,17 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
       for (auto& [p, l] : held) {
         std::lock_guard<std::mutex> lock(l->mutex);
         if (l->released || l->lost || l->runner->finished()) continue;
-        const std::string key = lease_key(p);
-        natsStatus s = kvStore_Update(&rev, rl, key.c_str(), name.data(), static_cast<int>(name.size()), l->revision);
-        if (s == NATS_OK) {
-          l->revision = rev;
-          l->runner->set_lease_valid_until(t0 + valid_for);
-          continue;
-        }
-        // Lost (expired, perhaps taken), or only unreachable for now?
-        kvEntry* e = nullptr;
-        const natsStatus g = kvStore_Get(&e, rl, key.c_str());
-        if (g == NATS_OK) {
-          const bool ours = kvEntry_Revision(e) == l->revision;
-          kvEntry_Destroy(e);
-          if (ours) continue;
-        } else if (g != NATS_NOT_FOUND) {
-          continue;  // unreachable: the runner fences itself when the lease runs out
-        }
+        const auto started = Clock::now();
+        const Renewal r = renew_lease(rl, name, p, *l);
+        if (r == Renewal::kRenewed) l->runner->set_lease_valid_until(started + valid_for);
+        if (r != Renewal::kLost) continue;
         log("lost the lease of partition " + std::to_string(p) + ": stopping it without a checkpoint");
         l->lost = true;
         l->runner->abandon();
       }
+      uint64_t rev = 0;
+      const std::string beat = std::to_string(owned_count.load());
+      kvStore_Put(&rev, rm, name.c_str(), beat.data(), static_cast<int>(beat.size()));
       while (!renew_stop.load() && Clock::now() < t0 + heartbeat) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
@@ -242,6 +260,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   uint64_t takeovers = 0, releases = 0, failures = 0;
   uint32_t live = 1;
   std::string last_printed;
+  std::vector<uint32_t> unsaved_at_stop;  // partitions a stop could not checkpoint
   auto next_metrics = Clock::now();
   const uint32_t P = options.partitions;
   const uint32_t offset = static_cast<uint32_t>(fnv1a(name) % P);
@@ -256,6 +275,9 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
       o.lease->released = true;
     }
   };
+  auto holds = [](const Owned& o) {
+    return !o.lease->lost && !o.lease->runner->finished() && o.lease->runner->lease_valid();
+  };
   auto forget = [&](uint32_t p) {
     std::lock_guard<std::mutex> lock(table_mutex);
     table.erase(p);
@@ -269,7 +291,11 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
     for (auto& [p, o] : owned) {
       PartitionStats s = o.lease->runner->stats();
       m.counters.merge(s.counters);
-      m.owned.push_back(std::move(s));
+      // Owned only while held: a lease lost, or not renewed within its
+      // validity (the partition stops itself), no longer counts, so that
+      // the group's gauges never add up to more than the partitions but
+      // for one TTL around a takeover (docs/scaleout.md).
+      if (holds(o)) m.owned.push_back(std::move(s));
     }
     m.takeovers = takeovers;
     m.releases = releases;
@@ -304,6 +330,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
       runner.join();
       const uint32_t p = it->first;
       retired.merge(runner.stats().counters);
+      if (stopping && (o.lease->lost || runner.failed())) unsaved_at_stop.push_back(p);
       if (o.lease->lost) {
         ++failures;
       } else if (runner.failed()) {
@@ -357,11 +384,21 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
           uint64_t rev = 0;
           natsStatus s = kvStore_Get(&e, leases, key.c_str());
           if (s == NATS_OK) {
-            const bool free = kvEntry_ValueLen(e) == 0;
+            const std::string_view value(static_cast<const char*>(kvEntry_Value(e)),
+                                         static_cast<size_t>(kvEntry_ValueLen(e)));
+            // Our own name on a partition we do not run: a take whose answer
+            // was lost (a slow broker) — it is ours, at that revision.
+            const bool adopt = value == name;
+            const bool free = value.empty();
             const uint64_t current = kvEntry_Revision(e);
             kvEntry_Destroy(e);
-            if (!free) continue;
-            s = kvStore_Update(&rev, leases, key.c_str(), name.data(), static_cast<int>(name.size()), current);
+            if (adopt) {
+              rev = current;
+            } else if (!free) {
+              continue;
+            } else {
+              s = kvStore_Update(&rev, leases, key.c_str(), name.data(), static_cast<int>(name.size()), current);
+            }
           } else if (s == NATS_NOT_FOUND) {
             s = kvStore_Create(&rev, leases, key.c_str(), name.data(), static_cast<int>(name.size()));
           } else {
@@ -373,6 +410,17 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
           o.lease->revision = rev;
           o.lease->runner = std::make_shared<PartitionRunner>(p, *conn.value(), configs, runner_settings, log);
           o.lease->runner->set_lease_valid_until(t0 + valid_for);
+          // The runner's thread may renew before a checkpoint. The Lease
+          // outlives its runner's thread (the runner's destructor joins it).
+          Lease* lease = o.lease.get();
+          o.lease->runner->set_lease_renewer([lease, p, &name, &renew_leases_r, valid_for] {
+            std::lock_guard<std::mutex> lock(lease->mutex);
+            if (lease->released || lease->lost) return false;
+            const auto started = Clock::now();
+            const Renewal r = renew_lease(renew_leases_r.value()->get(), name, p, *lease);
+            if (r == Renewal::kRenewed) lease->runner->set_lease_valid_until(started + valid_for);
+            return r == Renewal::kRenewed;
+          });
           o.lease->runner->start();
           {
             std::lock_guard<std::mutex> lock(table_mutex);
@@ -396,7 +444,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
     // 4. Operations: what we own, metrics.
     std::string list;
     for (auto& [p, o] : owned) {
-      if (o.releasing || o.lease->lost) continue;
+      if (o.releasing || !holds(o)) continue;
       list += (list.empty() ? "" : " ") + std::to_string(p);
     }
     if (list != last_printed) {
@@ -433,7 +481,16 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   renewer.join();
   if (!options.metrics_file.empty()) write_atomically(options.metrics_file, metrics_snapshot());
   kvStore_Delete(members, name.c_str());
-  log("stopped: every partition checkpointed and released");
+  if (unsaved_at_stop.empty()) {
+    log("stopped: every partition checkpointed and released");
+  } else {
+    std::string list;
+    for (uint32_t p : unsaved_at_stop) list += (list.empty() ? "" : " ") + std::to_string(p);
+    // Not an error of the stop: such a partition's lease was lost or its
+    // broker unreachable, and it resumes from its last checkpoint.
+    log("stopped: partitions [" + list + "] not checkpointed (lease lost or broker unreachable); they resume "
+        "from their last checkpoint");
+  }
   (void)ttl;
   return Status();
 }
