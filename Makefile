@@ -32,14 +32,16 @@ stress-scaleout: build
 	scripts/stress-scaleout.sh $(BUILD)
 
 # The concurrency tests under ThreadSanitizer (the stream pipeline, many
-# callers on one Engine, reloads and snapshots while logins run).
+# callers on one Engine, reloads and snapshots while logins run), and the
+# worker's shutdown paths (scaleout_shutdown_test: SIGTERM mid-stream, and
+# with its NATS server killed) with a sanitized `claimmap`.
 TSAN_BUILD ?= build-tsan
 tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMMAP_BUILD_BENCHMARKS=OFF \
 		-DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test reload_test state_faults_test server_concurrency_test
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test reload_test state_faults_test server_concurrency_test claimmap
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline|ReloadConcurrency|ReloadAt|StateConcurrency|ServerConcurrency)\."
+		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline|ReloadConcurrency|ReloadAt|StateConcurrency|ServerConcurrency)\.|^scaleout_shutdown_test$$"
 
 # The benchmarks run the tuned build (-march=native, docs/install.md) in its
 # own directory; the default build and the package are portable (x86-64-v2).

@@ -37,6 +37,13 @@ pids=()  # everything started here, killed at exit
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
   wait 2>/dev/null
+  # A failed run keeps its logs (workers, servers, publishers) for a look.
+  if ((failures > 0)); then
+    local keep
+    keep=$(mktemp -d /tmp/claimmap-scaleout-logs.XXXXXX)
+    cp "$tmp"/*.log "$tmp"/*.err "$tmp"/*.prom "$keep"/ 2>/dev/null
+    echo "logs kept in $keep"
+  fi
   rm -rf "$tmp"
 }
 
