@@ -1,6 +1,8 @@
 // The /v1 routes (docs/spec.md §13): each is a thin call of the engine's API,
 // the same calls `claimmap eval`, `diff` and `who-has` make.
+#include <cassert>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -10,6 +12,7 @@
 #include "claimmap/query.h"
 #include "claimmap/service.h"
 #include "claimmap/stream.h"
+#include "server/config_store.h"
 #include "server/server_app.h"
 
 namespace claimmap::server {
@@ -88,8 +91,29 @@ HttpResponse put_config(RouteContext& c, const HttpRequest& request) {
     r.headers.emplace_back("X-Claimmap-Lockouts", std::to_string(impact.value().lockouts.size()));
     return r;
   }
+  // Durable before it is applied, and so before it is answered: a restart,
+  // even right after a crash, serves what a 200 said was applied. Reloads
+  // are serialised by config_mutex, so the version it gets is this one.
+  ConfigStore* store = c.settings.config_store;
+  const uint64_t version = c.engine.config_version() + 1;
+  if (store != nullptr) {
+    if (Status s = store->save(request.body, version); !s.ok()) {
+      return json_error(503, std::string(error_code_name(s.code())),
+                        "nothing applied: the config could not be stored for restarts: " + s.message());
+    }
+  }
   Result<ReloadResult> reloaded = c.engine.reload(std::move(next.value()));
-  if (!reloaded.ok()) return json_error(500, std::string(error_code_name(reloaded.status().code())), reloaded.status().message());
+  if (!reloaded.ok()) {
+    // Nothing applied, so a restart must not serve it either.
+    if (store != nullptr) {
+      if (Status s = store->restore_previous(); !s.ok()) {
+        std::fprintf(stderr, "claimmap serve: a failed config change is still in the config store: %s\n",
+                     s.message().c_str());
+      }
+    }
+    return json_error(500, std::string(error_code_name(reloaded.status().code())), reloaded.status().message());
+  }
+  assert(reloaded.value().config_version == version);
   EventCounters counters;
   for (const Delta& d : reloaded.value().deltas) {
     append_ndjson(d, &r.body);

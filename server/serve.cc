@@ -8,9 +8,11 @@
 #include <cstdio>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "claimmap/service.h"
 #include "server/server_app.h"
+#include "server/start_config.h"
 
 namespace claimmap::server {
 
@@ -85,10 +87,30 @@ int run_serve(const ServeOptions& options) {
     std::fprintf(stderr, "claimmap serve: %s\n", token.status().message().c_str());
     return 2;
   }
+  std::string store_path = options.config_store_path;
+  if (store_path.empty() && !options.state_path.empty()) store_path = options.state_path + ".config";
+  if (!store_path.empty() && (store_path == options.state_path || store_path == options.config_path)) {
+    std::fprintf(stderr, "claimmap serve: the config store %s would overwrite the %s file\n", store_path.c_str(),
+                 store_path == options.state_path ? "--state" : "--config");
+    return 2;
+  }
+  // The config last applied with PUT /v1/config, if one was stored, else --config.
+  std::vector<std::string> error_lines;
+  Result<StartConfig> start = choose_start_config(options.config_path, store_path, &error_lines);
+  if (!start.ok()) {
+    for (const std::string& line : error_lines) std::fprintf(stderr, "%s\n", line.c_str());
+    return exit_code_for(start.status());
+  }
+  for (const std::string& line : start.value().lines) std::fprintf(stderr, "%s\n", line.c_str());
+
   // A missing state file starts empty (the first stop writes it).
   const bool have_state = !options.state_path.empty() && file_exists(options.state_path);
   OpenReport open;
-  Result<std::unique_ptr<Engine>> opened = open_engine(options.config_path, have_state ? options.state_path : "", &open);
+  open.config_path = options.config_path;
+  EngineOptions engine_options;
+  engine_options.first_config_version = start.value().version;
+  Result<std::unique_ptr<Engine>> opened =
+      open_engine(start.value().config, have_state ? options.state_path : "", &open, engine_options);
   if (!opened.ok()) {
     for (const std::string& line : open.error_lines(opened.status())) std::fprintf(stderr, "%s\n", line.c_str());
     return exit_code_for(opened.status());
@@ -96,7 +118,12 @@ int run_serve(const ServeOptions& options) {
   Engine& engine = *opened.value();
   if (have_state) {
     std::fprintf(stderr, "claimmap serve: state %s: %zu users", options.state_path.c_str(), open.state.users);
-    if (open.state.dropped() > 0) std::fprintf(stderr, " (%s)", open.state.to_string().c_str());
+    // Also when the snapshot was written under another config than the one
+    // served: after a restart that is a sign the config was not the one the
+    // server last ran (docs/spec.md §9.5).
+    if (open.state.dropped() > 0 || open.state.config_changed) {
+      std::fprintf(stderr, " (%s)", open.state.to_string().c_str());
+    }
     std::fprintf(stderr, "\n");
   }
   if (!options.scim_provider.empty() && !engine.config().has_provider(options.scim_provider)) {
@@ -115,7 +142,7 @@ int run_serve(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  ServerApp app(engine, ServerSettings{token.value(), options.scim_provider});
+  ServerApp app(engine, ServerSettings{token.value(), options.scim_provider, start.value().store.get()});
   HttpListener listener(limits, [&app](const HttpRequest& r) { return app.handle(r); });
   if (Status s = listener.start(); !s.ok()) {
     std::fprintf(stderr, "claimmap serve: %s\n", s.message().c_str());

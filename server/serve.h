@@ -11,8 +11,13 @@
 namespace claimmap::server {
 
 struct ServeOptions {
-  std::string config_path;
-  std::string state_path;  // loaded at start if it exists; written at stop and every snapshot_every
+  std::string config_path;  // the base: served at version 1 while no applied config is stored
+  std::string state_path;   // loaded at start if it exists; written at stop and every snapshot_every
+  // Where PUT /v1/config keeps the config it applies (server/config_store.h),
+  // which a restart serves again. Empty: state_path + ".config" when there
+  // is a state_path, else nowhere (an applied config lasts until the stop).
+  // (No command-line flag sets it yet: `serve` always uses the default.)
+  std::string config_store_path;
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
   std::string token_file;
   std::string scim_provider;
@@ -22,9 +27,11 @@ struct ServeOptions {
 };
 
 // Runs until SIGTERM or SIGINT; returns the process exit code (docs/spec.md
-// §10): 0 after a clean stop, 1 when the listener or the final snapshot
-// fails, 2 for bad options, config, token file or state. Prints
-// "claimmap serve: listening on http://HOST:PORT" to stderr once ready.
+// §10): 0 after a clean stop, 1 when the listener, a file's read or the
+// final snapshot fails, 2 for bad options, config, config store, token file
+// or state. Prints which config it serves and where from
+// (server/start_config.h), then "claimmap serve: listening on
+// http://HOST:PORT", to stderr.
 int run_serve(const ServeOptions& options);
 
 // "HOST:PORT" → host and port; false if malformed.

@@ -10,7 +10,9 @@
 //
 // Thread-safety: handle() may be called from any number of threads at once.
 // Config changes are serialised among themselves; events keep flowing while
-// one is applied (the engine's reload is atomic between events).
+// one is applied (the engine's reload is atomic between events). An applied
+// config is written to the config store (if any) before the reload, and the
+// PUT answered after both.
 #pragma once
 
 #include <functional>
@@ -23,9 +25,15 @@
 
 namespace claimmap::server {
 
+class ConfigStore;  // server/config_store.h
+
 struct ServerSettings {
   std::string token;          // the bearer token every route but /healthz needs
   std::string scim_provider;  // the provider SCIM users belong to; empty: SCIM off
+  // Where PUT /v1/config stores a config durably before applying it; null:
+  // nowhere (an applied config lasts until the process stops). Not owned:
+  // must outlive the app; used only under the app's config mutex.
+  ConfigStore* config_store = nullptr;
 };
 
 // What a route needs: the engine and the server's shared pieces.

@@ -36,6 +36,7 @@ std::shared_ptr<ConfigVersion> make_version(const Config& config, UserStore& sto
 
 Engine::Impl::Impl(Config config, EngineOptions options) : options(options) {
   auto v = make_version(config, store);
+  v->number = std::max<uint64_t>(options.first_config_version, 1);
   for (size_t i = 0; i < UserStore::kShardCount; ++i) {
     store.with_shard(i, [&](LockedShard& shard) { shard.set_config_epoch(v->epoch); });
   }

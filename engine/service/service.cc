@@ -22,7 +22,12 @@ Result<std::unique_ptr<Engine>> open_engine(const std::string& config_path, cons
   report->config_path = config_path;
   Result<Config> config = load_config_file(config_path, &report->config);
   if (!config.ok()) return config.status();
-  auto engine = std::make_unique<Engine>(config.value(), options);
+  return open_engine(config.value(), state_path, report, options);
+}
+
+Result<std::unique_ptr<Engine>> open_engine(const Config& config, const std::string& state_path, OpenReport* report,
+                                            EngineOptions options) {
+  auto engine = std::make_unique<Engine>(config, options);
   if (!state_path.empty()) {
     if (Status s = engine->load_state_file(state_path, &report->state); !s.ok()) return s;
     report->state_loaded = true;
@@ -62,6 +67,10 @@ Result<ReloadPoint> parse_reload_point(std::string_view spec, ConfigReport* repo
 }
 
 Result<std::string> read_text_file(const std::string& path) { return read_file(path); }
+
+Status write_text_file_atomically(const std::string& path, std::string_view contents) {
+  return write_file_atomically(path, contents);
+}
 
 int exit_code_for(const Status& s) {
   switch (s.code()) {

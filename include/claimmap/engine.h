@@ -37,6 +37,11 @@ namespace claimmap {
 
 struct EngineOptions {
   size_t max_line_bytes = size_t{1} << 20;  // longer lines get event_too_large
+  // The number config_version() gives the config the engine is built with;
+  // each reload adds one. 1 unless given (0 is taken as 1): a server that
+  // restarts on a config it had applied as version N passes N, so that its
+  // versions go on counting where they were (docs/server.md, the config store).
+  uint64_t first_config_version = 1;
 };
 
 // What a reload did (docs/spec.md §7).
@@ -110,8 +115,9 @@ class Engine {
   // Bytes the user state holds now (tables and records), for capacity planning.
   size_t state_bytes() const;
   Config config() const;
-  // The current config's version: 1 for the config the engine was built
-  // with, one more at every reload.
+  // The current config's version: EngineOptions::first_config_version (1
+  // unless given) for the config the engine was built with, one more at
+  // every reload.
   uint64_t config_version() const;
 
   struct Impl;  // engine-internal (engine/api/engine_impl.h)

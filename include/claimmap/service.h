@@ -36,6 +36,12 @@ struct OpenReport {
                                                           const std::string& state_path, OpenReport* report,
                                                           EngineOptions options = {});
 
+// The same with the config already loaded (`serve` may start on a config it
+// stored itself, docs/server.md): builds the engine and loads `state_path`
+// when non-empty. `report->config_path` is left as the caller set it.
+[[nodiscard]] Result<std::unique_ptr<Engine>> open_engine(const Config& config, const std::string& state_path,
+                                                          OpenReport* report, EngineOptions options = {});
+
 // A scratch engine with `engine`'s config and a copy of its state, for
 // analyse_change() while `engine` keeps serving (`PUT /v1/config?dry_run=1`).
 // Callers serialise it with their own reloads.
@@ -80,6 +86,12 @@ struct StateFileInfo {
 
 // A whole file's bytes (kIoError naming the file when it cannot be read).
 [[nodiscard]] Result<std::string> read_text_file(const std::string& path);
+
+// Writes `contents` to `path` durably and atomically (temp file in the same
+// directory, fsync, rename, fsync the directory): a reader, or a restart
+// after a crash at any point, finds the old file or the whole new one.
+// kIoError naming the file on any failure, the old file then untouched.
+[[nodiscard]] Status write_text_file_atomically(const std::string& path, std::string_view contents);
 
 // The process exit code for a failed status (docs/spec.md §10): 1 for I/O,
 // 2 for bad usage, config or state.
