@@ -12,6 +12,9 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--config", options->config_path, "the config (JSON)")->required();
   cmd->add_option("--state", options->state_path,
                   "state loaded at start if it exists (either form), written at stop and by --snapshot-every");
+  cmd->add_option("--config-store", options->config_store_path,
+                  "where PUT /v1/config keeps the config it applies, served again after a restart "
+                  "(default: STATE.config beside --state)");
   cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   cmd->add_option("--threads", options->threads, "I/O threads")->capture_default_str();

@@ -16,7 +16,7 @@ struct ServeOptions {
   // Where PUT /v1/config keeps the config it applies (server/config_store.h),
   // which a restart serves again. Empty: state_path + ".config" when there
   // is a state_path, else nowhere (an applied config lasts until the stop).
-  // (No command-line flag sets it yet: `serve` always uses the default.)
+  // `serve --config-store PATH` sets it.
   std::string config_store_path;
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
   std::string token_file;

@@ -211,4 +211,15 @@ start_server nostate2 --config $data/old.json
 check "no --state: a restart is back on --config at version 1" '{"config_version":1}' "$(get /v1/config)"
 stop_server
 
+# ---------------------------------------------------------------------------
+# 7. --config-store F: the store where F says, with or without --state.
+start_server custom --config $data/old.json --config-store "$tmp/applied.config"
+check "--config-store: PUT applies" 200 "$(put_config $data/new-a.json)"
+check "--config-store: the store is F" yes "$([[ -s "$tmp/applied.config" ]] && echo yes || echo no)"
+stop_server
+start_server custom2 --config $data/old.json --config-store "$tmp/applied.config"
+contains "--config-store: the restart serves F's config" "claimmap serve: config version 2 from $tmp/applied.config" "$tmp/custom2.log"
+check "--config-store: version 2 after the restart" '{"config_version":2}' "$(get /v1/config)"
+stop_server
+
 finish
