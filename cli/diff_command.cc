@@ -5,6 +5,7 @@
 #include <string>
 
 #include "claimmap/impact.h"
+#include "claimmap/paths.h"
 #include "claimmap/service.h"
 #include "cli/command.h"
 
@@ -16,6 +17,12 @@ struct DiffArgs {
 };
 
 int run_diff(const DiffArgs& args) {
+  // The files read after the state (which can take long to load) are
+  // looked at first, so that a bad path fails at once.
+  for (const std::string* path : {&args.new_config, &args.replay}) {
+    if (path->empty()) continue;
+    if (Status s = check_input_file(*path); !s.ok()) return fail(s);
+  }
   OpenReport open;
   Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open);
   if (!engine.ok()) return fail(open.error_lines(engine.status()), engine.status());

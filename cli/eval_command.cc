@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "claimmap/paths.h"
 #include "claimmap/service.h"
 #include "claimmap/stream.h"
 #include "cli/command.h"
@@ -25,7 +28,42 @@ struct EvalArgs {
   bool no_progress = false;
 };
 
+// Every output is checked, and the input looked at, before anything is
+// loaded: a path that cannot work fails at once (exit 1), not after a long
+// state load, and a --save-state that cannot be written not after the run.
+Status check_paths(const EvalArgs& args) {
+  if (!args.output.empty()) {
+    if (Status s = check_output_file(args.output, OutputWrite::kInPlace); !s.ok()) return s;
+  }
+  if (!args.save_state.empty()) {
+    if (Status s = check_output_file(args.save_state, OutputWrite::kReplaced); !s.ok()) return s;
+  }
+  // A FIFO or a pipe is event input as good as a file (`eval <(gen)`); not
+  // opened yet, since opening a FIFO waits for its writer.
+  if (args.input != "-") return check_input_stream(args.input);
+  struct stat st {};
+  if (::fstat(0, &st) == 0 && S_ISDIR(st.st_mode)) {
+    return Status(ErrorCode::kIoError, "cannot read standard input: is a directory");
+  }
+  return Status();
+}
+
+// The event input, opened for reading: a file, a FIFO (the open waits for
+// its writer, as a reader of a FIFO should) or a device; never a directory.
+Result<int> open_input(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status(ErrorCode::kIoError, "cannot open " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  // Again on the open file: the path may have changed since check_paths().
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status(ErrorCode::kIoError, "cannot read " + path + ": is a directory");
+  }
+  return fd;
+}
+
 int run_eval(const EvalArgs& args) {
+  if (Status s = check_paths(args); !s.ok()) return fail(s);
   OpenReport open;
   Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open);
   if (!engine.ok()) return fail(open.error_lines(engine.status()), engine.status());
@@ -52,18 +90,17 @@ int run_eval(const EvalArgs& args) {
 
   int in_fd = 0;
   if (args.input != "-") {
-    in_fd = ::open(args.input.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in_fd < 0) {
-      std::perror(args.input.c_str());
-      return 1;
-    }
+    Result<int> opened = open_input(args.input);
+    if (!opened.ok()) return fail(opened.status());
+    in_fd = opened.value();
   }
   int out_fd = 1;
   if (!args.output.empty()) {
     out_fd = ::open(args.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out_fd < 0) {
-      std::perror(args.output.c_str());
-      return 1;
+      const Status s(ErrorCode::kIoError, "cannot write " + args.output + ": " + std::strerror(errno));
+      if (in_fd != 0) ::close(in_fd);
+      return fail(s);
     }
   }
   // A progress bar on a terminal when the input is a file of known size.

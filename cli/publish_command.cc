@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "claimmap/paths.h"
 #include "cli/command.h"
 #include "worker/publisher.h"
 
@@ -41,6 +42,15 @@ Command add_publish_command(CLI::App& app) {
   return {cmd, [args] {
             scaleout::PublishOptions o = args->options;
             o.input = args->input.empty() && o.reload_config.empty() && o.seed_state.empty() ? "-" : args->input;
+            // Every file is looked at before connecting, so that a bad path
+            // fails at once (exit 1) and not after the streams are set up.
+            for (const std::string* path : {&o.reload_config, &o.routing_config, &o.seed_state}) {
+              if (path->empty()) continue;
+              if (Status s = check_input_file(*path); !s.ok()) return fail(s);
+            }
+            if (o.input != "-" && !o.input.empty()) {
+              if (Status s = check_input_stream(o.input); !s.ok()) return fail(s);
+            }
             o.settings.events_dedup_ms = static_cast<int64_t>(std::llround(args->events_dedup_s * 1000));
             o.settings.deltas_dedup_ms = static_cast<int64_t>(std::llround(args->deltas_dedup_s * 1000));
             scaleout::PublishReport report;

@@ -1,10 +1,37 @@
-// `claimmap serve` (docs/spec.md §13): options only; the server is server/serve.h.
+// `claimmap serve` (docs/spec.md §13): options, and the files it needs looked
+// at before it starts; the server is server/serve.h.
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <memory>
 
+#include "claimmap/paths.h"
+#include "claimmap/service.h"
 #include "cli/command.h"
 #include "server/serve.h"
 
 namespace claimmap::cli {
+namespace {
+
+// The files serve needs, looked at before anything is loaded or listened on
+// (server/serve.cc reads them again, for itself). The state is written at
+// stop and by --snapshot-every, after the server has run: a path that cannot
+// be written fails now (exit 1), not at the final snapshot. A state path that
+// does not exist yet is fine: the server starts empty and writes it.
+Status check_serve_paths(const server::ServeOptions& options) {
+  // The token is read (not only looked at) so that an empty first line is
+  // exit 2 and an unreadable file exit 1, as everywhere else.
+  Result<std::string> token = read_token_file(options.token_file);
+  if (!token.ok()) return token.status();
+  if (Status s = check_input_file(options.config_path); !s.ok()) return s;
+  if (options.state_path.empty()) return Status();
+  if (Status s = check_output_file(options.state_path, OutputWrite::kReplaced); !s.ok()) return s;
+  struct stat st {};
+  if (::stat(options.state_path.c_str(), &st) == 0) return check_input_file(options.state_path);
+  return Status();
+}
+
+}  // namespace
 
 Command add_serve_command(CLI::App& app) {
   auto options = std::make_shared<server::ServeOptions>();
@@ -31,7 +58,13 @@ Command add_serve_command(CLI::App& app) {
   idle_timeout_ms->check(CLI::PositiveNumber);
   cmd->add_option("--max-connections", options->limits.max_connections, "open connections beyond which new ones get 503")
       ->capture_default_str();
-  return {cmd, [options] { return server::run_serve(*options); }};
+  return {cmd, [options] {
+            if (Status s = check_serve_paths(*options); !s.ok()) {
+              std::fprintf(stderr, "claimmap serve: %s\n", s.message().c_str());
+              return exit_code_for(s);
+            }
+            return server::run_serve(*options);
+          }};
 }
 
 }  // namespace claimmap::cli

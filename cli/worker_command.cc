@@ -1,11 +1,14 @@
 // `claimmap worker` (docs/spec.md §14, docs/scaleout.md): a member of the
 // group on NATS JetStream; --export-state / --export-deltas read the group's
 // checkpoints and results. Wiring only: worker/worker.h.
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 
+#include "claimmap/paths.h"
 #include "claimmap/service.h"
 #include "cli/command.h"
 #include "worker/worker.h"
@@ -13,11 +16,22 @@
 namespace claimmap::cli {
 namespace {
 
+// An export's output, checked before the group is read ("-": stdout).
+Status check_export_output(const std::string& path) {
+  return path == "-" ? Status() : check_output_file(path, OutputWrite::kInPlace);
+}
+
 int write_output(const std::string& path, const std::string& text) {
   if (path == "-") return write_stdout(text) ? 0 : 1;
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr || std::fwrite(text.data(), 1, text.size(), f) != text.size() || std::fclose(f) != 0) {
-    std::perror(path.c_str());
+  if (f == nullptr) {
+    std::fprintf(stderr, "cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+    return 1;
+  }
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const int write_error = errno;
+  if (std::fclose(f) != 0 || !written) {
+    std::fprintf(stderr, "cannot write %s: %s\n", path.c_str(), std::strerror(written ? errno : write_error));
     return 1;
   }
   return 0;
@@ -65,6 +79,7 @@ Command add_worker_command(CLI::App& app) {
   return {cmd, [args] {
             scaleout::WorkerOptions o = args->options;
             if (!args->export_state.empty()) {
+              if (Status s = check_export_output(args->export_state); !s.ok()) return fail(s);
               std::string text;
               uint64_t users = 0;
               if (Status s = scaleout::export_group_state(o.nats_url, o.partitions, &text, &users); !s.ok()) return fail(s);
@@ -72,6 +87,7 @@ Command add_worker_command(CLI::App& app) {
               return write_output(args->export_state, text);
             }
             if (!args->export_deltas.empty()) {
+              if (Status s = check_export_output(args->export_deltas); !s.ok()) return fail(s);
               std::string text;
               uint64_t lines = 0;
               if (Status s = scaleout::export_group_deltas(o.nats_url, &text, &lines); !s.ok()) return fail(s);
@@ -81,6 +97,14 @@ Command add_worker_command(CLI::App& app) {
             if (o.config_path.empty() || o.partitions == 0) {
               std::fprintf(stderr, "worker: --config and --partitions are required (unless --export-state or --export-deltas)\n");
               return 2;
+            }
+            // Written every few seconds through a temp file and a rename
+            // (worker/worker.cc), and otherwise only logged when it fails:
+            // a path that cannot work stops the worker before it joins.
+            if (!o.metrics_file.empty()) {
+              if (Status s = check_output_file(o.metrics_file, OutputWrite::kReplaced); !s.ok()) {
+                return fail({"--metrics-file: " + s.message()}, s);
+              }
             }
             o.settings.lease_ttl_ms = static_cast<int64_t>(std::llround(args->lease_ttl_s * 1000));
             o.settings.events_dedup_ms = static_cast<int64_t>(std::llround(args->events_dedup_s * 1000));

@@ -10,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "claimmap/paths.h"
 #include "simulator/duration.h"
 
 namespace claimmap::sim {
@@ -666,12 +667,7 @@ std::string temp_path_for(const std::string& path) { return path + ".tmp." + std
 }  // namespace
 
 Status check_report_writable(const std::string& path) {
-  const std::string temp = temp_path_for(path);
-  std::FILE* f = std::fopen(temp.c_str(), "wb");
-  if (!f) return Status(ErrorCode::kIoError, "cannot write " + path + ": " + std::strerror(errno));
-  std::fclose(f);
-  ::unlink(temp.c_str());
-  return {};
+  return check_output_file(path, OutputWrite::kReplaced);
 }
 
 Status write_report_html(const std::string& path, std::string_view page) {

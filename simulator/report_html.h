@@ -33,8 +33,10 @@ std::string format_report_html(const SimulationReport& report);
 // Writes `page` to `path`: into a temporary file next to it, then renamed
 // over it, so that `path` is never half written. kIoError if it cannot.
 Status write_report_html(const std::string& path, std::string_view page);
-// Whether write_report_html(path, …) can create its temporary file: checked
-// before a long run, so that a bad path fails at once. kIoError if not.
+// Whether write_report_html(path, …) can write the page (a temporary file
+// beside it, renamed over it: check_output_file, kReplaced): checked before
+// a long run, so that a bad path fails at once. Creates nothing. kIoError
+// naming the path and the reason if not.
 Status check_report_writable(const std::string& path);
 
 }  // namespace claimmap::sim

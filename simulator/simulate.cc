@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -11,6 +13,7 @@
 
 #include "claimmap/config.h"
 #include "claimmap/engine.h"
+#include "claimmap/paths.h"
 #include "simulator/capacity.h"
 #include "simulator/duration.h"
 #include "simulator/event_client.h"
@@ -49,11 +52,33 @@ Result<std::optional<ArrivalSchedule>> schedule_for(const SimulateOptions& o) {
   return std::optional<ArrivalSchedule>(ArrivalSchedule(o.profile, rate, o.events));
 }
 
+Status cannot_write(const std::filesystem::path& path, int error) {
+  return Status(ErrorCode::kIoError, "cannot write " + path.string() + ": " + std::strerror(error));
+}
+
 Status write_whole_file(const std::filesystem::path& path, std::string_view text) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return Status(ErrorCode::kIoError, "cannot write " + path.string());
+  if (!f) return cannot_write(path, errno);
   const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) return Status(ErrorCode::kIoError, "cannot write " + path.string());
+  const int write_error = errno;
+  if (std::fclose(f) != 0 || !ok) return cannot_write(path, ok ? errno : write_error);
+  return {};
+}
+
+// The dataset's three files, named in the order they are written.
+constexpr const char* kDatasetFiles[] = {"config.json", "state.ndjson", "events.ndjson"};
+
+// Before anything is generated: DIR can be created or written into, and none
+// of its three files is a directory or read-only.
+Status check_dataset_paths(const std::string& dir) {
+  if (Status s = check_output_directory(dir); !s.ok()) return s;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return {};  // created by the write: empty
+  for (const char* name : kDatasetFiles) {
+    if (Status s = check_output_file((std::filesystem::path(dir) / name).string(), OutputWrite::kInPlace); !s.ok()) {
+      return s;
+    }
+  }
   return {};
 }
 
@@ -158,17 +183,18 @@ Status run_simulation(const SimulateOptions& options, std::string* report_text, 
 }
 
 Status write_dataset(const SimulateOptions& options, const std::string& dir, std::string* summary) {
+  if (Status s = check_dataset_paths(dir); !s.ok()) return s;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status(ErrorCode::kIoError, "cannot create " + dir + ": " + ec.message());
   const std::filesystem::path root(dir);
   Generator generator(options.generator);
-  if (Status s = write_whole_file(root / "config.json", generator.config_json()); !s.ok()) return s;
-  if (Status s = write_whole_file(root / "state.ndjson", generator.initial_state_ndjson()); !s.ok()) return s;
+  if (Status s = write_whole_file(root / kDatasetFiles[0], generator.config_json()); !s.ok()) return s;
+  if (Status s = write_whole_file(root / kDatasetFiles[1], generator.initial_state_ndjson()); !s.ok()) return s;
 
-  const std::filesystem::path events_path = root / "events.ndjson";
+  const std::filesystem::path events_path = root / kDatasetFiles[2];
   std::FILE* f = std::fopen(events_path.c_str(), "wb");
-  if (!f) return Status(ErrorCode::kIoError, "cannot write " + events_path.string());
+  if (!f) return cannot_write(events_path, errno);
   std::string chunk;
   bool ok = true;
   uint64_t bytes = 0;
@@ -180,7 +206,8 @@ Status write_dataset(const SimulateOptions& options, const std::string& dir, std
     bytes += chunk.size();
     left -= n;
   }
-  if (std::fclose(f) != 0 || !ok) return Status(ErrorCode::kIoError, "cannot write " + events_path.string());
+  const int write_error = errno;
+  if (std::fclose(f) != 0 || !ok) return cannot_write(events_path, ok ? errno : write_error);
   char line[256];
   std::snprintf(line, sizeof line, "wrote %s/{config.json, state.ndjson, events.ndjson}: %llu events, %.1f MB\n",
                 dir.c_str(), static_cast<unsigned long long>(options.events), static_cast<double>(bytes) / 1e6);

@@ -51,7 +51,8 @@ Status run_simulation(const SimulateOptions& options, std::string* report, std::
 // Writes config.json, state.ndjson and events.ndjson (options.events lines)
 // to `dir`, creating it if needed, and says what it wrote in `summary`.
 // `claimmap eval --config DIR/config.json --state DIR/state.ndjson
-// DIR/events.ndjson` replays them. kIoError if a file cannot be written.
+// DIR/events.ndjson` replays them. kIoError if a file cannot be written;
+// the paths are checked before anything is generated (claimmap/paths.h).
 Status write_dataset(const SimulateOptions& options, const std::string& dir, std::string* summary);
 
 }  // namespace claimmap::sim

@@ -1,13 +1,31 @@
-// Whole-file reads and atomic writes (temp file, fsync, rename), as values.
+// Whole-file reads and atomic writes (temp file, fsync, rename), as values;
+// the path checks of include/claimmap/paths.h are implemented here too.
+// Free functions with no state: call from any thread. Nothing here throws.
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "claimmap/paths.h"
 #include "claimmap/status.h"
 
 namespace claimmap {
 
+// The whole of the regular file at `path`, or kIoError naming the path:
+//   "cannot open PATH: No such file or directory" (or Permission denied, …),
+//   "cannot read PATH: is a directory",
+//   "cannot read PATH: is a FIFO, not a regular file" (a socket, a device…).
+// Only a regular file is read: a directory has no bytes to give; a FIFO, a
+// socket or a device has no end we can count on (a FIFO with no writer
+// would block the caller forever, /dev/zero never ends). The open never
+// blocks (O_NONBLOCK), so a path swapped for a FIFO after the check is
+// refused too, not waited on.
+// The size fstat gives when the file is opened is what is read, and all that
+// is allocated: a file that grows or shrinks while it is read (written in
+// place by something else, not replaced by rename) is refused, "changed size
+// while being read", rather than parsed torn — a state cut at a line end
+// would load as fewer users without a word. A file too large for memory is a
+// kIoError too, not a std::bad_alloc.
 Result<std::string> read_file(const std::string& path);
 
 // Writes `contents` to `path` so that a reader — or a restart after a crash
@@ -15,8 +33,10 @@ Result<std::string> read_file(const std::string& path);
 // write to a temp file in the same directory, fsync it, rename it over
 // `path`, fsync the directory. On any failure (a full disk, a file-size
 // limit, a read-only directory) the old file is untouched, the temp file is
-// removed, and the status names the problem (kIoError). Ignores SIGXFSZ for
-// the process, so that a file-size limit is an error and not a kill.
+// removed, and the status names `path` and the problem (kIoError). Ignores
+// SIGXFSZ for the process, so that a file-size limit is an error and not a
+// kill. Callers that write after long work check the path first with
+// check_output_file(path, OutputWrite::kReplaced).
 Status write_file_atomically(const std::string& path, std::string_view contents);
 
 }  // namespace claimmap

@@ -62,7 +62,11 @@ Result<ReloadPoint> parse_reload_point(std::string_view spec, ConfigReport* repo
   }
   const std::string path(spec.substr(eq + 1));
   Result<Config> config = load_config_file(path, report);
-  if (!config.ok()) return Status(config.status().code(), path + ": " + config.status().message());
+  if (!config.ok()) {
+    // A file that cannot be read is named by its own message already.
+    const std::string where = config.status().code() == ErrorCode::kIoError ? "--reload-at " + std::string(spec) : path;
+    return Status(config.status().code(), where + ": " + config.status().message());
+  }
   return ReloadPoint{line, config.value()};
 }
 

@@ -87,6 +87,8 @@ Status read_named(const std::string& path, const std::string& bytes, NamedUsers*
 }  // namespace
 
 Status convert_state_file(const std::string& in, const std::string& out, uint64_t* users_converted) {
+  // OUT first: a big IN is not read only to find that OUT cannot be written.
+  if (Status s = check_output_file(out, OutputWrite::kReplaced); !s.ok()) return s;
   Result<std::string> bytes = read_file(in);
   if (!bytes.ok()) return bytes.status();
   NamedUsers users;

@@ -68,7 +68,8 @@ class Config {
 // on success `report` holds the warnings and counts.
 Result<Config> load_config(std::string_view json, ConfigReport* report = nullptr);
 
-// The same, reading the file first (kIoError if it cannot be read).
+// The same, reading the file first: kIoError if it cannot be read or is not
+// a regular file (a directory, a FIFO, a device; claimmap/paths.h).
 Result<Config> load_config_file(const std::string& path, ConfigReport* report = nullptr);
 
 }  // namespace claimmap

@@ -107,7 +107,9 @@ class Engine {
   // the binary snapshot (versioned, checksummed; a damaged one is refused
   // whole) apart by content. Saving writes atomically (temp file, fsync,
   // rename): a name ending in ".ndjson" gets the NDJSON form, any other the
-  // binary snapshot.
+  // binary snapshot. kIoError for a path that cannot be read, or that is not
+  // a regular file, when loading; and when saving, naming the path (check it
+  // before long work with check_output_file, claimmap/paths.h).
   [[nodiscard]] Status load_state_file(const std::string& path, StateLoadReport* report = nullptr);
   [[nodiscard]] Status save_state_file(const std::string& path) const;
 

@@ -76,15 +76,20 @@ struct StateFileInfo {
 // OUT in the form its name asks for (".ndjson": NDJSON, else the binary
 // snapshot), atomically. By name, without a config: a snapshot made from
 // NDJSON knows its mappings' ids, not their definitions. IN is refused
-// whole when damaged (kInvalidState), and OUT is then not written.
+// whole when damaged (kInvalidState), and OUT is then not written. OUT is
+// checked (check_output_file, kReplaced) before IN is read; either path
+// unusable is kIoError.
 [[nodiscard]] Status convert_state_file(const std::string& in, const std::string& out, uint64_t* users_converted);
 
 // A bearer token file (`serve --token-file`, `simulate --token-file`): its
 // first line without line ending or trailing blanks. kInvalidArgument when
-// that line is empty, kIoError when the file cannot be read.
+// that line is empty, kIoError when the file cannot be read (missing, not a
+// regular file: see read_text_file).
 [[nodiscard]] Result<std::string> read_token_file(const std::string& path);
 
-// A whole file's bytes (kIoError naming the file when it cannot be read).
+// A whole regular file's bytes; kIoError naming the file when it cannot be
+// read, or is a directory, a FIFO, a socket or a device (claimmap/paths.h:
+// a FIFO with no writer is refused, not waited on).
 [[nodiscard]] Result<std::string> read_text_file(const std::string& path);
 
 // Writes `contents` to `path` durably and atomically (temp file in the same
