@@ -24,6 +24,11 @@ Status check_serve_paths(const server::ServeOptions& options) {
   Result<std::string> token = read_token_file(options.token_file);
   if (!token.ok()) return token.status();
   if (Status s = check_input_file(options.config_path); !s.ok()) return s;
+  // The config store is replaced at every PUT /v1/config: writable now, or
+  // the first change would be refused.
+  if (!options.config_store_path.empty()) {
+    if (Status s = check_output_file(options.config_store_path, OutputWrite::kReplaced); !s.ok()) return s;
+  }
   if (options.state_path.empty()) return Status();
   if (Status s = check_output_file(options.state_path, OutputWrite::kReplaced); !s.ok()) return s;
   struct stat st {};
