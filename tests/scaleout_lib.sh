@@ -188,9 +188,9 @@ results_stored() {
 
 # wait_for_results N: until N result lines are stored (at most 180 s).
 wait_for_results() {
-  local want=$1  # seen by the eval in wait_until (dynamic scope)
-  wait_until 180 eval '(( $(results_stored || echo 0) >= want ))'
-  check "every result stored ($want lines)" "$want" "$(results_stored)"
+  local want=$1 got=0  # seen by the eval in wait_until (dynamic scope)
+  wait_until 180 eval 'got=$(results_stored || echo 0); (( got >= want ))'
+  check "every result stored ($want lines)" "$want" "$got"
   [[ -s "$tmp/export-deltas.err" ]] && { echo "export-deltas said:"; cat "$tmp/export-deltas.err"; }
 }
 

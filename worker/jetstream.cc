@@ -78,11 +78,44 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& urls, co
 }
 
 Connection::~Connection() {
-  if (nc_ != nullptr) {
-    natsConnection_FlushTimeout(nc_, 2000);
-    natsConnection_Close(nc_);
-    natsConnection_Destroy(nc_);
+  if (nc_ == nullptr) return;
+  natsConnection_FlushTimeout(nc_, 2000);
+  natsConnection_Close(nc_);  // its reader has stopped: nothing retired can be reached now
+  std::deque<Retired> rest;
+  {
+    std::lock_guard<std::mutex> lock(retired_mutex_);
+    rest.swap(retired_);
   }
+  for (Retired& r : rest) r.destroy();
+  natsConnection_Destroy(nc_);
+}
+
+void Connection::retire(std::function<void()> destroy) {
+  {
+    std::lock_guard<std::mutex> lock(retired_mutex_);
+    retired_.push_back(Retired{std::chrono::steady_clock::now() + kRetireDelay, std::move(destroy)});
+  }
+  sweep();
+}
+
+void Connection::sweep() {
+  std::deque<Retired> due;
+  {
+    std::lock_guard<std::mutex> lock(retired_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    while (!retired_.empty() && retired_.front().due <= now) {
+      due.push_back(std::move(retired_.front()));
+      retired_.pop_front();
+    }
+  }
+  for (Retired& r : due) r.destroy();  // outside the lock: a destroy may take the library's locks
+}
+
+Subscription::~Subscription() {
+  if (sub_ == nullptr) return;
+  natsSubscription_Unsubscribe(sub_);  // no more messages routed to it (and an ephemeral consumer deleted)
+  natsSubscription* sub = sub_;
+  conn_->retire([sub] { natsSubscription_Destroy(sub); });
 }
 
 int64_t Connection::max_payload() const { return natsConnection_GetMaxPayload(nc_); }
@@ -120,7 +153,8 @@ void JetStream::on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, voi
 
 Result<std::unique_ptr<JetStream>> JetStream::open(Connection& conn, int64_t wait_ms, int64_t max_pending) {
   std::unique_ptr<JetStream> j(new JetStream());
-  j->async_ = std::make_unique<AsyncState>();
+  j->conn_ = &conn;
+  j->async_ = std::make_shared<AsyncState>();
   jsOptions o;
   jsOptions_Init(&o);
   o.Wait = wait_ms;
@@ -153,7 +187,12 @@ JetStream::~JetStream() {
     po.MaxWait = 60000;  // a handler call is a few counter updates: never this long
     js_PublishAsyncComplete(js_, &po);
   }
-  jsCtx_Destroy(js_);
+  // The context's acknowledgement subscription may still be looked up by
+  // the connection's reader for a late acknowledgement: retired, with the
+  // handler's state, which it no longer calls into.
+  jsCtx* js = js_;
+  std::shared_ptr<AsyncState> state = async_;
+  conn_->retire([js, state] { jsCtx_Destroy(js); });
 }
 
 uint64_t JetStream::async_failures() const { return async_->failures.load(); }

@@ -6,8 +6,12 @@
 
 #include <nats/nats.h>
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -51,8 +55,23 @@ using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
 
 // One connection to the NATS servers (a comma-separated URL list), with
 // reconnects, plus one JetStream context per user of it.
+//
+// Why objects are "retired", not destroyed: libnats 3.4 (Debian 12's) looks
+// a subscription up for an inbound message, lets go of its lock, and only
+// then locks the subscription; one destroyed in between is used after it
+// was freed (fixed upstream in nats.c 3.6, PR #638, "Crash processing
+// inbound message for destroyed subscription") — under load, a worker
+// aborted with a corrupted heap. So a subscription is unsubscribed at once
+// (no more messages are routed to it) and freed only kRetireDelay later,
+// when no read of the connection can still hold it; likewise a JetStream
+// context and its acknowledgement subscription. Whatever is still retired
+// is freed when the connection closes, after its reader has stopped.
+//
+// Thread-safety: retire() from any thread.
 class Connection {
  public:
+  static constexpr std::chrono::seconds kRetireDelay{30};
+
   static Result<std::unique_ptr<Connection>> open(const std::string& urls, const std::string& name);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -61,9 +80,36 @@ class Connection {
   // The server's max_payload.
   int64_t max_payload() const;
 
+  // Runs `destroy` kRetireDelay from now (at a later retire() or sweep()),
+  // or when the connection closes, whichever comes first.
+  void retire(std::function<void()> destroy);
+  // Runs what was retired more than kRetireDelay ago.
+  void sweep();
+
  private:
   Connection() = default;
   natsConnection* nc_ = nullptr;
+  struct Retired {
+    std::chrono::steady_clock::time_point due;
+    std::function<void()> destroy;
+  };
+  std::mutex retired_mutex_;
+  std::deque<Retired> retired_;  // in order of due time
+};
+
+// An owned subscription: on destruction, unsubscribed at once and retired
+// (freed later: see Connection).
+class Subscription {
+ public:
+  Subscription(Connection& conn, natsSubscription* sub) : conn_(&conn), sub_(sub) {}
+  ~Subscription();
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+  natsSubscription* get() const { return sub_; }
+
+ private:
+  Connection* conn_;
+  natsSubscription* sub_;
 };
 
 class JetStream {
@@ -75,6 +121,7 @@ class JetStream {
   JetStream(const JetStream&) = delete;
   JetStream& operator=(const JetStream&) = delete;
   jsCtx* get() const { return js_; }
+  Connection& connection() const { return *conn_; }
 
   // Asynchronous publishing with a count of failures (the library's
   // callbacks run on its own thread).
@@ -96,9 +143,10 @@ class JetStream {
  private:
   JetStream() = default;
   static void on_ack(jsCtx* js, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure);
+  Connection* conn_ = nullptr;
   jsCtx* js_ = nullptr;
   struct AsyncState;
-  std::unique_ptr<AsyncState> async_;
+  std::shared_ptr<AsyncState> async_;  // shared with the retired context (see ~JetStream)
 };
 
 // The group's settings that streams and buckets are created with when they

@@ -23,14 +23,6 @@ int64_t unix_ms() {
       .count();
 }
 
-struct SubDeleter {
-  void operator()(natsSubscription* s) const {
-    natsSubscription_Unsubscribe(s);
-    natsSubscription_Destroy(s);
-  }
-};
-using SubPtr = std::unique_ptr<natsSubscription, SubDeleter>;
-
 struct MsgList {
   natsMsgList list{};
   ~MsgList() { natsMsgList_Destroy(&list); }
@@ -61,7 +53,7 @@ Result<std::unordered_set<std::string>> published_after(JetStream& js, uint32_t 
   natsSubscription* raw = nullptr;
   s = js_PullSubscribe(&raw, js.get(), subject.c_str(), nullptr, nullptr, &so, &e);
   if (s != NATS_OK) return nats_error("reading the results stored after the checkpoint", s, e);
-  SubPtr sub(raw);
+  Subscription sub(js.connection(), raw);
   jsConsumerInfo* ci = nullptr;
   s = natsSubscription_GetConsumerInfo(&ci, sub.get(), nullptr, &e);
   if (s != NATS_OK) return nats_error("consumer info", s, e);
@@ -262,7 +254,7 @@ Status PartitionRunner::run_owned() {
   natsSubscription* raw_sub = nullptr;
   ns = js_PullSubscribe(&raw_sub, js.get(), subject.c_str(), durable.c_str(), nullptr, &so, &e);
   if (ns != NATS_OK) return nats_error("subscribing to " + subject, ns, e);
-  SubPtr sub(raw_sub);
+  Subscription sub(js.connection(), raw_sub);
   {
     std::lock_guard<std::mutex> lock(stats_mutex_);
     stats_.applied_seq = covered;

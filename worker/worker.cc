@@ -21,6 +21,7 @@
 #include "claimmap/scaleout.h"
 #include "claimmap/service.h"
 #include "worker/checkpoint.h"
+#include "worker/group_members.h"
 #include "worker/metrics.h"
 #include "worker/metrics_endpoint.h"
 #include "worker/publisher.h"
@@ -254,6 +255,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
       " ms, checkpoint every " + std::to_string(runner_settings.checkpoint_events) + " events or " +
       std::to_string(runner_settings.checkpoint_ms) + " ms)");
 
+  GroupMembers group_members(*conn.value(), members, name, ttl);
   std::map<uint32_t, Owned> owned;
   std::map<uint32_t, Clock::time_point> cooldown;  // partitions that failed here: not retaken at once
   EventCounters retired;                            // counts of partitions no longer owned
@@ -353,14 +355,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
       for (auto& [p, o] : owned) o.lease->runner->stop();
       if (owned.empty()) break;
     } else {
-      kvKeysList keys{};
-      kvWatchOptions wo;
-      kvWatchOptions_Init(&wo);
-      wo.Timeout = std::max<int64_t>(500, ttl_ms / 4);
-      if (kvStore_Keys(&keys, members, &wo) == NATS_OK) {
-        live = static_cast<uint32_t>(std::max(1, keys.Count));
-        kvKeysList_Destroy(&keys);
-      }
+      live = group_members.live(std::chrono::milliseconds(1));
       uint32_t target = (P + live - 1) / live;
       if (options.max_partitions > 0) target = std::min(target, options.max_partitions);
       uint32_t active = 0;
@@ -441,7 +436,8 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
             std::to_string(ms(Clock::now() - t_renewed)) + " ms");
       }
     }
-    // 4. Operations: what we own, metrics.
+    // 4. Operations: what we own, metrics; what was retired long enough ago is freed.
+    conn.value()->sweep();
     std::string list;
     for (auto& [p, o] : owned) {
       if (o.releasing || !holds(o)) continue;
@@ -532,23 +528,32 @@ Status export_group_deltas(const std::string& nats_url, std::string* ndjson, uin
   so.Config.AckPolicy = js_AckNone;
   so.Config.DeliverPolicy = js_DeliverAll;
   so.Config.InactiveThreshold = int64_t{30000} * 1000000;
-  natsSubscription* sub = nullptr;
+  natsSubscription* raw = nullptr;
   jsErrCode e = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&sub, js.get(), "claimmap.deltas.*", nullptr, nullptr, &so, &e);
+  natsStatus s = js_PullSubscribe(&raw, js.get(), "claimmap.deltas.*", nullptr, nullptr, &so, &e);
   if (s != NATS_OK) return nats_error("reading " + std::string(kDeltasStream), s, e);
+  Subscription sub(*conn.value(), raw);
   jsConsumerInfo* ci = nullptr;
-  s = natsSubscription_GetConsumerInfo(&ci, sub, nullptr, &e);
+  s = natsSubscription_GetConsumerInfo(&ci, sub.get(), nullptr, &e);
   uint64_t pending = s == NATS_OK ? ci->NumPending : 0;
   if (ci != nullptr) jsConsumerInfo_Destroy(ci);
   *lines = 0;
   Status result;
+  // A fetch that times out is tried again (a stream's leader may be moving
+  // after a server died) until nothing has come for 30 s.
+  auto last_progress = Clock::now();
   while (pending > 0 && s == NATS_OK) {
     natsMsgList list{};
-    s = natsSubscription_Fetch(&list, sub, 4096, 5000, &e);
+    s = natsSubscription_Fetch(&list, sub.get(), 4096, 5000, &e);
+    if (s == NATS_TIMEOUT && Clock::now() - last_progress < std::chrono::seconds(30)) {
+      s = NATS_OK;
+      continue;
+    }
     if (s != NATS_OK) {
       result = nats_error("reading " + std::string(kDeltasStream), s, e);
       break;
     }
+    last_progress = Clock::now();
     for (int i = 0; i < list.Count; ++i) {
       natsMsg* m = list.Msgs[i];
       ndjson->append(natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m)));
@@ -562,8 +567,6 @@ Status export_group_deltas(const std::string& nats_url, std::string* ndjson, uin
     }
     natsMsgList_Destroy(&list);
   }
-  natsSubscription_Unsubscribe(sub);
-  natsSubscription_Destroy(sub);
   return result;
 }
 
