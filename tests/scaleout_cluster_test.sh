@@ -37,9 +37,10 @@ wait_until 120 applied_6000
 kill -9 "${node_pid[2]}"
 echo "server n2 killed after $(( $(events_of w1) + $(events_of w2) )) results"
 
-caught_up() { [[ "$(owned_and_lag w1 w2)" == "4 0" ]] && (( $(events_of w1) + $(events_of w2) >= expected )); }
+seen=""
+caught_up() { seen=$(owned_and_lag w1 w2); [[ "$seen" == "4 0" ]] && (( $(events_of w1) + $(events_of w2) >= expected )); }
 wait_until 180 caught_up
-check "the two workers own the 4 partitions and caught up" "4 0" "$(owned_and_lag w1 w2)"
+check "the two workers own the 4 partitions and caught up" "4 0" "$seen"
 wait_for_results "$expected"
 compare_with_eval "$tmp/eval.ndjson"
 stop_worker w1

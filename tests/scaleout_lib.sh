@@ -172,9 +172,9 @@ owned_and_lag() {
 # wait_caught_up NAME N: until NAME owns N partitions, each with nothing
 # left to deliver (metrics), at most 180 s.
 wait_caught_up() {
-  local who=$1 want="$2 0"  # seen by the eval in wait_until (dynamic scope)
-  wait_until 180 eval '[[ "$(owned_and_lag "$who")" == "$want" ]]'
-  check "$who owns $2 partitions and has caught up" "$want" "$(owned_and_lag "$who")"
+  local who=$1 want="$2 0" seen=""  # seen by the eval in wait_until (dynamic scope)
+  wait_until 180 eval 'seen=$(owned_and_lag "$who"); [[ "$seen" == "$want" ]]'
+  check "$who owns $2 partitions and has caught up" "$want" "$seen"
 }
 
 # events_of NAME: the results NAME wrote so far (metrics).
