@@ -41,7 +41,12 @@ tsan: deps
 		-DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test reload_test state_faults_test server_concurrency_test claimmap
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline|ReloadConcurrency|ReloadAt|StateConcurrency|ServerConcurrency)\.|^scaleout_shutdown_test$$"
+		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline|ReloadConcurrency|ReloadAt|StateConcurrency|ServerConcurrency)\."
+	@# A whole binary loads state with every shard locked at once, beyond the
+	@# 64 locks TSan's deadlock detector can follow (a CHECK failure, not a
+	@# race): races are still reported, lock order is not checked here.
+	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 detect_deadlocks=0 suppressions=$(CURDIR)/tests/tsan.supp" \
+		ctest --output-on-failure -R "^scaleout_shutdown_test$$"
 
 # The benchmarks run the tuned build (-march=native, docs/install.md) in its
 # own directory; the default build and the package are portable (x86-64-v2).

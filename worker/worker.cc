@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -262,7 +263,9 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   uint64_t takeovers = 0, releases = 0, failures = 0;
   uint32_t live = 1;
   std::string last_printed;
-  std::vector<uint32_t> unsaved_at_stop;  // partitions a stop could not checkpoint
+  // Partitions whose last run here ended without a checkpoint (an error, a
+  // lost lease), named by the last line at a stop.
+  std::set<uint32_t> unsaved;
   auto next_metrics = Clock::now();
   const uint32_t P = options.partitions;
   const uint32_t offset = static_cast<uint32_t>(fnv1a(name) % P);
@@ -332,7 +335,11 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
       runner.join();
       const uint32_t p = it->first;
       retired.merge(runner.stats().counters);
-      if (stopping && (o.lease->lost || runner.failed())) unsaved_at_stop.push_back(p);
+      if (o.lease->lost || runner.failed()) {
+        unsaved.insert(p);
+      } else {
+        unsaved.erase(p);
+      }
       if (o.lease->lost) {
         ++failures;
       } else if (runner.failed()) {
@@ -477,11 +484,11 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   renewer.join();
   if (!options.metrics_file.empty()) write_atomically(options.metrics_file, metrics_snapshot());
   kvStore_Delete(members, name.c_str());
-  if (unsaved_at_stop.empty()) {
+  if (unsaved.empty()) {
     log("stopped: every partition checkpointed and released");
   } else {
     std::string list;
-    for (uint32_t p : unsaved_at_stop) list += (list.empty() ? "" : " ") + std::to_string(p);
+    for (uint32_t p : unsaved) list += (list.empty() ? "" : " ") + std::to_string(p);
     // Not an error of the stop: such a partition's lease was lost or its
     // broker unreachable, and it resumes from its last checkpoint.
     log("stopped: partitions [" + list + "] not checkpointed (lease lost or broker unreachable); they resume "
