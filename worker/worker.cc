@@ -109,12 +109,16 @@ enum class Renewal { kRenewed, kLost, kUnknown };
 // else's name (or none: it expired) is a lost lease; our own name at
 // another revision is an update of ours whose answer was lost on a slow
 // broker — adopted, and renewed at the next round; no answer at all is
-// unknown (the runner fences itself when its validity runs out).
-Renewal renew_lease(kvStore* kv, const std::string& name, uint32_t p, Lease& l) {
+// unknown (the runner fences itself when its validity runs out). A renewal
+// extends the runner's validity to `valid_for` after the request was sent.
+Renewal renew_lease(kvStore* kv, const std::string& name, uint32_t p, Lease& l,
+                    std::chrono::milliseconds valid_for) {
   const std::string key = lease_key(p);
+  const auto sent = std::chrono::steady_clock::now();
   uint64_t rev = 0;
   if (kvStore_Update(&rev, kv, key.c_str(), name.data(), static_cast<int>(name.size()), l.revision) == NATS_OK) {
     l.revision = rev;
+    l.runner->set_lease_valid_until(sent + valid_for);
     return Renewal::kRenewed;
   }
   kvEntry* e = nullptr;
@@ -231,10 +235,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
       for (auto& [p, l] : held) {
         std::lock_guard<std::mutex> lock(l->mutex);
         if (l->released || l->lost || l->runner->finished()) continue;
-        const auto started = Clock::now();
-        const Renewal r = renew_lease(rl, name, p, *l);
-        if (r == Renewal::kRenewed) l->runner->set_lease_valid_until(started + valid_for);
-        if (r != Renewal::kLost) continue;
+        if (renew_lease(rl, name, p, *l, valid_for) != Renewal::kLost) continue;
         log("lost the lease of partition " + std::to_string(p) + ": stopping it without a checkpoint");
         l->lost = true;
         l->runner->abandon();
@@ -418,10 +419,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
           o.lease->runner->set_lease_renewer([lease, p, &name, &renew_leases_r, valid_for] {
             std::lock_guard<std::mutex> lock(lease->mutex);
             if (lease->released || lease->lost) return false;
-            const auto started = Clock::now();
-            const Renewal r = renew_lease(renew_leases_r.value()->get(), name, p, *lease);
-            if (r == Renewal::kRenewed) lease->runner->set_lease_valid_until(started + valid_for);
-            return r == Renewal::kRenewed;
+            return renew_lease(renew_leases_r.value()->get(), name, p, *lease, valid_for) == Renewal::kRenewed;
           });
           o.lease->runner->start();
           {
