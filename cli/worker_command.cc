@@ -1,6 +1,6 @@
 // `claimmap worker` (docs/spec.md §14, docs/scaleout.md): a member of the
 // group on NATS JetStream; --export-state / --export-deltas read the group's
-// checkpoints and results. Wiring only: worker/worker.h.
+// state and results. Wiring only: worker/worker.h, worker/group_export.h.
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +11,7 @@
 #include "claimmap/paths.h"
 #include "claimmap/service.h"
 #include "cli/command.h"
+#include "worker/group_export.h"
 #include "worker/worker.h"
 
 namespace claimmap::cli {
@@ -73,7 +74,7 @@ Command add_worker_command(CLI::App& app) {
   cmd->add_option("--dedup-window", args->events_dedup_s, "events stream de-duplication window in seconds, if created now");
   cmd->add_option("--results-dedup-window", args->deltas_dedup_s, "deltas stream de-duplication window in seconds, if created now");
   cmd->add_option("--export-state", args->export_state,
-                  "do not join: write the merged state of every partition's last checkpoint (NDJSON) to FILE or -");
+                  "do not join: write the group's state now (every partition's last checkpoint, the events after it replayed; NDJSON) to FILE or -");
   cmd->add_option("--export-deltas", args->export_deltas,
                   "do not join: write every result line stored on claimmap.deltas.* to FILE or -");
   return {cmd, [args] {
@@ -81,9 +82,13 @@ Command add_worker_command(CLI::App& app) {
             if (!args->export_state.empty()) {
               if (Status s = check_export_output(args->export_state); !s.ok()) return fail(s);
               std::string text;
-              uint64_t users = 0;
-              if (Status s = scaleout::export_group_state(o.nats_url, o.partitions, &text, &users); !s.ok()) return fail(s);
-              std::fprintf(stderr, "export: %llu users\n", static_cast<unsigned long long>(users));
+              uint64_t users = 0, replayed = 0;
+              if (Status s = scaleout::export_group_state(o.nats_url, o.partitions, o.config_path, &text, &users, &replayed);
+                  !s.ok()) {
+                return fail(s);
+              }
+              std::fprintf(stderr, "export: %llu users (%llu events replayed after the partitions' checkpoints)\n",
+                           static_cast<unsigned long long>(users), static_cast<unsigned long long>(replayed));
               return write_output(args->export_state, text);
             }
             if (!args->export_deltas.empty()) {

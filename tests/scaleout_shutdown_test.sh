@@ -63,6 +63,13 @@ nats-server -c "$tmp/nats.conf" >"$tmp/nats2.log" 2>&1 &
 nats_pid=$!
 pids+=("$nats_pid")
 wait_until 60 grep -q "Server is ready" "$tmp/nats2.log" || { echo "nats-server did not restart"; cat "$tmp/nats2.log"; }
+# Before any worker resumes, the group's state is exact already: the export
+# replays each partition's events after its checkpoint (docs/scaleout.md).
+"$bin" worker --nats "$url" --export-state "$tmp/state-before-s3.ndjson" 2>"$tmp/export0.err"
+check "export-state with the checkpoints behind the stream: exit" 0 $?
+check "the export replayed the events its checkpoints miss" yes \
+  "$(grep -qE '\([1-9][0-9]* events replayed' "$tmp/export0.err" && echo yes || { cat "$tmp/export0.err"; echo no; })"
+check "that export is eval's final state" same "$(cmp -s "$tmp/eval-final.ndjson" "$tmp/state-before-s3.ndjson" && echo same || echo differ)"
 start_worker s3
 wait_caught_up s3 3
 wait_for_results "$expected"

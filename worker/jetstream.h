@@ -26,6 +26,10 @@ inline constexpr const char* kCheckpointsStream = "CLAIMMAP_CHECKPOINTS";  // cl
 inline constexpr const char* kLeasesBucket = "claimmap_leases";            // p.<p> -> worker id (TTL)
 inline constexpr const char* kMembersBucket = "claimmap_members";          // <worker id> -> heartbeat (TTL)
 inline constexpr const char* kGroupBucket = "claimmap_group";              // partitions, config (no TTL)
+// The group bucket's copy of the base config (worker --config), written once
+// by the first worker; "config" is the one publish routes by (replaced by
+// publish --config).
+inline constexpr const char* kBaseConfigKey = "base-config";
 
 // Message headers.
 inline constexpr const char* kSeqHeader = "Claimmap-Seq";              // input line number (docs/spec.md §8 seq)

@@ -7,6 +7,7 @@
 #include "claimmap/engine.h"
 #include "claimmap/scaleout.h"
 #include "worker/checkpoint.h"
+#include "worker/event_apply.h"
 
 namespace claimmap::scaleout {
 
@@ -281,11 +282,10 @@ Status PartitionRunner::run_owned() {
   uint64_t checkpoint_covered = last.covered, checkpoint_config = last.config_seq;
   int64_t checkpoint_unix = last.unix_ms;
   uint64_t last_consumer_seq = 0;
-  std::string out, big;
+  AppliedEvent applied;
 
   auto publish_result = [&](std::string_view line, const std::string& id, uint64_t input_seq,
                             uint64_t seq) -> Status {
-    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
     if (already.value().count(id) != 0) {
       ++skipped;
       return Status();
@@ -377,41 +377,17 @@ Status PartitionRunner::run_owned() {
         return Status(ErrorCode::kIoError, "lease not renewed in time: stopped without a checkpoint");
       }
       if (sseq <= covered) continue;  // a redelivery of a message already applied
-      const uint64_t seq = header_u64(m, kSeqHeader, 0);
-      const std::string_view data(natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m)));
+      if (Status st = apply_event(*engine, configs_, js, m, sseq, &counters, &applied); !st.ok()) return st;
+      if (!applied.not_applied.empty()) log_("partition " + std::to_string(p) + ": " + applied.not_applied + " (not applied)");
+      if (applied.config_applied) config_seq = sseq;
       const std::string id = "d" + std::to_string(sseq);
-      if (!header(m, kReloadHeader).empty()) {
-        Result<Config> next = configs_.get(js, sseq, data);
-        if (!next.ok()) {
-          log_("partition " + std::to_string(p) + ": " + next.status().message() + " (not applied)");
-        } else {
-          Result<ReloadResult> r = engine->reload(next.value());
-          if (!r.ok()) return r.status();
-          for (size_t k = 0; k < r.value().deltas.size(); ++k) {
-            Delta& d = r.value().deltas[k];
-            d.seq = seq;
-            counters.add(d);
-            out.clear();
-            append_ndjson(d, &out);
-            if (Status st = publish_result(out, id + "." + std::to_string(k + 1), sseq, seq); !st.ok()) return st;
-          }
-          config_seq = sseq;
-        }
-      } else {
-        out.clear();
-        const uint64_t oversize = header_u64(m, kOversizeHeader, 0);
-        if (oversize > 0) {
-          big.assign(oversize, 'x');  // event_too_large: only the length matters
-          (void)engine->process_to_ndjson(big, seq, &out, &counters);
-          big.clear();
-          big.shrink_to_fit();
-        } else {
-          (void)engine->process_to_ndjson(data, seq, &out, &counters);
-        }
-        if (Status st = publish_result(out, id, sseq, seq); !st.ok()) return st;
+      for (size_t k = 0; k < applied.lines.size(); ++k) {
+        // A reload's deltas are d<seq>.1, .2, ...; a login's one line d<seq>.
+        const std::string line_id = applied.reload ? id + "." + std::to_string(k + 1) : id;
+        if (Status st = publish_result(applied.lines[k], line_id, sseq, applied.line_seq); !st.ok()) return st;
       }
       covered = sseq;
-      line_seq = seq;
+      line_seq = applied.line_seq;
       ++since_checkpoint;
     }
     // Every result acknowledged by JetStream before the input is.

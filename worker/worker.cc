@@ -183,6 +183,10 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
           "; is the server's max_payload smaller than the config? docs/scaleout.md \"Limits\")");
     }
     if (e != nullptr) kvEntry_Destroy(e);
+    // The base config itself, never replaced: --export-state replays the
+    // events after a checkpoint taken under it.
+    (void)kvStore_Create(&rev, group.value()->get(), kBaseConfigKey, base_text.value().data(),
+                         static_cast<int>(base_text.value().size()));
   }
   Result<std::unique_ptr<KeyValue>> leases_r =
       KeyValue::open(js, kLeasesBucket, options.settings.lease_ttl_ms, options.settings.replicas);
@@ -494,85 +498,6 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   }
   (void)ttl;
   return Status();
-}
-
-Status export_group_state(const std::string& nats_url, uint32_t partitions, std::string* ndjson, uint64_t* users) {
-  Result<std::unique_ptr<Connection>> conn = Connection::open(nats_url, "claimmap worker --export-state");
-  if (!conn.ok()) return conn.status();
-  Result<std::unique_ptr<JetStream>> js = JetStream::open(*conn.value());
-  if (!js.ok()) return js.status();
-  if (partitions == 0) {
-    Result<std::unique_ptr<KeyValue>> group = KeyValue::open(*js.value(), kGroupBucket, 0, 1);
-    if (!group.ok()) return group.status();
-    partitions = recorded_partitions(*group.value());
-    if (partitions == 0) return Status(ErrorCode::kInvalidArgument, "the group has no partition count recorded");
-  }
-  CheckpointStore store(*js.value(), 512 * 1024);
-  std::vector<std::string> states;
-  for (uint32_t p = 0; p < partitions; ++p) {
-    Result<std::optional<Checkpoint>> c = store.read(p);
-    if (!c.ok()) return c.status();
-    if (c.value()) states.push_back(std::move(c.value()->state));
-  }
-  std::vector<std::string_view> views(states.begin(), states.end());
-  Result<std::string> merged = merge_states_to_ndjson(views, users);
-  if (!merged.ok()) return merged.status();
-  *ndjson = std::move(merged.value());
-  return Status();
-}
-
-Status export_group_deltas(const std::string& nats_url, std::string* ndjson, uint64_t* lines) {
-  Result<std::unique_ptr<Connection>> conn = Connection::open(nats_url, "claimmap worker --export-deltas");
-  if (!conn.ok()) return conn.status();
-  Result<std::unique_ptr<JetStream>> jsr = JetStream::open(*conn.value());
-  if (!jsr.ok()) return jsr.status();
-  JetStream& js = *jsr.value();
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = kDeltasStream;
-  so.Config.AckPolicy = js_AckNone;
-  so.Config.DeliverPolicy = js_DeliverAll;
-  so.Config.InactiveThreshold = int64_t{30000} * 1000000;
-  natsSubscription* raw = nullptr;
-  jsErrCode e = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&raw, js.get(), "claimmap.deltas.*", nullptr, nullptr, &so, &e);
-  if (s != NATS_OK) return nats_error("reading " + std::string(kDeltasStream), s, e);
-  Subscription sub(*conn.value(), raw);
-  jsConsumerInfo* ci = nullptr;
-  s = natsSubscription_GetConsumerInfo(&ci, sub.get(), nullptr, &e);
-  uint64_t pending = s == NATS_OK ? ci->NumPending : 0;
-  if (ci != nullptr) jsConsumerInfo_Destroy(ci);
-  *lines = 0;
-  Status result;
-  // A fetch that times out is tried again (a stream's leader may be moving
-  // after a server died) until nothing has come for 30 s.
-  auto last_progress = Clock::now();
-  while (pending > 0 && s == NATS_OK) {
-    natsMsgList list{};
-    s = natsSubscription_Fetch(&list, sub.get(), 4096, 5000, &e);
-    if (s == NATS_TIMEOUT && Clock::now() - last_progress < std::chrono::seconds(30)) {
-      s = NATS_OK;
-      continue;
-    }
-    if (s != NATS_OK) {
-      result = nats_error("reading " + std::string(kDeltasStream), s, e);
-      break;
-    }
-    last_progress = Clock::now();
-    for (int i = 0; i < list.Count; ++i) {
-      natsMsg* m = list.Msgs[i];
-      ndjson->append(natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m)));
-      ndjson->push_back('\n');
-      ++*lines;
-      jsMsgMetaData* meta = nullptr;
-      if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
-        pending = meta->NumPending;
-        jsMsgMetaData_Destroy(meta);
-      }
-    }
-    natsMsgList_Destroy(&list);
-  }
-  return result;
 }
 
 }  // namespace claimmap::scaleout

@@ -2,9 +2,8 @@
 // owns partitions through leases in a JetStream key-value bucket whose
 // entries expire, shares them evenly with the other live workers, takes over
 // those of a worker that died once its leases expire, and runs each owned
-// partition on a PartitionRunner. Also the read-only tools over a group's
-// JetStream data: the merged state of every partition's last checkpoint, and
-// every result line stored.
+// partition on a PartitionRunner. The read-only tools over a group's data
+// are in worker/group_export.h.
 #pragma once
 
 #include <cstdint>
@@ -38,11 +37,5 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
 // prints its metrics to stderr. SIGPIPE is ignored.
 void install_worker_signal_handlers();
 
-// The users of every partition's last checkpoint, merged into one NDJSON
-// state (docs/spec.md §9.2), sorted by provider then subject.
-Status export_group_state(const std::string& nats_url, uint32_t partitions, std::string* ndjson, uint64_t* users);
-
-// Every result line stored on claimmap.deltas.* (in stream order, one a line).
-Status export_group_deltas(const std::string& nats_url, std::string* ndjson, uint64_t* lines);
 
 }  // namespace claimmap::scaleout

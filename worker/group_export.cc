@@ -1,0 +1,202 @@
+#include "worker/group_export.h"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "claimmap/config.h"
+#include "claimmap/engine.h"
+#include "claimmap/scaleout.h"
+#include "claimmap/service.h"
+#include "worker/checkpoint.h"
+#include "worker/event_apply.h"
+#include "worker/jetstream.h"
+#include "worker/partition_runner.h"
+
+namespace claimmap::scaleout {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int64_t kNanosPerMilli = 1000000;
+
+// The group's base config text: the file given, else the group bucket's copy.
+Result<std::string> base_config_text(const std::string& path, KeyValue& group) {
+  if (!path.empty()) return read_text_file(path);
+  kvEntry* e = nullptr;
+  if (kvStore_Get(&e, group.get(), kBaseConfigKey) != NATS_OK) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "events after a checkpoint are under the group's base config, which the group has not recorded: "
+                  "give it with --config");
+  }
+  std::string text(static_cast<const char*>(kvEntry_Value(e)), static_cast<size_t>(kvEntry_ValueLen(e)));
+  kvEntry_Destroy(e);
+  return text;
+}
+
+// Replays partition `p`'s events after `from.covered` onto the checkpoint's
+// state; `from.state` becomes the state after the last one.
+Status replay_after_checkpoint(JetStream& js, KeyValue& group, const std::string& base_config_path,
+                               std::unique_ptr<ConfigCache>* configs, uint32_t p, Checkpoint* from,
+                               uint64_t* replayed) {
+  const std::string subject = events_subject(p);
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = kEventsStream;
+  so.Config.FilterSubject = subject.c_str();
+  so.Config.AckPolicy = js_AckNone;
+  so.Config.DeliverPolicy = from->covered == 0 ? js_DeliverAll : js_DeliverByStartSequence;
+  so.Config.OptStartSeq = from->covered == 0 ? 0 : from->covered + 1;
+  so.Config.InactiveThreshold = 30000 * kNanosPerMilli;
+  natsSubscription* raw = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  natsStatus s = js_PullSubscribe(&raw, js.get(), subject.c_str(), nullptr, nullptr, &so, &e);
+  if (s != NATS_OK) return nats_error("reading " + subject, s, e);
+  Subscription sub(js.connection(), raw);
+  jsConsumerInfo* ci = nullptr;
+  s = natsSubscription_GetConsumerInfo(&ci, sub.get(), nullptr, &e);
+  if (s != NATS_OK) return nats_error("consumer info of " + subject, s, e);
+  uint64_t pending = ci->NumPending;
+  jsConsumerInfo_Destroy(ci);
+  if (pending == 0) return Status();
+
+  if (*configs == nullptr) {
+    Result<std::string> text = base_config_text(base_config_path, group);
+    if (!text.ok()) return text.status();
+    ConfigReport report;
+    Result<Config> base = load_config(text.value(), &report);
+    if (!base.ok()) return Status(base.status().code(), "the group's base config: " + base.status().message());
+    *configs = std::make_unique<ConfigCache>(base.value());
+  }
+  Result<Config> config = (*configs)->get(js, from->config_seq);
+  if (!config.ok()) return config.status();
+  Engine engine(config.value());
+  if (!from->state.empty()) {
+    if (Status st = load_state_bytes(engine, from->state); !st.ok()) {
+      return Status(st.code(), "partition " + std::to_string(p) + " checkpoint: " + st.message());
+    }
+  }
+  AppliedEvent applied;
+  auto last_progress = Clock::now();
+  while (pending > 0) {
+    natsMsgList list{};
+    s = natsSubscription_Fetch(&list, sub.get(), 4096, 5000, &e);
+    // A stream's leader may be moving after a server died: tried again
+    // until nothing has come for 30 s.
+    if (s == NATS_TIMEOUT && Clock::now() - last_progress < std::chrono::seconds(30)) continue;
+    if (s != NATS_OK) return nats_error("reading " + subject, s, e);
+    last_progress = Clock::now();
+    Status st;
+    for (int i = 0; i < list.Count && st.ok(); ++i) {
+      natsMsg* m = list.Msgs[i];
+      jsMsgMetaData* meta = nullptr;
+      if (natsMsg_GetMetaData(&meta, m) != NATS_OK) {
+        st = Status(ErrorCode::kIoError, "message metadata on " + subject);
+        break;
+      }
+      const uint64_t sseq = meta->Sequence.Stream;
+      pending = meta->NumPending;
+      jsMsgMetaData_Destroy(meta);
+      st = apply_event(engine, **configs, js, m, sseq, nullptr, &applied);
+      ++*replayed;
+    }
+    natsMsgList_Destroy(&list);
+    if (!st.ok()) return st;
+  }
+  from->state = save_state_bytes(engine);
+  return Status();
+}
+
+}  // namespace
+
+Status export_group_state(const std::string& nats_url, uint32_t partitions, const std::string& base_config_path,
+                          std::string* ndjson, uint64_t* users, uint64_t* replayed) {
+  *replayed = 0;
+  Result<std::unique_ptr<Connection>> conn = Connection::open(nats_url, "claimmap worker --export-state");
+  if (!conn.ok()) return conn.status();
+  Result<std::unique_ptr<JetStream>> js = JetStream::open(*conn.value());
+  if (!js.ok()) return js.status();
+  Result<std::unique_ptr<KeyValue>> group = KeyValue::open(*js.value(), kGroupBucket, 0, 1);
+  if (!group.ok()) return group.status();
+  if (partitions == 0) {
+    partitions = recorded_partitions(*group.value());
+    if (partitions == 0) return Status(ErrorCode::kInvalidArgument, "the group has no partition count recorded");
+  }
+  CheckpointStore store(*js.value(), 512 * 1024);
+  std::unique_ptr<ConfigCache> configs;  // made when a replay needs one
+  std::vector<std::string> states;
+  for (uint32_t p = 0; p < partitions; ++p) {
+    Result<std::optional<Checkpoint>> c = store.read(p);
+    if (!c.ok()) return c.status();
+    Checkpoint from;
+    if (c.value()) from = std::move(*c.value());
+    if (Status s = replay_after_checkpoint(*js.value(), *group.value(), base_config_path, &configs, p, &from, replayed);
+        !s.ok()) {
+      return Status(s.code(), "partition " + std::to_string(p) + ": " + s.message());
+    }
+    if (!from.state.empty()) states.push_back(std::move(from.state));
+  }
+  std::vector<std::string_view> views(states.begin(), states.end());
+  Result<std::string> merged = merge_states_to_ndjson(views, users);
+  if (!merged.ok()) return merged.status();
+  *ndjson = std::move(merged.value());
+  return Status();
+}
+
+Status export_group_deltas(const std::string& nats_url, std::string* ndjson, uint64_t* lines) {
+  Result<std::unique_ptr<Connection>> conn = Connection::open(nats_url, "claimmap worker --export-deltas");
+  if (!conn.ok()) return conn.status();
+  Result<std::unique_ptr<JetStream>> jsr = JetStream::open(*conn.value());
+  if (!jsr.ok()) return jsr.status();
+  JetStream& js = *jsr.value();
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = kDeltasStream;
+  so.Config.AckPolicy = js_AckNone;
+  so.Config.DeliverPolicy = js_DeliverAll;
+  so.Config.InactiveThreshold = int64_t{30000} * 1000000;
+  natsSubscription* raw = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  natsStatus s = js_PullSubscribe(&raw, js.get(), "claimmap.deltas.*", nullptr, nullptr, &so, &e);
+  if (s != NATS_OK) return nats_error("reading " + std::string(kDeltasStream), s, e);
+  Subscription sub(*conn.value(), raw);
+  jsConsumerInfo* ci = nullptr;
+  s = natsSubscription_GetConsumerInfo(&ci, sub.get(), nullptr, &e);
+  uint64_t pending = s == NATS_OK ? ci->NumPending : 0;
+  if (ci != nullptr) jsConsumerInfo_Destroy(ci);
+  *lines = 0;
+  Status result;
+  // A fetch that times out is tried again (a stream's leader may be moving
+  // after a server died) until nothing has come for 30 s.
+  auto last_progress = Clock::now();
+  while (pending > 0 && s == NATS_OK) {
+    natsMsgList list{};
+    s = natsSubscription_Fetch(&list, sub.get(), 4096, 5000, &e);
+    if (s == NATS_TIMEOUT && Clock::now() - last_progress < std::chrono::seconds(30)) {
+      s = NATS_OK;
+      continue;
+    }
+    if (s != NATS_OK) {
+      result = nats_error("reading " + std::string(kDeltasStream), s, e);
+      break;
+    }
+    last_progress = Clock::now();
+    for (int i = 0; i < list.Count; ++i) {
+      natsMsg* m = list.Msgs[i];
+      ndjson->append(natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m)));
+      ndjson->push_back('\n');
+      ++*lines;
+      jsMsgMetaData* meta = nullptr;
+      if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
+        pending = meta->NumPending;
+        jsMsgMetaData_Destroy(meta);
+      }
+    }
+    natsMsgList_Destroy(&list);
+  }
+  return result;
+}
+
+}  // namespace claimmap::scaleout
