@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "claimmap/config.h"
@@ -36,12 +37,28 @@ Result<std::string> base_config_text(const std::string& path, KeyValue& group) {
   return text;
 }
 
+// The stream sequence of the last message on `subject` (0: none).
+Result<uint64_t> last_seq_on(JetStream& js, const std::string& subject) {
+  natsMsg* raw = nullptr;
+  jsErrCode e = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetLastMsg(&raw, js.get(), kEventsStream, subject.c_str(), nullptr, &e);
+  if (s == NATS_NOT_FOUND) return uint64_t{0};
+  if (s != NATS_OK) return nats_error("the last message on " + subject, s, e);
+  MsgPtr msg(raw);
+  return natsMsg_GetSequence(raw);
+}
+
 // Replays partition `p`'s events after `from.covered` onto the checkpoint's
 // state; `from.state` becomes the state after the last one.
 Status replay_after_checkpoint(JetStream& js, KeyValue& group, const std::string& base_config_path,
                                std::unique_ptr<ConfigCache>* configs, uint32_t p, Checkpoint* from,
                                uint64_t* replayed) {
   const std::string subject = events_subject(p);
+  // Most often the checkpoint covers every event (the workers stopped
+  // cleanly): nothing to read.
+  Result<uint64_t> last = last_seq_on(js, subject);
+  if (!last.ok()) return last.status();
+  if (last.value() <= from->covered) return Status();
   jsSubOptions so;
   jsSubOptions_Init(&so);
   so.Stream = kEventsStream;
@@ -132,9 +149,23 @@ Status export_group_state(const std::string& nats_url, uint32_t partitions, cons
     if (!c.ok()) return c.status();
     Checkpoint from;
     if (c.value()) from = std::move(*c.value());
-    if (Status s = replay_after_checkpoint(*js.value(), *group.value(), base_config_path, &configs, p, &from, replayed);
-        !s.ok()) {
-      return Status(s.code(), "partition " + std::to_string(p) + ": " + s.message());
+    // A server that died leaves the cluster electing leaders for a few
+    // seconds: a broker error (a timeout, "Leadership Change") is tried
+    // again for up to a minute; a bad config or checkpoint is not.
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    const uint64_t replayed_before = *replayed;
+    for (;;) {
+      Checkpoint attempt = from;
+      Status s = replay_after_checkpoint(*js.value(), *group.value(), base_config_path, &configs, p, &attempt, replayed);
+      if (s.ok()) {
+        from = std::move(attempt);
+        break;
+      }
+      if (s.code() != ErrorCode::kIoError || Clock::now() > deadline) {
+        return Status(s.code(), "partition " + std::to_string(p) + ": " + s.message());
+      }
+      *replayed = replayed_before;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
     if (!from.state.empty()) states.push_back(std::move(from.state));
   }
