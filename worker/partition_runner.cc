@@ -1,6 +1,7 @@
 #include "worker/partition_runner.h"
 
 #include <chrono>
+#include <exception>
 #include <unordered_set>
 
 #include "claimmap/delta.h"
@@ -186,7 +187,15 @@ PartitionStats PartitionRunner::stats() const {
 }
 
 void PartitionRunner::run() {
-  Status s = run_owned();
+  // An exception must not leave the thread (std::terminate ends the whole
+  // worker): it ends this partition's run like any error, and the partition
+  // resumes from its checkpoint.
+  Status s;
+  try {
+    s = run_owned();
+  } catch (const std::exception& e) {
+    s = Status(ErrorCode::kIoError, std::string("internal error: ") + e.what());
+  }
   if (!s.ok()) {
     failed_ = true;
     log_("partition " + std::to_string(partition_) + ": " + s.message());
