@@ -26,15 +26,13 @@ constexpr int64_t kNanosPerMilli = 1000000;
 // The group's base config text: the file given, else the group bucket's copy.
 Result<std::string> base_config_text(const std::string& path, KeyValue& group) {
   if (!path.empty()) return read_text_file(path);
-  kvEntry* e = nullptr;
-  if (kvStore_Get(&e, group.get(), kBaseConfigKey) != NATS_OK) {
+  std::optional<std::string> text = group.value(kBaseConfigKey);
+  if (!text) {
     return Status(ErrorCode::kInvalidArgument,
                   "events after a checkpoint are under the group's base config, which the group has not recorded: "
                   "give it with --config");
   }
-  std::string text(static_cast<const char*>(kvEntry_Value(e)), static_cast<size_t>(kvEntry_ValueLen(e)));
-  kvEntry_Destroy(e);
-  return text;
+  return std::move(*text);
 }
 
 // The stream sequence of the last message on `subject` (0: none).

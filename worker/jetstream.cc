@@ -334,13 +334,19 @@ int64_t KeyValue::ttl_ms() const {
   return ttl / kNanosPerMilli;
 }
 
-uint32_t recorded_partitions(KeyValue& group) {
+std::optional<std::string> KeyValue::value(const char* key) const {
   kvEntry* e = nullptr;
-  if (kvStore_Get(&e, group.get(), "partitions") != NATS_OK) return 0;
-  const std::string text(static_cast<const char*>(kvEntry_Value(e)), static_cast<size_t>(kvEntry_ValueLen(e)));
+  if (kvStore_Get(&e, kv_, key) != NATS_OK) return std::nullopt;
+  std::string text(static_cast<const char*>(kvEntry_Value(e)), static_cast<size_t>(kvEntry_ValueLen(e)));
   kvEntry_Destroy(e);
+  return text;
+}
+
+uint32_t recorded_partitions(KeyValue& group) {
+  const std::optional<std::string> text = group.value("partitions");
+  if (!text) return 0;
   uint32_t v = 0;
-  std::from_chars(text.data(), text.data() + text.size(), v);
+  std::from_chars(text->data(), text->data() + text->size(), v);
   return v;
 }
 

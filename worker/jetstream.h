@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -171,6 +172,8 @@ class KeyValue {
   kvStore* get() const { return kv_; }
   // The bucket's entry TTL in milliseconds (0: none).
   int64_t ttl_ms() const;
+  // The value of `key` as text, or nullopt when it has none (or the read failed).
+  std::optional<std::string> value(const char* key) const;
 
  private:
   KeyValue() = default;

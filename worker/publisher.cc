@@ -82,15 +82,13 @@ Result<uint64_t> next_seq_in_stream(JetStream& js) {
 // The config lines are routed by: --routing-config, else the group's current one.
 Result<std::string> routing_config_text(const PublishOptions& options, KeyValue& group) {
   if (!options.routing_config.empty()) return read_text_file(options.routing_config);
-  kvEntry* e = nullptr;
-  if (kvStore_Get(&e, group.get(), "config") != NATS_OK) {
+  std::optional<std::string> text = group.value("config");
+  if (!text) {
     return Status(ErrorCode::kInvalidArgument,
                   "the group has no config yet to route lines by: start a worker with --config, publish --config C, "
                   "or give --routing-config C");
   }
-  std::string text(static_cast<const char*>(kvEntry_Value(e)), static_cast<size_t>(kvEntry_ValueLen(e)));
-  kvEntry_Destroy(e);
-  return text;
+  return std::move(*text);
 }
 
 class AsyncPublisher {
