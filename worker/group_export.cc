@@ -15,6 +15,7 @@
 #include "worker/event_apply.h"
 #include "worker/jetstream.h"
 #include "worker/partition_runner.h"
+#include "worker/pull_consumer.h"
 
 namespace claimmap::scaleout {
 
@@ -22,6 +23,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int64_t kNanosPerMilli = 1000000;
+// A stream's leader may be moving after a server died: reads wait this long
+// for the next message before they give up.
+constexpr std::chrono::milliseconds kFetchPatience{30000};
 
 // The group's base config text: the file given, else the group bucket's copy.
 Result<std::string> base_config_text(const std::string& path, KeyValue& group) {
@@ -57,25 +61,16 @@ Status replay_after_checkpoint(JetStream& js, KeyValue& group, const std::string
   Result<uint64_t> last = last_seq_on(js, subject);
   if (!last.ok()) return last.status();
   if (last.value() <= from->covered) return Status();
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = kEventsStream;
-  so.Config.FilterSubject = subject.c_str();
-  so.Config.AckPolicy = js_AckNone;
-  so.Config.DeliverPolicy = from->covered == 0 ? js_DeliverAll : js_DeliverByStartSequence;
-  so.Config.OptStartSeq = from->covered == 0 ? 0 : from->covered + 1;
-  so.Config.InactiveThreshold = 30000 * kNanosPerMilli;
-  natsSubscription* raw = nullptr;
-  jsErrCode e = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&raw, js.get(), subject.c_str(), nullptr, nullptr, &so, &e);
-  if (s != NATS_OK) return nats_error("reading " + subject, s, e);
-  Subscription sub(js.connection(), raw);
-  jsConsumerInfo* ci = nullptr;
-  s = natsSubscription_GetConsumerInfo(&ci, sub.get(), nullptr, &e);
-  if (s != NATS_OK) return nats_error("consumer info of " + subject, s, e);
-  uint64_t pending = ci->NumPending;
-  jsConsumerInfo_Destroy(ci);
-  if (pending == 0) return Status();
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.FilterSubject = subject.c_str();
+  cc.AckPolicy = js_AckNone;
+  cc.DeliverPolicy = from->covered == 0 ? js_DeliverAll : js_DeliverByStartSequence;
+  cc.OptStartSeq = from->covered == 0 ? 0 : from->covered + 1;
+  cc.InactiveThreshold = 30000 * kNanosPerMilli;
+  Result<std::unique_ptr<PullConsumer>> consumer = PullConsumer::create(js, kEventsStream, cc);
+  if (!consumer.ok()) return consumer.status();
+  if (consumer.value()->initial_pending() == 0) return Status();
 
   if (*configs == nullptr) {
     Result<std::string> text = base_config_text(base_config_path, group);
@@ -94,32 +89,13 @@ Status replay_after_checkpoint(JetStream& js, KeyValue& group, const std::string
     }
   }
   AppliedEvent applied;
-  auto last_progress = Clock::now();
-  while (pending > 0) {
-    natsMsgList list{};
-    s = natsSubscription_Fetch(&list, sub.get(), 4096, 5000, &e);
-    // A stream's leader may be moving after a server died: tried again
-    // until nothing has come for 30 s.
-    if (s == NATS_TIMEOUT && Clock::now() - last_progress < std::chrono::seconds(30)) continue;
-    if (s != NATS_OK) return nats_error("reading " + subject, s, e);
-    last_progress = Clock::now();
-    Status st;
-    for (int i = 0; i < list.Count && st.ok(); ++i) {
-      natsMsg* m = list.Msgs[i];
-      jsMsgMetaData* meta = nullptr;
-      if (natsMsg_GetMetaData(&meta, m) != NATS_OK) {
-        st = Status(ErrorCode::kIoError, "message metadata on " + subject);
-        break;
-      }
-      const uint64_t sseq = meta->Sequence.Stream;
-      pending = meta->NumPending;
-      jsMsgMetaData_Destroy(meta);
-      st = apply_event(engine, **configs, js, m, sseq, nullptr, &applied);
-      ++*replayed;
-    }
-    natsMsgList_Destroy(&list);
-    if (!st.ok()) return st;
-  }
+  Status st = consumer.value()->read_pending(
+      [&](natsMsg* m, uint64_t seq) {
+        ++*replayed;
+        return apply_event(engine, **configs, js, m, seq, nullptr, &applied);
+      },
+      kFetchPatience);
+  if (!st.ok()) return st;
   from->state = save_state_bytes(engine);
   return Status();
 }
@@ -180,52 +156,23 @@ Status export_group_deltas(const std::string& nats_url, std::string* ndjson, uin
   Result<std::unique_ptr<JetStream>> jsr = JetStream::open(*conn.value());
   if (!jsr.ok()) return jsr.status();
   JetStream& js = *jsr.value();
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = kDeltasStream;
-  so.Config.AckPolicy = js_AckNone;
-  so.Config.DeliverPolicy = js_DeliverAll;
-  so.Config.InactiveThreshold = int64_t{30000} * 1000000;
-  natsSubscription* raw = nullptr;
-  jsErrCode e = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&raw, js.get(), "claimmap.deltas.*", nullptr, nullptr, &so, &e);
-  if (s != NATS_OK) return nats_error("reading " + std::string(kDeltasStream), s, e);
-  Subscription sub(*conn.value(), raw);
-  jsConsumerInfo* ci = nullptr;
-  s = natsSubscription_GetConsumerInfo(&ci, sub.get(), nullptr, &e);
-  uint64_t pending = s == NATS_OK ? ci->NumPending : 0;
-  if (ci != nullptr) jsConsumerInfo_Destroy(ci);
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.FilterSubject = "claimmap.deltas.*";
+  cc.AckPolicy = js_AckNone;
+  cc.DeliverPolicy = js_DeliverAll;
+  cc.InactiveThreshold = 30000 * kNanosPerMilli;
+  Result<std::unique_ptr<PullConsumer>> consumer = PullConsumer::create(js, kDeltasStream, cc);
+  if (!consumer.ok()) return consumer.status();
   *lines = 0;
-  Status result;
-  // A fetch that times out is tried again (a stream's leader may be moving
-  // after a server died) until nothing has come for 30 s.
-  auto last_progress = Clock::now();
-  while (pending > 0 && s == NATS_OK) {
-    natsMsgList list{};
-    s = natsSubscription_Fetch(&list, sub.get(), 4096, 5000, &e);
-    if (s == NATS_TIMEOUT && Clock::now() - last_progress < std::chrono::seconds(30)) {
-      s = NATS_OK;
-      continue;
-    }
-    if (s != NATS_OK) {
-      result = nats_error("reading " + std::string(kDeltasStream), s, e);
-      break;
-    }
-    last_progress = Clock::now();
-    for (int i = 0; i < list.Count; ++i) {
-      natsMsg* m = list.Msgs[i];
-      ndjson->append(natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m)));
-      ndjson->push_back('\n');
-      ++*lines;
-      jsMsgMetaData* meta = nullptr;
-      if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
-        pending = meta->NumPending;
-        jsMsgMetaData_Destroy(meta);
-      }
-    }
-    natsMsgList_Destroy(&list);
-  }
-  return result;
+  return consumer.value()->read_pending(
+      [&](natsMsg* m, uint64_t) {
+        ndjson->append(natsMsg_GetData(m), static_cast<size_t>(natsMsg_GetDataLength(m)));
+        ndjson->push_back('\n');
+        ++*lines;
+        return Status();
+      },
+      kFetchPatience);
 }
 
 }  // namespace claimmap::scaleout

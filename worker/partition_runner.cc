@@ -9,6 +9,7 @@
 #include "claimmap/scaleout.h"
 #include "worker/checkpoint.h"
 #include "worker/event_apply.h"
+#include "worker/pull_consumer.h"
 
 namespace claimmap::scaleout {
 
@@ -25,11 +26,6 @@ int64_t unix_ms() {
       .count();
 }
 
-struct MsgList {
-  natsMsgList list{};
-  ~MsgList() { natsMsgList_Destroy(&list); }
-};
-
 // The Nats-Msg-Ids of the partition's results stored after `deltas_seq`:
 // results of messages after the checkpoint that a previous owner published
 // before it died. The replay does not publish them again (docs/scaleout.md
@@ -44,37 +40,24 @@ Result<std::unordered_set<std::string>> published_after(JetStream& js, uint32_t 
   jsStreamInfo_Destroy(info);
   if (last <= deltas_seq) return ids;
   const std::string subject = deltas_subject(p);
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = kDeltasStream;
-  so.Config.FilterSubject = subject.c_str();
-  so.Config.AckPolicy = js_AckNone;
-  so.Config.DeliverPolicy = deltas_seq == 0 ? js_DeliverAll : js_DeliverByStartSequence;
-  so.Config.OptStartSeq = deltas_seq == 0 ? 0 : deltas_seq + 1;
-  so.Config.InactiveThreshold = 30000 * kNanosPerMilli;
-  natsSubscription* raw = nullptr;
-  s = js_PullSubscribe(&raw, js.get(), subject.c_str(), nullptr, nullptr, &so, &e);
-  if (s != NATS_OK) return nats_error("reading the results stored after the checkpoint", s, e);
-  Subscription sub(js.connection(), raw);
-  jsConsumerInfo* ci = nullptr;
-  s = natsSubscription_GetConsumerInfo(&ci, sub.get(), nullptr, &e);
-  if (s != NATS_OK) return nats_error("consumer info", s, e);
-  uint64_t pending = ci->NumPending;
-  jsConsumerInfo_Destroy(ci);
-  while (pending > 0) {
-    MsgList batch;
-    s = natsSubscription_Fetch(&batch.list, sub.get(), 4096, 5000, &e);
-    if (s != NATS_OK) return nats_error("reading the results stored after the checkpoint", s, e);
-    for (int i = 0; i < batch.list.Count; ++i) {
-      natsMsg* m = batch.list.Msgs[i];
-      ids.insert(header(m, kMsgIdHeader));
-      jsMsgMetaData* meta = nullptr;
-      if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
-        pending = meta->NumPending;
-        jsMsgMetaData_Destroy(meta);
-      }
-    }
-  }
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.FilterSubject = subject.c_str();
+  cc.AckPolicy = js_AckNone;
+  cc.DeliverPolicy = deltas_seq == 0 ? js_DeliverAll : js_DeliverByStartSequence;
+  cc.OptStartSeq = deltas_seq == 0 ? 0 : deltas_seq + 1;
+  cc.InactiveThreshold = 30000 * kNanosPerMilli;
+  Result<std::unique_ptr<PullConsumer>> consumer = PullConsumer::create(js, kDeltasStream, cc);
+  if (!consumer.ok()) return consumer.status();
+  // Patience 0: one fetch that brings nothing ends the setup with an error
+  // (the partition is tried again from its checkpoint).
+  Status st = consumer.value()->read_pending(
+      [&](natsMsg* m, uint64_t) {
+        ids.insert(header(m, kMsgIdHeader));
+        return Status();
+      },
+      std::chrono::milliseconds(0));
+  if (!st.ok()) return Status(st.code(), "reading the results stored after the checkpoint: " + st.message());
   return ids;
 }
 
@@ -250,21 +233,10 @@ Status PartitionRunner::run_owned() {
   cc.MaxAckPending = 200000;
   cc.DeliverPolicy = covered == 0 ? js_DeliverAll : js_DeliverByStartSequence;
   cc.OptStartSeq = covered == 0 ? 0 : covered + 1;
-  jsConsumerInfo* ci = nullptr;
-  e = static_cast<jsErrCode>(0);
-  natsStatus ns = js_AddConsumer(&ci, js.get(), kEventsStream, &cc, nullptr, &e);
-  if (ns != NATS_OK) return nats_error("consumer " + durable, ns, e);
-  const uint64_t initial_pending = ci->NumPending;
-  jsConsumerInfo_Destroy(ci);
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = kEventsStream;
-  so.Consumer = durable.c_str();
-  so.ManualAck = true;
-  natsSubscription* raw_sub = nullptr;
-  ns = js_PullSubscribe(&raw_sub, js.get(), subject.c_str(), durable.c_str(), nullptr, &so, &e);
-  if (ns != NATS_OK) return nats_error("subscribing to " + subject, ns, e);
-  Subscription sub(js.connection(), raw_sub);
+  Result<std::unique_ptr<PullConsumer>> made = PullConsumer::create(js, kEventsStream, cc);
+  if (!made.ok()) return made.status();
+  PullConsumer& consumer = *made.value();
+  const uint64_t initial_pending = consumer.initial_pending();
   {
     std::lock_guard<std::mutex> lock(stats_mutex_);
     stats_.applied_seq = covered;
@@ -292,6 +264,7 @@ Status PartitionRunner::run_owned() {
   int64_t checkpoint_unix = last.unix_ms;
   uint64_t last_consumer_seq = 0;
   AppliedEvent applied;
+  std::vector<MsgPtr> batch;
 
   auto publish_result = [&](std::string_view line, const std::string& id, uint64_t input_seq,
                             uint64_t seq) -> Status {
@@ -346,10 +319,9 @@ Status PartitionRunner::run_owned() {
     if (abandon_) return Status();
     if (stop_) break;
     if (!lease_valid()) return Status(ErrorCode::kIoError, "lease not renewed in time: stopped without a checkpoint");
-    MsgList batch;
-    e = static_cast<jsErrCode>(0);
-    ns = natsSubscription_Fetch(&batch.list, sub.get(), settings_.fetch_batch, 200, &e);
-    if (ns == NATS_TIMEOUT) {
+    batch.clear();
+    if (Status st = consumer.fetch(settings_.fetch_batch, 200, &batch); !st.ok()) return st;
+    if (batch.empty()) {
       if (checkpoint_due()) {
         if (Status st = checkpoint(); !st.ok()) return st;
       }
@@ -359,11 +331,10 @@ Status PartitionRunner::run_owned() {
       stats_.checkpoint_unix_ms = checkpoint_unix;
       continue;
     }
-    if (ns != NATS_OK) return nats_error("fetching from " + subject, ns, e);
     natsMsg* last_msg = nullptr;
     uint64_t pending = 0;
-    for (int i = 0; i < batch.list.Count; ++i) {
-      natsMsg* m = batch.list.Msgs[i];
+    for (const MsgPtr& owned : batch) {
+      natsMsg* m = owned.get();
       jsMsgMetaData* meta = nullptr;
       if (natsStatus st = natsMsg_GetMetaData(&meta, m); st != NATS_OK) return nats_error("message metadata", st);
       const uint64_t sseq = meta->Sequence.Stream, cseq = meta->Sequence.Consumer;
@@ -405,7 +376,11 @@ Status PartitionRunner::run_owned() {
     if (js.async_failures() > 0) {
       return Status(ErrorCode::kIoError, "results not stored: " + js.first_async_error());
     }
-    if (last_msg != nullptr) natsMsg_Ack(last_msg, nullptr);  // AckAll: this and every one before
+    if (last_msg != nullptr) {
+      // AckAll: this and every one before. A lost acknowledgement costs only
+      // a redelivery, skipped as already applied.
+      (void)consumer.ack(last_msg);
+    }
     if (checkpoint_due()) {
       if (Status st = checkpoint(); !st.ok()) return st;
     }
