@@ -82,7 +82,7 @@ int run_eval(const EvalArgs& args) {
       options.reloads.push_back(point.value());
       continue;
     }
-    for (const ConfigProblem& p : report.errors) problems.push_back("error: " + p.to_string());
+    for (std::string& line : report.error_lines()) problems.push_back(std::move(line));
     problems.push_back(point.status().message());
     if (first_failure.ok()) first_failure = point.status();
   }

@@ -115,10 +115,7 @@ HttpResponse put_config(RouteContext& c, const HttpRequest& request) {
   }
   assert(reloaded.value().config_version == version);
   EventCounters counters;
-  for (const Delta& d : reloaded.value().deltas) {
-    append_ndjson(d, &r.body);
-    counters.add(d);
-  }
+  reloaded.value().append_ndjson(0, &r.body, &counters);
   c.metrics.record_events(counters);
   r.headers.emplace_back("X-Claimmap-Config-Version", std::to_string(reloaded.value().config_version));
   return r;

@@ -19,7 +19,7 @@ std::string utc_time(int64_t unix_ms) {
 }
 
 void add_problems(const ConfigReport& report, std::vector<std::string>* lines) {
-  for (const ConfigProblem& p : report.errors) lines->push_back("error: " + p.to_string());
+  for (std::string& line : report.error_lines()) lines->push_back(std::move(line));
 }
 
 }  // namespace

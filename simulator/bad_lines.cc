@@ -1,5 +1,6 @@
 #include "simulator/bad_lines.h"
 
+#include "claimmap/lines.h"
 #include "claimmap/status.h"
 #include "simulator/names.h"
 #include "simulator/prng.h"
@@ -33,7 +34,7 @@ void append_bad_line(const Population& population, uint8_t code, uint64_t index,
     case ErrorCode::kEventTooLarge: {
       // A token that dragged a profile photo along: just over the line limit.
       out->append("{\"type\": \"login\", \"provider\": \"").append(p.id).append("\", \"claims\": {\"picture\": \"");
-      out->append(kDefaultLineLimit, 'A');
+      out->append(kDefaultMaxLineBytes, 'A');  // just over the engine's default limit
       out->append("\"}}");
       return;
     }

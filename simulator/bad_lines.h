@@ -23,10 +23,6 @@ inline constexpr uint32_t kBadKindWeight[kBadKindCount + 1] = {0, 1, 10, 10, 10,
 // The share of bad lines that are of kind `code`.
 double bad_kind_share(uint8_t code);
 
-// The engine's default line limit (EngineOptions::max_line_bytes); too-large
-// lines are just over it.
-inline constexpr size_t kDefaultLineLimit = size_t{1} << 20;
-
 // Appends the bad line of kind `code` (an ErrorCode value) for event `index`
 // about `user`, without the final '\n'. `ranks` is scratch.
 void append_bad_line(const Population& population, uint8_t code, uint64_t index, uint32_t user, uint32_t iat,

@@ -103,10 +103,12 @@ TEST(SimulatorCapacity, FindsARateUnderTheCeiling) {
   Rig rig(storm_options());
   CapacityOptions options;
   options.threads = 2;
-  options.p99_target_seconds = 0.02;  // generous: the test machine is shared
+  // A target a busy machine meets too (both cores taken by a build, a
+  // probe's p99 can pass 20 ms): the test is about the search, not speed.
+  options.p99_target_seconds = 0.25;
   options.probe_seconds = 0.2;
   options.min_probe_events = 4000;
-  options.max_probes = 6;
+  options.max_probes = 8;
   const CapacityResult c = find_capacity(rig.engine, rig.generator, options);
   ASSERT_GE(c.probes.size(), 2u);
   EXPECT_GT(c.closed_loop_throughput, 0);
@@ -114,7 +116,7 @@ TEST(SimulatorCapacity, FindsARateUnderTheCeiling) {
   EXPECT_LE(c.capacity, c.closed_loop_throughput * 1.05);
   for (const CapacityProbe& p : c.probes) {
     if (p.passed) {
-      EXPECT_LE(p.p99_ns, 20'000'000u);
+      EXPECT_LE(p.p99_ns, 250'000'000u);
     }
   }
 }

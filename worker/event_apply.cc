@@ -22,12 +22,14 @@ Status apply_event(Engine& engine, ConfigCache& configs, JetStream& js, natsMsg*
     }
     Result<ReloadResult> r = engine.reload(next.value());
     if (!r.ok()) return r.status();
-    for (Delta& d : r.value().deltas) {
-      d.seq = out->line_seq;
-      if (counters != nullptr) counters->add(d);
-      std::string& line = out->lines.emplace_back();
-      append_ndjson(d, &line);
-      if (!line.empty() && line.back() == '\n') line.pop_back();
+    std::string text;
+    r.value().append_ndjson(out->line_seq, &text, counters);
+    // One result message per line (d<seq>.1, .2, …): NDJSON lines hold no
+    // raw newline.
+    for (size_t at = 0; at < text.size();) {
+      const size_t end = text.find('\n', at);
+      out->lines.emplace_back(text, at, end - at);
+      at = end + 1;
     }
     out->config_applied = true;
     return Status();

@@ -83,7 +83,7 @@ Result<Config> ConfigCache::get(JetStream& js, uint64_t marker_seq, std::string_
   Result<Config> c = load_config(text, &report);
   if (!c.ok()) {
     std::string why = c.status().message();
-    for (const ConfigProblem& p : report.errors) why += "; " + p.to_string();
+    for (const std::string& line : report.error_lines()) why += "; " + line;
     return Status(c.status().code(), "reload marker " + std::to_string(marker_seq) + ": " + why);
   }
   std::lock_guard<std::mutex> lock(mutex_);

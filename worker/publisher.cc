@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "claimmap/config.h"
+#include "claimmap/lines.h"
 #include "claimmap/scaleout.h"
 #include "claimmap/service.h"
 #include "worker/checkpoint.h"
@@ -55,7 +56,6 @@ std::string PublishReport::to_text() const {
 
 namespace {
 
-constexpr size_t kMaxLineBytes = size_t{1} << 20;  // the engine's default limit (docs/spec.md §8)
 constexpr size_t kHeaderAllowance = 256;            // headers of an event message
 
 
@@ -140,7 +140,7 @@ Status run_publish(const PublishOptions& options, PublishReport* report, std::ve
     ConfigReport cr;
     Result<Config> c = load_config(text.value(), &cr);
     if (!c.ok()) {
-      for (const ConfigProblem& p : cr.errors) problems->push_back("error: " + p.to_string());
+      for (std::string& line : cr.error_lines()) problems->push_back(std::move(line));
       return Status(c.status().code(), options.reload_config + ": " + c.status().message());
     }
     reload_text = std::move(text.value());
@@ -229,7 +229,7 @@ Status run_publish(const PublishOptions& options, PublishReport* report, std::ve
     ConfigReport cr;
     Result<Config> routing = load_config(routing_text, &cr);
     if (!routing.ok()) {
-      for (const ConfigProblem& p : cr.errors) problems->push_back("error: " + p.to_string());
+      for (std::string& line : cr.error_lines()) problems->push_back(std::move(line));
       return Status(routing.status().code(), "routing config: " + routing.status().message());
     }
 
@@ -245,13 +245,13 @@ Status run_publish(const PublishOptions& options, PublishReport* report, std::ve
     auto handle_line = [&](std::string_view line) -> Status {
       const uint64_t line_seq = seq++;
       report->lines++;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.find_first_not_of(" \t") == std::string_view::npos) {
+      line = line_content(line);
+      if (is_blank_line(line)) {
         report->blank++;
         return Status();
       }
       const std::string seq_text = std::to_string(line_seq);
-      if (line.size() > kMaxLineBytes) {
+      if (line.size() > kDefaultMaxLineBytes) {
         // event_too_large whatever it holds: its length is enough (docs/scaleout.md).
         report->oversize++;
         report->unrouted++;
@@ -265,7 +265,7 @@ Status run_publish(const PublishOptions& options, PublishReport* report, std::ve
                                                " bytes do not fit in one message (the server's max_payload is " +
                                                std::to_string(max_payload) + "; docs/scaleout.md)");
       }
-      const EventUser user = event_user(routing.value(), line, kMaxLineBytes);
+      const EventUser user = event_user(routing.value(), line, kDefaultMaxLineBytes);
       uint32_t p = 0;
       if (user.known) {
         p = partition_of(user.provider, user.subject, options.partitions);

@@ -158,7 +158,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   ConfigReport cr;
   Result<Config> base = load_config(base_text.value(), &cr);
   if (!base.ok()) {
-    for (const ConfigProblem& p : cr.errors) problems->push_back("error: " + p.to_string());
+    for (std::string& line : cr.error_lines()) problems->push_back(std::move(line));
     return Status(base.status().code(), options.config_path + ": " + base.status().message());
   }
   ConfigCache configs(base.value());

@@ -20,6 +20,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kInvalidState: return "invalid_state";
     case ErrorCode::kIoError: return "io_error";
     case ErrorCode::kInvalidArgument: return "invalid_argument";
+    case ErrorCode::kInternal: return "internal";
   }
   return "unknown";
 }

@@ -11,6 +11,13 @@
 
 namespace claimmap {
 
+std::vector<std::string> ConfigReport::error_lines() const {
+  std::vector<std::string> lines;
+  lines.reserve(errors.size());
+  for (const ConfigProblem& p : errors) lines.push_back("error: " + p.to_string());
+  return lines;
+}
+
 const ConfigReport& Config::report() const { return compiled_->report; }
 size_t Config::compiled_bytes() const { return compiled_->bytes; }
 

@@ -531,12 +531,15 @@ void resolve_push(const CompiledConfig& config, const RootMembers& root, ParsedE
 
 }  // namespace
 
-void EventParser::parse(const CompiledConfig& config, std::string_view line, ParsedEvent* out) {
+void EventParser::too_large(uint64_t length, ParsedEvent* out) const {
   *out = ParsedEvent{};
-  if (line.size() > max_line_bytes_) {
-    return fail(out, ErrorCode::kEventTooLarge,
-                "line is " + std::to_string(line.size()) + " bytes; the limit is " + std::to_string(max_line_bytes_));
-  }
+  fail(out, ErrorCode::kEventTooLarge,
+       "line is " + std::to_string(length) + " bytes; the limit is " + std::to_string(max_line_bytes_));
+}
+
+void EventParser::parse(const CompiledConfig& config, std::string_view line, ParsedEvent* out) {
+  if (line.size() > max_line_bytes_) return too_large(line.size(), out);
+  *out = ParsedEvent{};
   Impl& s = *impl_;
   s.config = &config;
   s.root_claims.reset(config.trie.nodes.size());

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "claimmap/lines.h"
 #include "claimmap/status.h"
 #include "engine/config/compiled_config.h"
 #include "engine/common/ids.h"
@@ -92,8 +93,6 @@ struct ParsedEvent {
 
 class EventParser {
  public:
-  static constexpr size_t kDefaultMaxLineBytes = size_t{1} << 20;
-
   explicit EventParser(size_t max_line_bytes = kDefaultMaxLineBytes);
   ~EventParser();
   EventParser(const EventParser&) = delete;
@@ -102,6 +101,10 @@ class EventParser {
   // `line` excludes the newline; it must stay readable for SIMDJSON_PADDING
   // (64) bytes past its end (the bytes there may be anything).
   void parse(const CompiledConfig& config, std::string_view line, ParsedEvent* out);
+
+  // The result of a line of `length` bytes over the limit (event_too_large),
+  // from its length alone: an over-long line is measured, never held.
+  void too_large(uint64_t length, ParsedEvent* out) const;
 
   size_t max_line_bytes() const { return max_line_bytes_; }
 

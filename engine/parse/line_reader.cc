@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <string>
 
 #include <simdjson.h>
+
+#include "claimmap/lines.h"
 
 namespace claimmap {
 
@@ -27,11 +29,9 @@ ssize_t LineReader::read_some(char* into, size_t capacity) {
 
 void LineReader::add_line(LineBlock* block, size_t offset, size_t length) {
   ++seq_;
-  const char* p = block->bytes.data() + offset;
-  if (length > 0 && p[length - 1] == '\r') --length;
-  bool blank = true;
-  for (size_t i = 0; i < length && blank; ++i) blank = p[i] == ' ' || p[i] == '\t';
-  if (blank) return;
+  const std::string_view content = line_content(std::string_view(block->bytes.data() + offset, length));
+  if (is_blank_line(content)) return;
+  length = content.size();
   block->lines.push_back(LineRef{seq_, offset, length, false, 0});
   block->input_bytes += length + 1;
 }

@@ -13,37 +13,32 @@ namespace claimmap {
 
 std::optional<UserRecord> Engine::find_user(std::string_view provider, std::string_view subject) const {
   Worker& w = impl_->thread_worker();
-  for (;;) {
-    const ConfigVersion& v = impl_->current_version(w);
+  std::optional<UserRecord> record;
+  impl_->with_current_user(w, provider, subject, [&](const ConfigVersion& v, UserHandle& handle) {
+    if (!handle.exists()) return;
     const CompiledConfig& config = *v.config;
-    ProviderKey key;
-    if (!impl_->provider_key(v, provider, &key)) return std::nullopt;
-    std::optional<UserRecord> record;
-    const bool done = impl_->with_user_at(v, key, subject, w.reload, [&](UserHandle& handle) {
-      if (!handle.exists()) return;
-      UserState& user = w.sync.user;
-      handle.load(&user);
-      UserRecord& r = record.emplace();
-      r.provider = std::string(provider);
-      r.subject = std::string(subject);
-      for (size_t i = 0; i < user.mapped.size(); ++i) {
-        if (i == 0 || user.mapped[i - 1].group != user.mapped[i].group) {
-          r.mapped.emplace_back(config.group(user.mapped[i].group).id, std::vector<std::string>{});
-        }
-        r.mapped.back().second.push_back(config.mapping(user.mapped[i].mapping).def.id);
+    UserState& user = w.sync.user;
+    handle.load(&user);
+    UserRecord& r = record.emplace();
+    r.provider = std::string(provider);
+    r.subject = std::string(subject);
+    for (size_t i = 0; i < user.mapped.size(); ++i) {
+      if (i == 0 || user.mapped[i - 1].group != user.mapped[i].group) {
+        r.mapped.emplace_back(config.group(user.mapped[i].group).id, std::vector<std::string>{});
       }
-      for (GroupId g : user.manual) r.manual.push_back(config.group(g).id);
-      for (RoleId role : user.direct_roles) r.direct_roles.push_back(config.role(role).id);
-      r.has_iat = user.has_iat;
-      r.last_iat = user.last_iat;
-      r.suspended = user.suspended;
-      effective_groups(user, &w.sync.groups_after);
-      claimmap::effective_roles(config, user, w.sync.groups_after, &w.sync.roles_after);
-      for (GroupId g : w.sync.groups_after) r.effective_groups.push_back(config.group(g).id);
-      for (RoleId role : w.sync.roles_after) r.effective_roles.push_back(config.role(role).id);
-    });
-    if (done) return record;
-  }
+      r.mapped.back().second.push_back(config.mapping(user.mapped[i].mapping).def.id);
+    }
+    for (GroupId g : user.manual) r.manual.push_back(config.group(g).id);
+    for (RoleId role : user.direct_roles) r.direct_roles.push_back(config.role(role).id);
+    r.has_iat = user.has_iat;
+    r.last_iat = user.last_iat;
+    r.suspended = user.suspended;
+    effective_groups(user, &w.sync.groups_after);
+    claimmap::effective_roles(config, user, w.sync.groups_after, &w.sync.roles_after);
+    for (GroupId g : w.sync.groups_after) r.effective_groups.push_back(config.group(g).id);
+    for (RoleId role : w.sync.roles_after) r.effective_roles.push_back(config.role(role).id);
+  });
+  return record;
 }
 
 std::string UserRecord::to_state_line() const {

@@ -99,7 +99,7 @@ Result<std::vector<AccessHolder>> Engine::who_has(const AccessQuery& query) cons
     });
   });
 
-  ProviderNames names(impl.store);
+  ProviderNames names = impl.provider_names();
   for (Found& f : found) f.holder.provider = names(f.provider);
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
     if (a.holder.provider != b.holder.provider) return a.holder.provider < b.holder.provider;

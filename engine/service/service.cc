@@ -7,8 +7,7 @@
 namespace claimmap {
 
 std::vector<std::string> OpenReport::error_lines(const Status& failure) const {
-  std::vector<std::string> lines;
-  for (const ConfigProblem& p : config.errors) lines.push_back("error: " + p.to_string());
+  std::vector<std::string> lines = config.error_lines();
   if (failure.code() == ErrorCode::kInvalidConfig) {
     lines.push_back(config_path + ": " + failure.message());
   } else {

@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 
+#include "claimmap/lines.h"
 #include "engine/common/json_text.h"
 #include "engine/reload/reload_rules.h"
 
@@ -248,8 +249,8 @@ Status for_each_state_line(std::string_view ndjson,
     std::string_view line = ndjson.substr(pos, end - pos);
     pos = end + 1;
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    line = line_content(line);
+    if (is_blank_line(line)) continue;
     const std::string where = "state line " + std::to_string(line_no);
     element root;
     if (auto err = parser.parse(line.data(), line.size()).get(root)) {

@@ -12,7 +12,7 @@ namespace claimmap {
 // (provider index < 65536, fewer than 256 of each kind of entry) keeps its
 // counts in the header; any other is "wide", with a 16-byte extension of
 // 32-bit counts after the header — no limit, only a few more bytes.
-class UserRecord {
+class PackedRecord {
  public:
   struct Shape {
     uint32_t provider = 0, mapped = 0, manual = 0, direct = 0, subject = 0;
@@ -68,7 +68,7 @@ class UserRecord {
   GroupId* manual_data(const Shape& s) { return reinterpret_cast<GroupId*>(body() + s.mapped * sizeof(MappedPair)); }
   RoleId* direct_data(const Shape& s) { return reinterpret_cast<RoleId*>(manual_data(s) + s.manual); }
   char* subject_data(const Shape& s) { return reinterpret_cast<char*>(direct_data(s) + s.direct); }
-  const char* subject_data(const Shape& s) const { return const_cast<UserRecord*>(this)->subject_data(s); }
+  const char* subject_data(const Shape& s) const { return const_cast<PackedRecord*>(this)->subject_data(s); }
 
  private:
   static constexpr size_t kHeaderBytes = 20, kWideBytes = 16;
@@ -84,7 +84,7 @@ class UserRecord {
   uint8_t mapped_, manual_, direct_;
   uint8_t reserved_[2];
 };
-static_assert(sizeof(UserRecord) == 20 && alignof(UserRecord) == 4);
+static_assert(sizeof(PackedRecord) == 20 && alignof(PackedRecord) == 4);
 static_assert(sizeof(MappedPair) == 8 && sizeof(GroupId) == 4 && sizeof(RoleId) == 4);
 
 namespace {
@@ -101,18 +101,18 @@ constexpr uint64_t kSpanBits = 7;
 static_assert(BlobArena::kAlign == 8);
 
 uint64_t tag_of(uint64_t hash) { return (hash >> 16) & 0xffff; }
-uint64_t slot_value(uint64_t hash, const UserRecord* record) {
+uint64_t slot_value(uint64_t hash, const PackedRecord* record) {
   const uint64_t span = std::min<uint64_t>(kSpanBits, (record->bytes() - 1) / 128);
   return tag_of(hash) << 48 | reinterpret_cast<uintptr_t>(record) | span;
 }
-UserRecord* record_of(uint64_t slot) { return reinterpret_cast<UserRecord*>(slot & kAddressMask & ~kSpanBits); }
+PackedRecord* record_of(uint64_t slot) { return reinterpret_cast<PackedRecord*>(slot & kAddressMask & ~kSpanBits); }
 // The home slot: the hash's high bits scaled to the table (the low bits pick the shard).
 size_t home_of(uint64_t hash, size_t capacity) {
   return static_cast<size_t>((static_cast<__uint128_t>(hash) * capacity) >> 64);
 }
 
 // Finds (provider, subject): its slot, or where it would go.
-std::pair<size_t, UserRecord*> find(const ShardTable& shard, uint64_t hash, ProviderKey provider,
+std::pair<size_t, PackedRecord*> find(const ShardTable& shard, uint64_t hash, ProviderKey provider,
                                     std::string_view subject) {
   const size_t capacity = shard.slots.size();
   if (capacity == 0) return {0, nullptr};
@@ -126,7 +126,7 @@ std::pair<size_t, UserRecord*> find(const ShardTable& shard, uint64_t hash, Prov
       continue;
     }
     if ((s >> 48) == tag) {
-      UserRecord* r = record_of(s);
+      PackedRecord* r = record_of(s);
       const std::string_view stored = r->subject();
       if (r->provider() == index_of(provider) && stored.size() == subject.size() &&
           same_bytes(stored.data(), subject.data(), subject.size())) {
@@ -151,7 +151,7 @@ void make_room(UserShard& owner) {
   std::vector<uint64_t> slots(next, kEmpty);
   for (uint64_t s : shard.slots) {
     if (s == kEmpty || s == kDeleted) continue;
-    UserRecord* r = record_of(s);
+    PackedRecord* r = record_of(s);
     const uint64_t hash = UserStore::user_hash(static_cast<ProviderKey>(r->provider()), r->subject());
     size_t i = home_of(hash, next);
     while (slots[i] != kEmpty) i = i + 1 == next ? 0 : i + 1;
@@ -166,7 +166,7 @@ void make_room(UserShard& owner) {
 
 bool slot_user(uint64_t slot, ProviderKey* provider, std::string_view* subject) {
   if (slot == kEmpty || slot == kDeleted) return false;
-  const UserRecord* r = record_of(slot);
+  const PackedRecord* r = record_of(slot);
   *provider = static_cast<ProviderKey>(r->provider());
   *subject = r->subject();
   return true;
@@ -184,40 +184,40 @@ UserHandle::UserHandle(UserShard& shard, uint64_t hash, ProviderKey provider, st
 void UserHandle::refresh() { std::tie(slot_, record_) = find(*shard_.table, hash_, provider_, subject_); }
 
 void UserHandle::load(UserState* out) const {
-  UserRecord* r = record_;
-  const UserRecord::Shape shape = r->shape();
+  PackedRecord* r = record_;
+  const PackedRecord::Shape shape = r->shape();
   out->mapped.assign(r->mapped_data(shape), r->mapped_data(shape) + shape.mapped);
   out->manual.assign(r->manual_data(shape), r->manual_data(shape) + shape.manual);
   out->direct_roles.assign(r->direct_data(shape), r->direct_data(shape) + shape.direct);
   out->last_iat = r->last_iat();
-  out->has_iat = (r->flags() & UserRecord::kHasIat) != 0;
-  out->suspended = (r->flags() & UserRecord::kSuspended) != 0;
+  out->has_iat = (r->flags() & PackedRecord::kHasIat) != 0;
+  out->suspended = (r->flags() & PackedRecord::kSuspended) != 0;
 }
 
 UserHandle::View UserHandle::view() const {
-  UserRecord* r = record_;
-  const UserRecord::Shape shape = r->shape();
+  PackedRecord* r = record_;
+  const PackedRecord::Shape shape = r->shape();
   View v;
   v.mapped = {r->mapped_data(shape), shape.mapped};
   v.manual = {r->manual_data(shape), shape.manual};
   v.direct_roles = {r->direct_data(shape), shape.direct};
   v.last_iat = r->last_iat();
-  v.has_iat = (r->flags() & UserRecord::kHasIat) != 0;
-  v.suspended = (r->flags() & UserRecord::kSuspended) != 0;
+  v.has_iat = (r->flags() & PackedRecord::kHasIat) != 0;
+  v.suspended = (r->flags() & PackedRecord::kSuspended) != 0;
   return v;
 }
 
 void UserHandle::save_login(const std::span<const MappedPair>* mapped, bool has_iat, double last_iat) {
-  UserRecord* r = record_;
-  const UserRecord::Shape old_shape = r->shape();
-  const uint8_t suspended = r->flags() & UserRecord::kSuspended;
+  PackedRecord* r = record_;
+  const PackedRecord::Shape old_shape = r->shape();
+  const uint8_t suspended = r->flags() & PackedRecord::kSuspended;
   if (mapped != nullptr && mapped->size() != old_shape.mapped) {
     // Another count, so another block size (counts are 8-byte pairs): a new
     // block, the manual groups and direct roles copied over from the old one.
-    UserRecord::Shape shape = old_shape;
+    PackedRecord::Shape shape = old_shape;
     shape.mapped = static_cast<uint32_t>(mapped->size());
     ShardTable& table = *shard_.table;
-    UserRecord* const next = static_cast<UserRecord*>(table.arena.allocate(shape.bytes()));
+    PackedRecord* const next = static_cast<PackedRecord*>(table.arena.allocate(shape.bytes()));
     next->set_flags(0);
     next->set_shape(shape);
     std::copy_n(r->manual_data(old_shape), old_shape.manual, next->manual_data(shape));
@@ -225,32 +225,32 @@ void UserHandle::save_login(const std::span<const MappedPair>* mapped, bool has_
     std::copy(mapped->begin(), mapped->end(), next->mapped_data(shape));
     std::memcpy(next->subject_data(shape), subject_.data(), subject_.size());
     next->set_last_iat(last_iat);
-    next->set_flags((has_iat ? UserRecord::kHasIat : 0) | suspended);
+    next->set_flags((has_iat ? PackedRecord::kHasIat : 0) | suspended);
     replace_record(next);
     return;
   }
   if (mapped != nullptr) std::copy(mapped->begin(), mapped->end(), r->mapped_data(old_shape));
   r->set_last_iat(last_iat);
-  r->set_flags((has_iat ? UserRecord::kHasIat : 0) | suspended);
+  r->set_flags((has_iat ? PackedRecord::kHasIat : 0) | suspended);
 }
 
 void UserHandle::save(const UserState& s) {
-  UserRecord::Shape shape;
+  PackedRecord::Shape shape;
   shape.provider = index_of(provider_);
   shape.mapped = static_cast<uint32_t>(s.mapped.size());
   shape.manual = static_cast<uint32_t>(s.manual.size());
   shape.direct = static_cast<uint32_t>(s.direct_roles.size());
   shape.subject = static_cast<uint32_t>(subject_.size());
   const size_t bytes = shape.bytes();
-  UserRecord* r = record_;
+  PackedRecord* r = record_;
   ShardTable& table = *shard_.table;
   if (r == nullptr || r->bytes() != bytes) {
-    r = static_cast<UserRecord*>(table.arena.allocate(bytes));
+    r = static_cast<PackedRecord*>(table.arena.allocate(bytes));
     r->set_flags(0);
   }
   r->set_shape(shape);
   r->set_last_iat(s.last_iat);
-  r->set_flags((s.has_iat ? UserRecord::kHasIat : 0) | (s.suspended ? UserRecord::kSuspended : 0));
+  r->set_flags((s.has_iat ? PackedRecord::kHasIat : 0) | (s.suspended ? PackedRecord::kSuspended : 0));
   std::copy(s.mapped.begin(), s.mapped.end(), r->mapped_data(shape));
   std::copy(s.manual.begin(), s.manual.end(), r->manual_data(shape));
   std::copy(s.direct_roles.begin(), s.direct_roles.end(), r->direct_data(shape));
@@ -260,7 +260,7 @@ void UserHandle::save(const UserState& s) {
   if (r != record_) replace_record(r);
 }
 
-void UserHandle::replace_record(UserRecord* next) {
+void UserHandle::replace_record(PackedRecord* next) {
   ShardTable& table = *shard_.table;
   if (record_ != nullptr) {
     table.arena.release(record_, record_->bytes());
@@ -348,7 +348,7 @@ std::vector<std::pair<UserKey, UserState>> UserStore::sorted_users() const {
     std::lock_guard<std::mutex> lock(shard->mutex);
     for (uint64_t s : shard->table->slots) {
       if (s == kEmpty || s == kDeleted) continue;
-      UserRecord* r = record_of(s);
+      PackedRecord* r = record_of(s);
       const ProviderKey provider = static_cast<ProviderKey>(r->provider());
       UserHandle handle(*shard, user_hash(provider, r->subject()), provider, r->subject());
       UserState state;

@@ -40,7 +40,7 @@ struct UserKey {
   std::string subject;
 };
 
-struct UserRecord;  // engine/state/user_store.cc
+struct PackedRecord;  // a user as the store packs it (engine/state/user_store.cc); not claimmap::UserRecord
 
 // A shard's users: the table and the memory of the records. Held by pointer
 // so that a whole state can be swapped in at once (UserStore::replace_all).
@@ -129,14 +129,14 @@ class UserHandle {
   UserHandle(UserShard& shard, uint64_t hash, ProviderKey provider, std::string_view subject);
   // Puts `next` (written, another block) in the user's slot: the old record
   // is freed, or the user is inserted.
-  void replace_record(UserRecord* next);
+  void replace_record(PackedRecord* next);
 
   UserShard& shard_;
   uint64_t hash_;
   ProviderKey provider_;
   std::string_view subject_;
   size_t slot_ = 0;
-  UserRecord* record_ = nullptr;
+  PackedRecord* record_ = nullptr;
 };
 
 class UserStore {

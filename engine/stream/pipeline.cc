@@ -1,9 +1,10 @@
-// The stream behind `claimmap eval --threads N` (docs/spec.md §8, issues 5 and 16): a
-// TBB pipeline of five stages over blocks of about 1 MiB of input —
+// The stream behind `claimmap eval --threads N` (docs/spec.md §8): a TBB
+// pipeline of five stages over blocks of about 64 KiB of input (kBlockBytes) —
 //   1. read (serial, in order): cut a block into lines (engine/parse/line_reader.h);
-//   2. prepare (parallel): parse and match every line of the block; this needs
-//      only the immutable compiled config, so blocks are prepared at once on
-//      every thread (engine/stream/prepared_batch.h);
+//   2. prepare (parallel): the one prepare stage (engine/prepare/prepare_stage.h)
+//      for every line of the block; it needs only the immutable compiled
+//      config, so blocks are prepared at once on every thread
+//      (engine/stream/prepared_batch.h);
 //   3. apply (serial, in input order): sync each line against the user store.
 //      A login that changes its mapped set records its old and new sets
 //      (engine/sync/sync.h, DeferredLogins) instead of computing its delta;
@@ -122,21 +123,16 @@ class StreamRun {
                      [](const ReloadPoint& a, const ReloadPoint& b) { return a.before_line < b.before_line; });
   }
 
-  // Stage 2: stateless, safe on any thread. Prepared under the version
-  // current now; stage 3 prepares a line again if a reload came between.
+  // Stage 2: the prepare stage (Engine::Impl::prepare), stateless, on any
+  // thread. Prepared under the version current now; stage 3 prepares a line
+  // again if a reload came between.
   void prepare(Batch& b) const {
     Worker& w = impl_.thread_worker();
     impl_.current_version(w);
     b.version = w.version;
-    const CompiledConfig& config = *b.version->config;
     b.prepared.clear();
     for (const LineRef& line : b.block.lines) {
-      if (line.oversize) {
-        b.prepared.add_oversize(line.seq, line.oversize_length, impl_.options.max_line_bytes);
-        continue;
-      }
-      w.parser.parse(config, b.block.text(line), &w.event);
-      if (w.event.ok() && w.event.kind == EventKind::kLogin) match_login(config, w.event, &w.match);
+      impl_.prepare(*b.version, w, input_of(b.block, line), /*prefetch=*/false);
       b.prepared.add(line.seq, w.event, w.match);
     }
   }
@@ -160,11 +156,10 @@ class StreamRun {
       ProviderId provider;
       std::string_view subject;
       if (i >= n || !b.prepared.user_of(i, &provider, &subject)) return;
-      const ProviderKey key = prepared_under.key_of(provider);
       if (record) {
-        impl_.store.prefetch_record(key, subject);
+        impl_.prefetch_record(prepared_under, provider, subject);
       } else {
-        impl_.store.prefetch_slot(key, subject);
+        impl_.prefetch_slot(prepared_under, provider, subject);
       }
     };
     for (size_t i = 0; i < kSlotsAhead; ++i) prefetch(i, false);
@@ -183,12 +178,12 @@ class StreamRun {
       const LineRef& line = b.block.lines[i];
       // An over-long line's result (event_too_large) reads nothing of the
       // config, so it never needs preparing again.
-      if (line.oversize || impl_.current_epoch.load(std::memory_order_acquire) == prepared_under.epoch) {
+      if (line.oversize || impl_.is_current(prepared_under)) {
         Outcome& o = b.outcomes[i];
         o.reset(seq);
         b.prepared.restore(i, &event_);
         scratch_.deferred = false;  // a bad line never reaches apply_event, which resets it
-        if (impl_.apply_parsed(prepared_under, event_, b.prepared.match(i), scratch_, reload_scratch_, &o)) {
+        if (impl_.apply(prepared_under, event_, b.prepared.match(i), scratch_, reload_scratch_, &o)) {
           if (scratch_.deferred) {
             b.modes[i] = Batch::kDeferred;
             b.refs[i] = scratch_.ref;
@@ -200,7 +195,7 @@ class StreamRun {
       // again under the version now current, as if it had been read now, and
       // written now (its outcome views this thread's parser).
       Worker& w = impl_.thread_worker();
-      const ConfigVersion& v = impl_.process_padded(w, b.block.text(line), seq);
+      const ConfigVersion& v = impl_.process(w, input_of(b.block, line), seq);
       count_outcome(w.outcome, &b.counters);
       if (wanted(w.outcome)) append_outcome_line(*v.config, w.outcome, &b.early);
       b.modes[i] = Batch::kWritten;
@@ -256,15 +251,15 @@ class StreamRun {
   }
 
   // All three stages on one thread, without keeping a block's parsed lines
-  // for a later stage: two workers take turns, so that line i is parsed and
-  // matched (Engine::Impl::prepare_padded, which prefetches its user's slot)
-  // after line i-1's user record has been prefetched and before line i-1 is
-  // applied. Both of a line's cache misses in the store then overlap the next
-  // line's parse and match. Every line is applied before the block ends
-  // (the next block reuses the text the events point into).
+  // for a later stage: two workers take turns, so that line i is prepared
+  // (Engine::Impl::prepare, which prefetches its user's slot) after line
+  // i-1's user record has been prefetched and before line i-1 is applied.
+  // Both of a line's cache misses in the store then overlap the next line's
+  // parse and match. Every line is applied before the block ends (the next
+  // block reuses the text the events point into).
   Status process_and_write(Batch& b) {
     summary_->input_bytes += b.block.input_bytes;
-    if (!second_worker_) second_worker_ = std::make_unique<Worker>(impl_.options.max_line_bytes);
+    if (!second_worker_) second_worker_ = std::make_unique<Worker>(impl_.options().max_line_bytes);
     Worker* const workers[2] = {&impl_.thread_worker(), second_worker_.get()};
     // The version each worker prepared its line under (the thread's own
     // Worker keeps only the latest).
@@ -272,7 +267,7 @@ class StreamRun {
     size_t turn = 0;
     Worker* pending = nullptr;  // prepared, not yet applied: never workers[turn]
     size_t pending_turn = 0;
-    std::string_view pending_text;
+    LineInput pending_input;
     Status status;
     auto apply_pending = [&] {
       if (pending == nullptr) return;
@@ -283,13 +278,12 @@ class StreamRun {
         return;
       }
       const ConfigVersion& v = *prepared_under[pending_turn];
-      if (impl_.current_epoch.load(std::memory_order_acquire) == v.epoch &&
-          impl_.apply_parsed(v, w.event, w.match.view(), w.sync, w.reload, &w.outcome)) {
+      if (impl_.is_current(v) && impl_.apply(v, w.event, w.match.view(), w.sync, w.reload, &w.outcome)) {
         finish(*v.config, w.outcome, &b.out);
         return;
       }
       // A reload came between this line's preparation and now.
-      const ConfigVersion& now = impl_.process_padded(w, pending_text, w.outcome.seq);
+      const ConfigVersion& now = impl_.process(w, pending_input, w.outcome.seq);
       finish(*now.config, w.outcome, &b.out);
     };
     for (const LineRef& line : b.block.lines) {
@@ -299,32 +293,20 @@ class StreamRun {
       if (b.out.size() >= kFlushBytes) {
         if (Status s = sink_.write(b.out); !s.ok()) return s;
       }
-      if (line.oversize) {
-        apply_pending();
-        if (Status s = reload_before(line.seq, &b.out, &summary_->counters); !s.ok()) return s;
-        Worker& w = impl_.thread_worker();
-        const ConfigVersion& now = impl_.current_version(w);
-        b.prepared.clear();
-        b.prepared.add_oversize(line.seq, line.oversize_length, impl_.options.max_line_bytes);
-        outcome_.reset(line.seq);
-        b.prepared.restore(0, &event_);
-        (void)impl_.apply_parsed(now, event_, b.prepared.match(0), scratch_, reload_scratch_, &outcome_);
-        finish(*now.config, outcome_, &b.out);
-        continue;
-      }
       if (pending != nullptr && pending->event.ok()) {
-        impl_.store.prefetch_record(prepared_under[pending_turn]->key_of(pending->event.provider),
-                                    pending->event.subject);
+        impl_.prefetch_record(*prepared_under[pending_turn], pending->event.provider, pending->event.subject);
       }
       Worker& next = *workers[turn];
       impl_.current_version(next);
       prepared_under[turn] = next.version;
-      impl_.prepare_padded(*prepared_under[turn], next, b.block.text(line), line.seq);
+      const LineInput input = input_of(b.block, line);
+      next.outcome.reset(line.seq);
+      impl_.prepare(*prepared_under[turn], next, input, /*prefetch=*/true);
       apply_pending();
       if (!status.ok()) return status;
       pending = &next;
       pending_turn = turn;
-      pending_text = b.block.text(line);
+      pending_input = input;
       turn ^= 1;
     }
     apply_pending();
@@ -357,18 +339,20 @@ class StreamRun {
       Result<ReloadResult> result = impl_.reload(point.config);
       if (!result.ok()) return result.status();
       ++summary_->reloads;
-      for (Delta& d : result.value().deltas) {
-        d.seq = point.before_line;
-        counters->add(d);
-        append_ndjson(d, out);
-      }
+      result.value().append_ndjson(point.before_line, out, counters);
     }
     return Status();
   }
 
+  // A line as the prepare stage takes it.
+  static LineInput input_of(const LineBlock& block, const LineRef& line) {
+    if (line.oversize) return LineInput{{}, line.oversize_length};
+    return LineInput{block.text(line)};
+  }
+
   // Whether an outcome gets an output line (--changes-only drops the rest).
   bool wanted(const Outcome& o) const {
-    return !options_.changes_only || o.status == OutcomeStatus::kError || o.has_changes();
+    return !options_.changes_only || o.status == DeltaStatus::kError || o.has_changes();
   }
 
   void finish(const CompiledConfig& config, const Outcome& o, std::string* out) {
@@ -393,7 +377,6 @@ class StreamRun {
   ParsedEvent event_;
   SyncScratch scratch_;
   ReloadScratch reload_scratch_;
-  Outcome outcome_;
 };
 
 // Large enough to amortise a pipeline step (a few hundred lines of the
@@ -526,13 +509,13 @@ Status run(Engine& engine, LineReader& reader, OutputSink sink, const StreamOpti
 }  // namespace
 
 Status run_stream(Engine& engine, int in_fd, int out_fd, const StreamOptions& options, StreamSummary* summary) {
-  LineReader reader(in_fd, kBlockBytes, EngineAccess::impl(engine).options.max_line_bytes);
+  LineReader reader(in_fd, kBlockBytes, EngineAccess::impl(engine).options().max_line_bytes);
   return run(engine, reader, OutputSink(out_fd), options, summary);
 }
 
 Status run_stream(Engine& engine, std::string_view input, std::string* output, const StreamOptions& options,
                   StreamSummary* summary) {
-  LineReader reader(input, kBlockBytes, EngineAccess::impl(engine).options.max_line_bytes);
+  LineReader reader(input, kBlockBytes, EngineAccess::impl(engine).options().max_line_bytes);
   return run(engine, reader, OutputSink(output), options, summary);
 }
 

@@ -46,13 +46,6 @@ void PreparedBatch::add(uint64_t seq, const ParsedEvent& e, const MatchResult& m
   lines_.push_back(line);
 }
 
-void PreparedBatch::add_oversize(uint64_t seq, uint64_t length, size_t limit) {
-  ParsedEvent e;
-  e.error = ErrorCode::kEventTooLarge;
-  e.error_message = "line is " + std::to_string(length) + " bytes; the limit is " + std::to_string(limit);
-  add(seq, e, MatchResult{});
-}
-
 void PreparedBatch::restore(size_t i, ParsedEvent* e) const {
   const Line& line = lines_[i];
   auto text = [&](Range r) { return std::string_view(text_.data() + r.begin, r.end - r.begin); };

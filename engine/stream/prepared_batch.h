@@ -26,8 +26,6 @@ class PreparedBatch {
 
   // Records a parsed event and, for an ok login, its match.
   void add(uint64_t seq, const ParsedEvent& event, const MatchResult& match);
-  // Records a line over the limit (docs/spec.md §8 event_too_large).
-  void add_oversize(uint64_t seq, uint64_t length, size_t limit);
 
   uint64_t seq(size_t i) const { return lines_[i].seq; }
   // Line i's user, when it is an event that will reach the user store.

@@ -107,8 +107,8 @@ void append_outcome_line(const CompiledConfig& config, const Outcome& o, std::st
     out->append(", \"subject\": ");
     json_text::append_quoted(*out, o.subject);
   }
-  append_status(out, status_of(o.status));
-  if (o.status == OutcomeStatus::kError) return append_error(out, o.error, o.error_message);
+  append_status(out, o.status);
+  if (o.status == DeltaStatus::kError) return append_error(out, o.error, o.error_message);
   out->append(o.new_user ? ", \"new_user\": true" : ", \"new_user\": false");
   // Names were quoted once per config, so a line's many names are plain
   // copies, written in place: the line grows once for all four arrays (a

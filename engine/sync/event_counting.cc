@@ -38,24 +38,14 @@ Cause cause_of(const Outcome& o) {
 }
 static_assert(static_cast<int>(EventKind::kDelete) + 1 == static_cast<int>(Cause::kDelete));
 
-DeltaStatus status_of(OutcomeStatus s) {
-  switch (s) {
-    case OutcomeStatus::kOk: return DeltaStatus::kOk;
-    case OutcomeStatus::kStale: return DeltaStatus::kStale;
-    case OutcomeStatus::kSuspended: return DeltaStatus::kSuspended;
-    case OutcomeStatus::kError: return DeltaStatus::kError;
-  }
-  return DeltaStatus::kError;
-}
-
 Delta to_delta(const CompiledConfig& cfg, const Outcome& o) {
   Delta d;
   d.seq = o.seq;
   d.cause = cause_of(o);
   if (o.provider_known) d.provider = cfg.provider(o.provider).def.id;
   if (o.subject_known) d.subject = o.subject;
-  d.status = status_of(o.status);
-  if (o.status == OutcomeStatus::kError) d.error = Status(o.error, o.error_message);
+  d.status = o.status;
+  if (o.status == DeltaStatus::kError) d.error = Status(o.error, o.error_message);
   d.new_user = o.new_user;
   for (GroupId g : o.groups_added) d.groups_added.push_back(cfg.group(g).id);
   for (GroupId g : o.groups_removed) d.groups_removed.push_back(cfg.group(g).id);
@@ -94,7 +84,7 @@ void count(DeltaStatus status, ErrorCode error, Cause cause, bool new_user, size
 }  // namespace
 
 void count_outcome(const Outcome& o, EventCounters* c) {
-  count(status_of(o.status), o.error, cause_of(o), o.new_user, o.groups_added.size(), o.groups_removed.size(),
+  count(o.status, o.error, cause_of(o), o.new_user, o.groups_added.size(), o.groups_removed.size(),
         o.roles_granted.size(), o.roles_revoked.size(), !o.overage.empty(), c);
 }
 

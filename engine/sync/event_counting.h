@@ -12,7 +12,6 @@
 namespace claimmap {
 
 Cause cause_of(const Outcome& outcome);
-DeltaStatus status_of(OutcomeStatus status);
 
 Delta to_delta(const CompiledConfig& config, const Outcome& outcome);
 void count_outcome(const Outcome& outcome, EventCounters* counters);

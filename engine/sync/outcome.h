@@ -10,13 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "claimmap/delta.h"
 #include "claimmap/status.h"
 #include "engine/parse/event_parser.h"
 #include "engine/common/ids.h"
 
 namespace claimmap {
 
-enum class OutcomeStatus : uint8_t { kOk, kStale, kSuspended, kError };
 
 struct Outcome {
   uint64_t seq = 0;
@@ -28,7 +28,7 @@ struct Outcome {
   bool subject_known = false;
   std::string_view subject;
 
-  OutcomeStatus status = OutcomeStatus::kOk;
+  DeltaStatus status = DeltaStatus::kOk;  // the result's "status" (claimmap/delta.h)
   ErrorCode error = ErrorCode::kOk;
   std::string error_message;
 
@@ -50,7 +50,7 @@ struct Outcome {
     is_reload = kind_known = provider_known = subject_known = new_user = false;
     kind = EventKind::kLogin;
     subject = {};
-    status = OutcomeStatus::kOk;
+    status = DeltaStatus::kOk;
     error = ErrorCode::kOk;
     error_message.clear();
     groups_added.clear();

@@ -434,12 +434,12 @@ LoginChange sync_login(const CompiledConfig& config, const ParsedEvent& event, c
   change.has_iat = user.has_iat;
   change.last_iat = user.last_iat;
   if (user.suspended) {
-    out->status = OutcomeStatus::kSuspended;
+    out->status = DeltaStatus::kSuspended;
     return change;
   }
   // An old or replayed token must never re-grant access (docs/spec.md §5).
   if (event.has_iat && user.has_iat && event.iat < user.last_iat) {
-    out->status = OutcomeStatus::kStale;
+    out->status = DeltaStatus::kStale;
     return change;
   }
   out->overage.assign(match.overage.begin(), match.overage.end());
@@ -520,7 +520,7 @@ void apply_event(const CompiledConfig& config, const ParsedEvent& event, const M
     UserState& user = scratch.user;
     if (event.kind == EventKind::kDelete) {
       if (!handle.exists()) {
-        out->status = OutcomeStatus::kError;
+        out->status = DeltaStatus::kError;
         out->error = ErrorCode::kUnknownUser;
         out->error_message = "no user " + json_text::quoted(event.subject) + " for provider " +
                              json_text::quoted(config.provider(event.provider).def.id);

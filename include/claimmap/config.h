@@ -36,6 +36,10 @@ struct ConfigReport {
   size_t groups = 0;
   size_t mappings = 0;
   size_t active_mappings = 0;
+
+  // Every error as a line for a person, "error: PATH: MESSAGE", in the
+  // report's order: what the CLI prints and logs say of a refused config.
+  std::vector<std::string> error_lines() const;
 };
 
 class CompiledConfig;  // engine-internal: the lookup tables (engine/config/compiled_config.h)

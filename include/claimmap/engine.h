@@ -28,6 +28,7 @@
 #include "claimmap/config.h"
 #include "claimmap/counters.h"
 #include "claimmap/delta.h"
+#include "claimmap/lines.h"
 #include "claimmap/query.h"
 #include "claimmap/state.h"
 #include "claimmap/status.h"
@@ -36,7 +37,7 @@
 namespace claimmap {
 
 struct EngineOptions {
-  size_t max_line_bytes = size_t{1} << 20;  // longer lines get event_too_large
+  size_t max_line_bytes = kDefaultMaxLineBytes;  // longer lines get event_too_large (claimmap/lines.h)
   // The number config_version() gives the config the engine is built with;
   // each reload adds one. 1 unless given (0 is taken as 1): a server that
   // restarts on a config it had applied as version N passes N, so that its
@@ -53,6 +54,13 @@ struct ReloadResult {
   // renumbered because names were added or removed around theirs.
   size_t users_changed = 0;
   uint64_t config_version = 0;     // the version now current
+
+  // The one writer of a reload's results (eval's stream, the server's
+  // PUT /v1/config, the worker): each delta numbered `seq` (the input line
+  // the reload came before; 0 when it came from outside the input) and
+  // appended to `out` as an NDJSON line (docs/spec.md §7, §8), and counted
+  // in `counters` when given.
+  void append_ndjson(uint64_t seq, std::string* out, EventCounters* counters = nullptr);
 };
 
 class Engine {
@@ -122,7 +130,7 @@ class Engine {
   // every reload.
   uint64_t config_version() const;
 
-  struct Impl;  // engine-internal (engine/api/engine_impl.h)
+  class Impl;  // engine-internal (engine/api/engine_impl.h)
 
  private:
   friend class EngineAccess;  // engine-internal: the stream pipeline and queries

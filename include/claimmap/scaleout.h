@@ -32,7 +32,7 @@ struct EventUser {
   std::string provider;
   std::string subject;
 };
-EventUser event_user(const Config& config, std::string_view line, size_t max_line_bytes = size_t{1} << 20);
+EventUser event_user(const Config& config, std::string_view line, size_t max_line_bytes = kDefaultMaxLineBytes);
 
 // The engine's whole state as a binary snapshot (docs/spec.md §9.3) in
 // memory: the bytes Engine::save_state_file writes to a file not named

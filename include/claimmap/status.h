@@ -38,6 +38,7 @@ enum class ErrorCode : uint8_t {
   kInvalidState,   // a state file could not be loaded
   kIoError,        // reading or writing a file failed
   kInvalidArgument,
+  kInternal,  // a bug in ClaimMap, e.g. a Result made from an OK status
 };
 
 inline constexpr int kEventErrorCodeCount = static_cast<int>(ErrorCode::kUnknownRole);
@@ -75,8 +76,13 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}                    // NOLINT: implicit by design
-  Result(Status status) : status_(std::move(status)) {}            // NOLINT
-  Result(ErrorCode code, std::string message) : status_(code, std::move(message)) {}
+  // A Result without a value needs a reason: an OK `status` is a bug in the
+  // caller, turned into kInternal (as Abseil's StatusOr does), never a
+  // Result that is neither a value nor an error.
+  Result(Status status) : status_(std::move(status)) {  // NOLINT
+    if (status_.ok()) status_ = Status(ErrorCode::kInternal, "Result made from an OK status");
+  }
+  Result(ErrorCode code, std::string message) : Result(Status(code, std::move(message))) {}
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }

@@ -33,7 +33,7 @@ struct StreamOptions {
   unsigned threads = 1;
   std::vector<ReloadPoint> reloads;  // applied in order of before_line (stable)
   // If set, the input bytes and events done so far, raised after each block
-  // (about 1 MiB) is written: for a progress bar on another thread.
+  // (about 64 KiB) is written: for a progress bar on another thread.
   std::atomic<uint64_t>* progress_bytes = nullptr;
   std::atomic<uint64_t>* progress_events = nullptr;
 };
