@@ -58,7 +58,7 @@ std::string token(int kind, int values) {
 void BM_Match(benchmark::State& state) {
   const int kind = static_cast<int>(state.range(0));
   const int values = static_cast<int>(state.range(1));
-  const CompiledConfig& config = match_config().compiled();
+  const CompiledConfig& config = ConfigAccess::compiled(match_config());
   std::string line = token(kind, values);
   const size_t size = line.size();
   line.append(64, ' ');  // simdjson's padding

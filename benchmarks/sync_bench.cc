@@ -61,7 +61,7 @@ ParsedEvent login_event(std::string_view subject, double iat) {
 enum Case { kNewUser, kUnchanged, kChurned };
 
 void BM_Sync(benchmark::State& state) {
-  const CompiledConfig& config = sync_config().compiled();
+  const CompiledConfig& config = ConfigAccess::compiled(sync_config());
   const Case which = static_cast<Case>(state.range(0));
   UserStore store;
   SyncScratch scratch;
@@ -122,7 +122,7 @@ std::vector<MappedPair> pairs_excluding(const CompiledConfig& config, uint32_t f
 enum Change { kNone, kTwo, kAll };
 
 void BM_SyncSize(benchmark::State& state) {
-  const CompiledConfig& config = sync_config().compiled();
+  const CompiledConfig& config = ConfigAccess::compiled(sync_config());
   const uint32_t groups = static_cast<uint32_t>(state.range(0));
   const Change change = static_cast<Change>(state.range(1));
   UserStore store;

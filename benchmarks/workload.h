@@ -17,12 +17,13 @@
 #include "claimmap/config.h"
 #include "claimmap/engine.h"
 #include "claimmap/stream.h"
+#include "engine/config/compiled_config.h"
 
 namespace claimmap::bench {
 
 struct Workload {
   std::string config_json;
-  Config config{nullptr};
+  Config config = ConfigAccess::make(nullptr);  // set when built
   std::string state_ndjson;  // every user's state before the stream
   std::string events;        // NDJSON, one event a line
   std::vector<std::string_view> lines;  // views into `events`, without newlines

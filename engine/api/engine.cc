@@ -25,7 +25,7 @@ namespace {
 
 std::shared_ptr<ConfigVersion> make_version(const Config& config, UserStore& store) {
   auto v = std::make_shared<ConfigVersion>();
-  v->config = config.shared();
+  v->config = ConfigAccess::shared(config);
   v->epoch = next_config_epoch();
   for (const CompiledProvider& p : v->config->providers) v->provider_keys.push_back(store.provider_key(p.def.id));
   return v;
@@ -284,7 +284,7 @@ Status Engine::save_state_file(const std::string& path) const {
 
 size_t Engine::user_count() const { return impl_->user_count(); }
 size_t Engine::state_bytes() const { return impl_->state_bytes(); }
-Config Engine::config() const { return Config(impl_->current_version_shared()->config); }
+Config Engine::config() const { return ConfigAccess::make(impl_->current_version_shared()->config); }
 uint64_t Engine::config_version() const { return impl_->current_version_shared()->number; }
 
 }  // namespace claimmap

@@ -17,7 +17,7 @@ EventUser event_user(const Config& config, std::string_view line, size_t max_lin
   if (!scratch || scratch->parser.max_line_bytes() != max_line_bytes) {
     scratch = std::make_unique<PrepareScratch>(max_line_bytes);
   }
-  const CompiledConfig& compiled = config.compiled();
+  const CompiledConfig& compiled = ConfigAccess::compiled(config);
   prepare_line(compiled, LineInput{scratch->pad(line_content(line))}, PrepareUpTo::kUser, *scratch);
   const ParsedEvent& event = scratch->event;
   EventUser user;

@@ -22,6 +22,15 @@
 
 namespace claimmap {
 
+// The engine-internal view of a public Config: its compiled tables, and a
+// Config made from them. Only the engine (and its benchmarks) use it.
+class ConfigAccess {
+ public:
+  static const CompiledConfig& compiled(const Config& config) { return *config.compiled_; }
+  static const std::shared_ptr<const CompiledConfig>& shared(const Config& config) { return config.compiled_; }
+  static Config make(std::shared_ptr<const CompiledConfig> compiled) { return Config(std::move(compiled)); }
+};
+
 // The claim paths that any provider's subject, issuer or mappings read, as a
 // trie from the claims object down. The event parser walks a token once and
 // records the values found at the nodes marked `captured`.

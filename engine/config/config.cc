@@ -55,7 +55,7 @@ Result<Config> load_config(std::string_view json, ConfigReport* report_out) {
   }
   auto compiled = compile_config(std::move(model), validation.mapping_active, std::move(report));
   if (report_out) *report_out = compiled->report;
-  return Config(std::move(compiled));
+  return ConfigAccess::make(std::move(compiled));
 }
 
 Result<Config> load_config_file(const std::string& path, ConfigReport* report) {

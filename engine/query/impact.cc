@@ -59,7 +59,7 @@ Result<ImpactReport> analyse_change(Engine& scratch, const Config& next, const s
   const Holders before = count_holders(scratch);
   // The new config's roles, for the apps of roles a reload grants.
   std::map<std::string, std::string> new_app_of_role;
-  for (const CompiledRole& r : next.compiled().roles) new_app_of_role[r.id] = r.app;
+  for (const CompiledRole& r : ConfigAccess::compiled(next).roles) new_app_of_role[r.id] = r.app;
 
   Result<ReloadResult> reloaded = scratch.reload(next);
   if (!reloaded.ok()) return reloaded.status();

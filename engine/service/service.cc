@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "claimmap/scaleout.h"
 #include "engine/common/file_io.h"
 
 namespace claimmap {
@@ -46,7 +47,9 @@ Result<std::string> read_token_file(const std::string& path) {
 Result<std::unique_ptr<Engine>> copy_engine(const Engine& engine) {
   auto copy = std::make_unique<Engine>(engine.config());
   // Under the same config nothing is dropped: the copy holds the same users.
-  if (Status s = copy->import_state(engine.export_state()); !s.ok()) return s;
+  // Through the binary snapshot, not NDJSON: no text to format and parse
+  // again (docs/spec.md §9.3).
+  if (Status s = load_state_bytes(*copy, save_state_bytes(engine)); !s.ok()) return s;
   return copy;
 }
 

@@ -57,13 +57,9 @@ class Config {
   bool has_provider(std::string_view id) const;
   bool has_group(std::string_view id) const;
 
-  // For the engine and tools built on it; not needed to embed ClaimMap.
-  const CompiledConfig& compiled() const { return *compiled_; }
-  const std::shared_ptr<const CompiledConfig>& shared() const { return compiled_; }
-
-  explicit Config(std::shared_ptr<const CompiledConfig> compiled) : compiled_(std::move(compiled)) {}
-
  private:
+  friend class ConfigAccess;  // engine-internal (engine/config/compiled_config.h)
+  explicit Config(std::shared_ptr<const CompiledConfig> compiled) : compiled_(std::move(compiled)) {}
   std::shared_ptr<const CompiledConfig> compiled_;
 };
 

@@ -105,7 +105,8 @@ class Engine {
 
   // The state as NDJSON, one user a line, sorted by provider then subject (docs/spec.md §9).
   std::string export_state() const;
-  // Replaces the whole state with `ndjson` (docs/spec.md §9) at once: an event
+  // Replaces the whole state with `ndjson` (docs/spec.md §9; a binary
+  // snapshot's bytes are taken too, told apart by content) at once: an event
   // running meanwhile sees the old state or the new one and is never lost.
   // On any bad line nothing is loaded and the status names the line; on
   // success `report` says what the current config no longer justified.
