@@ -212,3 +212,46 @@ TEST(EventParser, TokenWithTypeClaimIsReadAsPush) {
 
 }  // namespace
 }  // namespace claimmap
+
+namespace claimmap {
+namespace {
+
+// Engine::push (a push given as values, what the server's SCIM routes send)
+// gives exactly the result of the same push as a line, errors included, and
+// leaves the same state.
+TEST(TypedPush, SameResultAsThePushLine) {
+  testing::EngineHarness by_line, by_value;
+  struct Case {
+    Push push;
+    std::string line;
+  };
+  const std::vector<Case> cases = {
+      {{Cause::kAssign, "entra", "u1", "hr", ""}, R"({"type": "assign", "provider": "entra", "subject": "u1", "group": "hr"})"},
+      {{Cause::kGrant, "entra", "u1", "", "Ops.Pager"}, R"({"type": "grant", "provider": "entra", "subject": "u1", "role": "Ops.Pager"})"},
+      {{Cause::kSuspend, "entra", "u1", "", ""}, R"({"type": "suspend", "provider": "entra", "subject": "u1"})"},
+      {{Cause::kResume, "entra", "u1", "", ""}, R"({"type": "resume", "provider": "entra", "subject": "u1"})"},
+      {{Cause::kUnassign, "entra", "u1", "hr", ""}, R"({"type": "unassign", "provider": "entra", "subject": "u1", "group": "hr"})"},
+      {{Cause::kRevoke, "entra", "u1", "", "Ops.Pager"}, R"({"type": "revoke", "provider": "entra", "subject": "u1", "role": "Ops.Pager"})"},
+      {{Cause::kAssign, "entra", "u2", "no-such", ""}, R"({"type": "assign", "provider": "entra", "subject": "u2", "group": "no-such"})"},
+      {{Cause::kGrant, "entra", "u2", "", "No.Role"}, R"({"type": "grant", "provider": "entra", "subject": "u2", "role": "No.Role"})"},
+      {{Cause::kAssign, "nope", "u2", "hr", ""}, R"({"type": "assign", "provider": "nope", "subject": "u2", "group": "hr"})"},
+      {{Cause::kAssign, "entra", "", "hr", ""}, R"({"type": "assign", "provider": "entra", "subject": "", "group": "hr"})"},
+      {{Cause::kUnassign, "entra", "ghost", "hr", ""}, R"({"type": "unassign", "provider": "entra", "subject": "ghost", "group": "hr"})"},
+      {{Cause::kDelete, "entra", "u1", "", ""}, R"({"type": "delete", "provider": "entra", "subject": "u1"})"},
+  };
+  uint64_t seq = 0;
+  for (const Case& c : cases) {
+    ++seq;
+    std::string from_line, from_value;
+    append_ndjson(by_line.engine().process(c.line, seq), &from_line);
+    append_ndjson(by_value.engine().push(c.push, seq), &from_value);
+    EXPECT_EQ(from_value, from_line) << c.line;
+    EXPECT_EQ(by_value.engine().export_state(), by_line.engine().export_state()) << c.line;
+  }
+  const Delta login = by_value.engine().push(Push{Cause::kLogin, "entra", "u3", "", ""});
+  EXPECT_EQ(login.error.code(), ErrorCode::kInvalidEvent);
+  EXPECT_EQ(by_value.engine().user_count(), by_line.engine().user_count());
+}
+
+}  // namespace
+}  // namespace claimmap

@@ -214,6 +214,16 @@ Delta Engine::process(std::string_view line, uint64_t seq) {
   return to_delta(*v.config, w.outcome);
 }
 
+Delta Engine::push(const Push& push, uint64_t seq) {
+  Worker& w = impl_->thread_worker();
+  // Cause lists the push types in EventKind's order, after kUnknown and kLogin.
+  const bool is_push = push.type >= Cause::kAssign && push.type <= Cause::kDelete;
+  const PushFields fields{is_push ? static_cast<EventKind>(static_cast<int>(push.type) - 1) : EventKind::kLogin,
+                          push.provider, push.subject, push.group, push.role};
+  const ConfigVersion& v = impl_->process(w, LineInput{{}, 0, &fields}, seq);
+  return to_delta(*v.config, w.outcome);
+}
+
 ErrorCode Engine::process_to_ndjson(std::string_view line, uint64_t seq, std::string* out, EventCounters* counters) {
   Worker& w = impl_->thread_worker();
   const ConfigVersion& v = impl_->process(w, LineInput{w.pad(line)}, seq);

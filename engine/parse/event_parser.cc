@@ -489,7 +489,41 @@ void resolve_login(const CompiledConfig& config, const RootMember& provider_memb
   out->claims = &claims;
 }
 
-void resolve_push(const CompiledConfig& config, const RootMembers& root, ParsedEvent* out) {
+bool needs_group(EventKind kind) { return kind == EventKind::kAssign || kind == EventKind::kUnassign; }
+bool needs_role(EventKind kind) { return kind == EventKind::kGrant || kind == EventKind::kRevoke; }
+
+// A push's names (docs/spec.md §3, 2) resolved against the config, after its
+// members' JSON types were checked: the one rule for pushes read from a
+// line and pushes given as values (EventParser::resolve_push).
+void resolve_push_names(const CompiledConfig& config, const PushFields& push, bool subject_ok, ParsedEvent* out) {
+  auto provider = config.provider_by_id.find(push.provider);
+  if (provider == config.provider_by_id.end()) {
+    return fail(out, ErrorCode::kUnknownProvider, "no provider " + json_text::quoted(push.provider));
+  }
+  out->provider = provider->second;
+  out->provider_known = true;
+  if (!subject_ok || push.subject.empty()) {
+    return fail(out, ErrorCode::kMissingSubject, "\"subject\" must be a non-empty string");
+  }
+  out->subject = push.subject;
+  out->subject_known = true;
+  if (needs_group(out->kind)) {
+    auto group = config.group_by_id.find(push.group);
+    if (group == config.group_by_id.end()) {
+      return fail(out, ErrorCode::kUnknownGroup, "no group " + json_text::quoted(push.group));
+    }
+    out->group = group->second;
+  }
+  if (needs_role(out->kind)) {
+    auto role = config.role_by_id.find(push.role);
+    if (role == config.role_by_id.end()) {
+      return fail(out, ErrorCode::kUnknownRole, "no role " + json_text::quoted(push.role));
+    }
+    out->role = role->second;
+  }
+}
+
+void resolve_push_members(const CompiledConfig& config, const RootMembers& root, ParsedEvent* out) {
   const std::string type_name(event_kind_name(out->kind));
   auto require_string = [&](const RootMember& m, const char* name) {
     if (m.present && m.type == od::json_type::string) return true;
@@ -497,39 +531,22 @@ void resolve_push(const CompiledConfig& config, const RootMembers& root, ParsedE
     return false;
   };
   if (!require_string(root.provider, "provider")) return;
-  const bool needs_group = out->kind == EventKind::kAssign || out->kind == EventKind::kUnassign;
-  const bool needs_role = out->kind == EventKind::kGrant || out->kind == EventKind::kRevoke;
-  if (needs_group && !require_string(root.group, "group")) return;
-  if (needs_role && !require_string(root.role, "role")) return;
-
-  auto provider = config.provider_by_id.find(root.provider.text);
-  if (provider == config.provider_by_id.end()) {
-    return fail(out, ErrorCode::kUnknownProvider, "no provider " + json_text::quoted(root.provider.text));
-  }
-  out->provider = provider->second;
-  out->provider_known = true;
-  if (!root.subject.present || root.subject.type != od::json_type::string || root.subject.text.empty()) {
-    return fail(out, ErrorCode::kMissingSubject, "\"subject\" must be a non-empty string");
-  }
-  out->subject = root.subject.text;
-  out->subject_known = true;
-  if (needs_group) {
-    auto group = config.group_by_id.find(root.group.text);
-    if (group == config.group_by_id.end()) {
-      return fail(out, ErrorCode::kUnknownGroup, "no group " + json_text::quoted(root.group.text));
-    }
-    out->group = group->second;
-  }
-  if (needs_role) {
-    auto role = config.role_by_id.find(root.role.text);
-    if (role == config.role_by_id.end()) {
-      return fail(out, ErrorCode::kUnknownRole, "no role " + json_text::quoted(root.role.text));
-    }
-    out->role = role->second;
-  }
+  if (needs_group(out->kind) && !require_string(root.group, "group")) return;
+  if (needs_role(out->kind) && !require_string(root.role, "role")) return;
+  const bool subject_ok = root.subject.present && root.subject.type == od::json_type::string;
+  resolve_push_names(config, PushFields{out->kind, root.provider.text, root.subject.text, root.group.text, root.role.text},
+                     subject_ok, out);
 }
 
 }  // namespace
+
+void EventParser::resolve_push(const CompiledConfig& config, const PushFields& push, ParsedEvent* out) const {
+  *out = ParsedEvent{};
+  out->kind = push.kind;
+  out->kind_known = true;
+  if (push.kind == EventKind::kLogin) return fail(out, ErrorCode::kInvalidEvent, "a login push needs \"claims\"");
+  resolve_push_names(config, push, true, out);
+}
 
 void EventParser::too_large(uint64_t length, ParsedEvent* out) const {
   *out = ParsedEvent{};
@@ -586,7 +603,7 @@ void EventParser::parse(const CompiledConfig& config, std::string_view line, Par
     }
     out->kind_known = true;
     if (out->kind == EventKind::kLogin) return fail(out, ErrorCode::kInvalidEvent, "a login push needs \"claims\"");
-    return resolve_push(config, root, out);
+    return resolve_push_members(config, root, out);
   }
   out->kind = EventKind::kLogin;  // a bare decoded token (docs/spec.md §3, 3)
   out->kind_known = true;

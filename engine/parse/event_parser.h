@@ -26,6 +26,12 @@ namespace claimmap {
 enum class EventKind : uint8_t { kLogin, kAssign, kUnassign, kGrant, kRevoke, kSuspend, kResume, kDelete };
 std::string_view event_kind_name(EventKind kind);
 
+// A provisioning push given as values (claimmap::Push), its strings viewed.
+struct PushFields {
+  EventKind kind = EventKind::kAssign;
+  std::string_view provider, subject, group, role;
+};
+
 enum class ValueKind : uint8_t { kAbsent, kNull, kString, kNumber, kBool, kArray, kObject };
 
 // The value found at one captured claim path.
@@ -105,6 +111,10 @@ class EventParser {
   // The result of a line of `length` bytes over the limit (event_too_large),
   // from its length alone: an over-long line is measured, never held.
   void too_large(uint64_t length, ParsedEvent* out) const;
+
+  // A push given as values into `out`, exactly as the same push read from a
+  // line would be (its views point into `push`'s strings).
+  void resolve_push(const CompiledConfig& config, const PushFields& push, ParsedEvent* out) const;
 
   size_t max_line_bytes() const { return max_line_bytes_; }
 

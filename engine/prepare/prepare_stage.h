@@ -6,7 +6,9 @@
 //
 //   1. a line over the limit becomes event_too_large, from its length alone;
 //   2. parse: the envelope, push or bare token into a ParsedEvent
-//      (engine/parse/event_parser.h);
+//      (engine/parse/event_parser.h) — or, for a push given as values
+//      (Engine::push, the server's SCIM routes), its names resolved by the
+//      same rules;
 //   3. `after_parse` (the engine starts loading the user's table slot here,
 //      so that its cache miss overlaps the match);
 //   4. for a login, match its claims against the mappings
@@ -41,6 +43,8 @@ struct LineInput {
   // > 0: a line over the limit, given by its length alone (its bytes were
   // never held); `text` is then ignored.
   uint64_t oversize_length = 0;
+  // Non-null: a push given as values (Engine::push), no text at all.
+  const PushFields* push = nullptr;
 };
 
 // How far to go: routing needs only whom the event is about.
@@ -72,7 +76,11 @@ void prepare_line(const CompiledConfig& config, const LineInput& input, PrepareU
     s.parser.too_large(input.oversize_length, &s.event);
     return;
   }
-  s.parser.parse(config, input.text, &s.event);
+  if (input.push != nullptr) {
+    s.parser.resolve_push(config, *input.push, &s.event);
+  } else {
+    s.parser.parse(config, input.text, &s.event);
+  }
   if (!s.event.ok()) return;
   after_parse(s.event);
   if (up_to == PrepareUpTo::kMatch && s.event.kind == EventKind::kLogin) match_login(config, s.event, &s.match);

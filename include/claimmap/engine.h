@@ -63,6 +63,18 @@ struct ReloadResult {
   void append_ndjson(uint64_t seq, std::string* out, EventCounters* counters = nullptr);
 };
 
+// A provisioning push (docs/spec.md §3, §6) given as values, for a caller
+// that holds them already (the server's SCIM routes): the same result as the
+// push line with these members, without JSON text in between. The strings
+// are only read during the call.
+struct Push {
+  Cause type = Cause::kAssign;  // kAssign … kDelete; anything else is invalid_event
+  std::string_view provider;
+  std::string_view subject;
+  std::string_view group;  // kAssign, kUnassign
+  std::string_view role;   // kGrant, kRevoke
+};
+
 class Engine {
  public:
   explicit Engine(Config config, EngineOptions options = {});
@@ -80,6 +92,9 @@ class Engine {
   // given, counts the result there.
   [[nodiscard]] ErrorCode process_to_ndjson(std::string_view line, uint64_t seq, std::string* out,
                                             EventCounters* counters = nullptr);
+
+  // The same for a push given as values (see Push).
+  [[nodiscard]] Delta push(const Push& push, uint64_t seq = 0);
 
   // Processes several event lines in order, as one caller's sequence; seqs
   // count from `first_seq`. Blank lines are skipped but counted (docs/spec.md §8).

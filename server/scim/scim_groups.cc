@@ -210,7 +210,7 @@ HttpResponse patch_group(RouteContext& c, const HttpRequest& request, std::strin
   if (!c.engine.config().has_group(id)) return error_response(no_group(id));
   for (const MemberChange& change : changes) {
     if (!change.assign && !c.engine.find_user(c.settings.scim_provider, change.subject)) continue;
-    if (auto error = run_push(c, change.assign ? "assign" : "unassign", change.subject, id)) {
+    if (auto error = run_push(c, change.assign ? Cause::kAssign : Cause::kUnassign, change.subject, id)) {
       return error_response(*error);
     }
   }

@@ -7,13 +7,14 @@
 
 namespace claimmap::server::scim {
 
-std::optional<ScimError> run_push(RouteContext& context, std::string_view type, std::string_view subject,
+std::optional<ScimError> run_push(RouteContext& context, Cause type, std::string_view subject,
                                   std::string_view group) {
-  Json push = {{"type", type}, {"provider", context.settings.scim_provider}, {"subject", subject}};
-  if (!group.empty()) push["group"] = group;
-  // Callers pass only ids checked with valid_utf8 or read from a parsed JSON
-  // body, so the strict dump cannot throw here.
-  const Delta delta = context.engine.process(push.dump());
+  Push push;
+  push.type = type;
+  push.provider = context.settings.scim_provider;
+  push.subject = subject;
+  push.group = group;
+  const Delta delta = context.engine.push(push);
   EventCounters counters;
   counters.add(delta);
   context.metrics.record_events(counters);
@@ -24,7 +25,7 @@ std::optional<ScimError> run_push(RouteContext& context, std::string_view type, 
     case ErrorCode::kUnknownGroup:
       return ScimError{404, "", why};
     default:
-      return ScimError{500, "", "the engine refused the " + std::string(type) + " push: " + why};
+      return ScimError{500, "", "the engine refused the " + std::string(cause_name(type)) + " push: " + why};
   }
 }
 

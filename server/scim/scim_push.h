@@ -1,9 +1,10 @@
 // server/scim/scim_push.h — how every SCIM write reaches the engine: as a
-// provisioning push line (docs/spec.md §3, §6), built as JSON text (so that
-// any subject or group id is escaped) and run through Engine::process, the
-// same call `claimmap eval` makes for each line. No SCIM route changes state
-// any other way, so a SCIM change and the same push sent to POST /v1/events
-// do exactly the same thing, and the events metrics count both.
+// provisioning push (docs/spec.md §3, §6) given as values to Engine::push,
+// which resolves it by the same rules, in the same prepare stage, as the
+// push line `claimmap eval` or POST /v1/events would read — without JSON
+// text built here and parsed again there. No SCIM route changes state any
+// other way, so a SCIM change and the same push sent to POST /v1/events do
+// exactly the same thing, and the events metrics count both.
 //
 // REQUIRES: the caller holds context.config_mutex for its whole
 // check-then-write sequence (docs/spec.md §13), so that two SCIM writers, or
@@ -18,13 +19,13 @@
 
 namespace claimmap::server::scim {
 
-// Sends {"type": type, "provider": settings.scim_provider, "subject":
-// subject[, "group": group]} to the engine and counts its result in the
+// Sends the push {type, settings.scim_provider, subject[, group]} to the
+// engine and counts its result in the
 // metrics. nullopt when the engine applied it; else the error as SCIM sees
 // it: 404 for unknown_user or unknown_group, 500 for anything else (a push
 // built here that the engine refuses is a server fault, e.g. a
 // --scim-provider that a config reload removed).
-std::optional<ScimError> run_push(RouteContext& context, std::string_view type, std::string_view subject,
+std::optional<ScimError> run_push(RouteContext& context, Cause type, std::string_view subject,
                                   std::string_view group = {});
 
 }  // namespace claimmap::server::scim

@@ -100,7 +100,7 @@ HttpResponse create_user(RouteContext& c, const HttpRequest& request) {
   }
   // A push for an unknown user creates it (docs/spec.md §6): resume creates
   // it unsuspended with no memberships, suspend creates it suspended.
-  if (auto error = run_push(c, active ? "resume" : "suspend", subject)) return error_response(*error);
+  if (auto error = run_push(c, active ? Cause::kResume : Cause::kSuspend, subject)) return error_response(*error);
   HttpResponse r = render_user(c, request, subject, 201);
   if (r.status == 201) r.headers.emplace_back("Location", resource_location(request, "Users", subject));
   return r;
@@ -176,7 +176,7 @@ HttpResponse patch_user(RouteContext& c, const HttpRequest& request, std::string
   std::lock_guard<std::mutex> lock(c.config_mutex);
   if (!c.engine.find_user(c.settings.scim_provider, id)) return error_response(no_user(id));
   if (change.active) {
-    if (auto error = run_push(c, *change.active ? "resume" : "suspend", id)) return error_response(*error);
+    if (auto error = run_push(c, *change.active ? Cause::kResume : Cause::kSuspend, id)) return error_response(*error);
   }
   return render_user(c, request, id, 200);
 }
@@ -197,7 +197,7 @@ HttpResponse put_user(RouteContext& c, const HttpRequest& request, std::string_v
   std::lock_guard<std::mutex> lock(c.config_mutex);
   if (!c.engine.find_user(c.settings.scim_provider, id)) return error_response(no_user(id));
   if (change.active) {
-    if (auto error = run_push(c, *change.active ? "resume" : "suspend", id)) return error_response(*error);
+    if (auto error = run_push(c, *change.active ? Cause::kResume : Cause::kSuspend, id)) return error_response(*error);
   }
   return render_user(c, request, id, 200);
 }
@@ -206,7 +206,7 @@ HttpResponse put_user(RouteContext& c, const HttpRequest& request, std::string_v
 // engine's unknown_user, docs/spec.md §6).
 HttpResponse delete_user(RouteContext& c, std::string_view id) {
   std::lock_guard<std::mutex> lock(c.config_mutex);
-  if (auto error = run_push(c, "delete", id)) return error_response(*error);
+  if (auto error = run_push(c, Cause::kDelete, id)) return error_response(*error);
   return no_content();
 }
 
