@@ -15,6 +15,7 @@
 #include "claimmap/service.h"
 #include "claimmap/stream.h"
 #include "cli/command.h"
+#include "cli/flag_values.h"
 #include "simulator/progress.h"
 
 namespace claimmap::cli {

@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "claimmap/service.h"
 #include "cli/command.h"
+#include "cli/exit_code.h"
+#include "cli/flag_values.h"
 #include "simulator/duration.h"
 #include "simulator/progress.h"
 #include "simulator/report_html.h"

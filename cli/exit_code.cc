@@ -1,0 +1,13 @@
+#include "cli/exit_code.h"
+
+namespace claimmap::cli {
+
+int exit_code_for(const Status& s) {
+  switch (s.code()) {
+    case ErrorCode::kOk: return 0;
+    case ErrorCode::kIoError: return 1;
+    default: return 2;
+  }
+}
+
+}  // namespace claimmap::cli
