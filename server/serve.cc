@@ -13,23 +13,9 @@
 #include "claimmap/service.h"
 #include "server/server_app.h"
 #include "server/start_config.h"
+#include "support/listen_address.h"
 
 namespace claimmap::server {
-
-bool split_listen_address(const std::string& listen, std::string* host, uint16_t* port) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) return false;
-  *host = listen.substr(0, colon);
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
-  unsigned long value = 0;
-  for (size_t i = colon + 1; i < listen.size(); ++i) {
-    if (listen[i] < '0' || listen[i] > '9') return false;
-    value = value * 10 + static_cast<unsigned long>(listen[i] - '0');
-    if (value > 65535) return false;
-  }
-  *port = static_cast<uint16_t>(value);
-  return true;
-}
 
 namespace {
 
@@ -81,8 +67,8 @@ Status run_serve(const ServeOptions& options) {
     std::fprintf(stderr, "claimmap serve: %s\n", message.c_str());
     return Status(code, message);
   };
-  ListenerOptions limits = options.limits;
-  if (!split_listen_address(options.listen, &limits.address, &limits.port)) {
+  support::ListenerOptions limits = options.limits;
+  if (!support::split_listen_address(options.listen, &limits.address, &limits.port)) {
     return refuse(ErrorCode::kInvalidArgument, "--listen wants HOST:PORT, got \"" + options.listen + "\"");
   }
   limits.threads = options.threads == 0 ? 1 : options.threads;
@@ -141,7 +127,7 @@ Status run_serve(const ServeOptions& options) {
   ::signal(SIGPIPE, SIG_IGN);
 
   ServerApp app(engine, ServerSettings{options.token, options.scim_provider, start.value().store.get()});
-  HttpListener listener(limits, [&app](const HttpRequest& r) { return app.handle(r); });
+  support::HttpListener listener(limits, [&app](const support::HttpRequest& r) { return app.handle(r); });
   if (Status s = listener.start(); !s.ok()) return refuse(s.code(), s.message());
   std::fprintf(stderr, "claimmap serve: listening on http://%s:%u\n", limits.address.c_str(),
                static_cast<unsigned>(listener.port()));

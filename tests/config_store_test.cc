@@ -18,6 +18,7 @@
 #include "server/config_store.h"
 #include "server/server_app.h"
 #include "server/start_config.h"
+#include "support/http_types.h"
 #include "tests/test_util.h"
 
 namespace claimmap::server {
@@ -25,6 +26,9 @@ namespace {
 
 using claimmap::testing::kBaseConfig;
 using claimmap::testing::must_load;
+using support::HttpRequest;
+using support::HttpResponse;
+using support::parse_target;
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
