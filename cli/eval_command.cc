@@ -15,7 +15,8 @@
 #include "claimmap/service.h"
 #include "claimmap/stream.h"
 #include "cli/command.h"
-#include "simulator/progress.h"
+#include "cli/flag_values.h"
+#include "support/progress_bar.h"
 
 namespace claimmap::cli {
 namespace {
@@ -106,14 +107,14 @@ int run_eval(const EvalArgs& args) {
   // A progress bar on a terminal when the input is a file of known size.
   std::atomic<uint64_t> bytes_done{0}, events_done{0};
   struct stat input_stat {};
-  const bool show_progress = !args.no_progress && in_fd != 0 && sim::stderr_is_terminal() &&
+  const bool show_progress = !args.no_progress && in_fd != 0 && support::stderr_is_terminal() &&
                              ::fstat(in_fd, &input_stat) == 0 && S_ISREG(input_stat.st_mode);
   if (show_progress) {
     options.progress_bytes = &bytes_done;
     options.progress_events = &events_done;
   }
-  sim::ProgressBar bar(show_progress, "eval", static_cast<uint64_t>(input_stat.st_size), &bytes_done,
-                       sim::ProgressStyle{true, &events_done});
+  support::ProgressBar bar(show_progress, "eval", static_cast<uint64_t>(input_stat.st_size), &bytes_done,
+                           support::ProgressStyle{true, &events_done});
   StreamSummary summary;
   Status s = run_stream(*engine.value(), in_fd, out_fd, options, &summary);
   bar.stop();

@@ -7,8 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "claimmap/service.h"
 #include "cli/command.h"
+#include "cli/exit_code.h"
 
 namespace claimmap::cli {
 

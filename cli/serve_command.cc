@@ -6,23 +6,34 @@
 #include <memory>
 
 #include "claimmap/paths.h"
-#include "claimmap/service.h"
 #include "cli/command.h"
+#include "cli/exit_code.h"
+#include "cli/flag_values.h"
 #include "server/serve.h"
 
 namespace claimmap::cli {
 namespace {
 
+// The server's options, and the flag only the command line has: the token
+// is read here and handed to the server as a string.
+struct ServeArgs {
+  server::ServeOptions options;
+  std::string token_file;
+};
+
 // The files serve needs, looked at before anything is loaded or listened on
-// (server/serve.cc reads them again, for itself). The state is written at
+// (server/serve.cc reads the config and state again, for itself). The state is written at
 // stop and by --snapshot-every, after the server has run: a path that cannot
 // be written fails now (exit 1), not at the final snapshot. A state path that
-// does not exist yet is fine: the server starts empty and writes it.
-Status check_serve_paths(const server::ServeOptions& options) {
-  // The token is read (not only looked at) so that an empty first line is
-  // exit 2 and an unreadable file exit 1, as everywhere else.
-  Result<std::string> token = read_token_file(options.token_file);
+// does not exist yet is fine: the server starts empty and writes it. The
+// token file is read for good: its token goes into args->options.
+Status check_serve_paths(ServeArgs* args) {
+  // An empty first line is exit 2 and an unreadable file exit 1, as
+  // everywhere else.
+  Result<std::string> token = read_token_file(args->token_file);
   if (!token.ok()) return token.status();
+  args->options.token = token.value();
+  const server::ServeOptions& options = args->options;
   if (Status s = check_input_file(options.config_path); !s.ok()) return s;
   // The config store is replaced at every PUT /v1/config: writable now, or
   // the first change would be refused.
@@ -39,7 +50,8 @@ Status check_serve_paths(const server::ServeOptions& options) {
 }  // namespace
 
 Command add_serve_command(CLI::App& app) {
-  auto options = std::make_shared<server::ServeOptions>();
+  auto args = std::make_shared<ServeArgs>();
+  server::ServeOptions* options = &args->options;
   auto* cmd = app.add_subcommand("serve", "Serve the engine over HTTP, with SCIM 2.0 push provisioning");
   cmd->add_option("--config", options->config_path, "the config (JSON)")->required();
   cmd->add_option("--state", options->state_path,
@@ -50,25 +62,26 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   cmd->add_option("--threads", options->threads, "I/O threads")->capture_default_str();
-  cmd->add_option("--token-file", options->token_file, "file whose first line is the bearer token")->required();
+  cmd->add_option("--token-file", args->token_file, "file whose first line is the bearer token")->required();
   cmd->add_option("--scim-provider", options->scim_provider, "the provider whose users SCIM manages (/scim/v2)");
   cmd->add_option("--snapshot-every", options->snapshot_every_seconds, "also write --state every SECONDS");
   auto* read_timeout_ms = cmd->add_option_function<double>(
-      "--read-timeout", [options](double s) { options->limits.read_timeout = std::chrono::milliseconds(static_cast<long>(s * 1000)); },
+      "--read-timeout", [args](double s) { args->options.limits.read_timeout = std::chrono::milliseconds(static_cast<long>(s * 1000)); },
       "seconds a request may take to arrive whole (default 30)");
   auto* idle_timeout_ms = cmd->add_option_function<double>(
-      "--idle-timeout", [options](double s) { options->limits.idle_timeout = std::chrono::milliseconds(static_cast<long>(s * 1000)); },
+      "--idle-timeout", [args](double s) { args->options.limits.idle_timeout = std::chrono::milliseconds(static_cast<long>(s * 1000)); },
       "seconds a kept-alive connection may wait for its next request (default 60)");
   read_timeout_ms->check(CLI::PositiveNumber);
   idle_timeout_ms->check(CLI::PositiveNumber);
   cmd->add_option("--max-connections", options->limits.max_connections, "open connections beyond which new ones get 503")
       ->capture_default_str();
-  return {cmd, [options] {
-            if (Status s = check_serve_paths(*options); !s.ok()) {
+  return {cmd, [args] {
+            if (Status s = check_serve_paths(args.get()); !s.ok()) {
               std::fprintf(stderr, "claimmap serve: %s\n", s.message().c_str());
               return exit_code_for(s);
             }
-            return server::run_serve(*options);
+            // run_serve has reported a failure itself; only its code is left to map.
+            return exit_code_for(server::run_serve(args->options));
           }};
 }
 

@@ -6,12 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "claimmap/service.h"
 #include "cli/command.h"
+#include "cli/exit_code.h"
+#include "cli/flag_values.h"
 #include "simulator/duration.h"
-#include "simulator/progress.h"
 #include "simulator/report_html.h"
 #include "simulator/simulate.h"
+#include "support/progress_bar.h"
 
 namespace claimmap::cli {
 namespace {
@@ -102,7 +103,7 @@ Command add_simulate_command(CLI::App& app) {
       return 2;
     }
     options.p99_target_seconds = *p99;
-    options.progress = !args->no_progress && !options.json && sim::stderr_is_terminal();
+    options.progress = !args->no_progress && !options.json && support::stderr_is_terminal();
     if (!args->report_html.empty() && !args->write_dataset.empty()) {
       std::fprintf(stderr, "--report: not with --write-dataset, which runs nothing\n");
       return 2;

@@ -6,6 +6,7 @@
 
 #include "claimmap/service.h"
 #include "cli/command.h"
+#include "cli/exit_code.h"
 
 namespace claimmap::cli {
 

@@ -20,19 +20,19 @@ namespace {
 
 constexpr const char* kNdjson = "application/x-ndjson";
 
-HttpResponse method_not_allowed(std::string_view allowed) {
-  HttpResponse r = json_error(405, "method_not_allowed", "use " + std::string(allowed));
+support::HttpResponse method_not_allowed(std::string_view allowed) {
+  support::HttpResponse r = json_error(405, "method_not_allowed", "use " + std::string(allowed));
   r.headers.emplace_back("Allow", std::string(allowed));
   return r;
 }
 
 // POST /v1/events: the body's lines through run_stream, as `eval` runs them.
-HttpResponse post_events(RouteContext& c, const HttpRequest& request) {
+support::HttpResponse post_events(RouteContext& c, const support::HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   StreamOptions options;
   options.threads = 1;  // a request is one caller's sequence; connections give the parallelism
   StreamSummary summary;
-  HttpResponse r;
+  support::HttpResponse r;
   r.content_type = kNdjson;
   if (Status s = run_stream(c.engine, request.body, &r.body, options, &summary); !s.ok()) {
     return json_error(500, std::string(error_code_name(s.code())), s.message());
@@ -45,7 +45,7 @@ HttpResponse post_events(RouteContext& c, const HttpRequest& request) {
 }
 
 // GET /v1/who-has?role=R | app=A | group=G
-HttpResponse get_who_has(RouteContext& c, const HttpRequest& request) {
+support::HttpResponse get_who_has(RouteContext& c, const support::HttpRequest& request) {
   AccessQuery query;
   int given = 0;
   if (const std::string* v = request.query_value("role")) query = {AccessQuery::Kind::kRole, *v}, ++given;
@@ -54,21 +54,21 @@ HttpResponse get_who_has(RouteContext& c, const HttpRequest& request) {
   if (given != 1) return json_error(400, "invalid_argument", "give exactly one of role=, app= or group=");
   Result<std::vector<AccessHolder>> holders = c.engine.who_has(query);
   if (!holders.ok()) return json_error(404, "not_found", holders.status().message());
-  HttpResponse r;
+  support::HttpResponse r;
   r.content_type = kNdjson;
   for (const AccessHolder& holder : holders.value()) append_ndjson(holder, query.kind, &r.body);
   return r;
 }
 
 // PUT /v1/config[?dry_run=1]
-HttpResponse put_config(RouteContext& c, const HttpRequest& request) {
+support::HttpResponse put_config(RouteContext& c, const support::HttpRequest& request) {
   ConfigReport report;
   Result<Config> next = load_config(request.body, &report);
   if (!next.ok()) {
     nlohmann::json errors = nlohmann::json::array();
     for (const ConfigProblem& p : report.errors) errors.push_back({{"path", p.path}, {"message", p.message}});
     if (errors.empty()) errors.push_back({{"path", ""}, {"message", next.status().message()}});
-    HttpResponse r;
+    support::HttpResponse r;
     r.status = 400;
     r.body = nlohmann::json({{"error", {{"code", "invalid_config"}, {"message", next.status().message()}}},
                              {"errors", errors}})
@@ -79,7 +79,7 @@ HttpResponse put_config(RouteContext& c, const HttpRequest& request) {
   const std::string* dry = request.query_value("dry_run");
   const bool dry_run = dry != nullptr && (*dry == "1" || *dry == "true");
   std::lock_guard<std::mutex> lock(c.config_mutex);
-  HttpResponse r;
+  support::HttpResponse r;
   r.content_type = kNdjson;
   if (dry_run) {
     // `claimmap diff`: the change applied to a copy, never to the engine serving.
@@ -124,21 +124,21 @@ HttpResponse put_config(RouteContext& c, const HttpRequest& request) {
 // GET /v1/users/{provider}/{subject}: both segments percent-decoded already,
 // so a subject holding '/' must be sent as %2F — split on the first '/' only
 // after the provider.
-HttpResponse get_user(RouteContext& c, std::string_view rest) {
+support::HttpResponse get_user(RouteContext& c, std::string_view rest) {
   const size_t slash = rest.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) {
     return json_error(404, "not_found", "use /v1/users/{provider}/{subject}");
   }
   std::optional<UserRecord> user = c.engine.find_user(rest.substr(0, slash), rest.substr(slash + 1));
   if (!user) return json_error(404, "unknown_user", "no such user");
-  HttpResponse r;
+  support::HttpResponse r;
   r.body = user->to_state_line();
   return r;
 }
 
 }  // namespace
 
-HttpResponse handle_api(RouteContext& c, const HttpRequest& request, Route* route) {
+support::HttpResponse handle_api(RouteContext& c, const support::HttpRequest& request, Route* route) {
   const std::string& path = request.path;
   const std::string& method = request.method;
   if (path == "/v1/events") {
@@ -152,7 +152,7 @@ HttpResponse handle_api(RouteContext& c, const HttpRequest& request, Route* rout
   if (path == "/v1/config") {
     *route = Route::kConfig;
     if (method == "GET") {
-      HttpResponse r;
+      support::HttpResponse r;
       r.body = nlohmann::json({{"config_version", c.engine.config_version()}}).dump() + "\n";
       return r;
     }

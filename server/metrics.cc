@@ -1,9 +1,7 @@
 #include "server/metrics.h"
 
-#include <cstdio>
-
-#include "claimmap/delta.h"
-#include "claimmap/status.h"
+#include "support/engine_metrics.h"
+#include "support/prometheus_text.h"
 
 namespace claimmap::server {
 namespace {
@@ -13,23 +11,6 @@ void add(std::atomic<uint64_t>& counter, uint64_t n) {
 }
 
 uint64_t get(const std::atomic<uint64_t>& counter) { return counter.load(std::memory_order_relaxed); }
-
-void append_number(double value, std::string* out) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.9g", value);
-  out->append(buf);
-}
-
-void header(std::string_view name, std::string_view help, std::string_view type, std::string* out) {
-  out->append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out->append("# TYPE ").append(name).append(" ").append(type).append("\n");
-}
-
-void sample(std::string_view name, std::string_view labels, uint64_t value, std::string* out) {
-  out->append(name);
-  if (!labels.empty()) out->append("{").append(labels).append("}");
-  out->append(" ").append(std::to_string(value)).append("\n");
-}
 
 }  // namespace
 
@@ -42,20 +23,20 @@ void LatencyHistogram::observe(double seconds) {
 }
 
 void LatencyHistogram::append_text(std::string_view name, std::string_view help, std::string* out) const {
-  header(name, help, "histogram", out);
+  support::append_family(name, help, "histogram", out);
   uint64_t cumulative = 0;
   for (size_t i = 0; i <= kLatencyBucketSeconds.size(); ++i) {
     cumulative += get(buckets_[i]);
     out->append(name).append("_bucket{le=\"");
     if (i < kLatencyBucketSeconds.size()) {
-      append_number(kLatencyBucketSeconds[i], out);
+      support::append_number(kLatencyBucketSeconds[i], out);
     } else {
       out->append("+Inf");
     }
     out->append("\"} ").append(std::to_string(cumulative)).append("\n");
   }
   out->append(name).append("_sum ");
-  append_number(static_cast<double>(get(sum_nanos_)) / 1e9, out);
+  support::append_number(static_cast<double>(get(sum_nanos_)) / 1e9, out);
   out->append("\n").append(name).append("_count ").append(std::to_string(get(count_))).append("\n");
 }
 
@@ -111,60 +92,25 @@ EventCounters Metrics::events() const {
   return c;
 }
 
-void append_event_metrics(const EventCounters& c, std::string* out) {
-  header("claimmap_events_total", "Event results by cause (reload lines as cause \"reload\").", "counter", out);
-  for (int i = 0; i < kCauseCount; ++i) {
-    const std::string_view name = cause_name(static_cast<Cause>(i));
-    sample("claimmap_events_total", "cause=\"" + std::string(name.empty() ? "unknown" : name) + "\"",
-           c.by_cause[i], out);
-  }
-  header("claimmap_event_status_total", "Event results by status.", "counter", out);
-  sample("claimmap_event_status_total", "status=\"ok\"", c.ok, out);
-  sample("claimmap_event_status_total", "status=\"stale\"", c.stale, out);
-  sample("claimmap_event_status_total", "status=\"suspended\"", c.suspended, out);
-  sample("claimmap_event_status_total", "status=\"error\"", c.errors, out);
-  header("claimmap_event_errors_total", "Event lines refused, by error code.", "counter", out);
-  for (int i = 1; i <= kEventErrorCodeCount; ++i) {
-    sample("claimmap_event_errors_total",
-           "code=\"" + std::string(error_code_name(static_cast<ErrorCode>(i))) + "\"", c.errors_by_code[i], out);
-  }
-  header("claimmap_new_users_total", "Users created by an event.", "counter", out);
-  sample("claimmap_new_users_total", "", c.new_users, out);
-  header("claimmap_delta_items_total", "Groups added and removed, roles granted and revoked.", "counter", out);
-  sample("claimmap_delta_items_total", "kind=\"groups_added\"", c.groups_added, out);
-  sample("claimmap_delta_items_total", "kind=\"groups_removed\"", c.groups_removed, out);
-  sample("claimmap_delta_items_total", "kind=\"roles_granted\"", c.roles_granted, out);
-  sample("claimmap_delta_items_total", "kind=\"roles_revoked\"", c.roles_revoked, out);
-}
-
-void append_engine_metrics(const EngineFigures& f, std::string* out) {
-  header("claimmap_users", "Users the engine holds.", "gauge", out);
-  sample("claimmap_users", "", f.users, out);
-  header("claimmap_state_bytes", "Bytes of user state held.", "gauge", out);
-  sample("claimmap_state_bytes", "", f.state_bytes, out);
-  header("claimmap_config_version", "The current config version (1 at start, one more per reload).", "gauge", out);
-  sample("claimmap_config_version", "", f.config_version, out);
-}
-
 std::string Metrics::to_text(const Engine& engine, std::string_view extra) const {
   std::string out;
-  append_event_metrics(events(), &out);
+  support::append_event_metrics(events(), &out);
   login_latency_.append_text("claimmap_login_latency_seconds",
                              "Time in the engine of an event sent on its own (a request body of one line).", &out);
-  header("claimmap_http_requests_total", "HTTP requests by route and status class.", "counter", &out);
+  support::append_family("claimmap_http_requests_total", "HTTP requests by route and status class.", "counter", &out);
   static constexpr const char* kClasses[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
   for (int r = 0; r < kRouteCount; ++r) {
     for (int cls = 0; cls < 6; ++cls) {
       const uint64_t n = get(requests_[r][cls]);
       if (n == 0) continue;
-      sample("claimmap_http_requests_total",
-             "route=\"" + std::string(route_name(static_cast<Route>(r))) + "\",code=\"" + kClasses[cls] + "\"", n,
-             &out);
+      support::append_sample(
+          "claimmap_http_requests_total",
+          "route=\"" + std::string(route_name(static_cast<Route>(r))) + "\",code=\"" + kClasses[cls] + "\"", n, &out);
     }
   }
   const LatencyHistogram& events_latency = request_latency_[static_cast<int>(Route::kEvents)];
   events_latency.append_text("claimmap_events_request_seconds", "Duration of POST /v1/events requests.", &out);
-  append_engine_metrics({engine.user_count(), engine.state_bytes(), engine.config_version()}, &out);
+  support::append_engine_metrics({engine.user_count(), engine.state_bytes(), engine.config_version()}, &out);
   out.append(extra);
   return out;
 }

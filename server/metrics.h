@@ -1,7 +1,9 @@
 // server/metrics.h — what `GET /metrics` exposes, in the Prometheus text
 // exposition format (version 0.0.4): events by cause and status and errors by
-// code (counted from the engine's own EventCounters), a login latency
-// histogram, HTTP requests by route and status, users and config version.
+// code (counted from the engine's own EventCounters), users and config
+// version — the families every ClaimMap process exposes
+// (support/engine_metrics.h) — and the server's own: a login latency
+// histogram, HTTP requests by route and status.
 //
 // Thread-safety: every method may be called from any thread at once; the
 // counters are relaxed atomics (a scrape may see one request half-counted,
@@ -43,20 +45,6 @@ class LatencyHistogram {
 enum class Route : uint8_t { kEvents, kWhoHas, kConfig, kUsers, kScim, kHealth, kMetrics, kOther };
 inline constexpr int kRouteCount = static_cast<int>(Route::kOther) + 1;
 std::string_view route_name(Route route);
-
-// The event families every ClaimMap process exposes (the server and the
-// scale-out worker alike): events by cause and by status, errors by code, new
-// users and delta items, from the engine's own counts.
-void append_event_metrics(const EventCounters& counters, std::string* out);
-
-// The engine gauges: users, state bytes, config version (a worker sums its
-// partitions' engines).
-struct EngineFigures {
-  uint64_t users = 0;
-  uint64_t state_bytes = 0;
-  uint64_t config_version = 0;
-};
-void append_engine_metrics(const EngineFigures& figures, std::string* out);
 
 class Metrics {
  public:

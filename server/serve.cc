@@ -13,23 +13,9 @@
 #include "claimmap/service.h"
 #include "server/server_app.h"
 #include "server/start_config.h"
+#include "support/listen_address.h"
 
 namespace claimmap::server {
-
-bool split_listen_address(const std::string& listen, std::string* host, uint16_t* port) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) return false;
-  *host = listen.substr(0, colon);
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
-  unsigned long value = 0;
-  for (size_t i = colon + 1; i < listen.size(); ++i) {
-    if (listen[i] < '0' || listen[i] > '9') return false;
-    value = value * 10 + static_cast<unsigned long>(listen[i] - '0');
-    if (value > 65535) return false;
-  }
-  *port = static_cast<uint16_t>(value);
-  return true;
-}
 
 namespace {
 
@@ -75,31 +61,30 @@ class SnapshotTimer {
 
 }  // namespace
 
-int run_serve(const ServeOptions& options) {
-  ListenerOptions limits = options.limits;
-  if (!split_listen_address(options.listen, &limits.address, &limits.port)) {
-    std::fprintf(stderr, "claimmap serve: --listen wants HOST:PORT, got \"%s\"\n", options.listen.c_str());
-    return 2;
+Status run_serve(const ServeOptions& options) {
+  // Each failure is printed here, where its wording is known, and returned.
+  auto refuse = [](ErrorCode code, const std::string& message) {
+    std::fprintf(stderr, "claimmap serve: %s\n", message.c_str());
+    return Status(code, message);
+  };
+  support::ListenerOptions limits = options.limits;
+  if (!support::split_listen_address(options.listen, &limits.address, &limits.port)) {
+    return refuse(ErrorCode::kInvalidArgument, "--listen wants HOST:PORT, got \"" + options.listen + "\"");
   }
   limits.threads = options.threads == 0 ? 1 : options.threads;
-  Result<std::string> token = read_token_file(options.token_file);
-  if (!token.ok()) {
-    std::fprintf(stderr, "claimmap serve: %s\n", token.status().message().c_str());
-    return 2;
-  }
   std::string store_path = options.config_store_path;
   if (store_path.empty() && !options.state_path.empty()) store_path = options.state_path + ".config";
   if (!store_path.empty() && (store_path == options.state_path || store_path == options.config_path)) {
-    std::fprintf(stderr, "claimmap serve: the config store %s would overwrite the %s file\n", store_path.c_str(),
-                 store_path == options.state_path ? "--state" : "--config");
-    return 2;
+    return refuse(ErrorCode::kInvalidArgument, "the config store " + store_path + " would overwrite the " +
+                                                   (store_path == options.state_path ? "--state" : "--config") +
+                                                   " file");
   }
   // The config last applied with PUT /v1/config, if one was stored, else --config.
   std::vector<std::string> error_lines;
   Result<StartConfig> start = choose_start_config(options.config_path, store_path, &error_lines);
   if (!start.ok()) {
     for (const std::string& line : error_lines) std::fprintf(stderr, "%s\n", line.c_str());
-    return exit_code_for(start.status());
+    return start.status();
   }
   for (const std::string& line : start.value().lines) std::fprintf(stderr, "%s\n", line.c_str());
 
@@ -113,7 +98,7 @@ int run_serve(const ServeOptions& options) {
       open_engine(start.value().config, have_state ? options.state_path : "", &open, engine_options);
   if (!opened.ok()) {
     for (const std::string& line : open.error_lines(opened.status())) std::fprintf(stderr, "%s\n", line.c_str());
-    return exit_code_for(opened.status());
+    return opened.status();
   }
   Engine& engine = *opened.value();
   if (have_state) {
@@ -127,9 +112,8 @@ int run_serve(const ServeOptions& options) {
     std::fprintf(stderr, "\n");
   }
   if (!options.scim_provider.empty() && !engine.config().has_provider(options.scim_provider)) {
-    std::fprintf(stderr, "claimmap serve: --scim-provider %s is not a provider of the config\n",
-                 options.scim_provider.c_str());
-    return 2;
+    return refuse(ErrorCode::kInvalidArgument,
+                  "--scim-provider " + options.scim_provider + " is not a provider of the config");
   }
 
   // SIGTERM and SIGINT are taken by one thread with sigwait, blocked in all
@@ -142,12 +126,9 @@ int run_serve(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  ServerApp app(engine, ServerSettings{token.value(), options.scim_provider, start.value().store.get()});
-  HttpListener listener(limits, [&app](const HttpRequest& r) { return app.handle(r); });
-  if (Status s = listener.start(); !s.ok()) {
-    std::fprintf(stderr, "claimmap serve: %s\n", s.message().c_str());
-    return exit_code_for(s);
-  }
+  ServerApp app(engine, ServerSettings{options.token, options.scim_provider, start.value().store.get()});
+  support::HttpListener listener(limits, [&app](const support::HttpRequest& r) { return app.handle(r); });
+  if (Status s = listener.start(); !s.ok()) return refuse(s.code(), s.message());
   std::fprintf(stderr, "claimmap serve: listening on http://%s:%u\n", limits.address.c_str(),
                static_cast<unsigned>(listener.port()));
   std::fflush(stderr);
@@ -164,13 +145,12 @@ int run_serve(const ServeOptions& options) {
   snapshots.stop();
   if (!options.state_path.empty()) {
     if (Status s = engine.save_state_file(options.state_path); !s.ok()) {
-      std::fprintf(stderr, "claimmap serve: final snapshot failed: %s\n", s.message().c_str());
-      return 1;
+      return refuse(ErrorCode::kIoError, "final snapshot failed: " + s.message());
     }
     std::fprintf(stderr, "claimmap serve: state saved to %s (%zu users)\n", options.state_path.c_str(),
                  engine.user_count());
   }
-  return 0;
+  return Status();
 }
 
 }  // namespace claimmap::server

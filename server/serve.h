@@ -6,7 +6,8 @@
 
 #include <string>
 
-#include "server/http_listener.h"
+#include "claimmap/status.h"
+#include "support/http_listener.h"
 
 namespace claimmap::server {
 
@@ -18,23 +19,21 @@ struct ServeOptions {
   // is a state_path, else nowhere (an applied config lasts until the stop).
   // `serve --config-store PATH` sets it.
   std::string config_store_path;
-  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
-  std::string token_file;
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT (support/listen_address.h); port 0 picks a free one
+  std::string token;  // the bearer token every route but /healthz needs (the CLI reads --token-file)
   std::string scim_provider;
   unsigned threads = 2;
   double snapshot_every_seconds = 0;  // 0: only at stop
-  ListenerOptions limits;             // address, port and threads are taken from the fields above
+  support::ListenerOptions limits;    // address, port and threads are taken from the fields above
 };
 
-// Runs until SIGTERM or SIGINT; returns the process exit code (docs/spec.md
-// §10): 0 after a clean stop, 1 when the listener, a file's read or the
-// final snapshot fails, 2 for bad options, config, config store, token file
-// or state. Prints which config it serves and where from
-// (server/start_config.h), then "claimmap serve: listening on
-// http://HOST:PORT", to stderr.
-int run_serve(const ServeOptions& options);
-
-// "HOST:PORT" → host and port; false if malformed.
-bool split_listen_address(const std::string& listen, std::string* host, uint16_t* port);
+// Runs until SIGTERM or SIGINT. Ok after a clean stop; otherwise the failure,
+// already reported on stderr: kIoError when the listener, a file's read or
+// the final snapshot fails, another code (kInvalidArgument, kInvalidConfig,
+// kInvalidState) for bad options, config, config store or state — the CLI
+// makes the exit code of it (docs/spec.md §10). Prints which config it
+// serves and where from (server/start_config.h), then "claimmap serve:
+// listening on http://HOST:PORT", to stderr.
+[[nodiscard]] Status run_serve(const ServeOptions& options);
 
 }  // namespace claimmap::server

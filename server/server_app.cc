@@ -24,8 +24,8 @@ bool bearer_matches(std::string_view authorization, std::string_view token) {
   return diff == 0;
 }
 
-HttpResponse json_error(int status, std::string_view code, std::string_view message) {
-  HttpResponse r;
+support::HttpResponse json_error(int status, std::string_view code, std::string_view message) {
+  support::HttpResponse r;
   r.status = status;
   nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
   r.body = body.dump() + "\n";
@@ -34,10 +34,10 @@ HttpResponse json_error(int status, std::string_view code, std::string_view mess
 
 ServerApp::ServerApp(Engine& engine, ServerSettings settings) : engine_(engine), settings_(std::move(settings)) {}
 
-HttpResponse ServerApp::handle(const HttpRequest& request) {
+support::HttpResponse ServerApp::handle(const support::HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   Route route = Route::kOther;
-  HttpResponse response;
+  support::HttpResponse response;
   if (request.path == "/healthz") {
     route = Route::kHealth;
     response.content_type = "text/plain; charset=utf-8";

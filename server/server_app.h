@@ -1,5 +1,5 @@
 // server/server_app.h — what `claimmap serve` answers (docs/spec.md §13),
-// independent of the transport: the HTTP listener (server/http_listener.h)
+// independent of the transport: the HTTP listener (support/http_listener.h)
 // hands every parsed request to ServerApp::handle and writes back its answer.
 //
 // The routes add no business logic: events go through run_stream (what
@@ -20,8 +20,8 @@
 #include <string>
 
 #include "claimmap/engine.h"
-#include "server/http_types.h"
 #include "server/metrics.h"
+#include "support/http_types.h"
 
 namespace claimmap::server {
 
@@ -49,7 +49,7 @@ class ServerApp {
   // `engine` must outlive the app.
   ServerApp(Engine& engine, ServerSettings settings);
 
-  HttpResponse handle(const HttpRequest& request);
+  support::HttpResponse handle(const support::HttpRequest& request);
 
   Metrics& metrics() { return metrics_; }
 
@@ -70,10 +70,10 @@ class ServerApp {
 bool bearer_matches(std::string_view authorization, std::string_view token);
 
 // The JSON error body of the /v1 routes: {"error": {"code": C, "message": M}}.
-HttpResponse json_error(int status, std::string_view code, std::string_view message);
+support::HttpResponse json_error(int status, std::string_view code, std::string_view message);
 
 // Routes by family (server/api_routes.cc, server/scim/scim_routes.cc).
-HttpResponse handle_api(RouteContext& context, const HttpRequest& request, Route* route);
-HttpResponse handle_scim(RouteContext& context, const HttpRequest& request, std::string_view subpath);
+support::HttpResponse handle_api(RouteContext& context, const support::HttpRequest& request, Route* route);
+support::HttpResponse handle_scim(RouteContext& context, const support::HttpRequest& request, std::string_view subpath);
 
 }  // namespace claimmap::server

@@ -1,16 +1,13 @@
 #include "simulator/report_html.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "claimmap/paths.h"
+#include "claimmap/service.h"
 #include "simulator/duration.h"
 
 namespace claimmap::sim {
@@ -662,27 +659,12 @@ std::string format_report_html(const SimulationReport& r) {
   return out;
 }
 
-namespace {
-std::string temp_path_for(const std::string& path) { return path + ".tmp." + std::to_string(::getpid()); }
-}  // namespace
-
 Status check_report_writable(const std::string& path) {
   return check_output_file(path, OutputWrite::kReplaced);
 }
 
 Status write_report_html(const std::string& path, std::string_view page) {
-  const std::string temp = temp_path_for(path);
-  auto fail = [&](const std::string& what, int error) {
-    ::unlink(temp.c_str());
-    return Status(ErrorCode::kIoError, what + " " + path + ": " + std::strerror(error));
-  };
-  std::FILE* f = std::fopen(temp.c_str(), "wb");
-  if (!f) return Status(ErrorCode::kIoError, "cannot write " + path + ": " + std::strerror(errno));
-  const bool written = std::fwrite(page.data(), 1, page.size(), f) == page.size();
-  const int write_error = errno;
-  if (std::fclose(f) != 0 || !written) return fail("cannot write", written ? errno : write_error);
-  if (std::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot write", errno);
-  return {};
+  return write_text_file_atomically(path, page);
 }
 
 }  // namespace claimmap::sim

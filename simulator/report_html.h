@@ -30,8 +30,9 @@ namespace claimmap::sim {
 
 std::string format_report_html(const SimulationReport& report);
 
-// Writes `page` to `path`: into a temporary file next to it, then renamed
-// over it, so that `path` is never half written. kIoError if it cannot.
+// Writes `page` to `path` durably and atomically (write_text_file_atomically,
+// claimmap/service.h: a temporary file beside it, fsynced, renamed over it),
+// so that `path` is never half written. kIoError naming `path` if it cannot.
 Status write_report_html(const std::string& path, std::string_view page);
 // Whether write_report_html(path, …) can write the page (a temporary file
 // beside it, renamed over it: check_output_file, kReplaced): checked before

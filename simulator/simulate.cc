@@ -18,10 +18,10 @@
 #include "simulator/duration.h"
 #include "simulator/event_client.h"
 #include "simulator/http_client.h"
-#include "simulator/progress.h"
 #include "simulator/replay.h"
 #include "simulator/report.h"
 #include "simulator/report_html.h"
+#include "support/progress_bar.h"
 
 namespace claimmap::sim {
 namespace {
@@ -162,7 +162,7 @@ Status run_simulation(const SimulateOptions& options, std::string* report_text, 
     replay_options.batch = options.batch;
     std::atomic<uint64_t> done{0};
     replay_options.progress = &done;
-    ProgressBar bar(options.progress, "replay", options.events, &done);
+    support::ProgressBar bar(options.progress, "replay", options.events, &done);
     report.run = replay(clients, generator, replay_options);
   }
   const Status& run_error = report.run ? report.run->error : report.capacity->at_capacity.error;

@@ -14,10 +14,11 @@
 #include <sstream>
 #include <string>
 
-#include "claimmap/service.h"
+#include "cli/exit_code.h"
 #include "server/config_store.h"
 #include "server/server_app.h"
 #include "server/start_config.h"
+#include "support/http_types.h"
 #include "tests/test_util.h"
 
 namespace claimmap::server {
@@ -25,6 +26,9 @@ namespace {
 
 using claimmap::testing::kBaseConfig;
 using claimmap::testing::must_load;
+using support::HttpRequest;
+using support::HttpResponse;
+using support::parse_target;
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -251,7 +255,7 @@ TEST(StartConfig, ADamagedStoreRefusesTheStart) {
   std::vector<std::string> errors;
   Result<StartConfig> start = choose_start_config(dir.path("c.json"), dir.path("s.config"), &errors);
   ASSERT_FALSE(start.ok());
-  EXPECT_EQ(exit_code_for(start.status()), 2);
+  EXPECT_EQ(cli::exit_code_for(start.status()), 2);
   ASSERT_FALSE(errors.empty());
   EXPECT_NE(errors[0].find(dir.path("s.config") + " is damaged"), std::string::npos) << errors[0];
 }
@@ -265,7 +269,7 @@ TEST(StartConfig, AnInvalidStoredConfigRefusesTheStartListingEveryError) {
   std::vector<std::string> errors;
   Result<StartConfig> start = choose_start_config(dir.path("c.json"), dir.path("s.config"), &errors);
   ASSERT_FALSE(start.ok());
-  EXPECT_EQ(exit_code_for(start.status()), 2);
+  EXPECT_EQ(cli::exit_code_for(start.status()), 2);
   ASSERT_GE(errors.size(), 3u);
   EXPECT_EQ(errors[0], "error: mappings[0].group: unknown group \"nope\"");
   EXPECT_NE(errors[1].find(dir.path("s.config") + ": the config stored there (version 3) is invalid"),
@@ -280,7 +284,7 @@ TEST(StartConfig, AnInvalidBaseIsRefusedEvenWithAStore) {
   std::vector<std::string> errors;
   Result<StartConfig> start = choose_start_config(dir.path("c.json"), dir.path("s.config"), &errors);
   ASSERT_FALSE(start.ok());
-  EXPECT_EQ(exit_code_for(start.status()), 2);
+  EXPECT_EQ(cli::exit_code_for(start.status()), 2);
   EXPECT_EQ(errors.back().rfind(dir.path("c.json") + ": ", 0), 0u) << errors.back();
 }
 

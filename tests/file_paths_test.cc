@@ -17,6 +17,7 @@
 
 #include "claimmap/paths.h"
 #include "claimmap/service.h"
+#include "cli/flag_values.h"
 #include "engine/common/file_io.h"
 #include "tests/test_util.h"
 
@@ -108,7 +109,7 @@ TEST_F(FilePaths, ReadFileRefusesAFileWhoseSizeChangesUnderIt) {
 TEST_F(FilePaths, LoadersReturnAStatusForEveryBadPath) {
   expect_refused("load_config_file", [](const std::string& p) { return load_config_file(p).status(); });
   expect_refused("read_text_file", [](const std::string& p) { return read_text_file(p).status(); });
-  expect_refused("read_token_file", [](const std::string& p) { return read_token_file(p).status(); });
+  expect_refused("read_token_file", [](const std::string& p) { return cli::read_token_file(p).status(); });
   expect_refused("inspect_state_file", [](const std::string& p) { return inspect_state_file(p).status(); });
   expect_refused("load_state_file", [](const std::string& p) {
     Engine engine(must_load(kBaseConfig));
@@ -129,7 +130,7 @@ TEST_F(FilePaths, LoadersReturnAStatusForEveryBadPath) {
   });
   EXPECT_FALSE(fs::exists(dir_ + "/out.ndjson"));
   ConfigReport report;
-  Result<ReloadPoint> reload = parse_reload_point("3=" + dir_ + "/subdir", &report);
+  Result<ReloadPoint> reload = cli::parse_reload_point("3=" + dir_ + "/subdir", &report);
   EXPECT_EQ(reload.status().code(), ErrorCode::kIoError);
   EXPECT_NE(reload.status().message().find("is a directory"), std::string::npos) << reload.status().message();
 }

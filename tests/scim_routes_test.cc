@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/server_app.h"
+#include "support/http_types.h"
 #include "tests/test_util.h"
 
 namespace claimmap::server {
@@ -21,6 +22,9 @@ using claimmap::testing::entra_login;
 using claimmap::testing::kBaseConfig;
 using claimmap::testing::must_load;
 using claimmap::testing::Names;
+using support::HttpRequest;
+using support::HttpResponse;
+using support::parse_target;
 using Json = nlohmann::json;
 
 constexpr const char* kToken = "scim-secret";

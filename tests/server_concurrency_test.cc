@@ -15,8 +15,8 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
-#include "server/http_listener.h"
 #include "server/server_app.h"
+#include "support/http_listener.h"
 #include "tests/test_util.h"
 
 namespace claimmap {
@@ -78,10 +78,10 @@ std::string other_config() {
 TEST(ServerConcurrency, ClientsReloadsAndAStopLoseNothingAnswered) {
   Engine engine(must_load(kBaseConfig));
   server::ServerApp app(engine, server::ServerSettings{"t0ken", "entra"});
-  server::ListenerOptions options;
+  support::ListenerOptions options;
   options.port = 0;
   options.threads = 3;
-  server::HttpListener listener(options, [&app](const server::HttpRequest& r) { return app.handle(r); });
+  support::HttpListener listener(options, [&app](const support::HttpRequest& r) { return app.handle(r); });
   ASSERT_TRUE(listener.start().ok());
   const uint16_t port = listener.port();
   std::thread io([&] { listener.run(); });

@@ -2,114 +2,90 @@
 
 #include <algorithm>
 
-#include <cstdio>
-
-#include "claimmap/delta.h"
-#include "claimmap/status.h"
-#include "server/metrics.h"
+#include "support/engine_metrics.h"
+#include "support/prometheus_text.h"
 
 namespace claimmap::scaleout {
-namespace {
 
-std::string label_escape(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-void family(std::string& out, const char* name, const char* type, const char* help) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
-void sample(std::string& out, const char* name, const std::string& labels, double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
-  out += name;
-  if (!labels.empty()) out += "{" + labels + "}";
-  out += ' ';
-  out += buf;
-  out += '\n';
-}
-
-}  // namespace
+using support::append_family;
+using support::append_real_sample;
+using support::append_sample;
 
 std::string render_worker_metrics(const WorkerMetrics& m) {
   std::string out;
-  const std::string w = "worker=\"" + label_escape(m.worker) + "\"";
+  const std::string w = "worker=\"" + support::escape_label_value(m.worker) + "\"";
   auto pl = [&](uint32_t p) { return w + ",partition=\"" + std::to_string(p) + "\""; };
 
   // The families the server exposes, the same names and meaning
-  // (server/metrics.h): a dashboard reads a worker as it reads a server.
-  server::append_event_metrics(m.counters, &out);
-  server::EngineFigures engines;
+  // (support/engine_metrics.h): a dashboard reads a worker as it reads a server.
+  support::append_event_metrics(m.counters, &out);
+  support::EngineFigures engines;
   for (const PartitionStats& s : m.owned) {
     engines.users += s.users;
     engines.state_bytes += s.state_bytes;
     engines.config_version = std::max(engines.config_version, s.config_version);
   }
-  server::append_engine_metrics(engines, &out);
+  support::append_engine_metrics(engines, &out);
 
-  family(out, "claimmap_worker_partitions", "gauge", "Partitions in the group.");
-  sample(out, "claimmap_worker_partitions", w, m.partitions);
-  family(out, "claimmap_worker_live_workers", "gauge", "Workers this worker sees alive in the group.");
-  sample(out, "claimmap_worker_live_workers", w, m.live_workers);
-  family(out, "claimmap_worker_owned_partitions", "gauge", "Partitions this worker owns now.");
-  sample(out, "claimmap_worker_owned_partitions", w, static_cast<double>(m.owned.size()));
-  family(out, "claimmap_worker_takeovers_total", "counter", "Partitions this worker took (from a checkpoint).");
-  sample(out, "claimmap_worker_takeovers_total", w, m.takeovers);
-  family(out, "claimmap_worker_releases_total", "counter", "Partitions this worker gave up cleanly (checkpointed).");
-  sample(out, "claimmap_worker_releases_total", w, m.releases);
-  family(out, "claimmap_worker_partition_failures_total", "counter",
-         "Partitions this worker stopped on an error or a lost lease (resumed from their checkpoint).");
-  sample(out, "claimmap_worker_partition_failures_total", w, m.failures);
+  append_family("claimmap_worker_partitions", "Partitions in the group.", "gauge", &out);
+  append_sample("claimmap_worker_partitions", w, m.partitions, &out);
+  append_family("claimmap_worker_live_workers", "Workers this worker sees alive in the group.", "gauge", &out);
+  append_sample("claimmap_worker_live_workers", w, m.live_workers, &out);
+  append_family("claimmap_worker_owned_partitions", "Partitions this worker owns now.", "gauge", &out);
+  append_sample("claimmap_worker_owned_partitions", w, m.owned.size(), &out);
+  append_family("claimmap_worker_takeovers_total", "Partitions this worker took (from a checkpoint).", "counter", &out);
+  append_sample("claimmap_worker_takeovers_total", w, m.takeovers, &out);
+  append_family("claimmap_worker_releases_total", "Partitions this worker gave up cleanly (checkpointed).", "counter",
+                &out);
+  append_sample("claimmap_worker_releases_total", w, m.releases, &out);
+  append_family("claimmap_worker_partition_failures_total",
+                "Partitions this worker stopped on an error or a lost lease (resumed from their checkpoint).",
+                "counter", &out);
+  append_sample("claimmap_worker_partition_failures_total", w, m.failures, &out);
 
-  family(out, "claimmap_worker_partition_owned", "gauge", "1 for each partition this worker owns.");
-  for (const PartitionStats& s : m.owned) sample(out, "claimmap_worker_partition_owned", pl(s.partition), 1);
-  family(out, "claimmap_worker_consumer_lag", "gauge", "Messages of the partition not yet delivered to the worker.");
-  for (const PartitionStats& s : m.owned) sample(out, "claimmap_worker_consumer_lag", pl(s.partition), s.lag);
-  family(out, "claimmap_worker_applied_sequence", "gauge", "Events stream sequence of the last message applied.");
-  for (const PartitionStats& s : m.owned) sample(out, "claimmap_worker_applied_sequence", pl(s.partition), s.applied_seq);
-  family(out, "claimmap_worker_applied_line", "gauge", "Input line number (seq) of the last message applied.");
-  for (const PartitionStats& s : m.owned) sample(out, "claimmap_worker_applied_line", pl(s.partition), s.line_seq);
-  family(out, "claimmap_worker_checkpoint_sequence", "gauge", "Events stream sequence the last checkpoint covers.");
+  append_family("claimmap_worker_partition_owned", "1 for each partition this worker owns.", "gauge", &out);
+  for (const PartitionStats& s : m.owned) append_sample("claimmap_worker_partition_owned", pl(s.partition), 1, &out);
+  append_family("claimmap_worker_consumer_lag", "Messages of the partition not yet delivered to the worker.", "gauge",
+                &out);
+  for (const PartitionStats& s : m.owned) append_sample("claimmap_worker_consumer_lag", pl(s.partition), s.lag, &out);
+  append_family("claimmap_worker_applied_sequence", "Events stream sequence of the last message applied.", "gauge",
+                &out);
   for (const PartitionStats& s : m.owned) {
-    sample(out, "claimmap_worker_checkpoint_sequence", pl(s.partition), s.checkpoint_seq);
+    append_sample("claimmap_worker_applied_sequence", pl(s.partition), s.applied_seq, &out);
   }
-  family(out, "claimmap_worker_checkpoint_age_seconds", "gauge", "Seconds since the last checkpoint was written.");
+  append_family("claimmap_worker_applied_line", "Input line number (seq) of the last message applied.", "gauge", &out);
+  for (const PartitionStats& s : m.owned) {
+    append_sample("claimmap_worker_applied_line", pl(s.partition), s.line_seq, &out);
+  }
+  append_family("claimmap_worker_checkpoint_sequence", "Events stream sequence the last checkpoint covers.", "gauge",
+                &out);
+  for (const PartitionStats& s : m.owned) {
+    append_sample("claimmap_worker_checkpoint_sequence", pl(s.partition), s.checkpoint_seq, &out);
+  }
+  append_family("claimmap_worker_checkpoint_age_seconds", "Seconds since the last checkpoint was written.", "gauge",
+                &out);
   for (const PartitionStats& s : m.owned) {
     const double age = s.checkpoint_unix_ms == 0 ? -1 : (m.now_unix_ms - s.checkpoint_unix_ms) / 1000.0;
-    sample(out, "claimmap_worker_checkpoint_age_seconds", pl(s.partition), age);
+    append_real_sample("claimmap_worker_checkpoint_age_seconds", pl(s.partition), age, &out);
   }
-  family(out, "claimmap_worker_partition_users", "gauge", "Users held, by partition.");
-  for (const PartitionStats& s : m.owned) sample(out, "claimmap_worker_partition_users", pl(s.partition), s.users);
-  family(out, "claimmap_worker_partition_config_version", "gauge",
-         "The partition engine's config version (1 + reloads applied).");
+  append_family("claimmap_worker_partition_users", "Users held, by partition.", "gauge", &out);
   for (const PartitionStats& s : m.owned) {
-    sample(out, "claimmap_worker_partition_config_version", pl(s.partition), s.config_version);
+    append_sample("claimmap_worker_partition_users", pl(s.partition), s.users, &out);
   }
-  family(out, "claimmap_worker_results_published_total", "counter", "Result lines published to claimmap.deltas.<p>.");
+  append_family("claimmap_worker_partition_config_version",
+                "The partition engine's config version (1 + reloads applied).", "gauge", &out);
   for (const PartitionStats& s : m.owned) {
-    sample(out, "claimmap_worker_results_published_total", pl(s.partition), s.results_published);
+    append_sample("claimmap_worker_partition_config_version", pl(s.partition), s.config_version, &out);
   }
-  family(out, "claimmap_worker_results_skipped_total", "counter",
-         "Result lines of a replay not published again: already stored by a previous owner.");
+  append_family("claimmap_worker_results_published_total", "Result lines published to claimmap.deltas.<p>.", "counter",
+                &out);
   for (const PartitionStats& s : m.owned) {
-    sample(out, "claimmap_worker_results_skipped_total", pl(s.partition), s.results_skipped);
+    append_sample("claimmap_worker_results_published_total", pl(s.partition), s.results_published, &out);
+  }
+  append_family("claimmap_worker_results_skipped_total",
+                "Result lines of a replay not published again: already stored by a previous owner.", "counter", &out);
+  for (const PartitionStats& s : m.owned) {
+    append_sample("claimmap_worker_results_skipped_total", pl(s.partition), s.results_skipped, &out);
   }
   return out;
 }

@@ -1,20 +1,20 @@
 #include "worker/metrics_endpoint.h"
 
-#include "server/serve.h"
+#include "support/listen_address.h"
 
 namespace claimmap::scaleout {
 
 Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const std::string& listen) {
-  server::ListenerOptions options;
-  if (!server::split_listen_address(listen, &options.address, &options.port)) {
+  support::ListenerOptions options;
+  if (!support::split_listen_address(listen, &options.address, &options.port)) {
     return Status(ErrorCode::kInvalidArgument, "--metrics-listen wants HOST:PORT, got \"" + listen + "\"");
   }
   options.threads = 1;
   options.max_body_bytes = 64 * 1024;  // nothing here takes a body
   std::unique_ptr<MetricsEndpoint> endpoint(new MetricsEndpoint());
   MetricsEndpoint* self = endpoint.get();
-  endpoint->listener_ = std::make_unique<server::HttpListener>(options, [self](const server::HttpRequest& r) {
-    server::HttpResponse response;
+  endpoint->listener_ = std::make_unique<support::HttpListener>(options, [self](const support::HttpRequest& r) {
+    support::HttpResponse response;
     response.content_type = "text/plain; charset=utf-8";
     if (r.method != "GET" && r.method != "HEAD") {
       response.status = 405;

@@ -1,8 +1,9 @@
 // worker/metrics_endpoint.h — `claimmap worker --metrics-listen HOST:PORT`:
-// GET /metrics answers the worker's latest metrics text (the server's event
-// families plus the worker's own, worker/metrics.h) and GET /healthz "ok",
-// over the server's HTTP listener (server/http_listener.h). Read-only, so no
-// token: keep it on loopback or a private network (docs/scaleout.md).
+// GET /metrics answers the worker's latest metrics text (the event families
+// every ClaimMap process exposes plus the worker's own, worker/metrics.h) and
+// GET /healthz "ok", over the HTTP listener `serve` uses too
+// (support/http_listener.h). Read-only, so no token: keep it on loopback or a
+// private network (docs/scaleout.md).
 //
 // Thread-safety: publish() from any thread; requests are served on the
 // endpoint's own thread.
@@ -14,7 +15,7 @@
 #include <thread>
 
 #include "claimmap/status.h"
-#include "server/http_listener.h"
+#include "support/http_listener.h"
 
 namespace claimmap::scaleout {
 
@@ -32,7 +33,7 @@ class MetricsEndpoint {
   MetricsEndpoint() = default;
   std::mutex mutex_;
   std::string text_;
-  std::unique_ptr<server::HttpListener> listener_;
+  std::unique_ptr<support::HttpListener> listener_;
   std::thread thread_;
 };
 

@@ -1,12 +1,10 @@
 #include "worker/worker.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -54,30 +52,6 @@ std::string default_name() {
   }
   return name;
 }
-
-// Writes `text` to `path` through a temporary file and a rename.
-bool write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  return true;
-}
-
 
 void log_line(const std::string& worker, const std::string& text) {
   static std::mutex mutex;
@@ -463,8 +437,10 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
     }
     if (endpoint) endpoint->publish(metrics_snapshot());
     if (!options.metrics_file.empty() && Clock::now() >= next_metrics) {
-      if (!write_atomically(options.metrics_file, metrics_snapshot())) {
-        log("cannot write " + options.metrics_file + ": " + std::strerror(errno));
+      // Durably and atomically (claimmap/service.h): a scraper reading the
+      // file never sees half of one snapshot.
+      if (Status s = write_text_file_atomically(options.metrics_file, metrics_snapshot()); !s.ok()) {
+        log(s.message());
       }
       next_metrics = Clock::now() + std::chrono::milliseconds(options.metrics_every_ms);
     }
@@ -484,7 +460,9 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   }
   renew_stop = true;
   renewer.join();
-  if (!options.metrics_file.empty()) write_atomically(options.metrics_file, metrics_snapshot());
+  if (!options.metrics_file.empty()) {
+    if (Status s = write_text_file_atomically(options.metrics_file, metrics_snapshot()); !s.ok()) log(s.message());
+  }
   kvStore_Delete(members, name.c_str());
   if (unsaved.empty()) {
     log("stopped: every partition checkpointed and released");

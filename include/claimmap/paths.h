@@ -13,10 +13,10 @@
 // does); root passes every permission check.
 //
 // Reading is done by the loaders themselves (load_config_file,
-// Engine::load_state_file, read_text_file, read_token_file): they read a
-// regular file only, and refuse a directory, a FIFO, a socket or a device
-// with a kIoError that says which it is, without waiting on a FIFO that has
-// no writer.
+// Engine::load_state_file, read_text_file, which the CLI reads token files
+// with): they read a regular file only, and refuse a directory, a FIFO, a
+// socket or a device with a kIoError that says which it is, without waiting
+// on a FIFO that has no writer.
 //
 // Thread-safety: free functions with no state; call from any thread.
 #pragma once

@@ -1,7 +1,10 @@
 // claimmap/service.h — the few steps every front end repeats: open an
-// engine from a config file and a state file, parse a reload point, save
-// the state. The CLI, the simulator and the server call these, so that a
-// config or state is loaded and reported the same way everywhere.
+// engine from a config file and a state file, inspect or convert a state
+// file, read and write whole files. The CLI, the simulator, the server and
+// the worker call these, so that a config or state is loaded and reported
+// the same way everywhere. Command-line policy (exit codes, what a flag's
+// file holds) is the `claimmap` command's own, not the library's (cli/ in
+// the source tree).
 #pragma once
 
 #include <memory>
@@ -13,7 +16,6 @@
 #include "claimmap/engine.h"
 #include "claimmap/state.h"
 #include "claimmap/status.h"
-#include "claimmap/stream.h"
 
 namespace claimmap {
 
@@ -47,11 +49,6 @@ struct OpenReport {
 // Callers serialise it with their own reloads.
 [[nodiscard]] Result<std::unique_ptr<Engine>> copy_engine(const Engine& engine);
 
-// "N=FILE" (`eval --reload-at`): FILE loaded and compiled. kInvalidArgument
-// for a malformed spec or N < 1; the config's failure otherwise, its errors
-// in `report`.
-[[nodiscard]] Result<ReloadPoint> parse_reload_point(std::string_view spec, ConfigReport* report);
-
 // `claimmap state inspect`: what a state file is and whether it is whole.
 struct StateFileInfo {
   struct Section {
@@ -81,12 +78,6 @@ struct StateFileInfo {
 // unusable is kIoError.
 [[nodiscard]] Status convert_state_file(const std::string& in, const std::string& out, uint64_t* users_converted);
 
-// A bearer token file (`serve --token-file`, `simulate --token-file`): its
-// first line without line ending or trailing blanks. kInvalidArgument when
-// that line is empty, kIoError when the file cannot be read (missing, not a
-// regular file: see read_text_file).
-[[nodiscard]] Result<std::string> read_token_file(const std::string& path);
-
 // A whole regular file's bytes; kIoError naming the file when it cannot be
 // read, or is a directory, a FIFO, a socket or a device (claimmap/paths.h:
 // a FIFO with no writer is refused, not waited on).
@@ -97,9 +88,5 @@ struct StateFileInfo {
 // after a crash at any point, finds the old file or the whole new one.
 // kIoError naming the file on any failure, the old file then untouched.
 [[nodiscard]] Status write_text_file_atomically(const std::string& path, std::string_view contents);
-
-// The process exit code for a failed status (docs/spec.md §10): 1 for I/O,
-// 2 for bad usage, config or state.
-int exit_code_for(const Status& status);
 
 }  // namespace claimmap

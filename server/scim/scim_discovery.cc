@@ -16,12 +16,12 @@ namespace claimmap::server::scim {
 
 namespace {
 
-OrderedJson meta(const HttpRequest& request, std::string_view resource_type, std::string_view endpoint,
+OrderedJson meta(const support::HttpRequest& request, std::string_view resource_type, std::string_view endpoint,
                  std::string_view id) {
   return {{"resourceType", resource_type}, {"location", resource_location(request, endpoint, id)}};
 }
 
-OrderedJson resource_type(const HttpRequest& request, std::string_view id) {
+OrderedJson resource_type(const support::HttpRequest& request, std::string_view id) {
   const bool user = id == "User";
   return {{"schemas", {kResourceTypeSchema}},
           {"id", id},
@@ -62,7 +62,7 @@ OrderedJson membership(std::string_view name, std::string_view description, std:
   return a;
 }
 
-OrderedJson schema(const HttpRequest& request, std::string_view urn) {
+OrderedJson schema(const support::HttpRequest& request, std::string_view urn) {
   const bool user = urn == kUserSchema;
   OrderedJson attributes = OrderedJson::array();
   if (user) {
@@ -88,15 +88,17 @@ OrderedJson schema(const HttpRequest& request, std::string_view urn) {
 
 }  // namespace
 
-HttpResponse method_not_allowed(std::string_view allowed) {
-  HttpResponse r = error_response({405, "", "use " + std::string(allowed)});
+support::HttpResponse method_not_allowed(std::string_view allowed) {
+  support::HttpResponse r = error_response({405, "", "use " + std::string(allowed)});
   r.headers.emplace_back("Allow", std::string(allowed));
   return r;
 }
 
-HttpResponse not_implemented(std::string_view detail) { return error_response({501, "", std::string(detail)}); }
+support::HttpResponse not_implemented(std::string_view detail) {
+  return error_response({501, "", std::string(detail)});
+}
 
-HttpResponse service_provider_config(const HttpRequest& request) {
+support::HttpResponse service_provider_config(const support::HttpRequest& request) {
   const OrderedJson body = {
       {"schemas", {kServiceProviderConfigSchema}},
       {"patch", {{"supported", true}}},
@@ -118,7 +120,7 @@ HttpResponse service_provider_config(const HttpRequest& request) {
   return json_response(200, body);
 }
 
-HttpResponse resource_types(const HttpRequest& request, std::optional<std::string_view> id) {
+support::HttpResponse resource_types(const support::HttpRequest& request, std::optional<std::string_view> id) {
   if (!id) {
     OrderedJson list = {resource_type(request, "User"), resource_type(request, "Group")};
     return json_response(200, list_response(std::move(list), 2, 1));
@@ -127,7 +129,7 @@ HttpResponse resource_types(const HttpRequest& request, std::optional<std::strin
   return json_response(200, resource_type(request, *id));
 }
 
-HttpResponse schemas(const HttpRequest& request, std::optional<std::string_view> id) {
+support::HttpResponse schemas(const support::HttpRequest& request, std::optional<std::string_view> id) {
   if (!id) {
     OrderedJson list = {schema(request, kUserSchema), schema(request, kGroupSchema)};
     return json_response(200, list_response(std::move(list), 2, 1));

@@ -55,7 +55,7 @@ std::vector<std::string> manual_members(RouteContext& c, std::string_view group)
 // terms on id, displayName (exact, as group ids are compared everywhere) and
 // members (Entra ID checks a membership with
 // `id eq "G" and members eq "S"`, excludedAttributes=members).
-HttpResponse list_groups(RouteContext& c, const HttpRequest& request) {
+support::HttpResponse list_groups(RouteContext& c, const support::HttpRequest& request) {
   std::vector<FilterTerm> terms;
   if (const std::string* filter = query_parameter(request, "filter")) {
     std::string why;
@@ -100,7 +100,7 @@ HttpResponse list_groups(RouteContext& c, const HttpRequest& request) {
   return json_response(200, list_response(std::move(resources), matches.size(), page.start_index));
 }
 
-HttpResponse get_group(RouteContext& c, const HttpRequest& request, std::string_view id) {
+support::HttpResponse get_group(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
   if (!c.engine.config().has_group(id)) return error_response(no_group(id));
   if (!attribute_wanted(request, "members")) return json_response(200, group_resource(id, nullptr, request));
   const std::vector<std::string> members = manual_members(c, id);
@@ -182,7 +182,7 @@ std::optional<ScimError> read_group_attribute(std::string_view group, PatchVerb 
 // before adding them, so this is only reached by other tools). Removing a
 // subject that is not a member, or not a user, succeeds and changes nothing:
 // the unassign push is not sent for an unknown user, which it would create.
-HttpResponse patch_group(RouteContext& c, const HttpRequest& request, std::string_view id) {
+support::HttpResponse patch_group(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
   Json body;
   if (auto error = parse_body(request, &body)) return error_response(*error);
   std::vector<PatchOperation> operations;
@@ -219,13 +219,13 @@ HttpResponse patch_group(RouteContext& c, const HttpRequest& request, std::strin
 
 }  // namespace
 
-HttpResponse groups_collection(RouteContext& c, const HttpRequest& request) {
+support::HttpResponse groups_collection(RouteContext& c, const support::HttpRequest& request) {
   if (request.method == "GET") return list_groups(c, request);
   if (request.method == "POST") return not_implemented("groups are defined by the config, not created by SCIM");
   return method_not_allowed("GET");
 }
 
-HttpResponse group_item(RouteContext& c, const HttpRequest& request, std::string_view id) {
+support::HttpResponse group_item(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
   if (request.method == "GET") return get_group(c, request, id);
   if (request.method == "PATCH") return patch_group(c, request, id);
   if (request.method == "PUT" || request.method == "DELETE") {

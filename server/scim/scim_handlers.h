@@ -18,21 +18,21 @@
 
 namespace claimmap::server::scim {
 
-HttpResponse users_collection(RouteContext& context, const HttpRequest& request);
-HttpResponse user_item(RouteContext& context, const HttpRequest& request, std::string_view id);
+support::HttpResponse users_collection(RouteContext& context, const support::HttpRequest& request);
+support::HttpResponse user_item(RouteContext& context, const support::HttpRequest& request, std::string_view id);
 
-HttpResponse groups_collection(RouteContext& context, const HttpRequest& request);
-HttpResponse group_item(RouteContext& context, const HttpRequest& request, std::string_view id);
+support::HttpResponse groups_collection(RouteContext& context, const support::HttpRequest& request);
+support::HttpResponse group_item(RouteContext& context, const support::HttpRequest& request, std::string_view id);
 
-HttpResponse service_provider_config(const HttpRequest& request);
+support::HttpResponse service_provider_config(const support::HttpRequest& request);
 // /ResourceTypes (id empty: the list) and /ResourceTypes/{User|Group}.
-HttpResponse resource_types(const HttpRequest& request, std::optional<std::string_view> id);
+support::HttpResponse resource_types(const support::HttpRequest& request, std::optional<std::string_view> id);
 // /Schemas (id empty: the list) and /Schemas/{urn}.
-HttpResponse schemas(const HttpRequest& request, std::optional<std::string_view> id);
+support::HttpResponse schemas(const support::HttpRequest& request, std::optional<std::string_view> id);
 
 // 405 with an Allow header and a SCIM error body.
-HttpResponse method_not_allowed(std::string_view allowed);
+support::HttpResponse method_not_allowed(std::string_view allowed);
 // 501: a SCIM operation this server does not offer (RFC 7644 §3.12).
-HttpResponse not_implemented(std::string_view detail);
+support::HttpResponse not_implemented(std::string_view detail);
 
 }  // namespace claimmap::server::scim

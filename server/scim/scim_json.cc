@@ -20,29 +20,29 @@ bool keep_in_url(unsigned char c) {
 
 }  // namespace
 
-HttpResponse error_response(const ScimError& error) {
+support::HttpResponse error_response(const ScimError& error) {
   OrderedJson body = {{"schemas", {kErrorSchema}}, {"status", std::to_string(error.status)}};
   if (!error.scim_type.empty()) body["scimType"] = error.scim_type;
   body["detail"] = error.detail;
   return json_response(error.status, body);
 }
 
-HttpResponse no_content() {
-  HttpResponse r;
+support::HttpResponse no_content() {
+  support::HttpResponse r;
   r.status = 204;
   r.content_type = std::string(kScimContentType);
   return r;
 }
 
-HttpResponse json_response(int status, const OrderedJson& body) {
-  HttpResponse r;
+support::HttpResponse json_response(int status, const OrderedJson& body) {
+  support::HttpResponse r;
   r.status = status;
   r.content_type = std::string(kScimContentType);
   r.body = dump(body);
   return r;
 }
 
-std::string resource_location(const HttpRequest& request, std::string_view endpoint, std::string_view id) {
+std::string resource_location(const support::HttpRequest& request, std::string_view endpoint, std::string_view id) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string url;
   // Behind a TLS-terminating proxy the client spoke https: the proxy says so
@@ -64,7 +64,7 @@ std::string resource_location(const HttpRequest& request, std::string_view endpo
   return url;
 }
 
-OrderedJson user_resource(const UserRecord& user, const HttpRequest& request, bool with_groups) {
+OrderedJson user_resource(const UserRecord& user, const support::HttpRequest& request, bool with_groups) {
   OrderedJson r = {{"schemas", {kUserSchema}},
                    {"id", user.subject},
                    {"userName", user.subject},
@@ -87,7 +87,7 @@ OrderedJson user_resource(const UserRecord& user, const HttpRequest& request, bo
 }
 
 OrderedJson group_resource(std::string_view group_id, const std::vector<std::string>* members,
-                           const HttpRequest& request) {
+                           const support::HttpRequest& request) {
   OrderedJson r = {{"schemas", {kGroupSchema}}, {"id", group_id}, {"displayName", group_id}};
   if (members != nullptr) {
     OrderedJson list = OrderedJson::array();
@@ -115,7 +115,7 @@ const Json* find_member(const Json& object, std::string_view name) {
   return nullptr;
 }
 
-std::optional<ScimError> parse_body(const HttpRequest& request, Json* body) {
+std::optional<ScimError> parse_body(const support::HttpRequest& request, Json* body) {
   // The content type is not checked: clients send application/scim+json,
   // application/json or nothing useful at all (RFC 7644 §3.1 asks servers to
   // accept both), and the body says what it is.

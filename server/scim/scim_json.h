@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "claimmap/user.h"
-#include "server/http_types.h"
+#include "support/http_types.h"
 
 namespace claimmap::server::scim {
 
@@ -46,11 +46,11 @@ struct ScimError {
 
 // {"schemas": [Error], "status": "400", "scimType": …, "detail": …} as
 // application/scim+json.
-HttpResponse error_response(const ScimError& error);
+support::HttpResponse error_response(const ScimError& error);
 // `body` as application/scim+json with `status`.
-HttpResponse json_response(int status, const OrderedJson& body);
+support::HttpResponse json_response(int status, const OrderedJson& body);
 // 204 No Content (DELETE /Users, PATCH /Groups).
-HttpResponse no_content();
+support::HttpResponse no_content();
 
 // The absolute URL of a resource, for meta.location and the Location header:
 // "http://" + Host + "/scim/v2/" + endpoint + "/" + the id percent-encoded
@@ -58,17 +58,17 @@ HttpResponse no_content();
 // subject holding '/', '?', '#' or a space still names one resource. The
 // scheme is http because `claimmap serve` speaks plain HTTP; without a Host
 // header the URL is the absolute path alone.
-std::string resource_location(const HttpRequest& request, std::string_view endpoint, std::string_view id);
+std::string resource_location(const support::HttpRequest& request, std::string_view endpoint, std::string_view id);
 
 // A User resource (RFC 7643 §4.1) for `user`: id = userName = subject,
 // active = not suspended, groups = the effective groups (empty while
 // suspended, docs/spec.md §6) unless `with_groups` is false.
-OrderedJson user_resource(const UserRecord& user, const HttpRequest& request, bool with_groups);
+OrderedJson user_resource(const UserRecord& user, const support::HttpRequest& request, bool with_groups);
 
 // A Group resource (RFC 7643 §4.2): id = displayName = the config's group id;
 // `members` (subjects) when given, else no members attribute.
 OrderedJson group_resource(std::string_view group_id, const std::vector<std::string>* members,
-                           const HttpRequest& request);
+                           const support::HttpRequest& request);
 
 // ASCII case-insensitive equality (SCIM attribute names, "op" values, "eq").
 bool iequals(std::string_view a, std::string_view b);
@@ -80,7 +80,7 @@ const Json* find_member(const Json& object, std::string_view name);
 
 // Parses a request body that must be one JSON object (POST, PUT, PATCH);
 // 400 invalidSyntax otherwise. Parsing never throws.
-std::optional<ScimError> parse_body(const HttpRequest& request, Json* body);
+std::optional<ScimError> parse_body(const support::HttpRequest& request, Json* body);
 
 // A SCIM boolean as IAM tools send it: true/false, or the strings "true" and
 // "false" in any case (Entra ID sends "False"). nullopt for anything else.

@@ -37,14 +37,14 @@ bool list_names(std::string_view list, std::string_view name) {
 
 }  // namespace
 
-const std::string* query_parameter(const HttpRequest& request, std::string_view name) {
+const std::string* query_parameter(const support::HttpRequest& request, std::string_view name) {
   for (const auto& [key, value] : request.query) {
     if (iequals(key, name)) return &value;
   }
   return nullptr;
 }
 
-std::optional<ScimError> read_page(const HttpRequest& request, Page* page) {
+std::optional<ScimError> read_page(const support::HttpRequest& request, Page* page) {
   *page = Page{};
   if (const std::string* v = query_parameter(request, "startIndex")) {
     int64_t n = 0;
@@ -59,7 +59,7 @@ std::optional<ScimError> read_page(const HttpRequest& request, Page* page) {
   return std::nullopt;
 }
 
-bool attribute_wanted(const HttpRequest& request, std::string_view name) {
+bool attribute_wanted(const support::HttpRequest& request, std::string_view name) {
   if (const std::string* excluded = query_parameter(request, "excludedAttributes")) {
     if (list_names(*excluded, name)) return false;
   }

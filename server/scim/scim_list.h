@@ -10,8 +10,8 @@
 #include <optional>
 #include <string_view>
 
-#include "server/http_types.h"
 #include "server/scim/scim_json.h"
+#include "support/http_types.h"
 
 namespace claimmap::server::scim {
 
@@ -22,7 +22,7 @@ inline constexpr size_t kMaxResults = 200;
 
 // The first value of query parameter `name`, its name compared ignoring ASCII
 // case (IAM tools spell "excludedattributes" and "startindex" both ways).
-const std::string* query_parameter(const HttpRequest& request, std::string_view name);
+const std::string* query_parameter(const support::HttpRequest& request, std::string_view name);
 
 // startIndex (1-based; RFC 7644 §3.4.2.4: a value below 1 means 1) and count
 // (a negative value means 0; absent or above kMaxResults means kMaxResults).
@@ -32,13 +32,13 @@ struct Page {
 };
 // The page the request asks for; a ScimError (400 invalidValue) when
 // startIndex or count is not an integer.
-std::optional<ScimError> read_page(const HttpRequest& request, Page* page);
+std::optional<ScimError> read_page(const support::HttpRequest& request, Page* page);
 
 // Whether the response should carry attribute `name` (a multi-valued one such
 // as "members" or "groups" that a client may leave out for size): not when
 // excludedAttributes lists it, nor when `attributes` is given without it
 // (RFC 7644 §3.4.2.5; "id", "schemas" and "meta" are always returned).
-bool attribute_wanted(const HttpRequest& request, std::string_view name);
+bool attribute_wanted(const support::HttpRequest& request, std::string_view name);
 
 // {"schemas": [ListResponse], "totalResults": total, "startIndex": start,
 // "itemsPerPage": resources.size(), "Resources": resources}.

@@ -23,7 +23,7 @@ namespace {
 using scim::ScimError;
 using scim::error_response;
 
-HttpResponse route(RouteContext& context, const HttpRequest& request, std::string_view subpath) {
+support::HttpResponse route(RouteContext& context, const support::HttpRequest& request, std::string_view subpath) {
   // Off unless `claimmap serve --scim-provider P`: every SCIM route is 404,
   // discovery included, so a client does not configure itself against a
   // server that would refuse each write.
@@ -60,7 +60,8 @@ HttpResponse route(RouteContext& context, const HttpRequest& request, std::strin
 
 }  // namespace
 
-HttpResponse handle_scim(RouteContext& context, const HttpRequest& request, std::string_view subpath) {
+support::HttpResponse handle_scim(RouteContext& context, const support::HttpRequest& request,
+                                  std::string_view subpath) {
   try {
     return route(context, request, subpath);
   } catch (const nlohmann::json::exception& e) {

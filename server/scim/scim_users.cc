@@ -30,7 +30,8 @@ namespace {
 ScimError no_user(std::string_view id) { return {404, "", "no user \"" + std::string(id) + "\""}; }
 
 // The user as a resource with `status`, read back from the engine.
-HttpResponse render_user(RouteContext& c, const HttpRequest& request, std::string_view id, int status) {
+support::HttpResponse render_user(RouteContext& c, const support::HttpRequest& request, std::string_view id,
+                                  int status) {
   std::optional<UserRecord> user = c.engine.find_user(c.settings.scim_provider, id);
   if (!user) return error_response(no_user(id));
   return json_response(status, user_resource(*user, request, attribute_wanted(request, "groups")));
@@ -43,7 +44,7 @@ HttpResponse render_user(RouteContext& c, const HttpRequest& request, std::strin
 // count of every provider's users would both be wrong answers. The IAM tools
 // ClaimMap is provisioned from (Entra ID, Okta) query one userName before
 // creating, which is answered exactly.
-HttpResponse list_users(RouteContext& c, const HttpRequest& request) {
+support::HttpResponse list_users(RouteContext& c, const support::HttpRequest& request) {
   const std::string* filter = query_parameter(request, "filter");
   if (filter == nullptr) {
     return error_response({400, "invalidFilter",
@@ -77,7 +78,7 @@ HttpResponse list_users(RouteContext& c, const HttpRequest& request) {
 
 // POST /Users: 201 with the resource and a Location header; 409 uniqueness
 // if the subject exists (created by a login or an earlier push).
-HttpResponse create_user(RouteContext& c, const HttpRequest& request) {
+support::HttpResponse create_user(RouteContext& c, const support::HttpRequest& request) {
   Json body;
   if (auto error = parse_body(request, &body)) return error_response(*error);
   const Json* user_name = find_member(body, "userName");
@@ -101,7 +102,7 @@ HttpResponse create_user(RouteContext& c, const HttpRequest& request) {
   // A push for an unknown user creates it (docs/spec.md §6): resume creates
   // it unsuspended with no memberships, suspend creates it suspended.
   if (auto error = run_push(c, active ? Cause::kResume : Cause::kSuspend, subject)) return error_response(*error);
-  HttpResponse r = render_user(c, request, subject, 201);
+  support::HttpResponse r = render_user(c, request, subject, 201);
   if (r.status == 201) r.headers.emplace_back("Location", resource_location(request, "Users", subject));
   return r;
 }
@@ -168,7 +169,7 @@ std::optional<ScimError> read_user_patch(std::string_view id, const Json& body, 
 // PATCH /Users/{id}: every operation is read before any push is sent, so a
 // request that fails changes nothing; 200 with the resource. An unknown user
 // is 404 and is not created.
-HttpResponse patch_user(RouteContext& c, const HttpRequest& request, std::string_view id) {
+support::HttpResponse patch_user(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
   Json body;
   if (auto error = parse_body(request, &body)) return error_response(*error);
   UserChange change;
@@ -184,7 +185,7 @@ HttpResponse patch_user(RouteContext& c, const HttpRequest& request, std::string
 // PUT /Users/{id} (Okta updates users this way): each attribute of the body
 // is read as a replace. An absent "active" leaves the user as it is rather
 // than "clearing" it — suspension is only ever changed when asked for.
-HttpResponse put_user(RouteContext& c, const HttpRequest& request, std::string_view id) {
+support::HttpResponse put_user(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
   Json body;
   if (auto error = parse_body(request, &body)) return error_response(*error);
   UserChange change;
@@ -204,7 +205,7 @@ HttpResponse put_user(RouteContext& c, const HttpRequest& request, std::string_v
 
 // DELETE /Users/{id}: a delete push; 204, or 404 for an unknown user (the
 // engine's unknown_user, docs/spec.md §6).
-HttpResponse delete_user(RouteContext& c, std::string_view id) {
+support::HttpResponse delete_user(RouteContext& c, std::string_view id) {
   std::lock_guard<std::mutex> lock(c.config_mutex);
   if (auto error = run_push(c, Cause::kDelete, id)) return error_response(*error);
   return no_content();
@@ -212,13 +213,13 @@ HttpResponse delete_user(RouteContext& c, std::string_view id) {
 
 }  // namespace
 
-HttpResponse users_collection(RouteContext& c, const HttpRequest& request) {
+support::HttpResponse users_collection(RouteContext& c, const support::HttpRequest& request) {
   if (request.method == "GET") return list_users(c, request);
   if (request.method == "POST") return create_user(c, request);
   return method_not_allowed("GET, POST");
 }
 
-HttpResponse user_item(RouteContext& c, const HttpRequest& request, std::string_view id) {
+support::HttpResponse user_item(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
   if (request.method == "GET") return render_user(c, request, id, 200);
   if (request.method == "PATCH") return patch_user(c, request, id);
   if (request.method == "PUT") return put_user(c, request, id);

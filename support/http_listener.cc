@@ -1,4 +1,4 @@
-#include "server/http_listener.h"
+#include "support/http_listener.h"
 
 #include <atomic>
 #include <mutex>
@@ -11,7 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-namespace claimmap::server {
+namespace claimmap::support {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -279,4 +279,4 @@ void HttpListener::stop() {
 
 size_t HttpListener::open_connections() const { return state_->connections.load(); }
 
-}  // namespace claimmap::server
+}  // namespace claimmap::support

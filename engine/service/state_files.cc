@@ -1,5 +1,8 @@
 // `claimmap state convert` and `claimmap state inspect` (docs/spec.md §9,
-// §10): state files handled by name, with no config.
+// §10), and the scale-out layer's merge and split of states
+// (claimmap/scaleout.h): state files handled by name, with no config. It
+// lives in service/, above engine/state/ whose readers and writers it uses,
+// so that state/ includes nothing of the layers that use it.
 #include <algorithm>
 #include <deque>
 #include <map>

@@ -1,8 +1,13 @@
-// simulator/progress.h — a progress bar on stderr, for people at a terminal.
+// support/progress_bar.h — a progress bar on stderr, for people at a terminal
+// (`claimmap eval` over a file, `claimmap simulate`).
 //
 // Shown only when stderr is a terminal: CI logs get no carriage-return noise.
 // A background thread redraws the bar five times a second from a counter the
 // workers bump; stop() (or the destructor) erases it. One bar at a time.
+//
+// Ownership and thread-safety: the counters are the caller's and must outlive
+// the bar; any thread may bump them (they are read with relaxed loads).
+// Construct, stop() and destroy the bar from one thread.
 #pragma once
 
 #include <atomic>
@@ -12,7 +17,7 @@
 #include <string>
 #include <thread>
 
-namespace claimmap::sim {
+namespace claimmap::support {
 
 // Whether stderr is a terminal.
 bool stderr_is_terminal();
@@ -49,4 +54,4 @@ class ProgressBar {
   std::thread thread_;
 };
 
-}  // namespace claimmap::sim
+}  // namespace claimmap::support

@@ -1,6 +1,6 @@
-#include "server/http_types.h"
+#include "support/http_types.h"
 
-namespace claimmap::server {
+namespace claimmap::support {
 
 const std::string* HttpRequest::query_value(std::string_view name) const {
   for (const auto& [key, value] : query) {
@@ -59,4 +59,4 @@ bool parse_target(std::string_view target, HttpRequest* request) {
   return true;
 }
 
-}  // namespace claimmap::server
+}  // namespace claimmap::support

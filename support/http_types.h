@@ -1,6 +1,7 @@
-// server/http_types.h — a request and its answer as the server's handlers see
-// them: plain values, free of Boost.Beast, so that every route can be tested
-// by calling the router directly as well as over a real socket.
+// support/http_types.h — a request and its answer as a listener's handler
+// sees them (support/http_listener.h): plain values, free of Boost.Beast, so
+// that every route can be tested by calling the handler directly as well as
+// over a real socket.
 #pragma once
 
 #include <string>
@@ -8,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace claimmap::server {
+namespace claimmap::support {
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", … as sent
@@ -38,4 +39,4 @@ bool parse_target(std::string_view target, HttpRequest* request);
 // %XX-decoding ('+' is a space in a query, not in a path).
 bool percent_decode(std::string_view in, bool plus_is_space, std::string* out);
 
-}  // namespace claimmap::server
+}  // namespace claimmap::support

@@ -1,7 +1,8 @@
-// server/http_listener.h — HTTP/1.1 over Boost.Beast/Asio: a fixed pool of
+// support/http_listener.h — HTTP/1.1 over Boost.Beast/Asio: a fixed pool of
 // I/O threads, keep-alive, a body limit, read and idle timeouts, a cap on
 // connections, and a clean stop. It knows nothing of ClaimMap: each parsed
-// request is handed to a handler (ServerApp::handle) and its answer written.
+// request is handed to a handler (`serve`'s ServerApp::handle, the worker's
+// metrics endpoint) and its answer written.
 //
 // Every connection is asynchronous on its own strand, so a slow or stalled
 // client holds no thread: it only holds its socket until its timeout.
@@ -17,9 +18,9 @@
 #include <string>
 
 #include "claimmap/status.h"
-#include "server/http_types.h"
+#include "support/http_types.h"
 
-namespace claimmap::server {
+namespace claimmap::support {
 
 struct ListenerOptions {
   std::string address = "127.0.0.1";  // loopback unless told otherwise
@@ -64,4 +65,4 @@ class HttpListener {
   std::shared_ptr<State> state_;
 };
 
-}  // namespace claimmap::server
+}  // namespace claimmap::support

@@ -1,4 +1,4 @@
-#include "simulator/progress.h"
+#include "support/progress_bar.h"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
-namespace claimmap::sim {
+namespace claimmap::support {
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
@@ -63,4 +63,4 @@ void ProgressBar::draw(double seconds) const {
   std::fflush(stderr);
 }
 
-}  // namespace claimmap::sim
+}  // namespace claimmap::support
