@@ -81,7 +81,7 @@ package: build
 clean:
 	rm -rf $(BUILD) $(NATIVE_BUILD)
 
-# Hardening (issue 7). `make asan`: the whole suite under AddressSanitizer and
+# Hardening. `make asan`: the whole suite under AddressSanitizer and
 # UndefinedBehaviorSanitizer. `make fuzz` / `make fuzz-short`: each libFuzzer
 # harness (tests/fuzz) for FUZZ_SECONDS, one after the other; the corpus grows
 # in $(FUZZ_BUILD)/corpus, crashes land in $(FUZZ_BUILD)/artifacts.

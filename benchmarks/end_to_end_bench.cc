@@ -175,7 +175,7 @@ void BM_EndToEnd(benchmark::State& state) {
 BENCHMARK(BM_EndToEnd)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime()->Unit(benchmark::kMillisecond)
     ->MinTime(2.0)->Repetitions(3)->ReportAggregatesOnly(true);
 
-// The heavy workload (issue 16, workload.h): every login changes most of a
+// The heavy workload (workload.h): every login changes most of a
 // large user's groups and roles. The saved state is restored before each
 // timed pass (untimed), so every pass sees the same storm.
 void BM_EndToEndHeavy(benchmark::State& state) {
@@ -291,13 +291,13 @@ double median(std::vector<double> v) {
 // Everything interleaved — one pass of each per round, CLAIMMAP_BENCH_ROUNDS
 // rounds (default 3), medians — so that a neighbour's load falls on all of
 // them alike, and the ratios the issues set targets on:
-//   ratio_engine_to_ceiling   engine (1 thread) / parse ceiling (1 thread); issue 5: >= 0.40
-//   ratio_2t_to_1t            engine 2 threads / 1 thread; issue 5: >= 1.7
+//   ratio_engine_to_ceiling   engine (1 thread) / parse ceiling (1 thread); target >= 0.40
+//   ratio_2t_to_1t            engine 2 threads / 1 thread; target >= 1.7
 //   machine_2t_to_1t          parse ceiling 2 threads / 1 thread: what the machine gave
 //   ratio_scaling_efficiency  ratio_2t_to_1t / machine_2t_to_1t (1.0: scales as well as
 //                             the machine allows; robust to neighbours taking a core)
-//   ratio_engine_to_naive     engine (1 thread) / naive peer; issue 4: >= 20
-//   ratio_heavy_2t_to_1t      heavy workload (issue 16), 2 threads / 1 thread; issue 16: >= 1.8
+//   ratio_engine_to_naive     engine (1 thread) / naive peer; target >= 20
+//   ratio_heavy_2t_to_1t      heavy workload, 2 threads / 1 thread; target >= 1.8
 //   ratio_heavy_to_ceiling    heavy workload, 1 thread, events/s / the default workload's parse
 //                             ceiling, 1 thread (a machine-speed yardstick for the heavy case)
 //   ratio_heavy_scaling_efficiency  ratio_heavy_2t_to_1t / machine_2t_to_1t

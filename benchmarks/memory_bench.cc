@@ -1,6 +1,6 @@
 // Memory: bytes of user state per user.
 //
-// BM_StateBytesPerUser: 1M users holding 5 memberships on average (issue 5:
+// BM_StateBytesPerUser: 1M users holding 5 memberships on average (target:
 // <= 128), GUID subjects as Entra's oid, built straight into a UserStore.
 // What is counted is what the store holds from the system (its
 // memory_bytes(), which Engine::state_bytes() reports: table slots, record
@@ -66,7 +66,7 @@ void BM_StateBytesPerUser(benchmark::State& state) {
 }
 BENCHMARK(BM_StateBytesPerUser)->Arg(1000000)->ArgName("users")->Unit(benchmark::kMillisecond)->Iterations(1);
 
-// Heavy users (issue 16): 100k users holding 80 or 200 mapped memberships on
+// Heavy users: 100k users holding 80 or 200 mapped memberships on
 // average (±2), GUID subjects, built straight into a UserStore as above.
 void BM_StateBytesHeavyUser(benchmark::State& state) {
   const uint64_t users = 100'000;

@@ -1,4 +1,4 @@
-// A plain organisation for the reload and state benchmarks (issues 11, 12):
+// A plain organisation for the reload and state benchmarks:
 // one OIDC provider "idp", 100 groups of 2 roles each (grpN: AppN.Read,
 // AppN.Write), one mapping per group (mN: claim "groups", value "gN"); user
 // i ("u" + i) is mapped into 5 of the groups, a fixed pseudo-random choice.

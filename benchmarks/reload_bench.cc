@@ -1,4 +1,4 @@
-// Reload (issue 11): applying a config change to a million users at once.
+// Reload: applying a config change to a million users at once.
 //
 // The organisation: one OIDC provider, 100 groups of 2 roles each, one
 // mapping per group (claim "groups", value "gN"); 1M users, each mapped into

@@ -1,4 +1,4 @@
-// Saved state at scale (issue 12): save and load of 1M users holding 5
+// Saved state at scale: save and load of 1M users holding 5
 // mapped memberships each (the organisation of organisation_fixture.h), in
 // both forms, on one core. Saving includes the fsyncs of the file and its
 // directory (write_file_atomically); the file goes to $TMPDIR (default

@@ -3,7 +3,7 @@
 // that swaps two of its five memberships — with the delta it produces.
 // Parsing and matching are outside the timed loop.
 //
-// BM_SyncSize (issue 16): the same at 5, 20, 80 and 200 memberships, for an
+// BM_SyncSize: the same at 5, 20, 80 and 200 memberships, for an
 // unchanged login, one that swaps 2 groups, and one that swaps them all
 // (alternating between two disjoint sets): the cost should follow the
 // change, not the user's size.

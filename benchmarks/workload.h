@@ -2,7 +2,7 @@
 // generator (simulator/generator.h) so that every case — engine, ceilings,
 // naive peer — reads the same bytes.
 //
-// The default workload of issue 5: Entra-like tokens (~1.25 KB, 20 groups on
+// The default workload: Entra-like tokens (~1.25 KB, 20 groups on
 // average; bare tokens and login envelopes mixed, as the generator makes
 // them), 10k mappings, 1M users with saved state, 2% of logins drifting, 0.5%
 // stale replays, 0.1% bad lines. The number of events is
@@ -34,7 +34,7 @@ struct Workload {
 // Built on first use; thread-safe.
 const Workload& default_workload();
 
-// The heavy workload of issue 16: users in many groups whose every login is a
+// The heavy workload: users in many groups whose every login is a
 // fresh draw — four IdP shapes (Okta arrays, Keycloak nested roles, SAML
 // ";"-delimited attributes, Auth0 namespaced claims), 10k mappings, ~10 IdP
 // groups a token each mapped to 16 config groups (~75 groups a user), 2 roles

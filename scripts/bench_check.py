@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The benchmark regression check (`make bench-check`, issue 4).
+"""The benchmark regression check (`make bench-check`).
 
 Runs BM_Ratios — the engine, the simdjson parse ceiling (on 1 and 2 threads)
 and the naive peer, interleaved round by round on the same bytes — on a short
@@ -15,7 +15,7 @@ Checked ratios:
                             gave it*. When the machine gave less than MIN_MACHINE_SCALING
                             (neighbours busy) it cannot be judged and is reported only.
   ratio_engine_to_naive     engine, 1 thread / naive peer
-  ratio_heavy_to_ceiling    the heavy workload (issue 16: large users, every login a fresh
+  ratio_heavy_to_ceiling    the heavy workload (large users, every login a fresh
                             draw), 1 thread / the default workload's parse ceiling, 1 thread
   ratio_heavy_scaling_efficiency  (heavy 2 threads / 1 thread) / (ceiling 2 threads / 1 thread)
 

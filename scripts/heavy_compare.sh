@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Old and new `claimmap` binaries on the heavy workload of issue 16, in the
+# Old and new `claimmap` binaries on the heavy workload, in the
 # same run: generates the dataset (benchmarks/workload.h's heavy case) once,
 # then alternates the binaries ROUNDS times at 1 and 2 threads, output to
 # /dev/null, and prints each run's events/s (the eval's own figure, which

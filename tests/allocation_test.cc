@@ -1,4 +1,4 @@
-// Hot-path hygiene (issue 5): once warm, parsing, matching and applying a
+// Hot-path hygiene: once warm, parsing, matching and applying a
 // login through process_to_ndjson() allocates nothing — no per-event heap
 // traffic for looked-up values, reused scratch per thread. This binary
 // replaces the global operator new to count allocations.

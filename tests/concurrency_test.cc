@@ -1,4 +1,4 @@
-// The parallel engine (issue 5): the stream's output is byte-identical at any
+// The parallel engine: the stream's output is byte-identical at any
 // thread count, and the Engine may be called from many threads at once —
 // each user's events in call order, different users in parallel — while
 // state is exported. Run under ThreadSanitizer by `make tsan`.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent check of `claimmap eval` deltas (issue 16), written the
+"""An independent check of `claimmap eval` deltas, written the
 plain way: dictionaries and sets, whole role sets recomputed at every line.
 
     heavy_delta_check.py CONFIG STATE EVENTS OUTPUT [SEQ=CONFIG ...]

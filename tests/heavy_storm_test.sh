@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Heavy users and heavy storms (issue 16), as `claimmap eval` runs them: for
+# Heavy users and heavy storms, as `claimmap eval` runs them: for
 # three simulator workloads — every login a fresh draw of ~60 groups, small
 # drifts of large users, and a cold start — with stale tokens, pushes, bad
 # lines and two reloads (`--reload-at`: a config that changes groups' roles

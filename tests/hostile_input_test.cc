@@ -1,4 +1,4 @@
-// The hostile-input catalogue (issue 7): what an attacker, a broken IdP or a
+// The hostile-input catalogue: what an attacker, a broken IdP or a
 // damaged file can put in front of the engine, each with its exact result.
 // The rules behind these results: docs/spec.md §2-§8, and docs/semantics.md
 // ("Hostile input") where the spec is silent. A bad line never changes state,

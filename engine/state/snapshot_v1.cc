@@ -1,5 +1,5 @@
 // Format version 1 of the snapshot (one payload, a hand-written checksum):
-// written by ClaimMap before issue 12, still read.
+// written by ClaimMap before snapshot format 2, still read.
 #include "engine/state/snapshot.h"
 
 #include <cstring>

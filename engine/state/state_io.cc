@@ -190,7 +190,7 @@ void resolve_user(const CompiledConfig& config, UserStore& keys, const UserNames
   for (const auto& [group_name, mapping_names] : names.mapped) {
     for (std::string_view mapping_name : mapping_names) {
       // A state line shows a mapping's id, group and provider: the parts of
-      // "unchanged" it can show (the binary snapshot shows all, issue 12).
+      // "unchanged" it can show (the binary snapshot shows all).
       const auto kept = surviving_mapping(config, MappingIdentity{mapping_name, names.provider, group_name});
       if (!kept) {
         ++report->dropped_mapped;

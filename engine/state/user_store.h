@@ -3,7 +3,7 @@
 // apply one at a time: with_user() holds the user's shard lock while the
 // caller reads and changes that user through a UserHandle.
 //
-// Compact by design (issue 5: ≤ 128 bytes a user at 5 memberships): a shard is
+// Compact by design (≤ 128 bytes a user at 5 memberships): a shard is
 // an open-addressing table of 8-byte slots, each a pointer to the user's
 // record with 16 bits of its hash in the pointer's unused top bits; a record
 // is one block from the shard's BlobArena holding a 20-byte header, the

@@ -1,7 +1,7 @@
 // Applies one parsed event to the user store (docs/spec.md §5 sync at login, §6 pushes)
 // and fills the Outcome with the delta of effective groups and roles.
 //
-// A login's delta costs in proportion to what it changed (issue 16). The
+// A login's delta costs in proportion to what it changed. The
 // common ends of the old and new mapped sets are skipped, and so are runs of
 // identical pairs after a kept group; what is left is merged by group, or,
 // when most of it changes, classified by marks by group. Only the roles of

@@ -1,4 +1,4 @@
-// libFuzzer harness for config loading (issue 7): the loader, validator and
+// libFuzzer harness for config loading: the loader, validator and
 // compiler never crash on any text, and a config is accepted exactly when
 // validation found no error. An accepted config then serves a few logins.
 // A broken invariant aborts, so that libFuzzer keeps the input.

@@ -1,4 +1,4 @@
-// libFuzzer harness for the event path (issue 7): parse → match → sync →
+// libFuzzer harness for the event path: parse → match → sync →
 // write, through the public API, for one or more NDJSON lines against a fixed
 // config. Besides "no crash" (ASan, UBSan), it checks on every input:
 //   1. run_stream writes exactly one output line per non-blank input line, in
