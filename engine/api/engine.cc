@@ -100,12 +100,7 @@ bool Engine::Impl::apply(const ConfigVersion& v, const ParsedEvent& event, const
                          SyncScratch& scratch, ReloadScratch& reload, Outcome* out) {
   if (!event.ok()) {
     // A bad line never changes state: it only reports what was known of it.
-    out->kind_known = event.kind_known;
-    out->kind = event.kind;
-    out->provider_known = event.provider_known;
-    out->provider = event.provider;
-    out->subject_known = event.subject_known;
-    out->subject = event.subject;
+    static_cast<EventIdentity&>(*out) = event;
     out->status = DeltaStatus::kError;
     out->error = event.error;
     out->error_message = event.error_message;

@@ -74,16 +74,21 @@ class ClaimCaptures {
   std::vector<Entry> entries_;
 };
 
-struct ParsedEvent {
-  ErrorCode error = ErrorCode::kOk;
-  std::string error_message;
-
+// What an event is and whom it is about, as far as could be told: a bad
+// line's result reports what was known of it. Shared by ParsedEvent and the
+// Outcome made of it, which copies it whole.
+struct EventIdentity {
   bool kind_known = false;
   EventKind kind = EventKind::kLogin;
   bool provider_known = false;
   ProviderId provider{};
   bool subject_known = false;
   std::string_view subject;
+};
+
+struct ParsedEvent : EventIdentity {
+  ErrorCode error = ErrorCode::kOk;
+  std::string error_message;
 
   // Logins.
   const ClaimCaptures* claims = nullptr;

@@ -18,15 +18,9 @@
 namespace claimmap {
 
 
-struct Outcome {
+struct Outcome : EventIdentity {
   uint64_t seq = 0;
   bool is_reload = false;  // cause "reload" (docs/spec.md §7)
-  bool kind_known = false;
-  EventKind kind = EventKind::kLogin;
-  bool provider_known = false;
-  ProviderId provider{};
-  bool subject_known = false;
-  std::string_view subject;
 
   DeltaStatus status = DeltaStatus::kOk;  // the result's "status" (claimmap/delta.h)
   ErrorCode error = ErrorCode::kOk;
@@ -47,9 +41,8 @@ struct Outcome {
   // Resets for the next event, keeping the vectors' capacity.
   void reset(uint64_t next_seq) {
     seq = next_seq;
-    is_reload = kind_known = provider_known = subject_known = new_user = false;
-    kind = EventKind::kLogin;
-    subject = {};
+    static_cast<EventIdentity&>(*this) = EventIdentity{};
+    is_reload = new_user = false;
     status = DeltaStatus::kOk;
     error = ErrorCode::kOk;
     error_message.clear();

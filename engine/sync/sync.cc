@@ -508,12 +508,7 @@ void apply_push(const CompiledConfig& config, const ParsedEvent& event, UserStat
 
 void apply_event(const CompiledConfig& config, const ParsedEvent& event, const MatchView& match, UserHandle& handle,
                  SyncScratch& scratch, Outcome* out) {
-  out->kind_known = true;
-  out->kind = event.kind;
-  out->provider_known = true;
-  out->provider = event.provider;
-  out->subject_known = true;
-  out->subject = event.subject;
+  static_cast<EventIdentity&>(*out) = event;  // all known: only an ok event is applied
   scratch.deferred = false;
 
   {
