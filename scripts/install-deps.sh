@@ -14,6 +14,7 @@ packages=(
   dpkg-dev file             # make package: dpkg-shlibdeps reads the runtime dependencies
   curl                      # server tests and the README's walk-through
   nats-server libnats-dev   # scale-out: JetStream broker (tests start it) and its C client
+  libssl-dev                # signed tokens: JWS signatures checked with OpenSSL 3 (engine/jose)
 )
 
 missing=()

@@ -66,6 +66,7 @@ const ConfigVersion& Engine::Impl::current_version(Worker& w) const {
 }
 
 void Engine::Impl::prepare(const ConfigVersion& v, Worker& w, const LineInput& line, bool prefetch) const {
+  w.clock.fixed = options_.now_seconds;  // the Worker is the thread's, shared by every engine it calls
   prepare_line(*v.config, line, PrepareUpTo::kMatch, w, [&](const ParsedEvent& event) {
     // The user's table slot is a likely cache miss (a million users do not
     // fit in cache): start loading it now so that it overlaps the match.

@@ -12,6 +12,14 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kInvalidEvent: return "invalid_event";
     case ErrorCode::kUnknownEventType: return "unknown_event_type";
     case ErrorCode::kUnknownProvider: return "unknown_provider";
+    case ErrorCode::kInvalidToken: return "invalid_token";
+    case ErrorCode::kUnknownKey: return "unknown_key";
+    case ErrorCode::kInvalidSignature: return "invalid_signature";
+    case ErrorCode::kWrongIssuer: return "wrong_issuer";
+    case ErrorCode::kTokenExpired: return "token_expired";
+    case ErrorCode::kTokenNotYetValid: return "token_not_yet_valid";
+    case ErrorCode::kWrongAudience: return "wrong_audience";
+    case ErrorCode::kUnsignedToken: return "unsigned_token";
     case ErrorCode::kMissingSubject: return "missing_subject";
     case ErrorCode::kUnknownUser: return "unknown_user";
     case ErrorCode::kUnknownGroup: return "unknown_group";

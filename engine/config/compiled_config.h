@@ -150,6 +150,8 @@ class CompiledConfig {
   CaptureTrie trie;
   uint32_t iss_node = kNoIndex;
   uint32_t iat_node = kNoIndex;
+  // Read only when some provider has keys (docs/spec.md §15); else kNoIndex.
+  uint32_t exp_node = kNoIndex, nbf_node = kNoIndex, aud_node = kNoIndex;
   size_t bytes = 0;  // approximate memory of the tables
 
   const CompiledProvider& provider(ProviderId id) const { return providers[index_of(id)]; }

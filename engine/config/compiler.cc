@@ -119,6 +119,13 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   // (the stale guard), whatever the mappings read.
   c.iss_node = c.trie.insert({"iss"});
   c.iat_node = c.trie.insert({"iat"});
+  // A provider with keys checks its tokens' exp, nbf and aud (docs/spec.md
+  // §15); a config without keys reads no more of a token than before.
+  if (std::any_of(model.providers.begin(), model.providers.end(), [](const ProviderDef& p) { return p.token.has_keys; })) {
+    c.exp_node = c.trie.insert({"exp"});
+    c.nbf_node = c.trie.insert({"nbf"});
+    c.aud_node = c.trie.insert({"aud"});
+  }
   for (size_t i : order_by_id(model.providers)) {
     const ProviderDef& def = model.providers[i];
     const ProviderId id{static_cast<uint32_t>(c.providers.size())};

@@ -42,11 +42,11 @@ bool Config::has_group(std::string_view id) const {
   return compiled_->group_by_id.find(id) != compiled_->group_by_id.end();
 }
 
-Result<Config> load_config(std::string_view json, ConfigReport* report_out) {
+Result<Config> load_config(std::string_view json, ConfigReport* report_out, const std::string& base_dir) {
   ConfigReport report;
   ConfigModel model;
   ValidationResult validation;
-  if (read_config_model(json, &model, &report.errors)) validation = validate_config_model(model, &report);
+  if (read_config_model(json, base_dir, &model, &report.errors)) validation = validate_config_model(model, &report);
   if (!report.errors.empty()) {
     const size_t count = report.errors.size();
     if (report_out) *report_out = std::move(report);
@@ -61,7 +61,8 @@ Result<Config> load_config(std::string_view json, ConfigReport* report_out) {
 Result<Config> load_config_file(const std::string& path, ConfigReport* report) {
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
-  return load_config(text.value(), report);
+  const size_t slash = path.rfind('/');
+  return load_config(text.value(), report, slash == std::string::npos ? std::string() : path.substr(0, slash == 0 ? 1 : slash));
 }
 
 }  // namespace claimmap

@@ -5,8 +5,10 @@
 
 #include <simdjson.h>
 
-#include "engine/config/claim_path.h"
+#include "engine/common/file_io.h"
 #include "engine/common/json_text.h"
+#include "engine/config/claim_path.h"
+#include "engine/jose/jwk.h"
 
 namespace claimmap {
 namespace {
@@ -176,7 +178,102 @@ std::optional<std::string> string_item(element e, const std::string& path, std::
   return std::string(s);
 }
 
-void read_provider(element e, const std::string& path, ConfigModel* model, std::vector<ConfigProblem>* errors) {
+// A JWK Set file (`jwks_file`), relative to the config's folder: read and
+// checked whole, its problems under the member's path.
+void read_jwks_file(const std::string& file, const std::string& base_dir, const std::string& path, KeySet* keys,
+                    std::vector<ConfigProblem>* errors) {
+  const std::string full = file.front() == '/' || base_dir.empty() ? file : base_dir + "/" + file;
+  Result<std::string> text = read_file(full);
+  if (!text.ok()) return errors->push_back({path, "cannot read " + json_text::quoted(full) + ": " + text.status().message()});
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(text.value());
+  element root;
+  if (auto err = parser.parse(padded).get(root)) {
+    return errors->push_back({path, json_text::quoted(full) + " is not valid JSON: " + simdjson::error_message(err)});
+  }
+  const size_t before = errors->size();
+  check_duplicates(root, path, errors);
+  if (errors->size() == before) read_jwk_set(root, path, keys, errors);
+}
+
+// The members of docs/spec.md §15 on a provider: its keys and how its tokens are checked.
+void read_token_policy(ObjectReader& obj, const std::string& path, const std::string& base_dir, ProviderDef* p,
+                       std::vector<ConfigProblem>* errors) {
+  TokenPolicy& t = p->token;
+  auto jwks = obj.find("jwks", /*null_is_absent=*/true);
+  auto file = obj.string("jwks_file", false, 1, 4096, /*null_is_absent=*/true);
+  if (jwks && file) {
+    obj.error(member_path(path, "jwks_file"), "give \"jwks\" or \"jwks_file\", not both");
+  } else if (jwks) {
+    t.has_keys = true;
+    read_jwk_set(*jwks, member_path(path, "jwks"), &t.keys, errors);
+  } else if (file) {
+    t.has_keys = true;
+    t.jwks_file = *file;
+    read_jwks_file(*file, base_dir, member_path(path, "jwks_file"), &t.keys, errors);
+  }
+  if (auto algorithms = obj.find("algorithms")) {
+    const std::string ap = member_path(path, "algorithms");
+    t.algorithms = AlgorithmSet{};
+    if (algorithms->type() != element_type::ARRAY) {
+      obj.error(ap, "must be an array of algorithm names");
+    } else {
+      size_t i = 0;
+      for (element a : simdjson::dom::array(algorithms->get_array().value_unsafe())) {
+        const std::string item = index_path(ap, i++);
+        if (a.type() != element_type::STRING) {
+          obj.error(item, std::string("must be a string, not ") + type_name(a.type()));
+          continue;
+        }
+        std::string_view name = a.get_string().value_unsafe();
+        if (auto alg = jws_algorithm_from_name(name)) {
+          t.algorithms.add(*alg);
+        } else if (name == "none") {
+          obj.error(item, "\"none\" is never accepted: a token must be signed");
+        } else if (name == "HS256" || name == "HS384" || name == "HS512") {
+          obj.error(item, json_text::quoted(name) + " is refused: an HMAC key is a secret shared with every relying party");
+        } else {
+          obj.error(item, "unknown algorithm " + json_text::quoted(name) +
+                              " (RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA)");
+        }
+      }
+      if (i == 0) obj.error(ap, "empty");
+    }
+  }
+  for_each_in_array(obj, "audiences", [&](element item, const std::string& ip) {
+    if (item.type() != element_type::STRING || item.get_string().value_unsafe().empty()) {
+      obj.error(ip, "must be a non-empty string");
+    } else {
+      t.audiences.emplace_back(item.get_string().value_unsafe());
+    }
+  });
+  if (auto a = obj.find("audiences"); a && a->type() == element_type::ARRAY && t.audiences.empty() &&
+                                      simdjson::dom::array(a->get_array().value_unsafe()).size() == 0) {
+    obj.error(member_path(path, "audiences"), "empty: leave it out to accept any audience");
+  }
+  if (auto leeway = obj.find("leeway_seconds")) {
+    int64_t v = 0;
+    if (leeway->get_int64().get(v) || v < 0 || v > 600) {
+      obj.error(member_path(path, "leeway_seconds"), "must be a whole number of seconds from 0 to 600");
+    } else {
+      t.leeway_seconds = v;
+    }
+  }
+  if (auto unsigned_ok = obj.find("accept_unsigned")) {
+    bool v = false;
+    if (unsigned_ok->get_bool().get(v)) {
+      obj.error(member_path(path, "accept_unsigned"), "must be true or false");
+    } else {
+      t.accept_unsigned = v;
+    }
+  }
+  if (t.has_keys && !p->has_issuer) {
+    obj.error(member_path(path, "issuer"), "missing: a provider with keys needs an issuer (tokens are checked against it)");
+  }
+}
+
+void read_provider(element e, const std::string& path, const std::string& base_dir, ConfigModel* model,
+                   std::vector<ConfigProblem>* errors) {
   ObjectReader obj(e, path, errors);
   // Keep indices aligned with the file so that later errors name the right item.
   if (!obj.valid()) return model->providers.emplace_back(), void();
@@ -212,6 +309,7 @@ void read_provider(element e, const std::string& path, ConfigModel* model, std::
     obj.error(member_path(path, "scope"), "missing");
   }
   if (auto subject = obj.string("subject_claim", false, 1, 50, /*null_is_absent=*/true)) p.subject_claim = *subject;
+  read_token_policy(obj, path, base_dir, &p, errors);
   obj.finish();
   model->providers.push_back(std::move(p));
 }
@@ -265,7 +363,8 @@ void read_mapping(element e, const std::string& path, ConfigModel* model, std::v
 
 }  // namespace
 
-bool read_config_model(std::string_view json, ConfigModel* model, std::vector<ConfigProblem>* errors) {
+bool read_config_model(std::string_view json, const std::string& base_dir, ConfigModel* model,
+                       std::vector<ConfigProblem>* errors) {
   simdjson::dom::parser parser;
   simdjson::padded_string padded(json);
   element root;
@@ -286,7 +385,7 @@ bool read_config_model(std::string_view json, ConfigModel* model, std::vector<Co
   for_each_in_array(top, "stages", [&](element item, const std::string& p) {
     if (auto stage = string_item(item, p, errors)) model->stages.push_back(*stage);
   });
-  for_each_in_array(top, "providers", [&](element item, const std::string& p) { read_provider(item, p, model, errors); });
+  for_each_in_array(top, "providers", [&](element item, const std::string& p) { read_provider(item, p, base_dir, model, errors); });
   for_each_in_array(top, "roles", [&](element item, const std::string& p) { read_role(item, p, model, errors); });
   for_each_in_array(top, "groups", [&](element item, const std::string& p) { read_group(item, p, model, errors); });
   for_each_in_array(top, "mappings", [&](element item, const std::string& p) { read_mapping(item, p, model, errors); });

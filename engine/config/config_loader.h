@@ -4,6 +4,7 @@
 // between sections are checked later, by config_validator.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,7 +14,10 @@
 namespace claimmap {
 
 // Returns false when the text is not JSON at all (one error says why); true
-// otherwise, with `model` filled from every well-formed part.
-bool read_config_model(std::string_view json, ConfigModel* model, std::vector<ConfigProblem>* errors);
+// otherwise, with `model` filled from every well-formed part. A provider's
+// `jwks_file` is read here, relative to `base_dir` (the current directory
+// when empty), and its keys parsed (docs/spec.md §15).
+bool read_config_model(std::string_view json, const std::string& base_dir, ConfigModel* model,
+                       std::vector<ConfigProblem>* errors);
 
 }  // namespace claimmap

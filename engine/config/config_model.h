@@ -2,12 +2,30 @@
 // plain strings, in file order. config_loader produces it; compiler consumes it.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "engine/jose/jwk.h"
+#include "engine/jose/jws_algorithm.h"
 
 namespace claimmap {
 
 enum class ProviderType { kOidc, kSaml };
+
+// How a provider's signed tokens are checked (docs/spec.md §15). The keys are
+// parsed once, when the config is loaded (jwks inline, or jwks_file read then).
+struct TokenPolicy {
+  bool has_keys = false;  // jwks or jwks_file given: tokens verify, unsigned logins are refused
+  KeySet keys;
+  std::string jwks_file;  // as written (resolved against the config's folder when read)
+  AlgorithmSet algorithms;  // ["RS256"] unless given
+  std::vector<std::string> audiences;  // empty: aud is not checked
+  int64_t leeway_seconds = 60;
+  bool accept_unsigned = false;
+
+  TokenPolicy() { algorithms.add(JwsAlgorithm::kRS256); }
+};
 
 struct ProviderDef {
   std::string id;
@@ -17,6 +35,7 @@ struct ProviderDef {
   bool organization_scope = false;        // scope: "organization"
   std::vector<std::string> scope_stages;  // scope: [stages]
   std::string subject_claim = "sub";
+  TokenPolicy token;
 };
 
 struct RoleDef {

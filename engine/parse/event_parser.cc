@@ -2,15 +2,20 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <ctime>
 
 #include <simdjson.h>
 
 #include "engine/common/json_text.h"
+#include "engine/jose/jws_verifier.h"
 
 namespace claimmap {
 
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
+
+int64_t TokenClock::now() const { return fixed ? *fixed : static_cast<int64_t>(std::time(nullptr)); }
 
 std::string_view event_kind_name(EventKind kind) {
   switch (kind) {
@@ -65,7 +70,7 @@ struct RootMember {
 };
 
 struct RootMembers {
-  RootMember claims, type, provider, subject, group, role;
+  RootMember claims, token, type, provider, subject, group, role;
 };
 
 std::string_view json_type_name(od::json_type t) {
@@ -109,8 +114,17 @@ struct EventParser::Impl {
   std::string duplicate_name;
   RootMembers root;
   char index_buf[24];
+  // A signed token's payload is a second document, read while the line's
+  // own (whose strings the envelope's members view) is still in use.
+  od::parser payload_parser;
+  JwsVerifier verifier;
 
-  explicit Impl(size_t max_line_bytes) : parser(max_line_bytes + 64) {}
+  explicit Impl(size_t max_line_bytes) : parser(max_line_bytes + 64), payload_parser(max_line_bytes + 64) {}
+
+  // A login that carries a signed token: docs/spec.md §15's seven steps, then
+  // the payload's claims as an envelope's.
+  void token_login(const RootMember& provider_member, std::string_view token, const TokenClock& clock,
+                   ParsedEvent* out);
 
   void capture_scalar(ClaimCaptures* cs, uint32_t node, ValueKind kind, std::string_view text) {
     CaptureSlot& s = cs->touch(node);
@@ -295,6 +309,7 @@ struct EventParser::Impl {
   RootMember* root_member(std::string_view key) {
     if (key.size() < 4 || key.size() > 8) return nullptr;
     if (key == "claims") return &root.claims;
+    if (key == "token") return &root.token;
     if (key == "type") return &root.type;
     if (key == "provider") return &root.provider;
     if (key == "subject") return &root.subject;
@@ -363,6 +378,35 @@ struct EventParser::Impl {
     return simdjson::SUCCESS;
   }
 
+  // A verified-to-be-decoded token payload (docs/spec.md §15 step 1): a JSON
+  // object without repeated member names, read as an envelope's claims into
+  // envelope_claims. False with the reason otherwise.
+  bool walk_payload(std::string_view payload, std::string* why) {
+    envelope_claims.reset(config->trie.nodes.size());
+    duplicate_found = false;
+    od::document doc;
+    od::json_type type = od::json_type::null;
+    error_code e = payload_parser.iterate(payload.data(), payload.size(), payload.size() + simdjson::SIMDJSON_PADDING).get(doc);
+    if (!e) e = doc.type().get(type);
+    if (!e && type != od::json_type::object) {
+      *why = "the payload is not a JSON object";
+      return false;
+    }
+    od::object o;
+    if (!e) e = doc.get_object().get(o);
+    if (!e) e = walk_object(o, &envelope_claims, CaptureTrie::kRoot, 1, /*claims_root=*/true);
+    if (!e && doc.current_location().error() != simdjson::OUT_OF_BOUNDS) e = simdjson::TRAILING_CONTENT;
+    if (e) {
+      *why = "the payload is not JSON in UTF-8: " + malformed_reason(e);
+      return false;
+    }
+    if (duplicate_found) {
+      *why = "member " + json_text::quoted(duplicate_name) + " appears twice in the payload";
+      return false;
+    }
+    return true;
+  }
+
   error_code walk_document(od::document& doc, std::string_view line, od::json_type* root_type) {
     if (auto e = doc.type().get(*root_type)) return e;
     switch (*root_type) {
@@ -421,7 +465,11 @@ bool push_kind(std::string_view type, EventKind* kind) {
   return false;
 }
 
-// Resolves a login's provider, subject and iat from its claims (docs/spec.md §3, §5).
+// A login's subject and iat from its claims, its provider known (docs/spec.md §3, §5).
+void resolve_subject(const CompiledConfig& config, const ClaimCaptures& claims, ParsedEvent* out);
+
+// Resolves a login's provider, subject and iat from its decoded claims
+// (docs/spec.md §3, §5); a provider with keys refuses them (§15).
 void resolve_login(const CompiledConfig& config, const RootMember& provider_member, const ClaimCaptures& claims,
                    ParsedEvent* out) {
   const CaptureSlot& iss = claims.slot(config.iss_node);
@@ -466,6 +514,16 @@ void resolve_login(const CompiledConfig& config, const RootMember& provider_memb
   }
   out->provider_known = true;
 
+  const TokenPolicy& policy = config.provider(out->provider).def.token;
+  if (policy.has_keys && !policy.accept_unsigned) {
+    return fail(out, ErrorCode::kUnsignedToken,
+                "provider " + json_text::quoted(config.provider(out->provider).def.id) +
+                    " has keys: its logins must carry a signed \"token\" (or set accept_unsigned)");
+  }
+  resolve_subject(config, claims, out);
+}
+
+void resolve_subject(const CompiledConfig& config, const ClaimCaptures& claims, ParsedEvent* out) {
   const CompiledProvider& provider = config.provider(out->provider);
   const CaptureSlot& subject = claims.slot(provider.subject_node);
   const bool ok_subject = (subject.kind == ValueKind::kString && !subject.scalar.empty()) ||
@@ -540,6 +598,97 @@ void resolve_push_members(const CompiledConfig& config, const RootMembers& root,
 
 }  // namespace
 
+void EventParser::Impl::token_login(const RootMember& provider_member, std::string_view token,
+                                    const TokenClock& clock, ParsedEvent* out) {
+  const CompiledConfig& c = *config;
+  if (provider_member.present) {
+    auto it = c.provider_by_id.find(provider_member.text);
+    if (it == c.provider_by_id.end()) {
+      return fail(out, ErrorCode::kUnknownProvider, "no provider " + json_text::quoted(provider_member.text));
+    }
+    out->provider = it->second;
+    out->provider_known = true;
+  }
+  // 1. The form: three strict base64url parts, a header and a payload that
+  // are JSON objects without repeated names.
+  std::string why;
+  if (verifier.decode(token, &why) != TokenError::kNone || !walk_payload(verifier.payload(), &why)) {
+    return fail(out, ErrorCode::kInvalidToken, "token: " + why);
+  }
+  const CaptureSlot& iss = envelope_claims.slot(c.iss_node);
+  if (!out->provider_known) {  // the payload's iss, read before verification only to choose the keys
+    if (iss.kind != ValueKind::kString) {
+      return fail(out, ErrorCode::kUnknownProvider, "the token has no \"iss\" claim to find its provider by");
+    }
+    auto it = c.provider_by_issuer.find(iss.scalar);
+    if (it == c.provider_by_issuer.end()) {
+      return fail(out, ErrorCode::kUnknownProvider, "no provider has issuer " + json_text::quoted(iss.scalar));
+    }
+    out->provider = it->second;
+    out->provider_known = true;
+  }
+  const ProviderDef& def = c.provider(out->provider).def;
+  const TokenPolicy& policy = def.token;
+  // 2–4. The algorithm from the provider's list, the key, the signature.
+  switch (verifier.verify(policy.keys, policy.algorithms, &why)) {
+    case TokenError::kNone: break;
+    case TokenError::kInvalidToken: return fail(out, ErrorCode::kInvalidToken, "token: " + why);
+    case TokenError::kUnknownKey: return fail(out, ErrorCode::kUnknownKey, "token: " + why);
+    case TokenError::kInvalidSignature: return fail(out, ErrorCode::kInvalidSignature, "token: " + why);
+  }
+  // 5. The issuer.
+  if (iss.kind != ValueKind::kString || iss.scalar != def.issuer) {
+    return fail(out, ErrorCode::kWrongIssuer,
+                std::string("token: ") + (iss.kind == ValueKind::kString ? "iss " + json_text::quoted(iss.scalar) : "no string \"iss\"") +
+                    "; provider " + json_text::quoted(def.id) + " has issuer " + json_text::quoted(def.issuer));
+  }
+  // 6. The times, with the provider's leeway. A token without exp never
+  // expires, and is refused for that.
+  const double now = static_cast<double>(clock.now());
+  const double leeway = static_cast<double>(policy.leeway_seconds);
+  auto number = [&](uint32_t node, double* value) {
+    if (node == kNoIndex) return false;
+    const CaptureSlot& slot = envelope_claims.slot(node);
+    if (slot.kind != ValueKind::kNumber) return false;
+    auto r = std::from_chars(slot.scalar.data(), slot.scalar.data() + slot.scalar.size(), *value);
+    return r.ec == std::errc() && std::isfinite(*value);
+  };
+  double exp = 0;
+  if (!number(c.exp_node, &exp)) return fail(out, ErrorCode::kTokenExpired, "token: no numeric \"exp\" (a token must expire)");
+  if (!(now <= exp + leeway)) {
+    return fail(out, ErrorCode::kTokenExpired,
+                "token: expired at " + std::string(json_text::trim_json_whitespace(envelope_claims.slot(c.exp_node).scalar)) +
+                    "; now is " + std::to_string(clock.now()) + ", leeway " + std::to_string(policy.leeway_seconds) + " s");
+  }
+  if (c.nbf_node != kNoIndex && envelope_claims.slot(c.nbf_node).kind != ValueKind::kAbsent) {
+    double nbf = 0;
+    if (!number(c.nbf_node, &nbf)) return fail(out, ErrorCode::kTokenNotYetValid, "token: \"nbf\" is not a number");
+    if (!(now >= nbf - leeway)) {
+      return fail(out, ErrorCode::kTokenNotYetValid,
+                  "token: not valid before " + std::string(envelope_claims.slot(c.nbf_node).scalar) + "; now is " +
+                      std::to_string(clock.now()) + ", leeway " + std::to_string(policy.leeway_seconds) + " s");
+    }
+  }
+  // 7. The audience, when the provider names its own.
+  if (!policy.audiences.empty()) {
+    bool found = false;
+    auto check = [&](std::string_view aud) {
+      for (const std::string& a : policy.audiences) found = found || a == aud;
+    };
+    const CaptureSlot& aud = envelope_claims.slot(c.aud_node);
+    if (aud.kind == ValueKind::kString) {
+      check(aud.scalar);
+    } else if (aud.kind == ValueKind::kArray) {
+      envelope_claims.for_each_candidate(c.aud_node, check);
+    }
+    if (!found) {
+      return fail(out, ErrorCode::kWrongAudience,
+                  "token: \"aud\" names none of the audiences of provider " + json_text::quoted(def.id));
+    }
+  }
+  resolve_subject(c, envelope_claims, out);
+}
+
 void EventParser::resolve_push(const CompiledConfig& config, const PushFields& push, ParsedEvent* out) const {
   *out = ParsedEvent{};
   out->kind = push.kind;
@@ -554,7 +703,7 @@ void EventParser::too_large(uint64_t length, ParsedEvent* out) const {
        "line is " + std::to_string(length) + " bytes; the limit is " + std::to_string(max_line_bytes_));
 }
 
-void EventParser::parse(const CompiledConfig& config, std::string_view line, ParsedEvent* out) {
+void EventParser::parse(const CompiledConfig& config, std::string_view line, ParsedEvent* out, const TokenClock& clock) {
   if (line.size() > max_line_bytes_) return too_large(line.size(), out);
   *out = ParsedEvent{};
   Impl& s = *impl_;
@@ -580,10 +729,18 @@ void EventParser::parse(const CompiledConfig& config, std::string_view line, Par
   }
 
   const RootMembers& root = s.root;
-  if (root.claims.present) {  // an envelope (docs/spec.md §3, 1)
+  if (root.claims.present || root.token.present) {  // an envelope (docs/spec.md §3, 1; §15)
     out->kind = EventKind::kLogin;
     out->kind_known = true;
-    if (root.claims.type != od::json_type::object) return fail(out, ErrorCode::kInvalidEvent, "\"claims\" must be an object");
+    if (root.claims.present && root.token.present) {
+      return fail(out, ErrorCode::kInvalidEvent, "an envelope carries \"claims\" or \"token\", not both");
+    }
+    if (root.claims.present && root.claims.type != od::json_type::object) {
+      return fail(out, ErrorCode::kInvalidEvent, "\"claims\" must be an object");
+    }
+    if (root.token.present && root.token.type != od::json_type::string) {
+      return fail(out, ErrorCode::kInvalidEvent, "\"token\" must be a string (a JWS in compact form)");
+    }
     if (root.type.present) {
       if (root.type.type != od::json_type::string) return fail(out, ErrorCode::kInvalidEvent, "\"type\" must be a string");
       if (root.type.text != "login") {
@@ -594,6 +751,7 @@ void EventParser::parse(const CompiledConfig& config, std::string_view line, Par
     if (root.provider.present && root.provider.type != od::json_type::string) {
       return fail(out, ErrorCode::kInvalidEvent, "\"provider\" must be a string");
     }
+    if (root.token.present) return s.token_login(root.provider, root.token.text, clock, out);
     return resolve_login(config, root.provider, s.envelope_claims, out);
   }
   if (root.type.present) {  // a provisioning push (docs/spec.md §3, 2)

@@ -1,6 +1,7 @@
 // Reads one NDJSON event line (docs/spec.md §3) in a single pass of simdjson On-Demand:
 // checks it completely (UTF-8, structure, numbers, duplicate member names at
-// any depth), tells envelopes, pushes and bare tokens apart, resolves provider,
+// any depth), tells envelopes, pushes and bare tokens apart, verifies a signed
+// token (docs/spec.md §15, engine/jose) and reads its payload, resolves provider,
 // subject, group and role against the compiled config, and records the values
 // of every claim any mapping reads (the config's CaptureTrie).
 //
@@ -12,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,6 +104,14 @@ struct ParsedEvent : EventIdentity {
   bool ok() const { return error == ErrorCode::kOk; }
 };
 
+// The time signed tokens are checked against (docs/spec.md §15): fixed
+// (`--now`, EngineOptions::now_seconds) or the wall clock, read only when a
+// token is checked.
+struct TokenClock {
+  std::optional<int64_t> fixed;
+  int64_t now() const;
+};
+
 class EventParser {
  public:
   explicit EventParser(size_t max_line_bytes = kDefaultMaxLineBytes);
@@ -110,8 +120,10 @@ class EventParser {
   EventParser& operator=(const EventParser&) = delete;
 
   // `line` excludes the newline; it must stay readable for SIMDJSON_PADDING
-  // (64) bytes past its end (the bytes there may be anything).
-  void parse(const CompiledConfig& config, std::string_view line, ParsedEvent* out);
+  // (64) bytes past its end (the bytes there may be anything). A login that
+  // carries a signed token (docs/spec.md §15) is verified here, against
+  // `clock`, and its claims are the verified payload's.
+  void parse(const CompiledConfig& config, std::string_view line, ParsedEvent* out, const TokenClock& clock = {});
 
   // The result of a line of `length` bytes over the limit (event_too_large),
   // from its length alone: an over-long line is measured, never held.

@@ -8,14 +8,15 @@
 //   2. parse: the envelope, push or bare token into a ParsedEvent
 //      (engine/parse/event_parser.h) — or, for a push given as values
 //      (Engine::push, the server's SCIM routes), its names resolved by the
-//      same rules;
+//      same rules. A login's signed token is verified here (docs/spec.md
+//      §15, engine/jose), so N threads preparing verify N tokens at once;
 //   3. `after_parse` (the engine starts loading the user's table slot here,
 //      so that its cache miss overlaps the match);
 //   4. for a login, match its claims against the mappings
 //      (engine/match/matcher.h).
-// Checks that a login must pass before it is mapped (a token's signature, a
-// provider's login requirements) belong between 2 and 4, here and nowhere
-// else.
+// Checks that a login must pass before it is mapped (a token's signature —
+// inside the parse, where the payload is read —, a provider's login
+// requirements) belong between 2 and 4, here and nowhere else.
 //
 // Stateless: reads only the immutable compiled config and the caller's own
 // scratch, so any number of threads prepare at once — the stream pipeline's
@@ -59,6 +60,7 @@ struct PrepareScratch {
   ParsedEvent event;
   MatchResult match;
   std::string padded;
+  TokenClock clock;  // what signed tokens are checked against (the caller's engine sets it)
 
   // `line` copied into `padded` with simdjson's padding after it, for a
   // caller whose bytes have none.
@@ -79,7 +81,7 @@ void prepare_line(const CompiledConfig& config, const LineInput& input, PrepareU
   if (input.push != nullptr) {
     s.parser.resolve_push(config, *input.push, &s.event);
   } else {
-    s.parser.parse(config, input.text, &s.event);
+    s.parser.parse(config, input.text, &s.event, s.clock);
   }
   if (!s.event.ok()) return;
   after_parse(s.event);

@@ -65,11 +65,15 @@ class Config {
 
 // Parses, validates and compiles `json`. On failure the status is
 // kInvalidConfig and `report` (if given) lists every error with its path;
-// on success `report` holds the warnings and counts.
-Result<Config> load_config(std::string_view json, ConfigReport* report = nullptr);
+// on success `report` holds the warnings and counts. A provider's
+// `jwks_file` (docs/spec.md §15) is read now, relative to `base_dir` (the
+// current directory when empty): a Config holds its keys, and a reload —
+// a new Config — reads the file again, which is how keys rotate.
+Result<Config> load_config(std::string_view json, ConfigReport* report = nullptr, const std::string& base_dir = "");
 
 // The same, reading the file first: kIoError if it cannot be read or is not
-// a regular file (a directory, a FIFO, a device; claimmap/paths.h).
+// a regular file (a directory, a FIFO, a device; claimmap/paths.h). A
+// `jwks_file` is relative to the config file's folder.
 Result<Config> load_config_file(const std::string& path, ConfigReport* report = nullptr);
 
 }  // namespace claimmap

@@ -43,6 +43,11 @@ struct EngineOptions {
   // restarts on a config it had applied as version N passes N, so that its
   // versions go on counting where they were (docs/server.md, the config store).
   uint64_t first_config_version = 1;
+  // The time signed tokens are checked against (docs/spec.md §15: exp, nbf),
+  // in seconds since the epoch: the wall clock, read at each token, unless
+  // given. `eval --now`, `diff --replay --now` and `simulate` fix it so that
+  // the same input gives the same output on any day.
+  std::optional<int64_t> now_seconds;
 };
 
 // What a reload did (docs/spec.md §7).
