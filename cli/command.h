@@ -5,7 +5,9 @@
 // only: every behaviour is the engine's (include/claimmap/).
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,5 +38,14 @@ int fail(const Status& status);
 
 // Writes all of `text` to stdout; false (after printing why) on failure.
 bool write_stdout(const std::string& text);
+
+// `--now EPOCH_SECONDS` (docs/spec.md §15): the time signed tokens are
+// checked against instead of the wall clock, so that output is reproducible.
+inline CLI::Option* add_now_option(CLI::App* cmd, std::optional<int64_t>* now) {
+  return cmd->add_option_function<int64_t>(
+                "--now", [now](const int64_t& seconds) { *now = seconds; },
+                "check signed tokens' exp and nbf against this time (seconds since 1970) instead of the clock")
+      ->check(CLI::Range(int64_t{0}, int64_t{253402300799}));  // to 9999-12-31
+}
 
 }  // namespace claimmap::cli

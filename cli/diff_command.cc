@@ -2,6 +2,7 @@
 // nothing on disk.
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "claimmap/impact.h"
@@ -14,6 +15,7 @@ namespace {
 
 struct DiffArgs {
   std::string config, new_config, state, replay;
+  std::optional<int64_t> now;  // --now: the time the replay's signed tokens are checked against
 };
 
 int run_diff(const DiffArgs& args) {
@@ -24,7 +26,9 @@ int run_diff(const DiffArgs& args) {
     if (Status s = check_input_file(*path); !s.ok()) return fail(s);
   }
   OpenReport open;
-  Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open);
+  EngineOptions engine_options;
+  engine_options.now_seconds = args.now;
+  Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open, engine_options);
   if (!engine.ok()) return fail(open.error_lines(engine.status()), engine.status());
   if (open.state.dropped() > 0 || open.state.users_without_provider > 0) {
     std::fprintf(stderr, "state: %s\n", open.state.to_string().c_str());
@@ -59,6 +63,7 @@ Command add_diff_command(CLI::App& app) {
   cmd->add_option("--new-config", args->new_config, "the config to test (JSON)")->required();
   cmd->add_option("--state", args->state, "the user state (NDJSON or binary snapshot)")->required();
   cmd->add_option("--replay", args->replay, "NDJSON logins to evaluate after the change");
+  add_now_option(cmd, &args->now);
   return {cmd, [args] { return run_diff(*args); }};
 }
 

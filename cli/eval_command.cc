@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ struct EvalArgs {
   unsigned threads = 1;
   bool changes_only = false;
   bool no_progress = false;
+  std::optional<int64_t> now;  // --now: the time signed tokens are checked against
 };
 
 // Every output is checked, and the input looked at, before anything is
@@ -66,7 +68,9 @@ Result<int> open_input(const std::string& path) {
 int run_eval(const EvalArgs& args) {
   if (Status s = check_paths(args); !s.ok()) return fail(s);
   OpenReport open;
-  Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open);
+  EngineOptions engine_options;
+  engine_options.now_seconds = args.now;
+  Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open, engine_options);
   if (!engine.ok()) return fail(open.error_lines(engine.status()), engine.status());
   if (open.state_loaded) std::fprintf(stderr, "state: %s\n", open.state.to_string().c_str());
 
@@ -142,6 +146,7 @@ Command add_eval_command(CLI::App& app) {
       ->allow_extra_args(false)
       ->take_all();
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
+  add_now_option(cmd, &args->now);
   cmd->add_option("-o,--output", args->output, "output file (default stdout)");
   cmd->add_option("INPUT", args->input, "NDJSON events, or - for stdin");
   return {cmd, [args] { return run_eval(*args); }};

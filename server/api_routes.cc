@@ -63,7 +63,7 @@ support::HttpResponse get_who_has(RouteContext& c, const support::HttpRequest& r
 // PUT /v1/config[?dry_run=1]
 support::HttpResponse put_config(RouteContext& c, const support::HttpRequest& request) {
   ConfigReport report;
-  Result<Config> next = load_config(request.body, &report);
+  Result<Config> next = load_config(request.body, &report, c.settings.config_dir);
   if (!next.ok()) {
     nlohmann::json errors = nlohmann::json::array();
     for (const ConfigProblem& p : report.errors) errors.push_back({{"path", p.path}, {"message", p.message}});

@@ -126,7 +126,7 @@ Status run_serve(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  ServerApp app(engine, ServerSettings{options.token, options.scim_provider, start.value().store.get()});
+  ServerApp app(engine, ServerSettings{options.token, options.scim_provider, start.value().store.get(), config_folder(options.config_path)});
   support::HttpListener listener(limits, [&app](const support::HttpRequest& r) { return app.handle(r); });
   if (Status s = listener.start(); !s.ok()) return refuse(s.code(), s.message());
   std::fprintf(stderr, "claimmap serve: listening on http://%s:%u\n", limits.address.c_str(),

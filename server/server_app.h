@@ -34,6 +34,9 @@ struct ServerSettings {
   // nowhere (an applied config lasts until the process stops). Not owned:
   // must outlive the app; used only under the app's config mutex.
   ConfigStore* config_store = nullptr;
+  // The folder a config's `jwks_file` is read from: the --config file's
+  // (docs/spec.md §15), for configs applied by PUT /v1/config too.
+  std::string config_dir;
 };
 
 // What a route needs: the engine and the server's shared pieces.

@@ -33,7 +33,7 @@ Result<StartConfig> choose_start_config(const std::string& config_path, const st
     return base_text.status();
   }
   ConfigReport base_report;
-  Result<Config> base = load_config(base_text.value(), &base_report);
+  Result<Config> base = load_config(base_text.value(), &base_report, config_folder(config_path));
   if (!base.ok()) {
     add_problems(base_report, error_lines);
     error_lines->push_back(config_path + ": " + base.status().message());
@@ -65,7 +65,7 @@ Result<StartConfig> choose_start_config(const std::string& config_path, const st
 
   const AppliedConfig& applied = *stored.value();
   ConfigReport report;
-  Result<Config> config = load_config(applied.text, &report);
+  Result<Config> config = load_config(applied.text, &report, config_folder(config_path));
   if (!config.ok()) {
     // A config an older or newer claimmap accepted, that this one does not.
     add_problems(report, error_lines);

@@ -80,7 +80,7 @@ Result<Config> ConfigCache::get(JetStream& js, uint64_t marker_seq, std::string_
     if (auto it = by_text_.find(text); it != by_text_.end()) return it->second;
   }
   ConfigReport report;
-  Result<Config> c = load_config(text, &report);
+  Result<Config> c = load_config(text, &report, base_dir_);
   if (!c.ok()) {
     std::string why = c.status().message();
     for (const std::string& line : report.error_lines()) why += "; " + line;

@@ -27,7 +27,9 @@ namespace claimmap::scaleout {
 // is the same on every partition.
 class ConfigCache {
  public:
-  explicit ConfigCache(Config base) : base_(std::move(base)) {}
+  // `base_dir`: where a reload config's `jwks_file` is read from (the
+  // worker's --config folder; configs travel through the stream as text).
+  explicit ConfigCache(Config base, std::string base_dir = "") : base_(std::move(base)), base_dir_(std::move(base_dir)) {}
   const Config& base() const { return base_; }
   // The config of reload marker `marker_seq` of the events stream (0: the
   // base), from `text` when given, else read from the stream.
@@ -35,6 +37,7 @@ class ConfigCache {
 
  private:
   Config base_;
+  std::string base_dir_;
   std::mutex mutex_;
   std::map<std::string, Config, std::less<>> by_text_;
 };

@@ -138,7 +138,7 @@ Status run_publish(const PublishOptions& options, PublishReport* report, std::ve
     Result<std::string> text = read_text_file(options.reload_config);
     if (!text.ok()) return text.status();
     ConfigReport cr;
-    Result<Config> c = load_config(text.value(), &cr);
+    Result<Config> c = load_config(text.value(), &cr, config_folder(options.reload_config));
     if (!c.ok()) {
       for (std::string& line : cr.error_lines()) problems->push_back(std::move(line));
       return Status(c.status().code(), options.reload_config + ": " + c.status().message());

@@ -130,12 +130,12 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
   Result<std::string> base_text = read_text_file(options.config_path);
   if (!base_text.ok()) return base_text.status();
   ConfigReport cr;
-  Result<Config> base = load_config(base_text.value(), &cr);
+  Result<Config> base = load_config(base_text.value(), &cr, config_folder(options.config_path));
   if (!base.ok()) {
     for (std::string& line : cr.error_lines()) problems->push_back(std::move(line));
     return Status(base.status().code(), options.config_path + ": " + base.status().message());
   }
-  ConfigCache configs(base.value());
+  ConfigCache configs(base.value(), config_folder(options.config_path));
 
   Result<std::unique_ptr<Connection>> conn = Connection::open(options.nats_url, "claimmap worker " + name);
   if (!conn.ok()) return conn.status();

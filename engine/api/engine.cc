@@ -292,5 +292,6 @@ size_t Engine::user_count() const { return impl_->user_count(); }
 size_t Engine::state_bytes() const { return impl_->state_bytes(); }
 Config Engine::config() const { return ConfigAccess::make(impl_->current_version_shared()->config); }
 uint64_t Engine::config_version() const { return impl_->current_version_shared()->number; }
+const EngineOptions& Engine::options() const { return impl_->options(); }
 
 }  // namespace claimmap

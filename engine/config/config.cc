@@ -61,8 +61,13 @@ Result<Config> load_config(std::string_view json, ConfigReport* report_out, cons
 Result<Config> load_config_file(const std::string& path, ConfigReport* report) {
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
-  const size_t slash = path.rfind('/');
-  return load_config(text.value(), report, slash == std::string::npos ? std::string() : path.substr(0, slash == 0 ? 1 : slash));
+  return load_config(text.value(), report, config_folder(path));
+}
+
+std::string config_folder(const std::string& config_path) {
+  const size_t slash = config_path.rfind('/');
+  if (slash == std::string::npos) return "";
+  return config_path.substr(0, slash == 0 ? 1 : slash);
 }
 
 }  // namespace claimmap

@@ -46,7 +46,8 @@ class JwsVerifier {
 
   // Step 1, the form: three parts separated by '.', each strict base64url;
   // the header a JSON object without repeated member names (at any depth).
-  // The payload is only decoded: see payload().
+  // The payload is only decoded: see payload(). `token` is viewed, not
+  // copied: it must stay readable until verify() has returned.
   TokenError decode(std::string_view token, std::string* message);
 
   // The decoded payload of the last decode(), readable for 64 bytes

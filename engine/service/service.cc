@@ -34,7 +34,9 @@ Result<std::unique_ptr<Engine>> open_engine(const Config& config, const std::str
 }
 
 Result<std::unique_ptr<Engine>> copy_engine(const Engine& engine) {
-  auto copy = std::make_unique<Engine>(engine.config());
+  EngineOptions options = engine.options();  // the same clock for tokens and line limit
+  options.first_config_version = engine.config_version();
+  auto copy = std::make_unique<Engine>(engine.config(), options);
   // Under the same config nothing is dropped: the copy holds the same users.
   // Through the binary snapshot, not NDJSON: no text to format and parse
   // again (docs/spec.md §9.3).

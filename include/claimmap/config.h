@@ -76,4 +76,10 @@ Result<Config> load_config(std::string_view json, ConfigReport* report = nullptr
 // `jwks_file` is relative to the config file's folder.
 Result<Config> load_config_file(const std::string& path, ConfigReport* report = nullptr);
 
+// The folder a config file's relative paths (`jwks_file`) are read from:
+// the file's own ("" for a bare file name, i.e. the current directory).
+// For a caller that holds a config's text apart from its file (the server's
+// PUT /v1/config, the workers) and passes it as load_config's base_dir.
+std::string config_folder(const std::string& config_path);
+
 }  // namespace claimmap

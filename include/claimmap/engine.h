@@ -146,6 +146,8 @@ class Engine {
   // Bytes the user state holds now (tables and records), for capacity planning.
   size_t state_bytes() const;
   Config config() const;
+  // The options the engine was built with.
+  const EngineOptions& options() const;
   // The current config's version: EngineOptions::first_config_version (1
   // unless given) for the config the engine was built with, one more at
   // every reload.
