@@ -1,7 +1,9 @@
 // `claimmap simulate` (docs/spec.md §11): argument parsing and wiring only; the
 // simulator (simulator/simulate.h) does the work.
 #include <cstdio>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,6 +27,8 @@ struct SimulateArgs {
   std::string write_dataset;
   std::string report_html;
   std::string token_file;
+  std::string sign;  // --sign ALG; empty: unsigned
+  int64_t now = 0;   // --now; 0: not given
   bool cold_start = false;
   bool no_progress = false;
 };
@@ -72,6 +76,12 @@ Command add_simulate_command(CLI::App& app) {
   cmd->add_option("--stale-share", o.generator.stale_share, "share of stale token replays")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--providers", args->providers, "provider shapes to include")->capture_default_str();
   cmd->add_flag("--cold-start", args->cold_start, "no saved state: every user is new at their first login");
+  cmd->add_option("--sign", args->sign,
+                  "sign the OIDC providers' logins as JWS with keys made from the seed: RS256, PS256, ES256 or EdDSA")
+      ->type_name("ALG");
+  cmd->add_option("--now", args->now, "the time signed tokens are checked at (default: the storm's last iat)")
+      ->type_name("EPOCH_SECONDS")
+      ->check(CLI::Range(int64_t{1}, int64_t{UINT32_MAX}));
   cmd->add_option("--rate", o.rate, "open loop at this peak rate (events/s); default: closed loop")->check(CLI::PositiveNumber);
   cmd->add_option("--profile", args->profile, "storm profile of an open-loop run")->check(CLI::IsMember({"steady", "ramp", "spike"}))->capture_default_str();
   cmd->add_option("--time-scale", o.time_scale, "spike without --rate: storm time runs this much faster")->check(CLI::PositiveNumber)->capture_default_str();
@@ -97,6 +107,25 @@ Command add_simulate_command(CLI::App& app) {
       std::fprintf(stderr, "--providers: a comma-separated list of entra, okta, keycloak, saml, auth0\n");
       return 2;
     }
+    if (!args->sign.empty()) {
+      const std::optional<sim::SignAlgorithm> alg = sim::sign_algorithm_from_name(args->sign);
+      if (!alg) {
+        std::fprintf(stderr, "--sign: %s is not one of RS256, PS256, ES256, EdDSA (HMAC and none are never accepted, "
+                     "docs/spec.md §15)\n", args->sign.c_str());
+        return 2;
+      }
+      options.generator.sign = *alg;
+      bool oidc = false;  // a provider whose logins can be signed
+      for (int shape = 0; shape < sim::kProviderShapeCount; ++shape) {
+        oidc |= options.generator.shapes[shape] && static_cast<sim::ProviderShape>(shape) != sim::ProviderShape::kSaml;
+      }
+      if (!oidc) {
+        std::fprintf(stderr, "--sign: no provider to sign for (SAML logins stay unsigned): add entra, okta, keycloak "
+                     "or auth0 to --providers\n");
+        return 2;
+      }
+    }
+    if (args->now > 0) options.now = args->now;
     const auto p99 = sim::parse_duration(args->p99);
     if (!p99) {
       std::fprintf(stderr, "--p99: not a duration: %s (e.g. 2ms, 500us)\n", args->p99.c_str());

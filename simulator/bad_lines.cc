@@ -4,6 +4,7 @@
 #include "claimmap/status.h"
 #include "simulator/names.h"
 #include "simulator/prng.h"
+#include "simulator/signed_bad_lines.h"
 #include "simulator/token_writer.h"
 
 namespace claimmap::sim {
@@ -19,14 +20,28 @@ void append_push_head(std::string* out, std::string_view type, const ProviderSpe
 
 }  // namespace
 
-double bad_kind_share(uint8_t code) {
-  uint32_t total = 0;
-  for (uint32_t w : kBadKindWeight) total += w;
-  return code <= kBadKindCount ? static_cast<double>(kBadKindWeight[code]) / total : 0.0;
+BadKindWeights bad_kind_weights(bool signed_run, bool entra_signed) {
+  BadKindWeights weights = kBadKindWeight;
+  if (!signed_run) return weights;
+  for (ErrorCode code : {ErrorCode::kInvalidToken, ErrorCode::kUnknownKey, ErrorCode::kInvalidSignature,
+                         ErrorCode::kWrongIssuer, ErrorCode::kTokenExpired, ErrorCode::kUnsignedToken}) {
+    weights[static_cast<size_t>(code)] = 10;
+  }
+  if (entra_signed) weights[static_cast<size_t>(ErrorCode::kTokenNotYetValid)] = 10;
+  return weights;
 }
 
+double bad_kind_share(const BadKindWeights& weights, uint8_t code) {
+  uint32_t total = 0;
+  for (uint32_t w : weights) total += w;
+  return code <= kBadKindCount ? static_cast<double>(weights[code]) / total : 0.0;
+}
+
+double bad_kind_share(uint8_t code) { return bad_kind_share(kBadKindWeight, code); }
+
 void append_bad_line(const Population& population, uint8_t code, uint64_t index, uint32_t user, uint32_t iat,
-                     std::vector<uint32_t>* ranks, std::string* out) {
+                     std::vector<uint32_t>* ranks, std::string* out, const LoginSigning* signing) {
+  if (signing && append_signed_bad_line(population, *signing, code, index, user, iat, ranks, out)) return;
   const Organisation& org = population.organisation();
   const ProviderSpec& p = org.providers()[population.provider(user)];
   const uint64_t variant = mix64(index) & 1;
@@ -41,7 +56,7 @@ void append_bad_line(const Population& population, uint8_t code, uint64_t index,
     case ErrorCode::kMalformedJson: {
       // A write cut short: a real login line, truncated.
       const size_t start = out->size();
-      append_login(population, {user, 0, iat, index}, ranks, out);
+      append_login(population, {user, 0, iat, index}, ranks, out, signing);
       out->resize(start + (out->size() - start) * 2 / 3);
       return;
     }

@@ -7,6 +7,7 @@
 #include "simulator/names.h"
 #include "simulator/organisation.h"
 #include "simulator/population.h"
+#include "simulator/token_signer.h"
 #include "simulator/token_writer.h"
 
 namespace claimmap::sim {
@@ -32,17 +33,42 @@ constexpr std::array<std::string_view, kProviderShapeCount> kShapeNames = {"entr
 std::string_view event_kind_name(EventKind kind) { return kKindNames[static_cast<int>(kind)]; }
 std::string_view provider_shape_name(ProviderShape shape) { return kShapeNames[static_cast<int>(shape)]; }
 
-// The population lives beside the organisation it reads; both are immutable.
+uint32_t storm_now(uint64_t events) {
+  return kStreamStartIat + static_cast<uint32_t>((events > 0 ? events - 1 : 0) / kLoginsPerSecond);
+}
+
+// The population lives beside the organisation it reads; both are immutable,
+// and so are a signed run's keys.
 struct GeneratorTables {
   Organisation org;
   Population population;
+  std::unique_ptr<TokenSigner> signer;
+  LoginSigning signing;  // signer null when unsigned
   explicit GeneratorTables(const GeneratorOptions& o) : org(o), population(org, o) {}
+  const LoginSigning* signing_or_null() const { return signing.signer ? &signing : nullptr; }
 };
 
 Generator::Generator(const GeneratorOptions& options)
     : options_(options), tables_(std::make_unique<GeneratorTables>(options)), rng_(hash_of(options.seed, 0x5eed)) {
   options_.users = std::clamp<uint64_t>(options_.users, 1, UINT32_MAX);
-  config_json_ = tables_->org.config_json();
+  bool entra_signed = false;
+  if (options_.sign != SignAlgorithm::kNone) {
+    Result<std::unique_ptr<TokenSigner>> signer = TokenSigner::create(tables_->org, options_.sign);
+    if (signer.ok() && signer.value()->signing_providers() > 0) {
+      tables_->signer = std::move(signer).value();
+      signing_now_ = options_.now ? options_.now : storm_now(0);
+      tables_->signing = {tables_->signer.get(), signing_now_};
+      for (uint32_t p = 0; p < tables_->org.providers().size(); ++p) {
+        entra_signed |= tables_->signer->signs(p) && tables_->org.providers()[p].shape == ProviderShape::kEntra;
+      }
+    } else {
+      signer_status_ = signer.ok() ? Status(ErrorCode::kInvalidArgument,
+                                            "--sign: no provider to sign for (SAML logins stay unsigned)")
+                                   : signer.status();
+    }
+  }
+  bad_weights_ = sim::bad_kind_weights(tables_->signer != nullptr, entra_signed);
+  config_json_ = tables_->org.config_json(tables_->signer.get());
   const size_t users = options_.users;
   version_.assign(users, 0);
   last_iat_.resize(users, 0);
@@ -57,6 +83,16 @@ Generator::~Generator() = default;
 const std::string& Generator::config_json() const { return config_json_; }
 const Organisation& Generator::organisation() const { return tables_->org; }
 const Population& Generator::population() const { return tables_->population; }
+const TokenSigner* Generator::signer() const { return tables_->signer.get(); }
+
+Status Generator::status() const {
+  if (!signer_status_.ok()) return signer_status_;
+  if (tables_->signer && tables_->signer->failures() > 0) {
+    return Status(ErrorCode::kInternal, std::to_string(tables_->signer->failures()) +
+                                            " tokens could not be signed (OpenSSL failed)");
+  }
+  return {};
+}
 
 std::string Generator::initial_state_ndjson() const {
   std::string out;
@@ -97,10 +133,10 @@ void Generator::plan_one(PlannedEvent* e) {
     e->kind = EventKind::kBad;
     e->user = pick_user();
     uint32_t total = 0;
-    for (uint32_t w : kBadKindWeight) total += w;
+    for (uint32_t w : bad_weights_) total += w;
     uint64_t pick = rng_.next_below(total);
     uint8_t code = 1;
-    while (pick >= kBadKindWeight[code]) pick -= kBadKindWeight[code++];
+    while (pick >= bad_weights_[code]) pick -= bad_weights_[code++];
     e->bad_code = code;
     return;
   }
@@ -176,10 +212,11 @@ void Generator::render(const PlannedEvent& e, std::string* out) const {
   switch (e.kind) {
     case EventKind::kLogin:
     case EventKind::kStaleReplay:
-      append_login(pop, {e.user, e.version, e.iat, hash_of(options_.seed, kFormDomain, e.index)}, &ranks, out);
+      append_login(pop, {e.user, e.version, e.iat, hash_of(options_.seed, kFormDomain, e.index)}, &ranks, out,
+                   tables_->signing_or_null());
       break;
     case EventKind::kBad:
-      append_bad_line(pop, e.bad_code, e.index, e.user, e.iat, &ranks, out);
+      append_bad_line(pop, e.bad_code, e.index, e.user, e.iat, &ranks, out, tables_->signing_or_null());
       break;
     default: {
       const ProviderSpec& p = org.providers()[pop.provider(e.user)];

@@ -16,6 +16,11 @@
 // advances the per-user drift); render() writes one planned event's line
 // (a pure function of the plan: thread-safe). append_events() does both.
 //
+// Signed runs (GeneratorOptions::sign, docs/simulator.md "Signed logins")
+// make one key pair per OIDC provider in the constructor (RSA: ~0.3 s each,
+// in parallel), and render() signs each login's token — the costly part, and
+// why rendering is spread over threads.
+//
 // Thread-safety: const methods (config_json, initial_state_ndjson, render,
 // describe) may be called from any number of threads at once; plan_events and
 // append_events mutate the generator and need one caller at a time.
@@ -30,7 +35,9 @@
 #include <string_view>
 #include <vector>
 
+#include "claimmap/status.h"
 #include "simulator/prng.h"
+#include "simulator/signing_key.h"
 
 namespace claimmap::sim {
 
@@ -72,7 +79,19 @@ struct GeneratorOptions {
   // Users start with saved state (docs/spec.md §9) from an earlier login, as on a
   // Monday morning; false: every user is new at their first login.
   bool initial_state = true;
+  // Signed logins (`--sign`, docs/spec.md §15): the OIDC providers' logins
+  // carry compact JWS tokens signed with keys made from the seed, and the
+  // config carries their public keys. kNone: decoded claims, as always.
+  SignAlgorithm sign = SignAlgorithm::kNone;
+  // A signed run's `now` (seconds since the epoch): every signed token is
+  // valid at it (simulator/token_writer.h), and the bad lines that must be
+  // expired or not yet valid are so at it. 0: storm_now(0). Unused unsigned.
+  uint32_t now = 0;
 };
+
+// The `now` of a storm of `events` events: the iat of its last event (iat
+// advances one second every 50 events from kStreamStartIat).
+uint32_t storm_now(uint64_t events);
 
 // What one planned event is. Pushes are in docs/spec.md §6 order.
 enum class EventKind : uint8_t {
@@ -90,9 +109,10 @@ enum class EventKind : uint8_t {
 inline constexpr int kEventKindCount = 10;
 std::string_view event_kind_name(EventKind kind);  // "login", "stale_replay", "assign", …
 
-// The bad-line kinds, one per docs/spec.md §8 error code, in claimmap::ErrorCode order
-// (kEventTooLarge = 1 … kUnknownRole = 11). Index 0 is unused.
-inline constexpr int kBadKindCount = 11;
+// The bad-line kinds, one per docs/spec.md §8 error code, indexed by
+// claimmap::ErrorCode value (kEventTooLarge = 1 … kUnknownRole = 19). Index
+// 0 is unused.
+inline constexpr int kBadKindCount = 19;
 
 // One planned event: enough to render its line and to route it (by `user`).
 struct PlannedEvent {
@@ -106,6 +126,7 @@ struct PlannedEvent {
 };
 
 class Organisation;     // simulator/organisation.h
+class TokenSigner;      // simulator/token_signer.h
 class Population;       // simulator/population.h
 struct GeneratorTables;  // both, built once (generator.cc)
 
@@ -117,6 +138,11 @@ class Generator {
   Generator& operator=(const Generator&) = delete;
 
   const GeneratorOptions& options() const { return options_; }
+  // A signed run that cannot sign: kInvalidArgument when no provider's
+  // logins can be signed (SAML only), kInternal when OpenSSL could not make
+  // a key or a signature (out of memory; TokenSigner::failures). Else OK:
+  // nothing else fails.
+  Status status() const;
 
   // The docs/spec.md §2 config of the organisation (valid; some mappings inactive).
   const std::string& config_json() const;
@@ -141,6 +167,12 @@ class Generator {
 
   const Organisation& organisation() const;
   const Population& population() const;
+  // The keys of a signed run; null when unsigned.
+  const TokenSigner* signer() const;
+  // A signed run's now (GeneratorOptions::now, or its default); 0 unsigned.
+  uint32_t now() const { return signing_now_; }
+  // How bad lines are spread over the error codes in this run.
+  const std::array<uint32_t, kBadKindCount + 1>& bad_kind_weights() const { return bad_weights_; }
 
  private:
   uint32_t pick_user();
@@ -151,6 +183,9 @@ class Generator {
   GeneratorOptions options_;
   std::unique_ptr<GeneratorTables> tables_;
   std::string config_json_;
+  Status signer_status_;
+  uint32_t signing_now_ = 0;
+  std::array<uint32_t, kBadKindCount + 1> bad_weights_{};
   // Per-user drift: version, highest iat applied, and flags. 7 bytes a user.
   std::vector<uint16_t> version_;
   std::vector<uint32_t> last_iat_;

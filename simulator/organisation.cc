@@ -5,6 +5,7 @@
 
 #include "simulator/names.h"
 #include "simulator/prng.h"
+#include "simulator/token_signer.h"
 
 namespace claimmap::sim {
 namespace {
@@ -248,7 +249,7 @@ void Organisation::append_mapping_id(uint32_t mapping, std::string* out) const {
   append_padded(out, mapping - p.first_mapping, 5);
 }
 
-std::string Organisation::config_json() const {
+std::string Organisation::config_json(const TokenSigner* signer) const {
   std::string out;
   out.reserve(200 * mappings_.size() + 100 * group_count_ + 4096);
   out.append("{\n  \"version\": 1,\n  \"stages\": [\"dev\", \"test\", \"prod\"],\n  \"providers\": [\n");
@@ -270,6 +271,7 @@ std::string Organisation::config_json() const {
       out.append("]");
     }
     if (p.subject_claim != "sub") out.append(", \"subject_claim\": \"").append(p.subject_claim).append("\"");
+    if (signer && signer->signs(static_cast<uint32_t>(i))) signer->append_config_members(static_cast<uint32_t>(i), &out);
     out.append(i + 1 < providers_.size() ? "},\n" : "}\n");
   }
   out.append("  ],\n  \"roles\": [\n");

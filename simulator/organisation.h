@@ -18,6 +18,8 @@
 
 namespace claimmap::sim {
 
+class TokenSigner;  // simulator/token_signer.h
+
 inline constexpr int kStageCount = 3;  // dev, test, prod
 std::string_view stage_name(uint32_t stage);
 
@@ -73,8 +75,9 @@ class Organisation {
   void append_app_id(uint32_t app, std::string* out) const;
   void append_mapping_id(uint32_t mapping, std::string* out) const;
 
-  // The docs/spec.md §2 config.
-  std::string config_json() const;
+  // The docs/spec.md §2 config; with a signer, each provider it signs for
+  // also gets its public keys and algorithm (docs/spec.md §15).
+  std::string config_json(const TokenSigner* signer = nullptr) const;
 
  private:
   void add_provider(ProviderShape shape);

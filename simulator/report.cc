@@ -183,6 +183,7 @@ std::vector<ReportRow> report_rows(const SimulationReport& r) {
   Rows out;
   row(&out, "organisation", r.organisation);
   row(&out, "mappings", format("%zu (%zu active)", r.mappings, r.active_mappings));
+  row(&out, "logins signed", r.signing);
   row(&out, "setup", format("%.2f s generating, %.2f s loading the config, %.2f s loading the state of %s users",
                             r.setup_seconds, r.config_load_seconds, r.state_load_seconds,
                             with_commas(r.users_loaded).c_str()));
@@ -232,6 +233,10 @@ std::string format_report_json(const SimulationReport& r) {
                     static_cast<unsigned long long>(g.seed), static_cast<unsigned long long>(g.users), r.mappings,
                     r.active_mappings, g.churn, g.bad_share, g.push_share, g.stale_share,
                     std::string(load_profile_name(o.profile)).c_str()));
+  // Which algorithm signed the logins ("unsigned": none), and the time
+  // their exp and nbf were checked at (null: the wall clock).
+  out.append(format(", \"signing\": \"%s\", \"now\": ", std::string(sign_algorithm_name(g.sign)).c_str()));
+  out.append(o.now ? std::to_string(*o.now) : "null");
   if (!o.target.empty()) {
     out.append(format(", \"target\": \"%s\", \"batch\": %u", o.target.c_str(), std::max(1u, o.batch)));
   }

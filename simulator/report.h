@@ -17,6 +17,7 @@ struct SimulationReport {
   SimulateOptions options;
   unsigned threads = 1;
   std::string organisation;  // Generator::describe()
+  std::string signing = "unsigned";  // signing_description(): which algorithm signed the logins
   size_t mappings = 0, active_mappings = 0;
   double setup_seconds = 0;       // generating the organisation and users' state
   double config_load_seconds = 0;  // load_config: validating and compiling the generated config

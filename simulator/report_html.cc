@@ -621,6 +621,7 @@ std::string format_report_html(const SimulationReport& r) {
     card(&out, "closed-loop ceiling (events/s)", with_commas(c.closed_loop_throughput));
   }
   card(&out, "memory per user", format("%.0f bytes", r.bytes_per_user()));
+  card(&out, "logins signed with", std::string(sign_algorithm_name(r.options.generator.sign)));
   out += "</div>\n";
 
   if (r.capacity) {

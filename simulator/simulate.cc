@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "simulator/replay.h"
 #include "simulator/report.h"
 #include "simulator/report_html.h"
+#include "simulator/token_signer.h"
 #include "support/progress_bar.h"
 
 namespace claimmap::sim {
@@ -82,9 +84,51 @@ Status check_dataset_paths(const std::string& dir) {
   return {};
 }
 
+// Renders `planned` into `chunks` (one per thread, a contiguous slice each,
+// so that writing them in order writes the stream in order).
+void render_in_parallel(const Generator& generator, const std::vector<PlannedEvent>& planned,
+                        std::vector<std::string>* chunks) {
+  const size_t threads = chunks->size(), n = planned.size();
+  auto render_slice = [&](size_t t) {
+    std::string& out = (*chunks)[t];
+    out.clear();
+    for (size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) generator.render(planned[i], &out);
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(render_slice, t);
+  render_slice(0);
+  for (std::thread& t : pool) t.join();
+}
+
 }  // namespace
 
-Status run_simulation(const SimulateOptions& options, std::string* report_text, std::string* html_page) {
+std::string signing_description(const Generator& generator) {
+  const TokenSigner* signer = generator.signer();
+  if (!signer) return "unsigned";
+  std::string signed_ids, unsigned_ids;
+  const auto& providers = generator.organisation().providers();
+  for (uint32_t p = 0; p < providers.size(); ++p) {
+    std::string& list = signer->signs(p) ? signed_ids : unsigned_ids;
+    list.append(list.empty() ? "" : ", ").append(providers[p].id);
+  }
+  std::string out = std::string(sign_algorithm_name(signer->algorithm())) + " (" + signed_ids;
+  if (!unsigned_ids.empty()) out += "; unsigned: " + unsigned_ids;
+  return out + "), valid at now " + std::to_string(generator.now());
+}
+
+SimulateOptions with_now_resolved(const SimulateOptions& requested) {
+  SimulateOptions o = requested;
+  const bool signing = o.generator.sign != SignAlgorithm::kNone;
+  if (!o.now && signing) {
+    // The storm's own now; against a server, the wall clock its engine reads.
+    o.now = o.target.empty() ? static_cast<int64_t>(storm_now(o.events)) : static_cast<int64_t>(std::time(nullptr));
+  }
+  if (signing) o.generator.now = static_cast<uint32_t>(std::clamp<int64_t>(*o.now, 1, UINT32_MAX));
+  return o;
+}
+
+Status run_simulation(const SimulateOptions& requested, std::string* report_text, std::string* html_page) {
+  const SimulateOptions options = with_now_resolved(requested);
   auto schedule = schedule_for(options);
   if (!schedule.ok()) return schedule.status();
   SimulationReport report;
@@ -93,7 +137,9 @@ Status run_simulation(const SimulateOptions& options, std::string* report_text, 
 
   const auto setup_started = std::chrono::steady_clock::now();
   Generator generator(options.generator);
+  if (Status s = generator.status(); !s.ok()) return s;
   report.organisation = generator.describe();
+  report.signing = signing_description(generator);
   ConfigReport config_report;
   const auto config_started = std::chrono::steady_clock::now();
   Result<Config> config = load_config(generator.config_json(), &config_report);
@@ -121,7 +167,9 @@ Status run_simulation(const SimulateOptions& options, std::string* report_text, 
     report.users_loaded = before.value().users;
     clients = http_clients(*target);
   } else {
-    engine = std::make_unique<Engine>(config.value());
+    EngineOptions engine_options;
+    engine_options.now_seconds = options.now;  // signed tokens' exp and nbf are checked against it
+    engine = std::make_unique<Engine>(config.value(), engine_options);
     std::string state = generator.initial_state_ndjson();
     report.setup_seconds = seconds_since(setup_started) - report.config_load_seconds;
     const uint64_t rss_before = current_rss_bytes();
@@ -167,6 +215,7 @@ Status run_simulation(const SimulateOptions& options, std::string* report_text, 
   }
   const Status& run_error = report.run ? report.run->error : report.capacity->at_capacity.error;
   if (!run_error.ok()) return run_error;
+  if (Status s = generator.status(); !s.ok()) return s;
   if (target) {
     Result<ServerFigures> after = fetch_server_figures(*target);
     if (!after.ok()) return after.status();
@@ -182,36 +231,52 @@ Status run_simulation(const SimulateOptions& options, std::string* report_text, 
   return {};
 }
 
-Status write_dataset(const SimulateOptions& options, const std::string& dir, std::string* summary) {
+Status write_dataset(const SimulateOptions& requested, const std::string& dir, std::string* summary) {
+  const SimulateOptions options = with_now_resolved(requested);
   if (Status s = check_dataset_paths(dir); !s.ok()) return s;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status(ErrorCode::kIoError, "cannot create " + dir + ": " + ec.message());
   const std::filesystem::path root(dir);
   Generator generator(options.generator);
+  if (Status s = generator.status(); !s.ok()) return s;
   if (Status s = write_whole_file(root / kDatasetFiles[0], generator.config_json()); !s.ok()) return s;
   if (Status s = write_whole_file(root / kDatasetFiles[1], generator.initial_state_ndjson()); !s.ok()) return s;
 
   const std::filesystem::path events_path = root / kDatasetFiles[2];
   std::FILE* f = std::fopen(events_path.c_str(), "wb");
   if (!f) return cannot_write(events_path, errno);
-  std::string chunk;
+  // Planned in order, rendered on every thread (a signed line costs a
+  // signature: RSA-2048 about a millisecond), written in order.
+  const unsigned threads = thread_count(options);
+  std::vector<PlannedEvent> planned;
+  std::vector<std::string> chunks(threads);
   bool ok = true;
   uint64_t bytes = 0;
   for (uint64_t left = options.events; left > 0 && ok;) {
-    const uint64_t n = std::min<uint64_t>(left, 16384);
-    chunk.clear();
-    generator.append_events(n, &chunk);
-    ok = std::fwrite(chunk.data(), 1, chunk.size(), f) == chunk.size();
-    bytes += chunk.size();
+    const uint64_t n = std::min<uint64_t>(left, 65536);
+    planned.clear();
+    generator.plan_events(n, &planned);
+    render_in_parallel(generator, planned, &chunks);
+    for (const std::string& chunk : chunks) {
+      ok = ok && std::fwrite(chunk.data(), 1, chunk.size(), f) == chunk.size();
+      bytes += chunk.size();
+    }
     left -= n;
   }
   const int write_error = errno;
   if (std::fclose(f) != 0 || !ok) return cannot_write(events_path, ok ? errno : write_error);
+  if (Status s = generator.status(); !s.ok()) return s;
   char line[256];
   std::snprintf(line, sizeof line, "wrote %s/{config.json, state.ndjson, events.ndjson}: %llu events, %.1f MB\n",
                 dir.c_str(), static_cast<unsigned long long>(options.events), static_cast<double>(bytes) / 1e6);
   *summary = generator.describe() + "\n" + line;
+  if (options.generator.sign != SignAlgorithm::kNone) {
+    *summary += "logins: signed " + signing_description(generator) + "\n";
+    *summary += "replay: claimmap eval --now " + std::to_string(*options.now) + " --config " +
+                (root / kDatasetFiles[0]).string() + " --state " + (root / kDatasetFiles[1]).string() + " " +
+                events_path.string() + "\n";
+  }
   return {};
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "claimmap/status.h"
@@ -39,6 +40,12 @@ struct SimulateOptions {
   std::string target;
   std::string token;
   unsigned batch = 1;
+  // --now: the time signed tokens are checked at (seconds since the epoch),
+  // in the generator (every signed token valid at it) and in the engine
+  // (EngineOptions::now_seconds). Unset: a signed run takes the storm's
+  // now, storm_now(events) — or, against a server (`--target`), which checks
+  // its wall clock, the wall clock's; an unsigned run leaves it unset.
+  std::optional<int64_t> now;
   bool json = false;      // the report as JSON (for CI) instead of a table
   bool progress = false;  // draw progress bars on stderr
 };
@@ -51,8 +58,20 @@ Status run_simulation(const SimulateOptions& options, std::string* report, std::
 // Writes config.json, state.ndjson and events.ndjson (options.events lines)
 // to `dir`, creating it if needed, and says what it wrote in `summary`.
 // `claimmap eval --config DIR/config.json --state DIR/state.ndjson
-// DIR/events.ndjson` replays them. kIoError if a file cannot be written;
-// the paths are checked before anything is generated (claimmap/paths.h).
+// DIR/events.ndjson` replays them (a signed dataset with `--now N`, which
+// the summary gives). kIoError if a file cannot be written; the paths are
+// checked before anything is generated (claimmap/paths.h). Lines are
+// rendered (and signed) on options.threads threads; the bytes do not
+// depend on how many.
 Status write_dataset(const SimulateOptions& options, const std::string& dir, std::string* summary);
+
+// Which algorithm signed the logins of a run, for reports: "unsigned", or
+// e.g. "RS256 (entra, okta, keycloak, auth0; unsigned: adfs), valid at now
+// 1735734799".
+std::string signing_description(const Generator& generator);
+
+// The options with `now` settled as SimulateOptions::now says, and a signed
+// run's generator given it.
+SimulateOptions with_now_resolved(const SimulateOptions& options);
 
 }  // namespace claimmap::sim

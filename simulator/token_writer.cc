@@ -1,13 +1,18 @@
 #include "simulator/token_writer.h"
 
+#include <algorithm>
+
 #include "simulator/names.h"
 #include "simulator/prng.h"
+#include "simulator/token_signer.h"
 
 namespace claimmap::sim {
 namespace {
 
 constexpr uint32_t kEntraLifetime = 3600 + 1200;  // Entra adds a random 0-20 minutes; keep a fixed one
 constexpr uint32_t kTokenLifetime = 3600;
+constexpr uint32_t kKeycloakLifetime = 300;
+constexpr uint32_t kAuth0Lifetime = 36000;
 constexpr uint64_t kClaimsDomain = 301;
 
 void append_string_claim(std::string* out, std::string_view name, std::string_view value) {
@@ -18,6 +23,17 @@ void append_number_claim(std::string* out, std::string_view name, uint64_t value
   out->append("\"").append(name).append("\": ");
   append_uint(out, value);
   out->append(", ");
+}
+
+// exp and nbf as issued, or stretched to hold at login.valid_at (token_writer.h).
+uint64_t expiry(const LoginLine& login, uint32_t lifetime) {
+  const uint64_t issued = static_cast<uint64_t>(login.iat) + lifetime;
+  if (login.valid_at == 0) return issued;
+  return std::max<uint64_t>(issued, static_cast<uint64_t>(login.valid_at) + kSignedValidity);
+}
+
+uint32_t not_before(const LoginLine& login) {
+  return login.valid_at == 0 ? login.iat : std::min(login.iat, login.valid_at);
 }
 
 void append_group_array(const Organisation& org, uint32_t provider, const std::vector<uint32_t>& ranks,
@@ -61,8 +77,8 @@ void append_claims(const Population& population, const LoginLine& login, std::ve
       out->append("\", ");
       append_string_claim(out, "iss", p.issuer);
       append_number_claim(out, "iat", login.iat);
-      append_number_claim(out, "nbf", login.iat);
-      append_number_claim(out, "exp", login.iat + kEntraLifetime);
+      append_number_claim(out, "nbf", not_before(login));
+      append_number_claim(out, "exp", expiry(login, kEntraLifetime));
       out->append("\"name\": \"");
       append_display_name(name, out);
       out->append("\", \"oid\": \"");
@@ -95,7 +111,7 @@ void append_claims(const Population& population, const LoginLine& login, std::ve
       append_string_claim(out, "iss", p.issuer);
       append_string_claim(out, "aud", "api://default");
       append_number_claim(out, "iat", login.iat);
-      append_number_claim(out, "exp", login.iat + kTokenLifetime);
+      append_number_claim(out, "exp", expiry(login, kTokenLifetime));
       append_string_claim(out, "cid", "0oa1b2c3d4e5f6g7h8i9");
       out->append("\"uid\": \"");
       population.append_subject(login.user, out);
@@ -110,7 +126,7 @@ void append_claims(const Population& population, const LoginLine& login, std::ve
       break;
     }
     case ProviderShape::kKeycloak: {
-      append_number_claim(out, "exp", login.iat + 300);
+      append_number_claim(out, "exp", expiry(login, kKeycloakLifetime));
       append_number_claim(out, "iat", login.iat);
       out->append("\"jti\": \"");
       append_guid(out, key ^ login.iat, key);
@@ -170,7 +186,7 @@ void append_claims(const Population& population, const LoginLine& login, std::ve
       out->append("\", ");
       append_number_claim(out, "iat", login.iat);
       out->append("\"exp\": ");
-      append_uint(out, login.iat + 36000);
+      append_uint(out, expiry(login, kAuth0Lifetime));
       out->append(", \"sid\": \"");
       append_base64url(out, key ^ login.iat, 32);
       out->append("\"");
@@ -181,13 +197,33 @@ void append_claims(const Population& population, const LoginLine& login, std::ve
 }
 
 void append_login(const Population& population, const LoginLine& login, std::vector<uint32_t>* ranks,
-                  std::string* out) {
-  const ProviderSpec& p = population.organisation().providers()[population.provider(login.user)];
+                  std::string* out, const LoginSigning* signing) {
+  const uint32_t pi = population.provider(login.user);
+  const ProviderSpec& p = population.organisation().providers()[pi];
   // Most pipelines hand over the bare decoded token; some wrap it in an
   // envelope naming the provider, with or without "type". SAML has no issuer
   // to find the provider by, so it always comes in an envelope.
   const uint64_t form = bounded(login.form_key, 10);
   const bool bare = !p.issuer.empty() && form < 6;
+  if (signing && signing->signer && signing->signer->signs(pi)) {
+    // The same choice of form, with the token as issued instead of its
+    // claims; a bare one is found by its payload's iss.
+    LoginLine valid = login;
+    valid.valid_at = signing->now;
+    thread_local std::string payload;
+    payload.clear();
+    append_claims(population, valid, ranks, &payload);
+    if (!bare) {
+      out->append(form % 4 == 3 ? "{\"provider\": \"" : "{\"type\": \"login\", \"provider\": \"");
+      out->append(p.id).append("\", ");
+    } else {
+      out->push_back('{');
+    }
+    out->append("\"token\": \"");
+    signing->signer->append_jws(pi, payload, out);
+    out->append("\"}");
+    return;
+  }
   if (bare) return append_claims(population, login, ranks, out);
   out->append(form % 4 == 3 ? "{\"provider\": \"" : "{\"type\": \"login\", \"provider\": \"");
   out->append(p.id).append("\", \"claims\": ");

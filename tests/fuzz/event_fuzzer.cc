@@ -33,14 +33,21 @@ using claimmap::Engine;
 
 // Every provider shape: OIDC with issuer and oid subjects (Entra), an
 // organisation-scoped OIDC with a JSON Pointer claim (Keycloak), SAML with
-// delimiters, an inactive mapping, and numeric and boolean values.
+// delimiters, an inactive mapping, numeric and boolean values, and a
+// provider with keys (docs/spec.md §15) whose signed tokens the fuzzer
+// mutates, so that every step of verification is reached (decoding, the
+// header, the key, the signature, the claims). Its key is Ed25519 with the seed
+// 32 × 0x07 (tests/fuzz/make_seeds.sh signs its seed tokens with it).
 constexpr std::string_view kConfig = R"({
   "version": 1,
   "stages": ["dev", "prod"],
   "providers": [
     {"id": "entra", "type": "oidc", "issuer": "https://e", "scope": ["prod"], "subject_claim": "oid"},
     {"id": "kc", "type": "oidc", "issuer": "https://k", "scope": "organization"},
-    {"id": "adfs", "type": "saml", "scope": ["dev", "prod"]}
+    {"id": "adfs", "type": "saml", "scope": ["dev", "prod"]},
+    {"id": "signed", "type": "oidc", "issuer": "https://s", "scope": "organization", "audiences": ["a"],
+     "algorithms": ["EdDSA", "ES256"], "leeway_seconds": 0,
+     "jwks": {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k", "x": "6kpsY-KcUgq-9VB7Ey7F-ZVHdq6-vnuSQh7qaRRG0iw"}]}}
   ],
   "roles": [{"id": "R1", "app": "A"}, {"id": "R2", "app": "A"}, {"id": "R3", "app": "B"}],
   "groups": [
@@ -60,12 +67,16 @@ constexpr std::string_view kConfig = R"({
     {"id": "m8", "provider": "kc", "claim": "/l/0", "value": "b", "group": "g2"},
     {"id": "m9", "provider": "kc", "claim": "h/r", "value": "c", "group": "g3"},
     {"id": "m10", "provider": "adfs", "claim": "m", "value": "a", "delimiter": ";", "group": "g3"},
-    {"id": "m11", "provider": "adfs", "claim": "m", "value": "b", "delimiter": ", ", "group": "g1"}
+    {"id": "m11", "provider": "adfs", "claim": "m", "value": "b", "delimiter": ", ", "group": "g1"},
+    {"id": "m12", "provider": "signed", "claim": "groups", "value": "a", "group": "g1"},
+    {"id": "m13", "provider": "signed", "claim": "groups", "value": "b", "group": "g4"}
   ]
 })";
 
 // Small, so that the fuzzer reaches event_too_large.
 constexpr size_t kMaxLineBytes = 512;
+// A fixed clock: the seed tokens' exp and nbf are on both sides of it.
+constexpr int64_t kNow = 500;
 
 [[noreturn]] void broken(const char* invariant, std::string_view detail) {
   std::fprintf(stderr, "invariant broken: %s\n%.*s\n", invariant, static_cast<int>(std::min<size_t>(detail.size(), 2000)),
@@ -171,7 +182,7 @@ void check_state_round_trip(const Engine& engine) {
     simdjson::padded_string padded(line);
     if (parser.parse(padded).error()) broken("exported state lines are JSON", line);
   }
-  Engine copy(config(), claimmap::EngineOptions{.max_line_bytes = kMaxLineBytes});
+  Engine copy(config(), claimmap::EngineOptions{.max_line_bytes = kMaxLineBytes, .now_seconds = kNow});
   claimmap::Status s = copy.import_state(state);
   if (!s.ok()) broken("exported state imports", s.message() + "\n" + state);
   if (copy.export_state() != state) broken("exported state imports back to itself", state);
@@ -181,7 +192,7 @@ void check_state_round_trip(const Engine& engine) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const claimmap::EngineOptions options{.max_line_bytes = kMaxLineBytes};
+  const claimmap::EngineOptions options{.max_line_bytes = kMaxLineBytes, .now_seconds = kNow};
   const std::vector<Line> lines = non_blank_lines(input);
 
   // 1. The stream: one valid JSON output line per non-blank line, in order.

@@ -38,6 +38,12 @@ seed_event '{"type": "resume", "provider": "entra", "subject": "u1"}'
 seed_event '{"type": "delete", "provider": "adfs", "subject": "s"}'
 seed_event '{"type": "unassign", "provider": "entra", "subject": "u1", "group": "g2"}'
 seed_event '{"type": "revoke", "provider": "kc", "subject": "k", "role": "R3"}'
+# Signed tokens of the "signed" provider (Ed25519, seed 32 × 0x07): valid,
+# expired at the fuzzer's clock, and without kid, found by iss.
+seed_event '{"type": "login", "provider": "signed", "token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwczovL3MiLCJzdWIiOiJ0MSIsImF1ZCI6ImEiLCJleHAiOjIwMDAwMDAwMDAsImdyb3VwcyI6WyJhIl19.XzQl-PD9IVgC1lqN2GCdtdN829veyIP7AJG5vca_f4Hy2LUb8KMfJ4h6v2-sZWccoqozWnoDcrB9UZY94LoiDg"}'
+seed_event '{"token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwczovL3MiLCJzdWIiOiJ0MiIsImF1ZCI6WyJhIiwiYiJdLCJleHAiOjEwMDAsIm5iZiI6NSwiZ3JvdXBzIjpbImEiLCJiIl0sImlhdCI6M30.Tr1ftuILxOwwUOruwMGWi4uCUXOyRf3ZbRPJBFC782xNkmuIJjxHCS01yhKA3kCyMgITdmu6OJ4EjFo_wqQDCw"}'
+seed_event '{"token": "eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJodHRwczovL3MiLCJzdWIiOiJ0MyIsImV4cCI6MjAwMDAwMDAwMCwiX2NsYWltX25hbWVzIjp7Imdyb3VwcyI6InMifX0.Ljjao-AYLep8IPiroXmFzgaXWZOALinEBb8wG7-5BsNqKPIspltPwcUe4SuXzwv3QMOLmJg_xky3BbwRZRbyDg"}'
+seed_event '{"provider": "signed", "claims": {"iss": "https://s", "sub": "u"}}'
 printf '%s\r\n\r\n%s\n{"a": 1, "a": 2}\n[1]\n' \
   '{"iss": "https://e", "oid": "u2", "groups": ["a"], "iat": 9}' \
   '{"iss": "https://e", "oid": "u2", "groups": [], "iat": 8}' >"$out/event/hand-stream"
@@ -49,7 +55,8 @@ printf '%s\r\n\r\n%s\n{"a": 1, "a": 2}\n[1]\n' \
     '"_claim_names"' '"login"' '"assign"' '"unassign"' '"grant"' '"revoke"' '"suspend"' '"resume"' '"delete"' \
     '"entra"' '"kc"' '"adfs"' '"https://e"' '"https://k"' '"g1"' '"g2"' '"R3"' '"ra"' '"roles"' '"x;y"' \
     '"version"' '"stages"' '"providers"' '"roles"' '"mappings"' '"id"' '"issuer"' '"scope"' '"organization"' \
-    '"subject_claim"' '"app"' '"stage"' '"claim"' '"value"' '"delimiter"' '"oidc"' '"saml"' '"/realm_access/roles"'; do
+    '"token"' '"eyJhbGciOiJFZERTQSIsImtpZCI6ImsifQ"' '"alg"' '"kid"' '"crit"' '"b64"' '"jwk"' '"exp"' '"nbf"' '"aud"' \
+    '"signed"' '"https://s"' '"subject_claim"' '"app"' '"stage"' '"claim"' '"value"' '"delimiter"' '"oidc"' '"saml"' '"/realm_access/roles"'; do
     printf '"%s"\n' "$(printf '%s' "$w" | sed 's/\\/\\\\/g; s/"/\\"/g')"
   done
   printf '"\\x0A"\n"\\x00"\n"\\xC0\\xAF"\n'  # a raw newline, NUL, an overlong '/'
