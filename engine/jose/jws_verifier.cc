@@ -211,6 +211,7 @@ struct JwsVerifier::Impl {
   std::string header;     // decoded, with simdjson's padding room
   std::string payload;    // decoded; SIMDJSON_PADDING readable bytes past size
   size_t payload_size = 0;
+  bool payload_decoded = false;
   std::string signature;  // decoded
   std::string_view signing_input;  // header.payload as sent (views the token)
   std::string alg, kid;
@@ -222,13 +223,14 @@ JwsVerifier::JwsVerifier() : impl_(std::make_unique<Impl>()) {}
 JwsVerifier::~JwsVerifier() = default;
 
 std::string_view JwsVerifier::payload() const { return std::string_view(impl_->payload.data(), impl_->payload_size); }
+bool JwsVerifier::payload_decoded() const { return impl_->payload_decoded; }
 std::string_view JwsVerifier::header_alg() const { return impl_->alg; }
 std::string_view JwsVerifier::header_kid() const { return impl_->kid; }
 
 TokenError JwsVerifier::decode(std::string_view token, std::string* message) {
   Impl& s = *impl_;
   s.alg.clear(), s.kid.clear(), s.has_kid = false;
-  s.header.clear(), s.payload.clear(), s.signature.clear(), s.payload_size = 0;
+  s.header.clear(), s.payload.clear(), s.signature.clear(), s.payload_size = 0, s.payload_decoded = false;
   auto invalid = [&](std::string why) {
     *message = std::move(why);
     return TokenError::kInvalidToken;
@@ -242,14 +244,19 @@ TokenError JwsVerifier::decode(std::string_view token, std::string* message) {
                                      token.substr(dot2 + 1)};
   static constexpr const char* kPartNames[3] = {"header", "payload", "signature"};
   std::string* outs[3] = {&s.header, &s.payload, &s.signature};
+  // Every part is decoded, even after a bad one: a caller that must find the
+  // provider by the payload's iss can, whatever else is wrong (payload_decoded()).
+  int bad_part = -1;
   for (int i = 0; i < 3; ++i) {
-    if (!base64url_decode(parts[i], outs[i])) {
-      return invalid(std::string("the ") + kPartNames[i] + " is not base64url without padding");
-    }
+    if (!base64url_decode(parts[i], outs[i]) && bad_part < 0) bad_part = i;
   }
+  if (bad_part != 1) {
+    s.payload_decoded = true;
+    s.payload_size = s.payload.size();
+    s.payload.resize(s.payload_size + simdjson::SIMDJSON_PADDING);
+  }
+  if (bad_part >= 0) return invalid(std::string("the ") + kPartNames[bad_part] + " is not base64url without padding");
   s.signing_input = token.substr(0, dot2);
-  s.payload_size = s.payload.size();
-  s.payload.resize(s.payload_size + simdjson::SIMDJSON_PADDING);
 
   element header;
   const size_t header_size = s.header.size();

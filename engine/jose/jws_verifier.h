@@ -53,6 +53,10 @@ class JwsVerifier {
   // The decoded payload of the last decode(), readable for 64 bytes
   // (simdjson's padding) past its end. Valid until the next decode().
   std::string_view payload() const;
+  // Whether the last decode() got as far as the payload's bytes (the token
+  // had three parts and its payload part was base64url), even if it failed
+  // on another part: payload() is then readable.
+  bool payload_decoded() const;
 
   // Steps 2–4 for the last decoded token: its header's algorithm allowed
   // and usable, its key found in `keys`, its signature valid.

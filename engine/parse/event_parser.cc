@@ -183,6 +183,7 @@ struct EventParser::Impl {
     // must be known present for overage); captured nodes also keep candidates.
     const bool tracked = cs != nullptr && node != kNoIndex;
     const bool captured = tracked && config->trie.nodes[node].captured;
+    if (parent != kNoIndex && t != od::json_type::string) cs->note_not_string(parent);
     if (t == od::json_type::object) {
       if (depth >= kMaxDepth) return simdjson::DEPTH_ERROR;
       od::object o;
@@ -610,10 +611,14 @@ void EventParser::Impl::token_login(const RootMember& provider_member, std::stri
     out->provider_known = true;
   }
   // 1. The form: three strict base64url parts, a header and a payload that
-  // are JSON objects without repeated names.
-  std::string why;
-  if (verifier.decode(token, &why) != TokenError::kNone || !walk_payload(verifier.payload(), &why)) {
-    return fail(out, ErrorCode::kInvalidToken, "token: " + why);
+  // are JSON objects without repeated names. The payload is read even when
+  // the rest is bad: without a named provider its iss finds the provider,
+  // and unknown_provider comes before invalid_token (docs/spec.md §8.2).
+  std::string why, payload_why;
+  const bool form_ok = verifier.decode(token, &why) == TokenError::kNone;
+  const bool payload_ok = verifier.payload_decoded() && walk_payload(verifier.payload(), &payload_why);
+  if (!payload_ok || (!form_ok && out->provider_known)) {
+    return fail(out, ErrorCode::kInvalidToken, "token: " + (form_ok ? payload_why : why));
   }
   const CaptureSlot& iss = envelope_claims.slot(c.iss_node);
   if (!out->provider_known) {  // the payload's iss, read before verification only to choose the keys
@@ -627,6 +632,7 @@ void EventParser::Impl::token_login(const RootMember& provider_member, std::stri
     out->provider = it->second;
     out->provider_known = true;
   }
+  if (!form_ok) return fail(out, ErrorCode::kInvalidToken, "token: " + why);
   const ProviderDef& def = c.provider(out->provider).def;
   const TokenPolicy& policy = def.token;
   // 2–4. The algorithm from the provider's list, the key, the signature.
@@ -678,7 +684,7 @@ void EventParser::Impl::token_login(const RootMember& provider_member, std::stri
     const CaptureSlot& aud = envelope_claims.slot(c.aud_node);
     if (aud.kind == ValueKind::kString) {
       check(aud.scalar);
-    } else if (aud.kind == ValueKind::kArray) {
+    } else if (aud.kind == ValueKind::kArray && aud.only_strings) {
       envelope_claims.for_each_candidate(c.aud_node, check);
     }
     if (!found) {

@@ -43,6 +43,9 @@ struct CaptureSlot {
   std::string_view scalar;  // strings unescaped; numbers as literal text
   uint32_t begin = 0;       // candidate entries (docs/spec.md §4 step 2)
   uint32_t end = 0;
+  // For an array: every element is a string (a token's `aud` must be a
+  // string or an array of strings, docs/spec.md §15).
+  bool only_strings = true;
 };
 
 // The captured claims of one claims object (a bare token, or an envelope's claims).
@@ -57,6 +60,7 @@ class ClaimCaptures {
   const CaptureSlot& slot(uint32_t node) const { return slots_[node]; }
   CaptureSlot& touch(uint32_t node);
   void add_candidate(uint32_t node, std::string_view text);
+  void note_not_string(uint32_t node) { slots_[node].only_strings = false; }
   // Calls f(text) for each candidate of `node`.
   template <typename F>
   void for_each_candidate(uint32_t node, F&& f) const {
