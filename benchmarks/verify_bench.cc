@@ -9,7 +9,10 @@
 //   - the engine on one thread: Engine::process_to_ndjson over distinct
 //     signed login lines (an Okta-like token of 20 groups, ~1.1 KB) — base64url,
 //     header and payload parse, key choice, hash, verify, claims, match, sync;
-//   - the engine on two threads, each on its own half of the users.
+//   - the same lines again on that engine, every user now known (a storm's
+//     steady state: ratio_warm_engine_to_openssl);
+//   - the engine on two threads, each on its own half of the users;
+//   - the control: the same claims decoded, under the config without keys.
 // Counters: ratio_engine_to_openssl (target ≥ 0.8) and ratio_2t_to_1t
 // (target ≥ 1.8), medians of the rounds; the closing figures in docs/verification.md.
 #include <benchmark/benchmark.h>
@@ -119,11 +122,14 @@ std::string payload(int user) {
   return p + "]}";
 }
 
-std::string config_json(const Signer& s) {
+// `keyed` false: the same config without keys (the unsigned control).
+std::string config_json(const Signer& s, bool keyed = true) {
   std::string c = R"({"version": 1, "stages": ["prod"], "providers": [{"id": "okta", "type": "oidc", )"
-                  R"("issuer": "https://example.okta.com", "scope": "organization", "audiences": ["0oa1claimmap"], )"
-                  R"("algorithms": [")" + s.alg + R"("], "jwks": {"keys": [)" + public_jwk(s) + R"(]}}], )"
-                  R"("roles": [{"id": "App.User", "app": "app"}], "groups": [)";
+                  R"("issuer": "https://example.okta.com", "scope": "organization")";
+  if (keyed) {
+    c += R"(, "audiences": ["0oa1claimmap"], "algorithms": [")" + s.alg + R"("], "jwks": {"keys": [)" + public_jwk(s) + "]}";
+  }
+  c += R"(}], "roles": [{"id": "App.User", "app": "app"}], "groups": [)";
   for (int g = 0; g < 200; ++g) c += (g ? ", " : "") + ("{\"id\": \"g" + std::to_string(g) + R"(", "stage": "prod", "roles": ["App.User"]})");
   c += "], \"mappings\": [";
   for (int g = 0; g < 200; g += 2) {
@@ -219,21 +225,33 @@ void BM_VerifyRatios(benchmark::State& state, const std::string& alg) {
   EngineOptions options;
   options.now_seconds = kNow;
   const std::string token = lines[0].substr(lines[0].find("eyJ"), lines[0].size() - lines[0].find("eyJ") - 2);
-  std::vector<double> floor, one, two;
+  // The control: the same claims as decoded login lines, under the same
+  // config without keys: what a login costs when nothing is verified.
+  std::vector<std::string> plain;
+  for (int u = 0; u < users; ++u) plain.push_back(R"({"type": "login", "provider": "okta", "claims": )" + payload(u) + "}");
+  Result<Config> plain_config = load_config(config_json(s, false));
+  if (!plain_config.ok()) return state.SkipWithError(plain_config.status().to_string().c_str());
+  std::vector<double> floor, one, warm, two, unsigned_one;
   for (auto _ : state) {
     for (int round = 0; round < 5; ++round) {
       floor.push_back(floor_seconds(s, token, users));
       Engine e1(config.value(), options);
       one.push_back(engine_seconds(e1, lines, 1));
+      warm.push_back(engine_seconds(e1, lines, 1));  // every user known: a storm's steady state
       Engine e2(config.value(), options);
       two.push_back(engine_seconds(e2, lines, 2));
+      Engine e3(plain_config.value(), options);
+      unsigned_one.push_back(engine_seconds(e3, plain, 1));
     }
   }
   const double n = users;
   state.counters["openssl_verifies_per_s"] = n / median(floor);
   state.counters["engine_1t_logins_per_s"] = n / median(one);
   state.counters["engine_2t_logins_per_s"] = n / median(two);
+  state.counters["engine_1t_warm_logins_per_s"] = n / median(warm);
+  state.counters["unsigned_1t_logins_per_s"] = n / median(unsigned_one);
   state.counters["ratio_engine_to_openssl"] = median(floor) / median(one);
+  state.counters["ratio_warm_engine_to_openssl"] = median(floor) / median(warm);
   state.counters["ratio_2t_to_1t"] = median(one) / median(two);
   EVP_PKEY_free(s.key);
 }
