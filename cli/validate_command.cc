@@ -27,6 +27,14 @@ Command add_validate_command(CLI::App& app) {
                 report.stages, report.providers, report.roles, report.groups, report.mappings,
                 report.active_mappings, report.mappings - report.active_mappings);
             std::printf("compiled tables: %zu bytes\n", config.value().compiled_bytes());
+            // docs/spec.md §16: each provider's mappings by match kind.
+            for (const ProviderMatchSummary& m : report.match_summary) {
+              std::printf("provider %s: mappings %zu exact, %zu prefix, %zu glob, %zu regex (%zu templates); "
+                          "%zu login requirements; %s\n",
+                          m.provider.c_str(), m.exact, m.prefix, m.glob, m.regex, m.templates, m.require_rules,
+                          m.never_match == 0 ? "every pattern can match"
+                                             : (std::to_string(m.never_match) + " can never match (see warnings)").c_str());
+            }
             for (const auto& p : report.inactive_mappings) std::printf("inactive: %s\n", p.to_string().c_str());
             for (const auto& p : report.warnings) std::printf("warning: %s\n", p.to_string().c_str());
             return 0;

@@ -25,6 +25,6 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Login-time claim mapping engine: IdP clai
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libsimdjson-dev, libtbb-dev, libboost-dev, libxxhash-dev, libssl-dev, pkg-config")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libsimdjson-dev, libtbb-dev, libboost-dev, libxxhash-dev, libssl-dev, libre2-dev, pkg-config")
 set(CPACK_STRIP_FILES OFF)
 include(CPack)

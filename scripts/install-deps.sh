@@ -15,6 +15,7 @@ packages=(
   curl                      # server tests and the README's walk-through
   nats-server libnats-dev   # scale-out: JetStream broker (tests start it) and its C client
   libssl-dev                # signed tokens: JWS signatures checked with OpenSSL 3 (engine/jose)
+  libre2-dev                # prefix/glob/regex mappings: RE2::Set (engine/match)
 )
 
 missing=()

@@ -59,6 +59,7 @@ void Metrics::record_events(const EventCounters& c) {
   add(ok_, c.ok);
   add(stale_, c.stale);
   add(suspended_, c.suspended);
+  add(denied_, c.denied);
   add(errors_total_, c.errors);
   add(new_users_, c.new_users);
   for (int i = 0; i <= kEventErrorCodeCount; ++i) add(errors_[i], c.errors_by_code[i]);
@@ -81,6 +82,7 @@ EventCounters Metrics::events() const {
   c.ok = get(ok_);
   c.stale = get(stale_);
   c.suspended = get(suspended_);
+  c.denied = get(denied_);
   c.errors = get(errors_total_);
   c.new_users = get(new_users_);
   for (int i = 0; i <= kEventErrorCodeCount; ++i) c.errors_by_code[i] = get(errors_[i]);
@@ -88,7 +90,7 @@ EventCounters Metrics::events() const {
   c.groups_removed = get(groups_removed_);
   c.roles_granted = get(roles_granted_);
   c.roles_revoked = get(roles_revoked_);
-  c.events = c.ok + c.stale + c.suspended + c.errors;
+  c.events = c.ok + c.stale + c.suspended + c.denied + c.errors;
   return c;
 }
 

@@ -63,7 +63,7 @@ class Metrics {
 
  private:
   std::atomic<uint64_t> by_cause_[kCauseCount] = {};
-  std::atomic<uint64_t> ok_{0}, stale_{0}, suspended_{0}, errors_total_{0}, new_users_{0};
+  std::atomic<uint64_t> ok_{0}, stale_{0}, suspended_{0}, denied_{0}, errors_total_{0}, new_users_{0};
   std::atomic<uint64_t> errors_[kEventErrorCodeCount + 1] = {};
   std::atomic<uint64_t> groups_added_{0}, groups_removed_{0}, roles_granted_{0}, roles_revoked_{0};
   LatencyHistogram login_latency_;

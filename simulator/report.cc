@@ -71,7 +71,8 @@ void append_run_rows(const ReplayResult& run, Rows* out) {
     row(out, "p99 by tenth", trend);
   }
   row(out, "status", "ok " + with_commas(t.ok) + "   stale " + with_commas(t.stale) + "   suspended " +
-                         with_commas(t.suspended) + "   error " + with_commas(t.errors));
+                         with_commas(t.suspended) + "   denied " + with_commas(t.denied) +
+                         "   error " + with_commas(t.errors));
   row(out, "deltas", "new users " + with_commas(t.new_users) + "   groups +" + with_commas(t.groups_added) + " -" +
                          with_commas(t.groups_removed) + "   overage logins " + with_commas(t.overage_logins));
   row(out, "roles", "granted " + with_commas(t.roles_granted) + "   revoked " + with_commas(t.roles_revoked));
@@ -130,9 +131,10 @@ void json_run(const ReplayResult& run, std::string* out) {
     out->append(format("%s\"%s\": %llu", k ? ", " : "", std::string(event_kind_name(static_cast<EventKind>(k))).c_str(),
                        static_cast<unsigned long long>(t.planned_by_kind[k])));
   }
-  out->append(format("}, \"status\": {\"ok\": %llu, \"stale\": %llu, \"suspended\": %llu, \"error\": %llu}",
+  out->append(format("}, \"status\": {\"ok\": %llu, \"stale\": %llu, \"suspended\": %llu, \"denied\": %llu, \"error\": %llu}",
                      static_cast<unsigned long long>(t.ok), static_cast<unsigned long long>(t.stale),
-                     static_cast<unsigned long long>(t.suspended), static_cast<unsigned long long>(t.errors)));
+                     static_cast<unsigned long long>(t.suspended), static_cast<unsigned long long>(t.denied),
+                     static_cast<unsigned long long>(t.errors)));
   out->append(", \"errors_by_code\": {");
   for (int c = 1; c <= kEventErrorCodeCount; ++c) {
     out->append(format("%s\"%s\": %llu", c > 1 ? ", " : "",

@@ -17,6 +17,7 @@ void append_event_metrics(const EventCounters& c, std::string* out) {
   append_sample("claimmap_event_status_total", "status=\"ok\"", c.ok, out);
   append_sample("claimmap_event_status_total", "status=\"stale\"", c.stale, out);
   append_sample("claimmap_event_status_total", "status=\"suspended\"", c.suspended, out);
+  append_sample("claimmap_event_status_total", "status=\"denied\"", c.denied, out);
   append_sample("claimmap_event_status_total", "status=\"error\"", c.errors, out);
   append_family("claimmap_event_errors_total", "Event lines refused, by error code.", "counter", out);
   for (int i = 1; i <= kEventErrorCodeCount; ++i) {

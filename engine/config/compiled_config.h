@@ -19,6 +19,7 @@
 #include "engine/common/ids.h"
 #include "engine/common/flat_string_map.h"
 #include "engine/common/string_map.h"
+#include "engine/match/pattern_table.h"
 
 namespace claimmap {
 
@@ -68,6 +69,8 @@ struct DelimiterTable {
   // A value's grants are copied in one fixed move of this many pairs when
   // they fit (most values grant one group): no call to memmove per value.
   static constexpr size_t kGrantCopy = 8;
+  // Prefix, glob and regex mappings, and templates (docs/spec.md §16).
+  PatternTable patterns;
 };
 
 struct ClaimMatcher {
@@ -77,11 +80,22 @@ struct ClaimMatcher {
   std::vector<DelimiterTable> tables;
 };
 
+// A login requirement (docs/spec.md §16), ready to test a claim's candidates.
+struct CompiledRequirement {
+  RequireDef def;
+  uint32_t capture_node = kNoIndex;
+  std::shared_ptr<const re2::RE2> regex;  // glob and regex rules
+};
+
 struct CompiledProvider {
   ProviderDef def;
   std::string quoted_id;  // the id as a JSON string, quotes included (output lines)
   uint32_t subject_node = kNoIndex;
   std::vector<ClaimMatcher> claims;  // only claims with active mappings
+  std::vector<CompiledRequirement> require;
+  // By GroupId: whether the group's stage is in this provider's scope. Only
+  // built when a template mapping names groups at login time (else empty).
+  std::vector<uint8_t> group_in_scope;
 };
 
 struct CompiledGroup {
@@ -100,7 +114,8 @@ struct CompiledRole {
 struct CompiledMapping {
   MappingDef def;
   ProviderId provider{};
-  GroupId group{};
+  GroupId group{};  // GroupId{kNoIndex} for a template: its groups are named at each login
+  bool is_template = false;
   bool active = false;
   uint32_t claim_index = kNoIndex;  // into its provider's claims; kNoIndex when inactive
 };

@@ -5,6 +5,7 @@
 
 #include "engine/config/claim_path.h"
 #include "engine/common/json_text.h"
+#include "engine/match/glob.h"
 
 namespace claimmap {
 
@@ -135,12 +136,23 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     provider.def = def;
     provider.quoted_id = json_text::quoted(def.id);
     provider.subject_node = c.trie.insert({def.subject_claim});
+    for (const RequireDef& rule : def.require) {
+      CompiledRequirement& r = provider.require.emplace_back();
+      r.def = rule;
+      r.capture_node = c.trie.insert(parse_claim_path(rule.claim)->tokens);
+      if (rule.match == MatchKind::kGlob || rule.match == MatchKind::kRegex) {
+        std::string error;  // checked by the validator
+        const std::string pattern = rule.match == MatchKind::kGlob ? *glob_to_regex(rule.value, &error) : rule.value;
+        r.regex = compile_claim_regex(pattern, &error);
+      }
+    }
     c.providers.push_back(std::move(provider));
   }
 
   // Values are gathered per table first, then laid out contiguously.
   struct PendingTable {
     StringMap<std::vector<MappedPair>> values;
+    std::vector<PatternTable::Entry> patterns;  // docs/spec.md §16
   };
   std::vector<std::vector<std::vector<PendingTable>>> pending(c.providers.size());  // [provider][claim][table]
 
@@ -154,7 +166,9 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     CompiledMapping mapping;
     mapping.def = def;
     mapping.provider = c.provider_by_id.at(def.provider);
-    mapping.group = c.group_by_id.at(def.group);
+    GroupTemplate group_template = GroupTemplate::parse(def.group);
+    mapping.is_template = group_template.is_template();
+    mapping.group = mapping.is_template ? GroupId{kNoIndex} : c.group_by_id.at(def.group);
     mapping.active = mapping_active[i];
     if (mapping.active) {
       CompiledProvider& provider = c.providers[index_of(mapping.provider)];
@@ -172,7 +186,17 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
       auto& tables = claims[mapping.claim_index];
       const size_t table_index = static_cast<size_t>(&table - matcher.tables.data());
       if (tables.size() <= table_index) tables.resize(table_index + 1);
-      tables[table_index].values[def.value].push_back({mapping.group, id});
+      if (def.match == MatchKind::kExact && !mapping.is_template) {
+        tables[table_index].values[def.value].push_back({mapping.group, id});
+      } else {
+        PatternTable::Entry entry{def.match, def.value, {id, mapping.group, std::move(group_template), nullptr}};
+        if (entry.rule.group_template.max_capture() > 0) {
+          std::string error;  // checked by the validator
+          entry.rule.captures = compile_claim_regex(def.value, &error);
+        }
+        if (mapping.is_template) provider.group_in_scope.resize(1);  // filled below
+        tables[table_index].patterns.push_back(std::move(entry));
+      }
     }
     c.mappings.push_back(std::move(mapping));
   }
@@ -209,8 +233,25 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
         }
         table.grants.resize(table.grants.size() + DelimiterTable::kGrantCopy);
         table.values.build(entries);
-        c.bytes += table.values.memory_bytes() + table.grants.capacity() * sizeof(MappedPair);
+        std::string error;
+        if (!table.patterns.build(std::move(pending[p][m][t].patterns), &error)) {
+          report.errors.push_back({"mappings", "provider " + json_text::quoted(c.providers[p].def.id) + ", claim " +
+                                                   json_text::quoted(c.providers[p].claims[m].claim) + ": " + error});
+        }
+        c.bytes += table.values.memory_bytes() + table.grants.capacity() * sizeof(MappedPair) +
+                   table.patterns.memory_bytes();
       }
+    }
+  }
+  // Templates name groups at login time: which groups each such provider may grant.
+  for (CompiledProvider& provider : c.providers) {
+    if (provider.group_in_scope.empty()) continue;
+    provider.group_in_scope.assign(c.groups.size(), 0);
+    const bool saml_org = provider.def.type == ProviderType::kSaml && provider.def.organization_scope;
+    for (size_t g = 0; g < c.groups.size(); ++g) {
+      const auto& stages = provider.def.scope_stages;
+      provider.group_in_scope[g] = !saml_org && (provider.def.organization_scope ||
+                                                 std::find(stages.begin(), stages.end(), c.groups[g].stage) != stages.end());
     }
   }
   c.trie.finish();

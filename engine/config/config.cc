@@ -55,6 +55,9 @@ Result<Config> load_config(std::string_view json, ConfigReport* report_out, cons
   }
   auto compiled = compile_config(std::move(model), validation.mapping_active, std::move(report));
   if (report_out) *report_out = compiled->report;
+  if (const size_t count = compiled->report.errors.size()) {  // patterns too large to compile together
+    return Status(ErrorCode::kInvalidConfig, "config has " + std::to_string(count) + (count == 1 ? " error" : " errors"));
+  }
   return ConfigAccess::make(std::move(compiled));
 }
 

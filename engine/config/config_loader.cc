@@ -272,6 +272,40 @@ void read_token_policy(ObjectReader& obj, const std::string& path, const std::st
   }
 }
 
+// A `match` member (docs/spec.md §16): absent means exact.
+MatchKind read_match_kind(ObjectReader& obj, const std::string& path) {
+  auto kind = obj.string("match", false, 1, 16, /*null_is_absent=*/true);
+  if (!kind) return MatchKind::kExact;
+  if (auto k = parse_match_kind(*kind)) return *k;
+  obj.error(member_path(path, "match"), "must be \"exact\", \"prefix\", \"glob\" or \"regex\", not " + json_text::quoted(*kind));
+  return MatchKind::kExact;
+}
+
+// A claim path member: a name, or a JSON Pointer (docs/spec.md §2).
+std::optional<std::string> read_claim(ObjectReader& obj, const std::string& path) {
+  auto claim = obj.string("claim", true, 1, 50);
+  if (!claim) return std::nullopt;
+  if (!parse_claim_path(*claim)) {
+    obj.error(member_path(path, "claim"), "invalid JSON Pointer: \"~\" must be followed by 0 or 1");
+    return std::nullopt;
+  }
+  return claim;
+}
+
+void read_require_rule(element e, const std::string& path, ProviderDef* p, std::vector<ConfigProblem>* errors) {
+  ObjectReader obj(e, path, errors);
+  RequireDef r;
+  if (obj.valid()) {
+    if (auto claim = read_claim(obj, path)) r.claim = *claim;
+    if (auto value = obj.string("value", true, 1, 256)) r.value = *value;
+    if (auto delimiter = obj.string("delimiter", false, 0, 3, /*null_is_absent=*/true)) r.delimiter = *delimiter;
+    r.match = read_match_kind(obj, path);
+    obj.finish();
+  }
+  // Keep indices aligned with the file so that later errors name the right rule.
+  p->require.push_back(std::move(r));
+}
+
 void read_provider(element e, const std::string& path, const std::string& base_dir, ConfigModel* model,
                    std::vector<ConfigProblem>* errors) {
   ObjectReader obj(e, path, errors);
@@ -310,6 +344,7 @@ void read_provider(element e, const std::string& path, const std::string& base_d
   }
   if (auto subject = obj.string("subject_claim", false, 1, 50, /*null_is_absent=*/true)) p.subject_claim = *subject;
   read_token_policy(obj, path, base_dir, &p, errors);
+  for_each_in_array(obj, "require", [&](element item, const std::string& rp) { read_require_rule(item, rp, &p, errors); });
   obj.finish();
   model->providers.push_back(std::move(p));
 }
@@ -346,17 +381,12 @@ void read_mapping(element e, const std::string& path, ConfigModel* model, std::v
   MappingDef m;
   if (auto id = obj.id()) m.id = *id;
   if (auto provider = obj.string("provider", true, 1, ObjectReader::kMaxIdLength)) m.provider = *provider;
-  if (auto claim = obj.string("claim", true, 1, 50)) {
-    if (parse_claim_path(*claim)) {
-      m.claim = *claim;
-    } else {
-      obj.error(member_path(path, "claim"), "invalid JSON Pointer: \"~\" must be followed by 0 or 1");
-    }
-  }
+  if (auto claim = read_claim(obj, path)) m.claim = *claim;
   if (auto value = obj.string("value", true, 1, 256)) m.value = *value;
   // Absent, null and "" all mean "no delimiter" (docs/spec.md §2).
   if (auto delimiter = obj.string("delimiter", false, 0, 3, /*null_is_absent=*/true)) m.delimiter = *delimiter;
   if (auto group = obj.string("group", true, 1, ObjectReader::kMaxIdLength)) m.group = *group;
+  m.match = read_match_kind(obj, path);
   obj.finish();
   model->mappings.push_back(std::move(m));
 }

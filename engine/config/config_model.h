@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/config/match_kind.h"
 #include "engine/jose/jwk.h"
 #include "engine/jose/jws_algorithm.h"
 
@@ -27,6 +28,16 @@ struct TokenPolicy {
   TokenPolicy() { algorithms.add(JwsAlgorithm::kRS256); }
 };
 
+// A login requirement (docs/spec.md §16): some candidate (or part) of
+// `claim` must match `value`, or the login is denied.
+struct RequireDef {
+  std::string claim;
+  std::string value;
+  std::string delimiter;  // "" = none
+  MatchKind match = MatchKind::kExact;
+  friend bool operator==(const RequireDef&, const RequireDef&) = default;
+};
+
 struct ProviderDef {
   std::string id;
   ProviderType type = ProviderType::kOidc;
@@ -36,6 +47,7 @@ struct ProviderDef {
   std::vector<std::string> scope_stages;  // scope: [stages]
   std::string subject_claim = "sub";
   TokenPolicy token;
+  std::vector<RequireDef> require;  // every rule must match (docs/spec.md §16)
 };
 
 struct RoleDef {
@@ -55,7 +67,8 @@ struct MappingDef {
   std::string claim;
   std::string value;
   std::string delimiter;  // "" = none
-  std::string group;
+  std::string group;      // a group id, or a template ("{value}", "app-{1}": docs/spec.md §16)
+  MatchKind match = MatchKind::kExact;
   friend bool operator==(const MappingDef&, const MappingDef&) = default;
 };
 

@@ -5,6 +5,8 @@
 
 #include "engine/common/json_text.h"
 #include "engine/common/string_map.h"
+#include "engine/config/pattern_checks.h"
+#include "engine/match/group_template.h"
 
 namespace claimmap {
 namespace {
@@ -90,24 +92,62 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
     }
   }
 
+  // Per provider, in file order: how its mappings and rules match.
+  report->match_summary.clear();
+  for (size_t i = 0; i < model.providers.size(); ++i) {
+    const ProviderDef& p = model.providers[i];
+    ProviderMatchSummary summary;
+    summary.provider = p.id;
+    summary.require_rules = p.require.size();
+    for (size_t r = 0; r < p.require.size(); ++r) {
+      const RequireDef& rule = p.require[r];
+      const std::string path = item_path("providers", i, "require") + "[" + std::to_string(r) + "]";
+      if (rule.value.empty()) continue;  // already reported
+      const PatternCheck check = check_pattern(rule.match, rule.value, rule.delimiter, path,
+                                               "rule " + std::to_string(r) + " of provider " + json_text::quoted(p.id),
+                                               report);
+      summary.never_match += check.never_matches;
+    }
+    report->match_summary.push_back(std::move(summary));
+  }
+
   result.mapping_active.assign(model.mappings.size(), true);
   for (size_t i = 0; i < model.mappings.size(); ++i) {
     const MappingDef& m = model.mappings[i];
     auto p_it = m.provider.empty() ? providers.end() : providers.find(m.provider);
-    auto g_it = m.group.empty() ? groups.end() : groups.find(m.group);
+    // A template names its groups at each login (docs/spec.md §16): the
+    // groups need not exist yet, and one out of scope is skipped then.
+    const GroupTemplate group_template = GroupTemplate::parse(m.group);
+    auto g_it = m.group.empty() || group_template.is_template() ? groups.end() : groups.find(m.group);
     if (!m.provider.empty() && p_it == providers.end()) {
       errors.push_back({item_path("mappings", i, "provider"), "unknown provider " + json_text::quoted(m.provider)});
     }
-    if (!m.group.empty() && g_it == groups.end()) {
+    if (!m.group.empty() && !group_template.is_template() && g_it == groups.end()) {
       errors.push_back({item_path("mappings", i, "group"), "unknown group " + json_text::quoted(m.group)});
     }
-    if (p_it == providers.end() || g_it == groups.end()) continue;
+    PatternCheck pattern;
+    if (!m.value.empty()) {
+      pattern = check_pattern(m.match, m.value, m.delimiter, item_path("mappings", i),
+                              "mapping " + json_text::quoted(m.id), report);
+      check_template(group_template, m.match, pattern, item_path("mappings", i), report);
+    }
+    if (p_it != providers.end()) {
+      ProviderMatchSummary& summary = report->match_summary[p_it->second];
+      size_t* by_kind[] = {&summary.exact, &summary.prefix, &summary.glob, &summary.regex};
+      ++*by_kind[static_cast<int>(m.match)];
+      summary.templates += group_template.is_template();
+      summary.never_match += pattern.never_matches;
+    }
+    if (p_it == providers.end()) continue;
     const ProviderDef& p = model.providers[p_it->second];
-    const GroupDef& g = model.groups[g_it->second];
     if (p.type == ProviderType::kSaml && p.organization_scope) {
       errors.push_back({item_path("mappings", i, "provider"),
                         "group mapping isn't available for SAML providers with Organization scope"});
-    } else if (!in_scope(p, g.stage)) {
+      continue;
+    }
+    if (g_it == groups.end()) continue;
+    const GroupDef& g = model.groups[g_it->second];
+    if (!in_scope(p, g.stage)) {
       if (p.type == ProviderType::kSaml) {
         errors.push_back({item_path("mappings", i, "group"),
                           "group " + json_text::quoted(g.id) + " is in stage " + json_text::quoted(g.stage) +
@@ -118,19 +158,6 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
             {item_path("mappings", i), "mapping " + json_text::quoted(m.id) + " is inactive: group " +
                                            json_text::quoted(g.id) + " is in stage " + json_text::quoted(g.stage) +
                                            ", outside the scope of provider " + json_text::quoted(p.id)});
-      }
-    }
-    // A value that contains its own delimiter, or the spaces that parts lose
-    // to trimming, can never equal a part (docs/spec.md §4 step 3): say so.
-    if (!m.delimiter.empty() && !m.value.empty()) {
-      const bool has_delim = m.value.find(m.delimiter) != std::string::npos;
-      const char first = m.value.front(), last = m.value.back();
-      const bool padded = first == ' ' || first == '\t' || last == ' ' || last == '\t';
-      if (has_delim || padded) {
-        report->warnings.push_back({item_path("mappings", i, "value"),
-                                    has_delim ? "contains its delimiter, so it can never match"
-                                              : "starts or ends with a space or tab, so it can never match a "
-                                                "trimmed part"});
       }
     }
   }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include <re2/re2.h>
+
 #include "engine/common/padded_copy.h"
 #include "engine/common/set_bits.h"
 
@@ -100,6 +102,71 @@ bool named_in_claim_names(const ClaimCaptures& claims, std::string_view name) {
   return std::find(claims.claim_names.begin(), claims.claim_names.end(), name) != claims.claim_names.end();
 }
 
+// Whether a requirement's pattern accepts one candidate (or part).
+bool requirement_accepts(const CompiledRequirement& r, std::string_view candidate) {
+  switch (r.def.match) {
+    case MatchKind::kExact: return candidate == r.def.value;
+    case MatchKind::kPrefix: return candidate.starts_with(r.def.value);
+    case MatchKind::kGlob:
+    case MatchKind::kRegex:
+      return RE2::FullMatch(re2::StringPiece(candidate.data(), candidate.size()), *r.regex);
+  }
+  return false;
+}
+
+// The index of the first requirement no candidate meets, or -1. An absent
+// claim (an overage one included) meets nothing.
+int32_t first_unmet_requirement(const CompiledProvider& provider, const ClaimCaptures& claims) {
+  for (size_t i = 0; i < provider.require.size(); ++i) {
+    const CompiledRequirement& r = provider.require[i];
+    bool met = false;
+    claims.for_each_candidate(r.capture_node, [&](std::string_view candidate) {
+      if (met) return;
+      if (r.def.delimiter.empty()) {
+        met = requirement_accepts(r, candidate);
+      } else {
+        for_each_part(candidate, r.def.delimiter, [&](std::string_view part) { met = met || requirement_accepts(r, part); });
+      }
+    });
+    if (!met) return static_cast<int32_t>(i);
+  }
+  return -1;
+}
+
+// Adds the pairs of the pattern and template rules `candidate` hits: a
+// fixed group as it is; a template's group named from the candidate (and the
+// regex's captures), skipped when no such group exists or it is outside the
+// provider's scope (docs/spec.md §16).
+void add_pattern_grants(const CompiledConfig& config, const CompiledProvider& provider, const PatternTable& patterns,
+                        std::string_view candidate, MatchResult* out) {
+  out->rule_hits.clear();
+  patterns.hits(candidate, &out->set_hits, &out->rule_hits);
+  for (uint32_t i : out->rule_hits) {
+    const PatternTable::Rule& rule = patterns.rules()[i];
+    if (!rule.group_template.is_template()) {
+      out->matched.push_back({rule.group, rule.mapping});
+      continue;
+    }
+    std::string_view captures[9];
+    int n = 0;
+    if (rule.captures != nullptr) {
+      // Only a template that reads {N} runs its regex again, for the groups.
+      n = rule.group_template.max_capture();
+      re2::StringPiece pieces[9];
+      RE2::Arg args[9];
+      const RE2::Arg* arg_ptrs[9];
+      for (int k = 0; k < n; ++k) args[k] = &pieces[k], arg_ptrs[k] = &args[k];
+      if (!RE2::FullMatchN(re2::StringPiece(candidate.data(), candidate.size()), *rule.captures, arg_ptrs, n)) continue;
+      for (int k = 0; k < n; ++k) captures[k] = std::string_view(pieces[k].data(), pieces[k].size());
+    }
+    rule.group_template.render(candidate, std::span<const std::string_view>(captures, static_cast<size_t>(n)),
+                               &out->group_name);
+    auto group = config.group_by_id.find(std::string_view(out->group_name));
+    if (group == config.group_by_id.end() || !provider.group_in_scope[index_of(group->second)]) continue;
+    out->matched.push_back({group->second, rule.mapping});
+  }
+}
+
 }  // namespace
 
 void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchResult* out) {
@@ -108,6 +175,8 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
   out->overage.clear();
   const ClaimCaptures& claims = *event.claims;
   const CompiledProvider& provider = config.provider(event.provider);
+  out->denied_rule = provider.require.empty() ? -1 : first_unmet_requirement(provider, claims);
+  if (out->denied_rule >= 0) return;  // a denied login changes nothing
 
   for (uint32_t c = 0; c < provider.claims.size(); ++c) {
     const ClaimMatcher& matcher = provider.claims[c];
@@ -149,6 +218,9 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
         }
       }
       add_grants(table, out->found, total, &out->matched);
+      if (!table.patterns.empty()) {
+        for (const auto& key : out->keys) add_pattern_grants(config, provider, table.patterns, key.text, out);
+      }
     }
   }
   sort_pairs(out->matched, config.groups.size());

@@ -23,6 +23,7 @@ struct MatchView {
   std::span<const MappedPair> matched;             // sorted, unique
   std::span<const uint32_t> indeterminate_claims;  // indexes into the provider's claims
   std::span<const std::string_view> overage;       // claim names, sorted, unique
+  int32_t denied_rule = -1;  // the first login requirement not met (docs/spec.md §16); -1: none
 
   bool is_indeterminate(const CompiledMapping& m) const;
 };
@@ -31,6 +32,7 @@ struct MatchResult {
   std::vector<MappedPair> matched;             // sorted, unique
   std::vector<uint32_t> indeterminate_claims;  // indexes into the provider's claims
   std::vector<std::string_view> overage;       // claim names, sorted, unique
+  int32_t denied_rule = -1;  // the first login requirement not met; -1: none (then nothing was matched)
 
   // Scratch: the values being looked up, with their hashes.
   struct Key {
@@ -39,10 +41,15 @@ struct MatchResult {
   };
   std::vector<Key> keys;
   std::vector<DelimiterTable::Range> found;  // the grants of the keys found
+  std::vector<int> set_hits;                 // a pattern set's hits
+  std::vector<uint32_t> rule_hits;           // a pattern table's rules hit
+  std::string group_name;                    // a template's group id
 
-  MatchView view() const { return {matched, indeterminate_claims, overage}; }
+  MatchView view() const { return {matched, indeterminate_claims, overage, denied_rule}; }
 };
 
+// Checks the provider's login requirements first (docs/spec.md §16): a login
+// that fails one gets denied_rule and no matches.
 void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchResult* out);
 
 // Calls f(part) for each part of `candidate` split on `delimiter`, trimmed of

@@ -50,10 +50,16 @@ ReloadPlan build_reload_plan(std::shared_ptr<const CompiledConfig> from, std::sh
                  !b.mapping(same->second).active && b.mapping(same->second).def == old.def;
       continue;
     }
-    const MappingIdentity id{old.def.id, old.def.provider, old.def.group, &old.def.claim, &old.def.value,
-                             &old.def.delimiter};
+    const MappingIdentity id{old.def.id,     old.def.provider,    old.def.group,   &old.def.claim,
+                             &old.def.value, &old.def.delimiter, &old.def.match};
     if (auto kept = surviving_mapping(b, id)) plan.mapping_to[m] = index_of(*kept);
     identity = identity && plan.mapping_to[m] == m;
+    // A template's memberships also depend on which groups are in its
+    // provider's scope (a group's stage, the provider's scope): a change
+    // there must reach the users (docs/spec.md §16).
+    if (identity && old.is_template) {
+      identity = a.provider(old.provider).group_in_scope == b.provider(b.mapping(MappingId{m}).provider).group_in_scope;
+    }
   }
   plan.identity = identity;
   plan.from = std::move(from);
@@ -103,8 +109,14 @@ bool convert_user(const ReloadPlan& plan, UserState& user, ReloadScratch& s, Use
       dropped = true;
       continue;
     }
-    // A kept mapping grants the same group (by id), under its new index.
-    next.mapped.push_back({plan.to->mapping(static_cast<MappingId>(m)).group, static_cast<MappingId>(m)});
+    // A kept mapping grants the same group (by id), under its new index; a
+    // template's group must still exist and be in scope.
+    const uint32_t g = plan.group_to[index_of(pair.group)];
+    if (g == kNoIndex || !membership_survives(*plan.to, static_cast<MappingId>(m), static_cast<GroupId>(g))) {
+      dropped = true;
+      continue;
+    }
+    next.mapped.push_back({static_cast<GroupId>(g), static_cast<MappingId>(m)});
     roles_changed = roles_changed || plan.group_roles_changed[index_of(pair.group)];
   }
   for (GroupId g : user.manual) {

@@ -6,11 +6,23 @@ std::optional<MappingId> surviving_mapping(const CompiledConfig& to, const Mappi
   auto found = to.mapping_by_id.find(old.id);
   if (found == to.mapping_by_id.end()) return std::nullopt;
   const CompiledMapping& m = to.mapping(found->second);
-  if (!m.active || m.def.provider != old.provider || m.def.group != old.group) return std::nullopt;
+  if (!m.active || m.def.provider != old.provider) return std::nullopt;
+  // A state line names the membership's group: a template's is any group it
+  // may name (checked by membership_survives), a fixed mapping's its own.
+  if (old.group_is_membership ? !m.is_template && m.def.group != old.group : m.def.group != old.group) {
+    return std::nullopt;
+  }
+  if (old.match != nullptr && m.def.match != *old.match) return std::nullopt;
   if (old.claim != nullptr && m.def.claim != *old.claim) return std::nullopt;
   if (old.value != nullptr && m.def.value != *old.value) return std::nullopt;
   if (old.delimiter != nullptr && m.def.delimiter != *old.delimiter) return std::nullopt;
   return found->second;
+}
+
+bool membership_survives(const CompiledConfig& to, MappingId kept, GroupId group) {
+  const CompiledMapping& m = to.mapping(kept);
+  if (!m.is_template) return group == m.group;
+  return to.provider(m.provider).group_in_scope[index_of(group)] != 0;
 }
 
 std::optional<GroupId> surviving_group(const CompiledConfig& to, std::string_view group_id) {

@@ -17,16 +17,27 @@ namespace claimmap {
 // knows every field; a state file only the mapping's id, its group and the
 // user's provider (the other fields are then null and not compared).
 struct MappingIdentity {
+  // `group`: the mapping's group as written (an id or a template); from a
+  // state line, the membership's group (group_is_membership).
   std::string_view id, provider, group;
   const std::string* claim = nullptr;
   const std::string* value = nullptr;
   const std::string* delimiter = nullptr;
+  const MatchKind* match = nullptr;
+  bool group_is_membership = false;
 };
 
 // The mapping of `to` that keeps the memberships `old` justified: the one
-// with the same id, if its provider, claim, value, delimiter and group are
-// unchanged and it is active. Otherwise none: the memberships go.
+// with the same id, if its provider, claim, value, delimiter, match and
+// group are unchanged and it is active. Otherwise none: the memberships go.
+// A template mapping's memberships also need membership_survives().
 std::optional<MappingId> surviving_mapping(const CompiledConfig& to, const MappingIdentity& old);
+
+// Whether a membership of group `group` (an id of `to`) justified by the
+// kept mapping `kept` stays: always for a fixed group (it is the mapping's);
+// for a template, when the group is in the scope of the mapping's provider
+// (docs/spec.md §16). A group that no longer exists has no id to ask with.
+bool membership_survives(const CompiledConfig& to, MappingId kept, GroupId group);
 
 // A group or role survives by id; a group deleted takes all its
 // memberships, mapped and manual, and a role deleted leaves every direct grant.

@@ -29,6 +29,9 @@ enum SectionKind : uint32_t { kMeta = 1, kNames = 2, kUsers = 3 };
 // snapshot converted from NDJSON, which holds only ids) its claim, value and
 // delimiter are unknown and not compared on load.
 constexpr uint8_t kMappingActive = 1, kMappingDefined = 2;
+// Bits 2-3: the mapping's match kind (docs/spec.md §16); 0, exact, in files
+// written before there were others.
+constexpr int kMappingMatchShift = 2;
 
 uint64_t xxh3(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
 
@@ -110,6 +113,7 @@ uint64_t config_fingerprint(const CompiledConfig& config) {
   for (const CompiledMapping& m : config.mappings) {
     field(m.def.id), field(m.def.provider), field(m.def.claim), field(m.def.value), field(m.def.delimiter);
     field(m.def.group), field(m.active ? "active" : "inactive");
+    if (m.def.match != MatchKind::kExact) field(match_kind_name(m.def.match));  // exact: as before §16
     text.push_back('\x1e');
   }
   return xxh3(text);
@@ -222,7 +226,8 @@ std::string encode_snapshot(const CompiledConfig& config, const UserStore& store
     for (const std::string* f : {&m.def.id, &m.def.provider, &m.def.claim, &m.def.value, &m.def.delimiter, &m.def.group}) {
       put_str(names, *f);
     }
-    put<uint8_t>(names, (m.active ? kMappingActive : 0) | kMappingDefined);
+    put<uint8_t>(names, static_cast<uint8_t>((m.active ? kMappingActive : 0) | kMappingDefined |
+                                             static_cast<int>(m.def.match) << kMappingMatchShift));
   }
   const size_t user_sections = (users.size() + kUsersPerSection - 1) / kUsersPerSection;
   const std::string meta = meta_section(users.size(), config_fingerprint(config));
@@ -363,7 +368,8 @@ Status import_snapshot(const CompiledConfig& config, std::string_view bytes, Use
     const uint8_t flags = names.get<uint8_t>();
     const bool active = (flags & kMappingActive) != 0;
     MappingIdentity old{f[0], f[1], f[5]};
-    if (flags & kMappingDefined) old.claim = &f[2], old.value = &f[3], old.delimiter = &f[4];
+    const auto match = static_cast<MatchKind>((flags >> kMappingMatchShift) & 3);
+    if (flags & kMappingDefined) old.claim = &f[2], old.value = &f[3], old.delimiter = &f[4], old.match = &match;
     auto m = active ? surviving_mapping(config, old) : std::nullopt;
     mapping_to.push_back(m ? index_of(*m) : kNoIndex);
   }
@@ -394,7 +400,11 @@ Status import_snapshot(const CompiledConfig& config, std::string_view bytes, Use
           continue;
         }
         const MappingId kept = static_cast<MappingId>(mapping_to[m]);
-        user.mapped.push_back({config.mapping(kept).group, kept});
+        if (group_to[g] == kNoIndex || !membership_survives(config, kept, static_cast<GroupId>(group_to[g]))) {
+          ++report->dropped_mapped;
+          continue;
+        }
+        user.mapped.push_back({static_cast<GroupId>(group_to[g]), kept});
       }
       for (uint32_t n = in.get_count(4), i = 0; i < n && in.ok(); ++i) {
         const uint32_t g = in.get<uint32_t>();

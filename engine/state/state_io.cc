@@ -191,12 +191,15 @@ void resolve_user(const CompiledConfig& config, UserStore& keys, const UserNames
     for (std::string_view mapping_name : mapping_names) {
       // A state line shows a mapping's id, group and provider: the parts of
       // "unchanged" it can show (the binary snapshot shows all).
-      const auto kept = surviving_mapping(config, MappingIdentity{mapping_name, names.provider, group_name});
-      if (!kept) {
+      MappingIdentity old{mapping_name, names.provider, group_name};
+      old.group_is_membership = true;
+      const auto kept = surviving_mapping(config, old);
+      const auto group = kept ? surviving_group(config, group_name) : std::nullopt;
+      if (!group || !membership_survives(config, *kept, *group)) {
         ++report->dropped_mapped;
         continue;
       }
-      user->mapped.push_back({config.mapping(*kept).group, *kept});
+      user->mapped.push_back({*group, *kept});
     }
   }
   for (std::string_view name : names.manual) {

@@ -42,6 +42,7 @@ void PreparedBatch::add(uint64_t seq, const ParsedEvent& e, const MatchResult& m
     line.matched = append(matched_, m.matched);
     line.indeterminate = append(indeterminate_, m.indeterminate_claims);
     line.overage = append(overage_, m.overage);
+    line.denied_rule = m.denied_rule;
   }
   lines_.push_back(line);
 }

@@ -44,7 +44,8 @@ class PreparedBatch {
     return {std::span<const MappedPair>(matched_.data() + line.matched.begin, matched_.data() + line.matched.end),
             std::span<const uint32_t>(indeterminate_.data() + line.indeterminate.begin,
                                       indeterminate_.data() + line.indeterminate.end),
-            std::span<const std::string_view>(overage_.data() + line.overage.begin, overage_.data() + line.overage.end)};
+            std::span<const std::string_view>(overage_.data() + line.overage.begin, overage_.data() + line.overage.end),
+            line.denied_rule};
   }
 
  private:
@@ -62,6 +63,7 @@ class PreparedBatch {
     double iat;
     Range subject, message;  // into text_
     Range matched, indeterminate, overage;
+    int32_t denied_rule;  // docs/spec.md §16; -1: none
   };
   Range add_text(std::string_view s);
 

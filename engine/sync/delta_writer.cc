@@ -32,6 +32,13 @@ void append_status(std::string* out, DeltaStatus status) {
   out->push_back('"');
 }
 
+// A denied login's rule (docs/spec.md §16), after its status.
+void append_denied(std::string* out, int32_t rule) {
+  out->append(", \"denied\": {\"rule\": ");
+  out->append(std::to_string(rule));
+  out->push_back('}');
+}
+
 // Ends an error line.
 void append_error(std::string* out, ErrorCode code, std::string_view message) {
   out->append(", \"error\": {\"code\": \"");
@@ -109,6 +116,7 @@ void append_outcome_line(const CompiledConfig& config, const Outcome& o, std::st
   }
   append_status(out, o.status);
   if (o.status == DeltaStatus::kError) return append_error(out, o.error, o.error_message);
+  if (o.status == DeltaStatus::kDenied) append_denied(out, o.denied_rule);
   out->append(o.new_user ? ", \"new_user\": true" : ", \"new_user\": false");
   // Names were quoted once per config, so a line's many names are plain
   // copies, written in place: the line grows once for all four arrays (a
@@ -145,6 +153,7 @@ void append_ndjson(const Delta& d, std::string* out) {
   }
   append_status(out, d.status);
   if (d.status == DeltaStatus::kError) return append_error(out, d.error.code(), d.error.message());
+  if (d.status == DeltaStatus::kDenied) append_denied(out, d.denied_rule);
   out->append(d.new_user ? ", \"new_user\": true" : ", \"new_user\": false");
   auto name = [&](const std::string& s) { json_text::append_quoted(*out, s); };
   append_names(out, "groups_added", d.groups_added, name);

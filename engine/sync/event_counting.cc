@@ -9,6 +9,7 @@ std::string_view delta_status_name(DeltaStatus status) {
     case DeltaStatus::kOk: return "ok";
     case DeltaStatus::kStale: return "stale";
     case DeltaStatus::kSuspended: return "suspended";
+    case DeltaStatus::kDenied: return "denied";
     case DeltaStatus::kError: return "error";
   }
   return "error";
@@ -45,6 +46,7 @@ Delta to_delta(const CompiledConfig& cfg, const Outcome& o) {
   if (o.provider_known) d.provider = cfg.provider(o.provider).def.id;
   if (o.subject_known) d.subject = o.subject;
   d.status = o.status;
+  d.denied_rule = o.denied_rule;
   if (o.status == DeltaStatus::kError) d.error = Status(o.error, o.error_message);
   d.new_user = o.new_user;
   for (GroupId g : o.groups_added) d.groups_added.push_back(cfg.group(g).id);
@@ -66,6 +68,7 @@ void count(DeltaStatus status, ErrorCode error, Cause cause, bool new_user, size
     case DeltaStatus::kOk: ++c->ok; break;
     case DeltaStatus::kStale: ++c->stale; break;
     case DeltaStatus::kSuspended: ++c->suspended; break;
+    case DeltaStatus::kDenied: ++c->denied; break;
     case DeltaStatus::kError: {
       ++c->errors;
       const auto i = static_cast<size_t>(error);
@@ -95,7 +98,7 @@ void EventCounters::add(const Delta& d) {
 
 void EventCounters::merge(const EventCounters& o) {
   events += o.events;
-  ok += o.ok, stale += o.stale, suspended += o.suspended, errors += o.errors;
+  ok += o.ok, stale += o.stale, suspended += o.suspended, denied += o.denied, errors += o.errors;
   for (size_t i = 0; i < errors_by_code.size(); ++i) errors_by_code[i] += o.errors_by_code[i];
   for (size_t i = 0; i < by_cause.size(); ++i) by_cause[i] += o.by_cause[i];
   new_users += o.new_users;
@@ -108,8 +111,8 @@ std::string EventCounters::to_text() const {
   std::string s;
   const uint64_t reload_lines = by_cause[static_cast<size_t>(Cause::kReload)];
   s += "events: " + std::to_string(events - reload_lines) + " (" + std::to_string(ok - reload_lines) + " ok, " +
-       std::to_string(stale) + " stale, " + std::to_string(suspended) + " suspended, " + std::to_string(errors) +
-       " errors)\n";
+       std::to_string(stale) + " stale, " + std::to_string(suspended) + " suspended, " +
+       (denied ? std::to_string(denied) + " denied, " : "") + std::to_string(errors) + " errors)\n";
   if (errors) {
     s += "errors by code:";
     for (int c = 1; c <= kEventErrorCodeCount; ++c) {

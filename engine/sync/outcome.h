@@ -32,6 +32,7 @@ struct Outcome : EventIdentity {
   std::vector<RoleId> roles_granted;
   std::vector<RoleId> roles_revoked;
   std::vector<std::string_view> overage;
+  int32_t denied_rule = -1;  // status kDenied: the first requirement not met (docs/spec.md §16)
 
   bool has_changes() const {
     return new_user || !groups_added.empty() || !groups_removed.empty() || !roles_granted.empty() ||
@@ -51,6 +52,7 @@ struct Outcome : EventIdentity {
     roles_granted.clear();
     roles_revoked.clear();
     overage.clear();
+    denied_rule = -1;
   }
 };
 

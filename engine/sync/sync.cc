@@ -528,6 +528,13 @@ void apply_event(const CompiledConfig& config, const ParsedEvent& event, const M
       return;
     }
     if (event.kind == EventKind::kLogin) {
+      // A login that fails a requirement changes nothing, and creates no one
+      // (docs/spec.md §16); checked before the suspended and stale checks.
+      if (match.denied_rule >= 0) {
+        out->status = DeltaStatus::kDenied;
+        out->denied_rule = match.denied_rule;
+        return;
+      }
       // In place: the record is read and written, not decoded and encoded.
       const bool exists = handle.exists();
       const LoginChange change =

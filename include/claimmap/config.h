@@ -24,6 +24,16 @@ struct ConfigProblem {
   std::string to_string() const { return path.empty() ? message : path + ": " + message; }
 };
 
+// One provider's mappings by how they match (docs/spec.md §16), for
+// `validate`: a config with thousands of patterns shows its shape at a glance.
+struct ProviderMatchSummary {
+  std::string provider;
+  size_t exact = 0, prefix = 0, glob = 0, regex = 0;  // mappings by `match`
+  size_t templates = 0;      // mappings whose group is a template
+  size_t require_rules = 0;  // login requirements
+  size_t never_match = 0;    // mappings and rules that can never match (each also a warning)
+};
+
 // What validation found. Errors reject the config; warnings and inactive
 // mappings do not (an inactive mapping loads but never matches, docs/spec.md §2).
 struct ConfigReport {
@@ -36,6 +46,7 @@ struct ConfigReport {
   size_t groups = 0;
   size_t mappings = 0;
   size_t active_mappings = 0;
+  std::vector<ProviderMatchSummary> match_summary;  // by provider, in file order
 
   // Every error as a line for a person, "error: PATH: MESSAGE", in the
   // report's order: what the CLI prints and logs say of a refused config.

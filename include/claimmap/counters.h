@@ -17,6 +17,7 @@ namespace claimmap {
 struct EventCounters {
   uint64_t events = 0;  // results counted (reload lines included, see by_cause)
   uint64_t ok = 0, stale = 0, suspended = 0, errors = 0;
+  uint64_t denied = 0;  // logins refused by a requirement (docs/spec.md §16): not errors
   std::array<uint64_t, kEventErrorCodeCount + 1> errors_by_code{};  // indexed by ErrorCode
   std::array<uint64_t, kCauseCount> by_cause{};                    // indexed by Cause
   uint64_t new_users = 0;

@@ -15,7 +15,8 @@
 namespace claimmap {
 
 // The result's "status" member.
-enum class DeltaStatus : uint8_t { kOk, kStale, kSuspended, kError };
+// kDenied: the login failed one of its provider's requirements (docs/spec.md §16).
+enum class DeltaStatus : uint8_t { kOk, kStale, kSuspended, kDenied, kError };
 // The result's "cause" member: the event's type, or a config reload.
 // kUnknown: the line failed before its type could be told (no "cause").
 enum class Cause : uint8_t { kUnknown, kLogin, kAssign, kUnassign, kGrant, kRevoke, kSuspend, kResume, kDelete, kReload };
@@ -38,6 +39,7 @@ struct Delta {
   std::vector<std::string> roles_granted;
   std::vector<std::string> roles_revoked;
   std::vector<std::string> overage;  // claims left out for size (docs/spec.md §4)
+  int denied_rule = -1;              // status kDenied: the index of the first requirement not met
 
   bool ok() const { return status != DeltaStatus::kError; }
   bool has_changes() const {
