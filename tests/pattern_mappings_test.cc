@@ -4,12 +4,15 @@
 // exact validation report.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "claimmap/config.h"
 #include "claimmap/counters.h"
 #include "claimmap/engine.h"
+#include "claimmap/impact.h"
+#include "claimmap/query.h"
 #include "claimmap/stream.h"
 #include "tests/test_util.h"
 
@@ -287,6 +290,64 @@ TEST(TemplateStateLoad, NdjsonAndSnapshotFollowTheReloadRule) {
   StateLoadReport report;
   ASSERT_TRUE(rekind.import_state(read_all(snapshot), &report).ok());
   EXPECT_EQ(report.dropped_mapped, 2u);
+}
+
+// --- impact analysis: who-has, diff, lockouts ----------------------------------
+
+TEST(PatternImpact, WhoHasNamesTheTemplateAndPatternMappings) {
+  EngineHarness h(config_with(mapping("m-tpl", "regex", R"v("APP_([a-z]+)")v", "app-{1}") + "," +
+                              mapping("m-pre", "prefix", R"("CRM")", "app-crm")));
+  (void)h.line(login("u1", R"(["APP_crm", "CRM-x"])"));
+  (void)h.line(login("u2", R"(["APP_erp"])"));
+  Result<std::vector<AccessHolder>> crm = h.engine().who_has({AccessQuery::Kind::kGroup, "app-crm"});
+  ASSERT_TRUE(crm.ok());
+  std::string out;
+  for (const AccessHolder& holder : crm.value()) append_ndjson(holder, AccessQuery::Kind::kGroup, &out);
+  EXPECT_EQ(out, R"({"provider": "okta", "subject": "u1", "group": "app-crm", "mapped": ["m-pre", "m-tpl"]})"
+                 "\n");
+  Result<std::vector<AccessHolder>> erp = h.engine().who_has({AccessQuery::Kind::kRole, "R.erp"});
+  ASSERT_TRUE(erp.ok());
+  out.clear();
+  for (const AccessHolder& holder : erp.value()) append_ndjson(holder, AccessQuery::Kind::kRole, &out);
+  EXPECT_EQ(out, R"({"provider": "okta", "subject": "u2", "role": "R.erp", "via": [{"group": "app-erp", "mapped": ["m-tpl"]}]})"
+                 "\n");
+}
+
+TEST(PatternImpact, DiffOfANarrowedTemplateReportsTheRevocationsAndTheLockout) {
+  EngineHarness h(config_with(mapping("m-tpl", "regex", R"v("APP_([a-z]+)")v", "app-{1}")));
+  (void)h.line(login("u1", R"(["APP_crm", "APP_erp"])"));
+  (void)h.line(login("u2", R"(["APP_crm"])"));
+  // The template's regex narrowed to crm: a changed mapping revokes what it
+  // justified (docs/spec.md §7, §16), and nobody holds R.erp any more.
+  const Config next = must_load(config_with(mapping("m-tpl", "regex", R"v("APP_(crm)")v", "app-{1}")));
+  Result<ImpactReport> r = analyse_change(h.engine(), next);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const ImpactReport& report = r.value();
+  EXPECT_EQ(report.users_affected, 2u);
+  EXPECT_EQ(report.groups_removed, (std::map<std::string, uint64_t>{{"app-crm", 2}, {"app-erp", 1}}));
+  EXPECT_EQ(report.to_ndjson(),
+            R"({"seq": 0, "cause": "reload", "provider": "okta", "subject": "u1", "status": "ok", "new_user": false, "groups_added": [], "groups_removed": ["app-crm", "app-erp"], "roles_granted": [], "roles_revoked": ["R.crm", "R.erp"]})"
+            "\n"
+            R"({"seq": 0, "cause": "reload", "provider": "okta", "subject": "u2", "status": "ok", "new_user": false, "groups_added": [], "groups_removed": ["app-crm"], "roles_granted": [], "roles_revoked": ["R.crm"]})"
+            "\n"
+            R"({"lockout": "role", "role": "R.crm", "app": "crm", "holders_before": 2, "holders_after": 0})"
+            "\n"
+            R"({"lockout": "role", "role": "R.erp", "app": "erp", "holders_before": 1, "holders_after": 0})"
+            "\n"
+            R"({"lockout": "app", "app": "crm", "holders_before": 2, "holders_after": 0})"
+            "\n"
+            R"({"lockout": "app", "app": "erp", "holders_before": 1, "holders_after": 0})"
+            "\n");
+  // A replay of the next logins grants crm again: its lockout goes, erp's stays.
+  const std::string replay_text = login("u1", R"(["APP_crm", "APP_erp"])") + "\n";
+  const std::string_view replay = replay_text;
+  EngineHarness again(config_with(mapping("m-tpl", "regex", R"v("APP_([a-z]+)")v", "app-{1}")));
+  (void)again.line(login("u1", R"(["APP_crm", "APP_erp"])"));
+  Result<ImpactReport> with_replay = analyse_change(again.engine(), next, &replay);
+  ASSERT_TRUE(with_replay.ok());
+  ASSERT_EQ(with_replay.value().lockouts.size(), 2u);
+  EXPECT_EQ(with_replay.value().lockouts[0].role, "R.erp");
+  EXPECT_EQ(with_replay.value().lockouts[1].app, "erp");
 }
 
 // --- validation -------------------------------------------------------------
