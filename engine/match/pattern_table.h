@@ -74,6 +74,7 @@ class PatternTable {
   std::vector<uint32_t> prefix_lengths_;  // distinct, ascending
   std::unique_ptr<re2::RE2::Set> set_;         // globs and regexes; null when none
   std::vector<Range> set_rules_;          // by the set's pattern index
+  std::vector<std::string> set_patterns_; // by the set's pattern index: the fallback's
   size_t pattern_bytes_ = 0;
 };
 

@@ -26,6 +26,9 @@ constexpr std::string_view kLogins[] = {
     R"({"provider": "kc", "claims": {"sub": "u", "realm_access": {"roles": ["admin"]}, "groups": "a;b"}})",
     R"({"provider": "adfs", "claims": {"sub": "u", "memberOf": "CN=Ops;CN=HR", "m": "a, b"}})",
     R"({"provider": "entra", "claims": {"oid": "u", "_claim_names": {"groups": "src1"}}})",
+    // tests/data/pattern_config.json's patterns, templates and requirements (docs/spec.md §16).
+    R"({"provider": "entra", "claims": {"oid": "u", "tid": "contoso-1", "dept": "sales", "groups": ["g-read-x", "HR-eu-1", "APP_crm_users"]}})",
+    R"({"provider": "kc", "claims": {"sub": "u", "realm_access": {"roles": ["employee", "admin"]}, "groups": "app-crm; x"}})",
 };
 
 }  // namespace

@@ -56,7 +56,8 @@ printf '%s\r\n\r\n%s\n{"a": 1, "a": 2}\n[1]\n' \
     '"entra"' '"kc"' '"adfs"' '"https://e"' '"https://k"' '"g1"' '"g2"' '"R3"' '"ra"' '"roles"' '"x;y"' \
     '"version"' '"stages"' '"providers"' '"roles"' '"mappings"' '"id"' '"issuer"' '"scope"' '"organization"' \
     '"token"' '"eyJhbGciOiJFZERTQSIsImtpZCI6ImsifQ"' '"alg"' '"kid"' '"crit"' '"b64"' '"jwk"' '"exp"' '"nbf"' '"aud"' \
-    '"signed"' '"https://s"' '"subject_claim"' '"app"' '"stage"' '"claim"' '"value"' '"delimiter"' '"oidc"' '"saml"' '"/realm_access/roles"'; do
+    '"signed"' '"https://s"' '"subject_claim"' '"app"' '"stage"' '"claim"' '"value"' '"delimiter"' '"oidc"' '"saml"' '"/realm_access/roles"' \
+    '"match"' '"exact"' '"prefix"' '"glob"' '"regex"' '"require"' '"{value}"' '"{1}"' '"{9}"' '"*"' '"?"' '"(a)"' '"\\"'; do
     printf '"%s"\n' "$(printf '%s' "$w" | sed 's/\\/\\\\/g; s/"/\\"/g')"
   done
   printf '"\\x0A"\n"\\x00"\n"\\xC0\\xAF"\n'  # a raw newline, NUL, an overlong '/'
