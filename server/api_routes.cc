@@ -124,14 +124,22 @@ support::HttpResponse put_config(RouteContext& c, const support::HttpRequest& re
 // GET /v1/users/{provider}/{subject}: both segments percent-decoded already,
 // so a subject holding '/' must be sent as %2F — split on the first '/' only
 // after the provider.
-support::HttpResponse get_user(RouteContext& c, std::string_view rest) {
+support::HttpResponse get_user(RouteContext& c, const support::HttpRequest& request, std::string_view rest) {
   const size_t slash = rest.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) {
     return json_error(404, "not_found", "use /v1/users/{provider}/{subject}");
   }
-  std::optional<UserRecord> user = c.engine.find_user(rest.substr(0, slash), rest.substr(slash + 1));
-  if (!user) return json_error(404, "unknown_user", "no such user");
+  const std::string_view provider = rest.substr(0, slash), subject = rest.substr(slash + 1);
   support::HttpResponse r;
+  // ?explain=1: why the user holds each group and role (docs/spec.md §17).
+  if (const std::string* explain = request.query_value("explain"); explain != nullptr && *explain == "1") {
+    std::optional<UserExplanation> user = c.engine.explain_user(provider, subject);
+    if (!user) return json_error(404, "unknown_user", "no such user");
+    r.body = user->to_json();
+    return r;
+  }
+  std::optional<UserRecord> user = c.engine.find_user(provider, subject);
+  if (!user) return json_error(404, "unknown_user", "no such user");
   r.body = user->to_state_line();
   return r;
 }
@@ -161,7 +169,7 @@ support::HttpResponse handle_api(RouteContext& c, const support::HttpRequest& re
   constexpr std::string_view kUsers = "/v1/users/";
   if (path.starts_with(kUsers)) {
     *route = Route::kUsers;
-    return method == "GET" ? get_user(c, std::string_view(path).substr(kUsers.size())) : method_not_allowed("GET");
+    return method == "GET" ? get_user(c, request, std::string_view(path).substr(kUsers.size())) : method_not_allowed("GET");
   }
   return json_error(404, "not_found", "no route " + path);
 }

@@ -28,6 +28,7 @@
 #include "claimmap/config.h"
 #include "claimmap/counters.h"
 #include "claimmap/delta.h"
+#include "claimmap/explain.h"
 #include "claimmap/lines.h"
 #include "claimmap/query.h"
 #include "claimmap/state.h"
@@ -117,6 +118,10 @@ class Engine {
   // The user's whole record now, or nullopt for a user the engine does not
   // hold. Takes the user's shard lock for the copy only.
   std::optional<UserRecord> find_user(std::string_view provider, std::string_view subject) const;
+
+  // Why the user holds what it holds (docs/spec.md §17, claimmap/explain.h),
+  // or nullopt for a user the engine does not hold. Same locking as find_user.
+  std::optional<UserExplanation> explain_user(std::string_view provider, std::string_view subject) const;
 
   // Who holds a role, an app or a group, and how (docs/spec.md §7 who-has), sorted
   // by provider, subject (then role). Reads one shard at a time: no copy of
