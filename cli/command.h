@@ -27,6 +27,7 @@ Command add_eval_command(CLI::App& app);      // cli/eval_command.cc
 Command add_diff_command(CLI::App& app);      // cli/diff_command.cc
 Command add_who_has_command(CLI::App& app);   // cli/who_has_command.cc
 Command add_explain_command(CLI::App& app);   // cli/explain_command.cc
+Command add_audit_command(CLI::App& app);     // cli/audit_command.cc
 Command add_state_command(CLI::App& app);     // cli/state_command.cc
 Command add_simulate_command(CLI::App& app);  // cli/simulate_command.cc
 Command add_serve_command(CLI::App& app);     // cli/serve_command.cc

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "claimmap " CLAIMMAP_VERSION);
   app.require_subcommand(1);
   const Command commands[] = {add_validate_command(app), add_eval_command(app), add_diff_command(app),
-                              add_who_has_command(app), add_explain_command(app), add_state_command(app),
+                              add_who_has_command(app), add_explain_command(app), add_audit_command(app), add_state_command(app),
                               add_simulate_command(app), add_serve_command(app), add_publish_command(app),
                               add_worker_command(app)};
   try {

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "claimmap/audit.h"
 #include "claimmap/config.h"
 #include "claimmap/counters.h"
 #include "claimmap/delta.h"
@@ -118,6 +119,12 @@ class Engine {
   // The user's whole record now, or nullopt for a user the engine does not
   // hold. Takes the user's shard lock for the copy only.
   std::optional<UserRecord> find_user(std::string_view provider, std::string_view subject) const;
+
+  // Least privilege and lockout findings of the config and the state
+  // (docs/spec.md §17, claimmap/audit.h): one walk over the users, a shard
+  // at a time, never a copy of the state. `replay` (login lines, optional):
+  // a mapping one of them matches is not unused; nothing is applied.
+  AuditReport audit(const std::string_view* replay = nullptr) const;
 
   // Why the user holds what it holds (docs/spec.md §17, claimmap/explain.h),
   // or nullopt for a user the engine does not hold. Same locking as find_user.

@@ -1,0 +1,34 @@
+// claimmap/audit.h — least privilege and lockout safety of a config and its
+// state (docs/spec.md §17): what `claimmap audit` writes.
+//
+// Plain values, owned by the caller.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace claimmap {
+
+struct AuditFinding {
+  // "app_single_holder", "direct_role", "group_empty", "group_without_roles",
+  // "mapping_inactive", "mapping_unused" or "role_unheld".
+  std::string kind;
+  std::string id;      // the app, role, group or mapping the finding is about
+  std::string reason;  // mapping_inactive: why
+  uint64_t holders = 0;           // direct_role: users granted the role directly
+  std::string provider, subject;  // app_single_holder: the one holder
+};
+
+struct AuditReport {
+  std::vector<AuditFinding> findings;  // sorted by kind, then id
+  uint64_t users = 0, suspended_users = 0;
+  uint64_t replay_logins = 0;  // logins of the replay that were matched
+
+  // One line per finding (docs/spec.md §17).
+  std::string to_ndjson() const;
+  // A few lines for a person: counts by kind.
+  std::string summary_text() const;
+};
+
+}  // namespace claimmap
