@@ -74,6 +74,9 @@ Command add_simulate_command(CLI::App& app) {
   cmd->add_option("--bad-share", o.generator.bad_share, "share of bad lines (every docs/spec.md §8 error code)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--push-share", o.generator.push_share, "share of provisioning pushes")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--stale-share", o.generator.stale_share, "share of stale token replays")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--pattern-share", o.generator.pattern_share, "share of mappings that are prefix, glob or regex mappings (a third each)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--template-share", o.generator.template_share, "share of the pattern mappings whose group is a template")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--deny-share", o.generator.deny_share, "every provider requires MFA, and this share of logins lack it (denied)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--providers", args->providers, "provider shapes to include")->capture_default_str();
   cmd->add_flag("--cold-start", args->cold_start, "no saved state: every user is new at their first login");
   cmd->add_option("--sign", args->sign,

@@ -17,6 +17,7 @@ constexpr uint8_t kSeen = 1;       // the engine knows the user
 constexpr uint8_t kSuspended = 2;  // their logins get "suspended"
 constexpr uint32_t kLoginsPerSecond = 50;  // iat advances one second every 50 events
 constexpr uint64_t kFormDomain = 401;
+constexpr uint64_t kDenyDomain = 402;
 constexpr int kPickAttempts = 8;
 
 // Push mix (cumulative shares of all pushes), in EventKind order from kAssign:
@@ -68,6 +69,7 @@ Generator::Generator(const GeneratorOptions& options)
     }
   }
   bad_weights_ = sim::bad_kind_weights(tables_->signer != nullptr, entra_signed);
+  deny_per_million_ = static_cast<uint32_t>(std::clamp(options_.deny_share, 0.0, 1.0) * 1e6 + 0.5);
   config_json_ = tables_->org.config_json(tables_->signer.get());
   const size_t users = options_.users;
   version_.assign(users, 0);
@@ -156,6 +158,13 @@ void Generator::plan_one(PlannedEvent* e) {
   uint16_t& version = version_[e->user];
   if (rng_.next_double() < options_.churn && version < UINT16_MAX) ++version;
   e->version = version;
+  // A login without MFA (--deny-share) is denied: it changes nothing and
+  // creates no one (docs/spec.md §16). Keyed by the event's index rather
+  // than drawn from the stream, so that the stream is the same with or
+  // without it.
+  e->denied = deny_per_million_ > 0 &&
+              bounded(hash_of(options_.seed, kDenyDomain, e->index), 1'000'000) < deny_per_million_;
+  if (e->denied) return;
   // A suspended user's login changes nothing, not even the highest iat.
   if (!(flags_[e->user] & kSuspended)) last_iat_[e->user] = e->iat;
   flags_[e->user] |= kSeen;
@@ -211,10 +220,18 @@ void Generator::render(const PlannedEvent& e, std::string* out) const {
   const Organisation& org = tables_->org;
   switch (e.kind) {
     case EventKind::kLogin:
-    case EventKind::kStaleReplay:
-      append_login(pop, {e.user, e.version, e.iat, hash_of(options_.seed, kFormDomain, e.index)}, &ranks, out,
-                   tables_->signing_or_null());
+    case EventKind::kStaleReplay: {
+      // With an MFA requirement every login says how the user signed in;
+      // a stale replay is an old token that passed it.
+      const AuthMethods auth = !org.requires_mfa() ? AuthMethods::kNone
+                               : e.denied          ? AuthMethods::kPassword
+                                                   : AuthMethods::kMfa;
+      append_login(pop,
+                   {.user = e.user, .version = e.version, .iat = e.iat,
+                    .form_key = hash_of(options_.seed, kFormDomain, e.index), .auth = auth},
+                   &ranks, out, tables_->signing_or_null());
       break;
+    }
     case EventKind::kBad:
       append_bad_line(pop, e.bad_code, e.index, e.user, e.iat, &ranks, out, tables_->signing_or_null());
       break;

@@ -83,6 +83,18 @@ struct GeneratorOptions {
   // carry compact JWS tokens signed with keys made from the seed, and the
   // config carries their public keys. kNone: decoded claims, as always.
   SignAlgorithm sign = SignAlgorithm::kNone;
+  // Matching beyond exact values (docs/spec.md §16), for storms that measure
+  // it. pattern_share: that share of the mappings (all but Entra's tenant
+  // mapping) are prefix, glob and regex mappings, a third each, over the
+  // value they would match exactly (simulator/pattern_mappings.h);
+  // template_share: that share of those name their groups by template, and
+  // the config has every group they can name. deny_share > 0: every
+  // provider requires MFA at login, and that share of the logins lack it
+  // (so they come out "denied"); 0 writes no requirement at all. With all
+  // three 0 the dataset is byte for byte what it was before they existed.
+  double pattern_share = 0.0;
+  double template_share = 0.0;
+  double deny_share = 0.0;
   // A signed run's `now` (seconds since the epoch): every signed token is
   // valid at it (simulator/token_writer.h), and the bad lines that must be
   // expired or not yet valid are so at it. 0: storm_now(0). Unused unsigned.
@@ -123,6 +135,9 @@ struct PlannedEvent {
   uint16_t version = 0;  // the user's drift count: their IdP groups at this login
   EventKind kind = EventKind::kLogin;
   uint8_t bad_code = 0;  // for kBad: the claimmap::ErrorCode value the line must get
+  // A login without MFA (GeneratorOptions::deny_share): the engine must
+  // answer "denied", and the login changes nothing.
+  bool denied = false;
 };
 
 class Organisation;     // simulator/organisation.h
@@ -186,6 +201,7 @@ class Generator {
   Status signer_status_;
   uint32_t signing_now_ = 0;
   std::array<uint32_t, kBadKindCount + 1> bad_weights_{};
+  uint32_t deny_per_million_ = 0;  // GeneratorOptions::deny_share
   // Per-user drift: version, highest iat applied, and flags. 7 bytes a user.
   std::vector<uint16_t> version_;
   std::vector<uint32_t> last_iat_;

@@ -15,7 +15,7 @@ constexpr uint32_t kDev = 1, kTest = 2, kProd = 4;
 constexpr uint32_t kAllStages = kDev | kTest | kProd;
 
 // Hash domains, so that two uses of one index never share random bits.
-enum Domain : uint64_t { kMappingDomain = 1, kGroupDomain, kRoleDomain, kTenantDomain, kCatalogDomain };
+enum Domain : uint64_t { kMappingDomain = 1, kGroupDomain, kRoleDomain, kTenantDomain, kCatalogDomain, kTemplateDomain };
 
 // Shares of users and of mappings for each shape: Entra dominates enterprise
 // logins; the others are the long tail a platform team also has to serve.
@@ -25,11 +25,41 @@ constexpr uint32_t kDuplicateValueEvery = 20;  // every 20th mapping reuses the 
 
 uint32_t groups_in_stage(uint32_t group_count, uint32_t stage) { return (group_count - stage + 2) / kStageCount; }
 
+// A share as an integer count per million, so that only integer arithmetic
+// decides which mappings are patterns.
+uint32_t per_million(double share) { return static_cast<uint32_t>(std::clamp(share, 0.0, 1.0) * 1e6 + 0.5); }
+
+// How many of the first n items a share picks when it picks them evenly
+// (item i is picked when the count grows from i to i+1).
+uint64_t picked_before(uint64_t n, uint32_t share_per_million) { return n * share_per_million / 1'000'000; }
+bool picked(uint64_t i, uint32_t share_per_million) {
+  return picked_before(i + 1, share_per_million) > picked_before(i, share_per_million);
+}
+
+uint64_t power_of_ten(size_t exponent) {
+  uint64_t p = 1;
+  while (exponent-- > 0) p *= 10;
+  return p;
+}
+
+// A mapping's value or group: the simulator's text holds no control
+// characters, only backslashes (regexes) and, in principle, quotes to escape.
+void append_json_text(std::string* out, std::string_view text) {
+  for (char c : text) {
+    if (c == '"' || c == '\\') out->push_back('\\');
+    out->push_back(c);
+  }
+}
+
 }  // namespace
 
 std::string_view stage_name(uint32_t stage) { return kStages[stage]; }
 
-Organisation::Organisation(const GeneratorOptions& options) : seed_(options.seed) {
+Organisation::Organisation(const GeneratorOptions& options)
+    : seed_(options.seed),
+      pattern_per_million_(per_million(options.pattern_share)),
+      template_per_million_(per_million(options.template_share)),
+      requires_mfa_(options.deny_share > 0) {
   for (int s = 0; s < kProviderShapeCount; ++s) {
     if (options.shapes[s]) add_provider(static_cast<ProviderShape>(s));
   }
@@ -160,21 +190,150 @@ void Organisation::add_mappings(uint64_t total) {
       m.active = !(oidc && out_count > 0 && bounded(s.next(), 100) < kInactivePercent);
       const uint32_t stage = m.active ? in_scope[bounded(s.next(), in_count)] : out_of_scope[bounded(s.next(), out_count)];
       m.group = stage + kStageCount * static_cast<uint32_t>(bounded(s.next(), groups_in_stage(group_count_, stage)));
+      // --pattern-share: picked evenly over the provider's mappings (no
+      // random draw, so that the other mappings stay as they were).
+      if (picked(j, pattern_per_million_)) make_pattern_mapping(picked_before(j, pattern_per_million_), &m);
       if (!m.active) ++inactive_;
       mappings_.push_back(m);
     }
-    // Active mappings by rank, for saved state.
-    p.rank_offsets.assign(p.catalog_size + 1, 0);
     for (uint32_t m = p.first_mapping; m < p.first_mapping + p.mapping_count; ++m) {
-      if (mappings_[m].active && !mappings_[m].tenant) ++p.rank_offsets[mappings_[m].rank + 1];
+      ++kind_counts_[static_cast<int>(mappings_[m].match)];
     }
-    for (uint32_t r = 0; r < p.catalog_size; ++r) p.rank_offsets[r + 1] += p.rank_offsets[r];
-    p.rank_mappings.resize(p.rank_offsets.back());
-    std::vector<uint32_t> fill(p.rank_offsets.begin(), p.rank_offsets.end() - 1);
-    for (uint32_t m = p.first_mapping; m < p.first_mapping + p.mapping_count; ++m) {
-      if (mappings_[m].active && !mappings_[m].tenant) p.rank_mappings[fill[mappings_[m].rank]++] = m;
+    index_ranks(static_cast<uint32_t>(pi));
+  }
+}
+
+void Organisation::make_pattern_mapping(uint64_t ordinal, MappingSpec* m) {
+  // Prefix, glob and regex in turn, and each kind's forms in turn, so that
+  // a config holds every form in about equal numbers.
+  static constexpr std::array<MatchKind, 3> kKinds = {MatchKind::kPrefix, MatchKind::kGlob, MatchKind::kRegex};
+  m->match = kKinds[ordinal % kKinds.size()];
+  const uint32_t forms = pattern_variant_count(providers_[m->provider].shape, m->match);
+  m->variant = static_cast<uint8_t>((ordinal / kKinds.size()) % forms);
+  m->templated = picked(ordinal, template_per_million_);
+  if (m->templated) {
+    // Its groups are made in the provider's scope, and a template mapping
+    // is never inactive (docs/spec.md §16), whatever group it was drawn.
+    m->active = true;
+    ++template_mappings_;
+  }
+}
+
+void Organisation::index_ranks(uint32_t pi) {
+  // Exact mappings under their own rank; a pattern under every rank whose
+  // value it matches (found first: that can make template groups).
+  struct PatternGrant {
+    uint32_t rank;
+    RankGrant grant;
+  };
+  std::vector<PatternGrant> pattern_grants;
+  std::vector<uint32_t> matched;
+  const uint32_t first = providers_[pi].first_mapping, end = first + providers_[pi].mapping_count;
+  for (uint32_t i = first; i < end; ++i) {
+    const MappingSpec& m = mappings_[i];
+    if (!m.active || m.tenant || m.match == MatchKind::kExact) continue;
+    const PatternMapping pattern = pattern_of(i);
+    ranks_matching(pi, m.rank, pattern, &matched);
+    for (uint32_t r : matched) {
+      const uint32_t group = m.templated ? template_group(pi, r, pattern.template_kind) : m.group;
+      pattern_grants.push_back({r, {i, group}});
     }
   }
+  ProviderSpec& p = providers_[pi];
+  const auto exact = [&](uint32_t i) {
+    return mappings_[i].active && !mappings_[i].tenant && mappings_[i].match == MatchKind::kExact;
+  };
+  p.rank_offsets.assign(p.catalog_size + 1, 0);
+  for (uint32_t i = first; i < end; ++i) {
+    if (exact(i)) ++p.rank_offsets[mappings_[i].rank + 1];
+  }
+  for (const PatternGrant& g : pattern_grants) ++p.rank_offsets[g.rank + 1];
+  for (uint32_t r = 0; r < p.catalog_size; ++r) p.rank_offsets[r + 1] += p.rank_offsets[r];
+  p.rank_grants.resize(p.rank_offsets.back());
+  std::vector<uint32_t> fill(p.rank_offsets.begin(), p.rank_offsets.end() - 1);
+  for (uint32_t i = first; i < end; ++i) {
+    if (exact(i)) p.rank_grants[fill[mappings_[i].rank]++] = {i, mappings_[i].group};
+  }
+  for (const PatternGrant& g : pattern_grants) p.rank_grants[fill[g.rank]++] = g.grant;
+}
+
+void Organisation::ranks_matching(uint32_t pi, uint32_t own_rank, const PatternMapping& pattern,
+                                  std::vector<uint32_t>* ranks) const {
+  const ProviderSpec& p = providers_[pi];
+  const uint64_t catalog = p.catalog_size;
+  ranks->clear();
+  // The ranks whose number could match: Okta pads numbers to five digits
+  // (append_idp_group), the others write them as they are, so the numbers
+  // written with `length` digits start at 0 or at 10^(length-1).
+  const size_t width = p.shape == ProviderShape::kOkta ? 5 : 1;
+  const auto first_of_length = [&](size_t length) { return length == width ? 0 : power_of_ten(length - 1); };
+  switch (pattern.candidates) {
+    case Candidates::kOwn:
+      ranks->push_back(own_rank);
+      break;
+    case Candidates::kLastDigit: {
+      const size_t length = pattern.digits.size();
+      const uint64_t low = first_of_length(length), high = std::min(power_of_ten(length), catalog);
+      for (uint64_t r = own_rank - own_rank % 10; r < own_rank - own_rank % 10 + 10; ++r) {
+        if (r >= low && r < high) ranks->push_back(static_cast<uint32_t>(r));
+      }
+      break;
+    }
+    case Candidates::kDigitPrefix: {
+      // Numbers that start with the kept digits, at every length up to the catalog's.
+      uint64_t kept = 0;
+      for (char c : pattern.digits) kept = kept * 10 + static_cast<uint64_t>(c - '0');
+      for (size_t length = std::max(width, pattern.digits.size()); length <= 10; ++length) {
+        const uint64_t scale = power_of_ten(length - pattern.digits.size());
+        const uint64_t low = std::max(kept * scale, first_of_length(length));
+        if (low >= catalog) break;
+        const uint64_t high = std::min({(kept + 1) * scale, power_of_ten(length), catalog});
+        for (uint64_t r = low; r < high; ++r) ranks->push_back(static_cast<uint32_t>(r));
+      }
+      break;
+    }
+  }
+  // Of those, the values the pattern matches (the words must be the same too).
+  std::string value;
+  size_t kept = 0;
+  for (uint32_t r : *ranks) {
+    value.clear();
+    append_idp_group(pi, r, &value);
+    if (glob_matches(pattern.glob, value)) (*ranks)[kept++] = r;
+  }
+  ranks->resize(kept);
+}
+
+uint32_t Organisation::template_group(uint32_t pi, uint32_t rank, TemplateKind kind) {
+  ProviderSpec& p = providers_[pi];
+  std::vector<uint32_t>& by_rank = p.template_groups[static_cast<int>(kind) - 1];
+  if (by_rank.empty()) by_rank.assign(p.catalog_size, kNoGroup);
+  if (by_rank[rank] != kNoGroup) return by_rank[rank];
+  // In one of the provider's stages (so that the template grants it), with
+  // the roles of a group drawn from the others.
+  KeyedStream s(hash_of(seed_, kTemplateDomain, (uint64_t{pi} << 34) | (uint64_t{rank} << 2) | static_cast<uint64_t>(kind)));
+  std::array<uint32_t, kStageCount> in_scope{};
+  size_t in_count = 0;
+  for (uint32_t stage = 0; stage < kStageCount; ++stage) {
+    if (p.scope_mask & (1u << stage)) in_scope[in_count++] = stage;
+  }
+  const uint8_t stage = static_cast<uint8_t>(in_scope[bounded(s.next(), in_count)]);
+  const uint32_t like = static_cast<uint32_t>(bounded(s.next(), group_count_));
+  for (uint32_t i = group_role_offsets_[like]; i < group_role_offsets_[like + 1]; ++i) {
+    const uint32_t role = group_roles_[i];
+    group_roles_.push_back(role);
+  }
+  group_role_offsets_.push_back(static_cast<uint32_t>(group_roles_.size()));
+  template_groups_.push_back({pi, rank, kind, stage});
+  return by_rank[rank] = group_count_ + static_cast<uint32_t>(template_groups_.size() - 1);
+}
+
+PatternMapping Organisation::pattern_of(uint32_t mapping) const {
+  const MappingSpec& m = mappings_[mapping];
+  const ProviderSpec& p = providers_[m.provider];
+  std::string own;
+  append_idp_group(m.provider, m.rank, &own);
+  return make_pattern(p.shape, p.id, own, m.match, m.variant, m.templated);
 }
 
 void Organisation::append_idp_group(uint32_t provider, uint32_t rank, std::string* out) const {
@@ -226,6 +385,12 @@ void Organisation::append_role_id(uint32_t role, std::string* out) const {
 }
 
 void Organisation::append_group_id(uint32_t group, std::string* out) const {
+  if (group >= group_count_) {
+    const TemplateGroup& t = template_groups_[group - group_count_];
+    std::string value;
+    append_idp_group(t.provider, t.rank, &value);
+    return append_template_group_id(providers_[t.provider].id, value, t.kind, out);
+  }
   out->append(stage_name(group_stage(group)));
   out->push_back('-');
   const uint32_t app = group_app_[group];
@@ -249,31 +414,64 @@ void Organisation::append_mapping_id(uint32_t mapping, std::string* out) const {
   append_padded(out, mapping - p.first_mapping, 5);
 }
 
+void Organisation::append_provider_json(uint32_t i, const TokenSigner* signer, std::string* out) const {
+  const ProviderSpec& p = providers_[i];
+  out->append("    {\"id\": \"").append(p.id).append("\", \"type\": \"");
+  out->append(p.shape == ProviderShape::kSaml ? "saml" : "oidc").append("\"");
+  if (!p.issuer.empty()) out->append(", \"issuer\": \"").append(p.issuer).append("\"");
+  if (p.organization_scope) {
+    out->append(", \"scope\": \"organization\"");
+  } else {
+    out->append(", \"scope\": [");
+    bool first = true;
+    for (uint32_t s = 0; s < kStageCount; ++s) {
+      if (!(p.scope_mask & (1u << s))) continue;
+      out->append(first ? "\"" : ", \"").append(stage_name(s)).append("\"");
+      first = false;
+    }
+    out->append("]");
+  }
+  if (p.subject_claim != "sub") out->append(", \"subject_claim\": \"").append(p.subject_claim).append("\"");
+  if (requires_mfa_) {  // kAmrClaim (organisation.h)
+    out->append(", \"require\": [{\"claim\": \"");
+    if (p.shape == ProviderShape::kSaml) {
+      out->append(kSamlAuthnClaim).append("\", \"value\": \"").append(kSamlMfa).append("\"}]");
+    } else {
+      out->append(kAmrClaim).append("\", \"value\": \"").append(kAmrMfa).append("\"}]");
+    }
+  }
+  if (signer && signer->signs(i)) signer->append_config_members(i, out);
+  out->append(i + 1 < providers_.size() ? "},\n" : "}\n");
+}
+
+void Organisation::append_mapping_json(uint32_t i, std::string* out) const {
+  const MappingSpec& m = mappings_[i];
+  const ProviderSpec& p = providers_[m.provider];
+  const PatternMapping pattern = m.match == MatchKind::kExact ? PatternMapping{} : pattern_of(i);
+  out->append("    {\"id\": \"");
+  append_mapping_id(i, out);
+  out->append("\", \"provider\": \"").append(p.id).append("\", \"claim\": \"");
+  if (m.tenant) {
+    out->append("tid\", \"value\": \"").append(tenant_id_);
+  } else {
+    out->append(p.claim).append("\", \"value\": \"");
+    if (m.match == MatchKind::kExact) append_idp_group(m.provider, m.rank, out);
+    else append_json_text(out, pattern.value);
+  }
+  out->push_back('"');
+  if (!p.delimiter.empty() && !m.tenant) out->append(", \"delimiter\": \"").append(p.delimiter).append("\"");
+  if (m.match != MatchKind::kExact) out->append(", \"match\": \"").append(match_kind_name(m.match)).append("\"");
+  out->append(", \"group\": \"");
+  if (m.templated) append_json_text(out, pattern.group);
+  else append_group_id(m.group, out);
+  out->append(i + 1 < mappings_.size() ? "\"},\n" : "\"}\n");
+}
+
 std::string Organisation::config_json(const TokenSigner* signer) const {
   std::string out;
-  out.reserve(200 * mappings_.size() + 100 * group_count_ + 4096);
+  out.reserve(200 * mappings_.size() + 100 * config_group_count() + 4096);
   out.append("{\n  \"version\": 1,\n  \"stages\": [\"dev\", \"test\", \"prod\"],\n  \"providers\": [\n");
-  for (size_t i = 0; i < providers_.size(); ++i) {
-    const ProviderSpec& p = providers_[i];
-    out.append("    {\"id\": \"").append(p.id).append("\", \"type\": \"");
-    out.append(p.shape == ProviderShape::kSaml ? "saml" : "oidc").append("\"");
-    if (!p.issuer.empty()) out.append(", \"issuer\": \"").append(p.issuer).append("\"");
-    if (p.organization_scope) {
-      out.append(", \"scope\": \"organization\"");
-    } else {
-      out.append(", \"scope\": [");
-      bool first = true;
-      for (uint32_t s = 0; s < kStageCount; ++s) {
-        if (!(p.scope_mask & (1u << s))) continue;
-        out.append(first ? "\"" : ", \"").append(stage_name(s)).append("\"");
-        first = false;
-      }
-      out.append("]");
-    }
-    if (p.subject_claim != "sub") out.append(", \"subject_claim\": \"").append(p.subject_claim).append("\"");
-    if (signer && signer->signs(static_cast<uint32_t>(i))) signer->append_config_members(static_cast<uint32_t>(i), &out);
-    out.append(i + 1 < providers_.size() ? "},\n" : "}\n");
-  }
+  for (uint32_t i = 0; i < providers_.size(); ++i) append_provider_json(i, signer, &out);
   out.append("  ],\n  \"roles\": [\n");
   for (uint32_t r = 0; r < role_count(); ++r) {
     out.append("    {\"id\": \"");
@@ -283,36 +481,24 @@ std::string Organisation::config_json(const TokenSigner* signer) const {
     out.append(r + 1 < role_count() ? "\"},\n" : "\"}\n");
   }
   out.append("  ],\n  \"groups\": [\n");
-  for (uint32_t g = 0; g < group_count_; ++g) {
+  // The groups templates name come last (Organisation::template_group).
+  const uint32_t groups = config_group_count();
+  std::string id;
+  for (uint32_t g = 0; g < groups; ++g) {
     out.append("    {\"id\": \"");
-    append_group_id(g, &out);
+    id.clear();
+    append_group_id(g, &id);
+    append_json_text(&out, id);
     out.append("\", \"stage\": \"").append(stage_name(group_stage(g))).append("\", \"roles\": [");
     for (const uint32_t* r = group_roles_begin(g); r != group_roles_end(g); ++r) {
       out.append(r == group_roles_begin(g) ? "\"" : ", \"");
       append_role_id(*r, &out);
       out.push_back('"');
     }
-    out.append(g + 1 < group_count_ ? "]},\n" : "]}\n");
+    out.append(g + 1 < groups ? "]},\n" : "]}\n");
   }
   out.append("  ],\n  \"mappings\": [\n");
-  for (uint32_t i = 0; i < mappings_.size(); ++i) {
-    const MappingSpec& m = mappings_[i];
-    const ProviderSpec& p = providers_[m.provider];
-    out.append("    {\"id\": \"");
-    append_mapping_id(i, &out);
-    out.append("\", \"provider\": \"").append(p.id).append("\", \"claim\": \"");
-    if (m.tenant) {
-      out.append("tid\", \"value\": \"").append(tenant_id_);
-    } else {
-      out.append(p.claim).append("\", \"value\": \"");
-      append_idp_group(m.provider, m.rank, &out);
-    }
-    out.push_back('"');
-    if (!p.delimiter.empty() && !m.tenant) out.append(", \"delimiter\": \"").append(p.delimiter).append("\"");
-    out.append(", \"group\": \"");
-    append_group_id(m.group, &out);
-    out.append(i + 1 < mappings_.size() ? "\"},\n" : "\"}\n");
-  }
+  for (uint32_t i = 0; i < mappings_.size(); ++i) append_mapping_json(i, &out);
   out.append("  ]\n}\n");
   return out;
 }

@@ -167,8 +167,7 @@ void Population::append_state_line(uint32_t user, std::vector<uint32_t>* ranks, 
   }
   for (uint32_t r : *ranks) {
     for (uint32_t i = p.rank_offsets[r]; i < p.rank_offsets[r + 1]; ++i) {
-      const uint32_t m = p.rank_mappings[i];
-      pairs.emplace_back(org_.mappings()[m].group, m);
+      pairs.emplace_back(p.rank_grants[i].group, p.rank_grants[i].mapping);
     }
   }
   std::sort(pairs.begin(), pairs.end());

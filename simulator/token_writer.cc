@@ -59,6 +59,15 @@ void append_display_name(const PersonName& n, std::string* out) {
   out->append(n.last);
 }
 
+// `"amr": ["pwd", "mfa"], ` (RFC 8176), or `["pwd"]` without a second
+// factor; nothing for AuthMethods::kNone.
+void append_amr_claim(AuthMethods auth, std::string* out) {
+  if (auth == AuthMethods::kNone) return;
+  out->append("\"").append(kAmrClaim).append("\": [\"").append(kAmrPassword).append("\"");
+  if (auth == AuthMethods::kMfa) out->append(", \"").append(kAmrMfa).append("\"");
+  out->append("], ");
+}
+
 }  // namespace
 
 void append_claims(const Population& population, const LoginLine& login, std::vector<uint32_t>* ranks,
@@ -79,6 +88,7 @@ void append_claims(const Population& population, const LoginLine& login, std::ve
       append_number_claim(out, "iat", login.iat);
       append_number_claim(out, "nbf", not_before(login));
       append_number_claim(out, "exp", expiry(login, kEntraLifetime));
+      append_amr_claim(login.auth, out);
       out->append("\"name\": \"");
       append_display_name(name, out);
       out->append("\", \"oid\": \"");
@@ -117,7 +127,9 @@ void append_claims(const Population& population, const LoginLine& login, std::ve
       population.append_subject(login.user, out);
       out->append("\", \"scp\": [\"openid\", \"profile\", \"email\"], \"auth_time\": ");
       append_uint(out, login.iat - 30);
-      out->append(", \"sub\": \"");
+      out->append(", ");
+      append_amr_claim(login.auth, out);
+      out->append("\"sub\": \"");
       population.append_subject(login.user, out);
       out->append("\", \"email\": \"");
       append_username(name, login.user, out);
@@ -137,7 +149,9 @@ void append_claims(const Population& population, const LoginLine& login, std::ve
       population.append_subject(login.user, out);
       out->append("\", \"typ\": \"Bearer\", \"azp\": \"portal\", \"session_state\": \"");
       append_guid(out, key, login.iat);
-      out->append("\", \"acr\": \"1\", \"realm_access\": {\"roles\": ");
+      out->append("\", \"acr\": \"1\", ");
+      append_amr_claim(login.auth, out);
+      out->append("\"realm_access\": {\"roles\": ");
       append_group_array(org, pi, *ranks, out);
       out->append("}, \"resource_access\": {\"account\": {\"roles\": [\"manage-account\", \"view-profile\"]}}, ");
       out->append("\"scope\": \"openid email profile\", \"email_verified\": true, \"name\": \"");
@@ -158,7 +172,12 @@ void append_claims(const Population& population, const LoginLine& login, std::ve
       append_number_claim(out, "iat", login.iat);
       out->append("\"SessionIndex\": \"_");
       append_hex(out, key ^ login.iat, 32);
-      out->append("\", \"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name\": \"");
+      out->append("\", ");
+      if (login.auth != AuthMethods::kNone) {  // how the IdP authenticated the user
+        out->append("\"").append(kSamlAuthnClaim).append("\": \"");
+        out->append(login.auth == AuthMethods::kMfa ? kSamlMfa : kSamlPassword).append("\", ");
+      }
+      out->append("\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name\": \"");
       append_display_name(name, out);
       out->append("\", \"memberOf\": \"");
       for (size_t i = 0; i < ranks->size(); ++i) {
@@ -190,6 +209,8 @@ void append_claims(const Population& population, const LoginLine& login, std::ve
       out->append(", \"sid\": \"");
       append_base64url(out, key ^ login.iat, 32);
       out->append("\"");
+      // Auth0 sends amr only after a second factor.
+      if (login.auth == AuthMethods::kMfa) out->append(", \"").append(kAmrClaim).append("\": [\"").append(kAmrMfa).append("\"]");
       break;
     }
   }

@@ -23,6 +23,13 @@ namespace claimmap::sim {
 
 class TokenSigner;
 
+// The authentication methods a login's claims carry.
+enum class AuthMethods : uint8_t {
+  kNone,      // no amr claim (nor AD FS's attribute)
+  kPassword,  // a password only: fails an MFA requirement
+  kMfa,       // a password and a second factor
+};
+
 // A signed token is valid at `valid_at` from an hour before it to an hour after
 // it at least: exp = max(iat + lifetime, valid_at + kSignedValidity) and nbf
 // (Entra's) = min(iat, valid_at). An hour, so that a `--target` run whose
@@ -37,6 +44,10 @@ struct LoginLine {
   // Non-zero: stretch exp and nbf (above) so that the token holds at this
   // time; 0: as issued (iat + the shape's lifetime).
   uint32_t valid_at = 0;
+  // How the user authenticated, in the claims a `--deny-share` run requires
+  // (organisation.h, kAmrClaim): kNone writes no such claim, as every run
+  // without the requirement.
+  AuthMethods auth = AuthMethods::kNone;
 };
 
 // How a run signs its logins: the keys, and the time every signed token is
