@@ -279,11 +279,26 @@ std::string Generator::describe() const {
   append_uint(&out, org.role_count());
   out.append(" roles, ");
   append_uint(&out, org.group_count());
-  out.append(" groups, ");
+  out.append(" groups");
+  if (org.template_group_count() > 0) {  // --template-share
+    out.append(" (+");
+    append_uint(&out, org.template_group_count());
+    out.append(" named by templates)");
+  }
+  out.append(", ");
   append_uint(&out, org.mappings().size());
   out.append(" mappings (");
   append_uint(&out, org.inactive_mappings());
-  out.append(" inactive); ");
+  out.append(" inactive");
+  const size_t patterns = org.mappings().size() - org.mappings_of_kind(MatchKind::kExact);
+  if (patterns > 0) {  // --pattern-share
+    out.append(", ");
+    append_uint(&out, patterns);
+    out.append(" prefix, glob or regex, ");
+    append_uint(&out, org.template_mappings());
+    out.append(" templates");
+  }
+  out.append(org.requires_mfa() ? "); MFA required; " : "); ");
   append_uint(&out, options_.users);
   out.append(" users");
   return out;

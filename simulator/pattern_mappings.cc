@@ -176,7 +176,7 @@ void guid_pattern(std::string_view g, MatchKind kind, uint32_t variant, PatternM
         v = concat({unique, "[0-9a-f]{2}-[0-9a-f]{12}"});
         p->glob = concat({unique, kGuidTailGlob});
       } else if (variant == 1) {
-        v = concat({"(", g.substr(0, 8), ")", g.substr(8, kGuidUnique - 8), "[0-9a-f]{2}-[0-9a-f]{12}"});
+        v = concat({g.substr(0, 9), "(", g.substr(9, 4), ")", g.substr(13, kGuidUnique - 13), "[0-9a-f]{2}-[0-9a-f]{12}"});
         p->glob = concat({unique, kGuidTailGlob});
       } else {
         v = concat({before_variant, "[89ab]", after_variant, ".*"});

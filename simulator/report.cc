@@ -85,6 +85,25 @@ void append_run_rows(const ReplayResult& run, Rows* out) {
   row(out, "errors by code", errors.empty() ? "none" : errors);
 }
 
+// What --pattern-share, --template-share and --deny-share put in the config,
+// when a run uses them: the rows are absent otherwise.
+void append_pattern_rows(const SimulationReport& r, Rows* out) {
+  const GeneratorOptions& g = r.options.generator;
+  if (r.prefix_mappings + r.glob_mappings + r.regex_mappings > 0) {
+    std::string value = "prefix " + with_commas(r.prefix_mappings) + ", glob " + with_commas(r.glob_mappings) +
+                        ", regex " + with_commas(r.regex_mappings) + format(" (share %g)", g.pattern_share);
+    if (r.template_mappings > 0) {
+      value += "; templates " + with_commas(r.template_mappings) + format(" (share %g)", g.template_share) +
+               ", naming " + with_commas(r.template_groups) + " groups";
+    }
+    row(out, "patterns", value);
+  }
+  if (r.require_rules > 0) {
+    row(out, "login rule", format("MFA on every provider (%zu rules); share %g of logins lack it (denied)",
+                                  r.require_rules, g.deny_share));
+  }
+}
+
 void json_histogram(const LatencyHistogram& h, std::string* out) {
   out->append(format("{\"count\": %llu, \"mean\": %.0f, \"p50\": %llu, \"p90\": %llu, \"p99\": %llu, \"p999\": %llu, "
                      "\"max\": %llu}",
@@ -172,8 +191,15 @@ uint64_t current_rss_bytes() {
 }
 
 std::string report_heading(const SimulationReport& r) {
+  const GeneratorOptions& g = r.options.generator;
   std::string heading = format("claimmap simulate: %s, %u threads, seed %llu", mode_name(r).c_str(), r.threads,
-                                static_cast<unsigned long long>(r.options.generator.seed));
+                                static_cast<unsigned long long>(g.seed));
+  // The docs/spec.md §16 knobs, when a run turns them on.
+  if (g.pattern_share > 0) {
+    heading += format(", pattern share %g", g.pattern_share);
+    if (g.template_share > 0) heading += format(" (template share %g)", g.template_share);
+  }
+  if (g.deny_share > 0) heading += format(", deny share %g", g.deny_share);
   if (!r.options.target.empty()) {
     heading += format(", against %s (%u events a request)", r.options.target.c_str(), std::max(1u, r.options.batch));
   }
@@ -185,6 +211,7 @@ std::vector<ReportRow> report_rows(const SimulationReport& r) {
   Rows out;
   row(&out, "organisation", r.organisation);
   row(&out, "mappings", format("%zu (%zu active)", r.mappings, r.active_mappings));
+  append_pattern_rows(r, &out);
   row(&out, "logins signed", r.signing);
   row(&out, "setup", format("%.2f s generating, %.2f s loading the config, %.2f s loading the state of %s users",
                             r.setup_seconds, r.config_load_seconds, r.state_load_seconds,
@@ -235,6 +262,12 @@ std::string format_report_json(const SimulationReport& r) {
                     static_cast<unsigned long long>(g.seed), static_cast<unsigned long long>(g.users), r.mappings,
                     r.active_mappings, g.churn, g.bad_share, g.push_share, g.stale_share,
                     std::string(load_profile_name(o.profile)).c_str()));
+  // The docs/spec.md §16 knobs, and what they put in the config.
+  out.append(format(", \"pattern_share\": %g, \"template_share\": %g, \"deny_share\": %g, \"match_kinds\": "
+                    "{\"exact\": %zu, \"prefix\": %zu, \"glob\": %zu, \"regex\": %zu}, \"template_mappings\": %zu, "
+                    "\"template_groups\": %zu, \"require_rules\": %zu",
+                    g.pattern_share, g.template_share, g.deny_share, r.exact_mappings, r.prefix_mappings,
+                    r.glob_mappings, r.regex_mappings, r.template_mappings, r.template_groups, r.require_rules));
   // Which algorithm signed the logins ("unsigned": none), and the time
   // their exp and nbf were checked at (null: the wall clock).
   out.append(format(", \"signing\": \"%s\", \"now\": ", std::string(sign_algorithm_name(g.sign)).c_str()));

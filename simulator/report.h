@@ -19,6 +19,11 @@ struct SimulationReport {
   std::string organisation;  // Generator::describe()
   std::string signing = "unsigned";  // signing_description(): which algorithm signed the logins
   size_t mappings = 0, active_mappings = 0;
+  // The generated config's mappings by `match` and its templates and login
+  // requirements (docs/spec.md §16), as load_config counted them, and the
+  // groups the organisation made for its templates to name.
+  size_t exact_mappings = 0, prefix_mappings = 0, glob_mappings = 0, regex_mappings = 0;
+  size_t template_mappings = 0, template_groups = 0, require_rules = 0;
   double setup_seconds = 0;       // generating the organisation and users' state
   double config_load_seconds = 0;  // load_config: validating and compiling the generated config
   double state_load_seconds = 0;  // Engine::import_state

@@ -19,6 +19,7 @@
 #include "simulator/duration.h"
 #include "simulator/event_client.h"
 #include "simulator/http_client.h"
+#include "simulator/organisation.h"
 #include "simulator/replay.h"
 #include "simulator/report.h"
 #include "simulator/report_html.h"
@@ -150,6 +151,12 @@ Status run_simulation(const SimulateOptions& requested, std::string* report_text
   }
   report.mappings = config_report.mappings;
   report.active_mappings = config_report.active_mappings;
+  for (const ProviderMatchSummary& p : config_report.match_summary) {
+    report.exact_mappings += p.exact, report.prefix_mappings += p.prefix;
+    report.glob_mappings += p.glob, report.regex_mappings += p.regex;
+    report.template_mappings += p.templates, report.require_rules += p.require_rules;
+  }
+  report.template_groups = generator.organisation().template_group_count();
   // In process, the engine gets the generated users' state; against a
   // server, the server has it (loaded from the same seed's dataset) and says
   // what it holds before and after.
