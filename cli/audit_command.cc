@@ -6,15 +6,21 @@
 
 #include "claimmap/service.h"
 #include "cli/command.h"
+#include "claimmap/paths.h"
+#include "support/audit_page.h"
 
 namespace claimmap::cli {
 namespace {
 
 struct AuditArgs {
-  std::string config, state, replay;
+  std::string config, state, replay, report_html;
 };
 
 int run_audit(const AuditArgs& args) {
+  // A page that cannot be written fails now, not after the walk.
+  if (!args.report_html.empty()) {
+    if (Status s = check_output_file(args.report_html, OutputWrite::kReplaced); !s.ok()) return fail(s);
+  }
   OpenReport open;
   Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open);
   if (!engine.ok()) return fail(open.error_lines(engine.status()), engine.status());
@@ -27,6 +33,11 @@ int run_audit(const AuditArgs& args) {
   const std::string_view replay = replay_text;
   const AuditReport report = engine.value()->audit(args.replay.empty() ? nullptr : &replay);
   std::fputs(report.summary_text().c_str(), stderr);
+  if (!args.report_html.empty()) {
+    const std::string page = support::render_audit_page({args.config, args.state, &report});
+    if (Status s = write_text_file_atomically(args.report_html, page); !s.ok()) return fail(s);
+    std::fprintf(stderr, "audit page: %s\n", args.report_html.c_str());
+  }
   return write_stdout(report.to_ndjson()) ? 0 : 1;
 }
 
@@ -38,6 +49,7 @@ Command add_audit_command(CLI::App& app) {
   cmd->add_option("--config", args->config, "config file (JSON)")->required();
   cmd->add_option("--state", args->state, "the user state (NDJSON or binary snapshot)")->required();
   cmd->add_option("--replay", args->replay, "login lines (NDJSON): a mapping they match is in use");
+  cmd->add_option("--report", args->report_html, "also write a self-contained page (who holds each app, and how) to FILE.html");
   return {cmd, [args] { return run_audit(*args); }};
 }
 

@@ -21,12 +21,23 @@ struct Usage {
   std::vector<uint64_t> role_holders;    // effective holders
   std::vector<uint64_t> direct_holders;  // direct grants, suspended users included
   struct App {
-    uint64_t holders = 0;
+    uint64_t holders = 0, manual = 0, direct = 0;
     ProviderKey provider{};
     std::string subject;  // the first holder
+    std::vector<uint64_t> by_group;  // holders through each group, by GroupId
+    std::vector<std::pair<std::string, std::string>> sample;  // (provider, subject), kept small
   };
-  std::map<std::string, App> apps;  // by app name
+  std::map<std::string, App, std::less<>> apps;  // by app name
 };
+
+// Keeps the first AppAccess::kHolderSample holders by (provider, subject):
+// sorted and cut whenever it doubles, so it never grows with the users.
+void keep_sample(std::vector<std::pair<std::string, std::string>>& sample, bool final) {
+  constexpr size_t kKeep = AppAccess::kHolderSample;
+  if (sample.size() < 2 * kKeep && !final) return;
+  std::sort(sample.begin(), sample.end());
+  if (sample.size() > kKeep) sample.resize(kKeep);
+}
 
 std::string inactive_reason(const CompiledConfig& config, const CompiledMapping& m) {
   const CompiledGroup& g = config.group(m.group);
@@ -66,6 +77,9 @@ AuditReport Engine::audit(const std::string_view* replay) const {
   std::vector<GroupId> groups;
   std::vector<RoleId> roles;
   std::vector<std::string_view> apps_held;
+  ProviderNames names = impl.provider_names();
+  std::vector<std::string> provider_name;  // by ProviderKey, filled as met
+  for (const CompiledRole& r : config.roles) usage.apps[r.app].by_group.assign(config.groups.size(), 0);
   impl.for_each_current_shard([&](const ConfigVersion& v, LockedShard& shard) {
     const CompiledConfig& cfg = *v.config;
     shard.for_each_user([&](ProviderKey provider, std::string_view subject, UserHandle& handle) {
@@ -87,9 +101,28 @@ AuditReport Engine::audit(const std::string_view* replay) const {
       }
       std::sort(apps_held.begin(), apps_held.end());
       apps_held.erase(std::unique(apps_held.begin(), apps_held.end()), apps_held.end());
+      if (apps_held.empty()) return;
+      const uint32_t key = static_cast<uint32_t>(provider);
+      if (provider_name.size() <= key) provider_name.resize(key + 1);
+      if (provider_name[key].empty()) provider_name[key] = names(provider);
       for (std::string_view app : apps_held) {
-        Usage::App& a = usage.apps[std::string(app)];
+        Usage::App& a = usage.apps.find(app)->second;
         if (a.holders++ == 0) a.provider = provider, a.subject.assign(subject);
+        a.sample.emplace_back(provider_name[key], std::string(subject));
+        keep_sample(a.sample, false);
+        bool manual = false, direct = false;
+        for (GroupId g : groups) {
+          bool grants = false;
+          for (const RoleId* r = cfg.group_roles_begin(g); r != cfg.group_roles_end(g); ++r) {
+            grants = grants || cfg.role(*r).app == app;
+          }
+          if (!grants) continue;
+          ++a.by_group[index_of(g)];
+          manual = manual || std::binary_search(user.manual.begin(), user.manual.end(), g);
+        }
+        for (RoleId r : user.direct_roles) direct = direct || cfg.role(r).app == app;
+        a.manual += manual;
+        a.direct += direct;
       }
     });
   });
@@ -100,7 +133,18 @@ AuditReport Engine::audit(const std::string_view* replay) const {
     f.id = id;
     return f;
   };
-  ProviderNames names = impl.provider_names();
+  for (auto& [app, a] : usage.apps) {
+    AppAccess& access = report.apps.emplace_back();
+    access.app = app;
+    access.holders = a.holders;
+    access.manual_holders = a.manual;
+    access.direct_holders = a.direct;
+    for (size_t g = 0; g < a.by_group.size(); ++g) {
+      if (a.by_group[g] > 0) access.groups.emplace_back(config.groups[g].id, a.by_group[g]);
+    }
+    keep_sample(a.sample, true);
+    for (const auto& [p, subject] : a.sample) access.holder_sample.push_back(p + "/" + subject);
+  }
   for (const auto& [app, a] : usage.apps) {
     if (a.holders != 1) continue;
     AuditFinding& f = add("app_single_holder", app);

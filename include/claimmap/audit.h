@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace claimmap {
@@ -20,8 +21,22 @@ struct AuditFinding {
   std::string provider, subject;  // app_single_holder: the one holder
 };
 
+// Who holds an app and how (the audit page): a holder is a user, not
+// suspended, with any role of the app.
+struct AppAccess {
+  std::string app;
+  uint64_t holders = 0;
+  uint64_t manual_holders = 0;  // through a manual membership of a group granting a role of the app
+  uint64_t direct_holders = 0;  // with a role of the app granted directly
+  std::vector<std::pair<std::string, uint64_t>> groups;  // group → holders through it, by group id
+  // The first holders by (provider, subject), at most kHolderSample: "provider/subject".
+  std::vector<std::string> holder_sample;
+  static constexpr size_t kHolderSample = 12;
+};
+
 struct AuditReport {
   std::vector<AuditFinding> findings;  // sorted by kind, then id
+  std::vector<AppAccess> apps;         // every app of the config, by name
   uint64_t users = 0, suspended_users = 0;
   uint64_t replay_logins = 0;  // logins of the replay that were matched
 
