@@ -26,6 +26,21 @@ RE2::Options claim_options() {
   return o;
 }
 
+// Literal heads are cut here: longer ones add probes, not selectivity.
+constexpr size_t kMaxHead = 32;
+
+// The text every full match of `pattern` starts with: the common prefix of
+// the bounds RE2 gives for its matches (any match s has min <= s <= max,
+// so s starts with what min and max share). Empty when RE2 cannot say.
+std::string regex_head(const std::string& pattern) {
+  RE2 re(pattern, claim_options());
+  std::string min, max;
+  if (!re.ok() || !re.PossibleMatchRange(&min, &max, static_cast<int>(kMaxHead))) return "";
+  size_t n = 0;
+  while (n < min.size() && n < max.size() && n < kMaxHead && min[n] == max[n]) ++n;
+  return min.substr(0, n);
+}
+
 }  // namespace
 
 std::shared_ptr<const re2::RE2> compile_claim_regex(std::string_view pattern, std::string* error) {
@@ -46,6 +61,7 @@ bool PatternTable::build(std::vector<Entry> entries, std::string* error) {
   // Each key (an exact value, a prefix, a set pattern) gathers its rules.
   StringMap<std::vector<uint32_t>> exact, prefixes;
   std::vector<std::pair<std::string, std::vector<uint32_t>>> patterns;
+  std::vector<std::string> pattern_heads;  // by patterns' index: the literal text every match starts with
   StringMap<size_t> pattern_index;
   for (Entry& e : entries) {
     const auto rule = static_cast<uint32_t>(rules_.size());
@@ -65,7 +81,11 @@ bool PatternTable::build(std::vector<Entry> entries, std::string* error) {
           pattern = std::move(e.value);
         }
         auto [it, inserted] = pattern_index.emplace(pattern, patterns.size());
-        if (inserted) patterns.emplace_back(std::move(pattern), std::vector<uint32_t>{});
+        if (inserted) {
+          pattern_heads.push_back(e.kind == MatchKind::kGlob ? glob_literal_text(e.value).substr(0, kMaxHead)
+                                                            : regex_head(pattern));
+          patterns.emplace_back(std::move(pattern), std::vector<uint32_t>{});
+        }
         patterns[it->second].second.push_back(rule);
         break;
       }
@@ -82,29 +102,57 @@ bool PatternTable::build(std::vector<Entry> entries, std::string* error) {
   };
   lay_out(exact, &exact_);
   lay_out(prefixes, &prefixes_);
-  for (const auto& [prefix, list] : prefixes) prefix_lengths_.push_back(static_cast<uint32_t>(prefix.size()));
+  for (const auto& [prefix, list] : prefixes) {
+    prefix_lengths_.push_back(static_cast<uint32_t>(prefix.size()));
+    add_lead(prefix);
+  }
   std::sort(prefix_lengths_.begin(), prefix_lengths_.end());
   prefix_lengths_.erase(std::unique(prefix_lengths_.begin(), prefix_lengths_.end()), prefix_lengths_.end());
 
-  if (!patterns.empty()) {
-    RE2::Options o = claim_options();
-    o.set_max_mem(kSetMaxMemory);
-    set_ = std::make_unique<RE2::Set>(o, RE2::ANCHOR_BOTH);
-    for (auto& [pattern, list] : patterns) {
+  // Globs and regexes, bucketed by the literal text every match starts
+  // with: a bucket's set is small, so its DFA is small and quick to build
+  // for a value never seen, and a value runs only the buckets whose text it
+  // starts with (docs/matching.md).
+  StringMap<uint32_t> bucket_of;
+  std::vector<std::vector<size_t>> members;  // by bucket: indexes into patterns
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    const std::string head = patterns[i].first.empty() ? std::string() : pattern_heads[i];
+    auto [it, inserted] = bucket_of.emplace(head, static_cast<uint32_t>(members.size()));
+    if (inserted) members.emplace_back();
+    members[it->second].push_back(i);
+  }
+  RE2::Options o = claim_options();
+  o.set_max_mem(kSetMaxMemory);
+  std::vector<std::pair<std::string_view, uint32_t>> keyed;
+  for (const auto& [head, b] : bucket_of) {
+    SetBucket& bucket = buckets_.emplace_back();
+    bucket.set = std::make_unique<RE2::Set>(o, RE2::ANCHOR_BOTH);
+    for (size_t i : members[b]) {
+      auto& [pattern, list] = patterns[i];
       std::string add_error;
-      if (set_->Add(pattern, &add_error) < 0) {
+      if (bucket.set->Add(pattern, &add_error) < 0) {
         *error = "pattern " + pattern + ": " + add_error;
         return false;
       }
-      set_rules_.push_back({static_cast<uint32_t>(rule_list_.size()), static_cast<uint32_t>(list.size())});
-      set_patterns_.push_back(pattern);
+      bucket.rules.push_back({static_cast<uint32_t>(rule_list_.size()), static_cast<uint32_t>(list.size())});
+      bucket.patterns.push_back(pattern);
       rule_list_.insert(rule_list_.end(), list.begin(), list.end());
     }
-    if (!set_->Compile()) {
+    if (!bucket.set->Compile()) {
       *error = "the patterns need more than " + std::to_string(kSetMaxMemory >> 20) + " MiB to compile together";
       return false;
     }
+    if (head.empty()) {
+      unkeyed_bucket_ = static_cast<uint32_t>(buckets_.size() - 1);
+    } else {
+      keyed.emplace_back(head, static_cast<uint32_t>(buckets_.size() - 1));
+      add_lead(head);
+      bucket_lengths_.push_back(static_cast<uint32_t>(head.size()));
+    }
   }
+  bucket_by_head_.build(keyed);
+  std::sort(bucket_lengths_.begin(), bucket_lengths_.end());
+  bucket_lengths_.erase(std::unique(bucket_lengths_.begin(), bucket_lengths_.end()), bucket_lengths_.end());
   return true;
 }
 
@@ -114,32 +162,64 @@ void PatternTable::hits(std::string_view candidate, std::vector<int>* set_scratc
     hits->insert(hits->end(), rule_list_.begin() + r.begin, rule_list_.begin() + r.begin + r.count);
   };
   if (const Range* r = exact_.find(candidate)) add(*r);
+  if (unkeyed_bucket_ != kNoIndex) match_bucket(buckets_[unkeyed_bucket_], candidate, set_scratch, hits);
+  if (!may_start(candidate)) return;
   for (uint32_t length : prefix_lengths_) {
     if (length > candidate.size()) break;
     if (const Range* r = prefixes_.find(candidate.substr(0, length))) add(*r);
   }
-  if (set_ != nullptr) {
-    set_scratch->clear();
-    const re2::StringPiece text(candidate.data(), candidate.size());
-    RE2::Set::ErrorInfo info{RE2::Set::kNoError};
-    if (set_->Match(text, set_scratch, &info)) {
-      for (int i : *set_scratch) add(set_rules_[static_cast<size_t>(i)]);
-    } else if (info.kind != RE2::Set::kNoError) {
-      // The set's DFA ran out of memory (not seen at kSetMaxMemory, but a
-      // silent "no match" would revoke memberships): each pattern on its
-      // own, slowly and exactly.
-      for (size_t i = 0; i < set_patterns_.size(); ++i) {
-        std::string error;
-        auto re = compile_claim_regex(set_patterns_[i], &error);
-        if (re != nullptr && RE2::FullMatch(text, *re)) add(set_rules_[i]);
-      }
+  for (uint32_t length : bucket_lengths_) {
+    if (length > candidate.size()) break;
+    if (const uint32_t* b = bucket_by_head_.find(candidate.substr(0, length))) {
+      match_bucket(buckets_[*b], candidate, set_scratch, hits);
+    }
+  }
+}
+
+void PatternTable::add_lead(std::string_view key) {
+  const auto b0 = static_cast<unsigned char>(key[0]);
+  if (key.size() == 1) {
+    lead1_[b0 / 64] |= uint64_t{1} << (b0 % 64);
+    return;
+  }
+  const unsigned lead = b0 << 8 | static_cast<unsigned char>(key[1]);
+  lead2_[lead / 64] |= uint64_t{1} << (lead % 64);
+}
+
+bool PatternTable::may_start(std::string_view candidate) const {
+  if (candidate.empty()) return false;  // every prefix and head is at least one byte
+  const auto b0 = static_cast<unsigned char>(candidate[0]);
+  if (lead1_[b0 / 64] >> (b0 % 64) & 1) return true;
+  if (candidate.size() < 2) return false;
+  const unsigned lead = b0 << 8 | static_cast<unsigned char>(candidate[1]);
+  return lead2_[lead / 64] >> (lead % 64) & 1;
+}
+
+void PatternTable::match_bucket(const SetBucket& bucket, std::string_view candidate, std::vector<int>* set_scratch,
+                                std::vector<uint32_t>* hits) const {
+  auto add = [&](const Range& r) {
+    hits->insert(hits->end(), rule_list_.begin() + r.begin, rule_list_.begin() + r.begin + r.count);
+  };
+  set_scratch->clear();
+  const re2::StringPiece text(candidate.data(), candidate.size());
+  RE2::Set::ErrorInfo info{RE2::Set::kNoError};
+  if (bucket.set->Match(text, set_scratch, &info)) {
+    for (int i : *set_scratch) add(bucket.rules[static_cast<size_t>(i)]);
+  } else if (info.kind != RE2::Set::kNoError) {
+    // The set's DFA ran out of memory (not seen at kSetMaxMemory, but a
+    // silent "no match" would revoke memberships): each pattern on its
+    // own, slowly and exactly.
+    for (size_t i = 0; i < bucket.patterns.size(); ++i) {
+      std::string error;
+      auto re = compile_claim_regex(bucket.patterns[i], &error);
+      if (re != nullptr && RE2::FullMatch(text, *re)) add(bucket.rules[i]);
     }
   }
 }
 
 size_t PatternTable::memory_bytes() const {
   return rules_.capacity() * sizeof(Rule) + rule_list_.capacity() * sizeof(uint32_t) + exact_.memory_bytes() +
-         prefixes_.memory_bytes() + set_rules_.capacity() * sizeof(Range) + pattern_bytes_;
+         prefixes_.memory_bytes() + bucket_by_head_.memory_bytes() + buckets_.capacity() * sizeof(SetBucket) + 2 * pattern_bytes_;
 }
 
 }  // namespace claimmap

@@ -3,12 +3,13 @@
 // patterns, and templates that name the group from the value.
 //
 // Compiled, not scanned: exact template values are in a hash table, prefixes
-// in a hash table probed once per distinct prefix length, and every glob and
-// regex of the table is in one RE2::Set (docs/matching.md says why RE2 and
-// not Hyperscan, with figures). A candidate goes through each structure once,
-// so a login's cost does not grow with the number of patterns; only the
-// patterns that hit are run again, and only when a template reads their
-// capture groups.
+// in a hash table probed once per distinct prefix length, and globs and
+// regexes in RE2::Sets bucketed by their literal head, found the same way
+// (docs/matching.md says why RE2 and not Hyperscan, with figures). A
+// candidate goes through each structure once, and only through the sets
+// whose head it starts with, so a login's cost does not grow with the number
+// of patterns; only the patterns that hit are run again, and only when a
+// template reads their capture groups.
 //
 // Immutable once built; any number of threads may call hits() at once.
 #pragma once
@@ -72,9 +73,26 @@ class PatternTable {
   FlatStringMap<Range> exact_;
   FlatStringMap<Range> prefixes_;
   std::vector<uint32_t> prefix_lengths_;  // distinct, ascending
-  std::unique_ptr<re2::RE2::Set> set_;         // globs and regexes; null when none
-  std::vector<Range> set_rules_;          // by the set's pattern index
-  std::vector<std::string> set_patterns_; // by the set's pattern index: the fallback's
+  // Globs and regexes, one RE2::Set per literal head (the text all of a
+  // pattern's matches start with); patterns without one share one bucket.
+  struct SetBucket {
+    std::unique_ptr<re2::RE2::Set> set;
+    std::vector<Range> rules;           // by the set's pattern index
+    std::vector<std::string> patterns;  // by the set's pattern index: the fallback's
+  };
+  void match_bucket(const SetBucket& bucket, std::string_view candidate, std::vector<int>* set_scratch,
+                    std::vector<uint32_t>* hits) const;
+  std::vector<SetBucket> buckets_;
+  FlatStringMap<uint32_t> bucket_by_head_;
+  std::vector<uint32_t> bucket_lengths_;  // distinct head lengths, ascending
+  uint32_t unkeyed_bucket_ = kNoIndex;
+  // The first two bytes of every prefix and head (and the first byte of
+  // one-byte ones): a value that starts like none of them skips every probe
+  // — most of a token's values, which no pattern is about.
+  std::vector<uint64_t> lead2_ = std::vector<uint64_t>(1024, 0);
+  uint64_t lead1_[4] = {0, 0, 0, 0};
+  void add_lead(std::string_view key);
+  bool may_start(std::string_view candidate) const;
   size_t pattern_bytes_ = 0;
 };
 
