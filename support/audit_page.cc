@@ -38,10 +38,15 @@ std::string access_bars(const AppAccess& app) {
     uint64_t n;
     const char* color;
   };
+  // Grants to individuals first (what least privilege asks about), then the
+  // groups, the widest first.
   std::vector<Bar> bars;
-  for (const auto& [group, n] : app.groups) bars.push_back({"group " + group, n, "#2563eb"});
-  if (app.manual_holders) bars.push_back({"manual membership", app.manual_holders, "#d97706"});
   if (app.direct_holders) bars.push_back({"direct role", app.direct_holders, "#dc2626"});
+  if (app.manual_holders) bars.push_back({"manual membership", app.manual_holders, "#d97706"});
+  const size_t first_group = bars.size();
+  for (const auto& [group, n] : app.groups) bars.push_back({"group " + group, n, "#2563eb"});
+  std::stable_sort(bars.begin() + static_cast<std::ptrdiff_t>(first_group), bars.end(),
+                   [](const Bar& a, const Bar& b) { return a.n > b.n; });
   constexpr size_t kMaxBars = 12;
   const size_t shown = std::min(bars.size(), kMaxBars);
   const double width = 760, label_width = 280, row = 22;
