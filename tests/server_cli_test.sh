@@ -78,6 +78,13 @@ contains "NDJSON content type" "Content-Type: application/x-ndjson" "$tmp/events
   >/dev/null 2>&1
 check "GET /v1/users = the user's state line" "$(grep '"subject": "k1"' "$tmp/after.ndjson")" "$(get /v1/users/okta/k1)"
 check "GET /v1/users unknown: 404" "404" "$(status_of "${auth[@]}" "$base/v1/users/okta/nobody")"
+"$bin" explain --config $data/old.json --state "$tmp/after.ndjson" --provider okta --subject k1 >"$tmp/explain.cli" 2>/dev/null
+check "claimmap explain: exit 0" 0 $?
+check "GET /v1/users?explain=1 = claimmap explain" "$(cat "$tmp/explain.cli")" "$(get '/v1/users/okta/k1?explain=1')"
+check "GET /v1/users?explain=1 unknown: 404" "404" "$(status_of "${auth[@]}" "$base/v1/users/okta/nobody?explain=1")"
+"$bin" explain --config $data/old.json --state "$tmp/after.ndjson" --provider okta --subject nobody >/dev/null 2>"$tmp/explain.err"
+check "claimmap explain of an unknown user: exit 2" 2 $?
+contains "and says who was asked for" 'no user with subject "nobody" for provider "okta"' "$tmp/explain.err"
 "$bin" who-has --config $data/old.json --state "$tmp/after.ndjson" --role Ops.Pager >"$tmp/who.cli" 2>/dev/null
 check "GET /v1/who-has = claimmap who-has" "$(cat "$tmp/who.cli")" "$(get '/v1/who-has?role=Ops.Pager')"
 "$bin" who-has --config $data/old.json --state "$tmp/after.ndjson" --app Crm >"$tmp/who-app.cli" 2>/dev/null
