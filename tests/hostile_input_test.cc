@@ -803,7 +803,10 @@ TEST(HostileConfig, MillionMappingsLoadInSeconds) {
   EXPECT_EQ(report.mappings, size_t{n});
   EXPECT_EQ(report.active_mappings, size_t{n});
   std::cout << "1M mappings (" << json.size() / 1000000 << " MB) loaded in " << seconds << " s\n";
-  EXPECT_LT(seconds, kSanitized ? 300.0 : 30.0);  // a few seconds in Release; generous on a busy machine
+  // A guard against a quadratic load, not a benchmark (BM_Compile measures
+  // it): a few seconds in Release on an idle machine, 44 s once under a full
+  // parallel ctest beside two sanitizer builds on 2 cores.
+  EXPECT_LT(seconds, kSanitized ? 600.0 : 180.0);
   Engine engine(config.value());
   Delta d = engine.process(R"({"iss": "https://login.example/t/v2.0", "oid": "a", "groups": ["v999999", "v2"], "roles": ["v0"]})", 1);
   EXPECT_EQ(d.groups_added, (Names{"g0", "g1"}));
