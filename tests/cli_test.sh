@@ -65,5 +65,25 @@ check "missing --config exit" 2 $?
 "$bin" frobnicate >/dev/null 2>&1
 check "unknown command exit" 2 $?
 
+# audit and explain (docs/spec.md §17): findings on stdout, a summary on
+# stderr, the page self-contained; explain of a user.
+printf '%s\n' '{"provider": "entra", "claims": {"oid": "u1", "tid": "contoso-1", "dept": "sales", "groups": ["g-read-x", "APP_crm_users"]}}' \
+  '{"type": "grant", "provider": "entra", "subject": "u1", "role": "Hr.Admin"}' >"$tmp/pattern-events.ndjson"
+"$bin" eval --config "$data/pattern_config.json" --save-state "$tmp/pattern-state.ndjson" "$tmp/pattern-events.ndjson" >/dev/null 2>&1
+check "eval of the pattern config: exit" 0 $?
+"$bin" audit --config "$data/pattern_config.json" --state "$tmp/pattern-state.ndjson" --report "$tmp/audit.html" \
+  >"$tmp/audit.ndjson" 2>"$tmp/audit.err"
+check "audit: exit 0" 0 $?
+contains "audit: a single holder" '{"finding": "app_single_holder", "app": "Hr", "provider": "entra", "subject": "u1"}' "$tmp/audit.ndjson"
+contains "audit: a direct role" '{"finding": "direct_role", "role": "Hr.Admin", "holders": 1}' "$tmp/audit.ndjson"
+contains "audit: the summary on stderr" "audit: 1 users (0 suspended)" "$tmp/audit.err"
+contains "audit page: inline SVG" "<svg" "$tmp/audit.html"
+check "audit page: no script, nothing fetched" 0 "$(grep -c -i '<script\|src=\|href=' "$tmp/audit.html")"
+"$bin" explain --config "$data/pattern_config.json" --state "$tmp/pattern-state.ndjson" --provider entra --subject u1 >"$tmp/explain.json" 2>&1
+check "explain: exit 0" 0 $?
+check "explain: the user's groups and roles with their sources" \
+  '{"provider": "entra", "subject": "u1", "groups": {"app-crm": {"mapped": ["m-app"]}, "readers": {"mapped": ["m-read"]}, "team-sales": {"mapped": ["m-team"]}}, "roles": {"Crm.Editor": {"groups": ["team-sales"]}, "Crm.Viewer": {"groups": ["app-crm", "readers"]}, "Hr.Admin": {"direct": true}}}' \
+  "$(cat "$tmp/explain.json")"
+
 if ((failures > 0)); then echo "$failures failures"; exit 1; fi
 echo "all passed"
