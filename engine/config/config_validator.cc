@@ -126,7 +126,9 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
       errors.push_back({item_path("mappings", i, "group"), "unknown group " + json_text::quoted(m.group)});
     }
     PatternCheck pattern;
-    if (!m.value.empty()) {
+    // Only a pattern, a delimiter or a template has anything to check: a
+    // plain exact value (most of a large config) builds no path or name.
+    if (!m.value.empty() && (m.match != MatchKind::kExact || !m.delimiter.empty() || group_template.is_template())) {
       pattern = check_pattern(m.match, m.value, m.delimiter, item_path("mappings", i),
                               "mapping " + json_text::quoted(m.id), report);
       check_template(group_template, m.match, pattern, item_path("mappings", i), report);

@@ -3,6 +3,8 @@
 namespace claimmap {
 
 GroupTemplate GroupTemplate::parse(std::string_view group) {
+  // Most groups are plain ids: one scan for a brace, nothing allocated.
+  if (group.find('{') == std::string_view::npos) return GroupTemplate{};
   GroupTemplate t;
   std::string literal;
   bool any = false;

@@ -187,6 +187,7 @@ void PatternTable::add_lead(std::string_view key) {
     return;
   }
   const unsigned lead = b0 << 8 | static_cast<unsigned char>(key[1]);
+  if (lead2_.empty()) lead2_.assign(1024, 0);
   lead2_[lead / 64] |= uint64_t{1} << (lead % 64);
 }
 
@@ -194,7 +195,7 @@ bool PatternTable::may_start(std::string_view candidate) const {
   if (candidate.empty()) return false;  // every prefix and head is at least one byte
   const auto b0 = static_cast<unsigned char>(candidate[0]);
   if (lead1_[b0 / 64] >> (b0 % 64) & 1) return true;
-  if (candidate.size() < 2) return false;
+  if (candidate.size() < 2 || lead2_.empty()) return false;
   const unsigned lead = b0 << 8 | static_cast<unsigned char>(candidate[1]);
   return lead2_[lead / 64] >> (lead % 64) & 1;
 }

@@ -89,7 +89,7 @@ class PatternTable {
   // The first two bytes of every prefix and head (and the first byte of
   // one-byte ones): a value that starts like none of them skips every probe
   // — most of a token's values, which no pattern is about.
-  std::vector<uint64_t> lead2_ = std::vector<uint64_t>(1024, 0);
+  std::vector<uint64_t> lead2_;  // 65,536 bits once a key of two bytes or more is added
   uint64_t lead1_[4] = {0, 0, 0, 0};
   void add_lead(std::string_view key);
   bool may_start(std::string_view candidate) const;
