@@ -5,7 +5,6 @@
 namespace claimmap::sim {
 namespace {
 
-constexpr std::array<std::string_view, kMatchKindCount> kMatchNames = {"exact", "prefix", "glob", "regex"};
 
 // A value of the numbered shapes, "Sales-EMEA-00042", "crm-editor-42",
 // "crm:editor:42" or "CN=Sales EMEA 42,OU=Groups,…": two words, each
@@ -190,7 +189,6 @@ void guid_pattern(std::string_view g, MatchKind kind, uint32_t variant, PatternM
 
 }  // namespace
 
-std::string_view match_kind_name(MatchKind kind) { return kMatchNames[static_cast<int>(kind)]; }
 
 uint32_t pattern_variant_count(ProviderShape shape, MatchKind kind) {
   if (kind == MatchKind::kExact) return 1;

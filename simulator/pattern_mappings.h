@@ -26,14 +26,13 @@
 #include <string>
 #include <string_view>
 
+#include "engine/config/match_kind.h"
 #include "simulator/generator.h"
 
 namespace claimmap::sim {
 
-// A mapping's `match` (docs/spec.md §16), as the config spells it.
-enum class MatchKind : uint8_t { kExact, kPrefix, kGlob, kRegex };
-inline constexpr int kMatchKindCount = 4;
-std::string_view match_kind_name(MatchKind kind);  // "exact", "prefix", "glob", "regex"
+// A mapping's `match` (docs/spec.md §16): the engine's MatchKind and its
+// spellings (engine/config/match_kind.h).
 
 // How a template names its group: after the whole value, or from a regex's capture.
 enum class TemplateKind : uint8_t { kNone, kValue, kCapture };

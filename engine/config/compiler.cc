@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "engine/config/claim_path.h"
+#include "engine/config/config_validator.h"
 #include "engine/common/json_text.h"
 #include "engine/match/glob.h"
 
@@ -157,6 +158,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   std::vector<std::vector<std::vector<PendingTable>>> pending(c.providers.size());  // [provider][claim][table]
 
   std::vector<StringMap<uint32_t>> claim_index_by_provider(c.providers.size());
+  std::vector<bool> names_groups(c.providers.size(), false);  // has an active template mapping
   const std::vector<size_t> mapping_order = order_by_id(model.mappings);
   c.mappings.reserve(model.mappings.size());
   for (size_t i : mapping_order) {
@@ -194,7 +196,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
           std::string error;  // checked by the validator
           entry.rule.captures = compile_claim_regex(def.value, &error);
         }
-        if (mapping.is_template) provider.group_in_scope.resize(1);  // filled below
+        if (mapping.is_template) names_groups[index_of(mapping.provider)] = true;
         tables[table_index].patterns.push_back(std::move(entry));
       }
     }
@@ -244,14 +246,13 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     }
   }
   // Templates name groups at login time: which groups each such provider may grant.
-  for (CompiledProvider& provider : c.providers) {
-    if (provider.group_in_scope.empty()) continue;
+  for (size_t p = 0; p < c.providers.size(); ++p) {
+    if (!names_groups[p]) continue;
+    CompiledProvider& provider = c.providers[p];
     provider.group_in_scope.assign(c.groups.size(), 0);
     const bool saml_org = provider.def.type == ProviderType::kSaml && provider.def.organization_scope;
     for (size_t g = 0; g < c.groups.size(); ++g) {
-      const auto& stages = provider.def.scope_stages;
-      provider.group_in_scope[g] = !saml_org && (provider.def.organization_scope ||
-                                                 std::find(stages.begin(), stages.end(), c.groups[g].stage) != stages.end());
+      provider.group_in_scope[g] = !saml_org && stage_in_scope(provider.def, c.groups[g].stage);
     }
   }
   c.trie.finish();

@@ -33,12 +33,12 @@ StringMap<size_t> index_ids(const std::vector<Def>& defs, const char* section, C
   return index;
 }
 
-bool in_scope(const ProviderDef& p, const std::string& stage) {
+}  // namespace
+
+bool stage_in_scope(const ProviderDef& p, const std::string& stage) {
   return p.organization_scope ||
          std::find(p.scope_stages.begin(), p.scope_stages.end(), stage) != p.scope_stages.end();
 }
-
-}  // namespace
 
 ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* report) {
   ValidationResult result;
@@ -149,7 +149,7 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
     }
     if (g_it == groups.end()) continue;
     const GroupDef& g = model.groups[g_it->second];
-    if (!in_scope(p, g.stage)) {
+    if (!stage_in_scope(p, g.stage)) {
       if (p.type == ProviderType::kSaml) {
         errors.push_back({item_path("mappings", i, "group"),
                           "group " + json_text::quoted(g.id) + " is in stage " + json_text::quoted(g.stage) +

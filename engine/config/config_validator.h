@@ -16,4 +16,9 @@ struct ValidationResult {
 
 ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* report);
 
+// Whether a group of `stage` is in provider `p`'s scope (docs/spec.md §2):
+// "organization" covers every stage. The validator's inactive mappings and
+// the compiler's template scope (docs/spec.md §16) both ask this.
+bool stage_in_scope(const ProviderDef& p, const std::string& stage);
+
 }  // namespace claimmap

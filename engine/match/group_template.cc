@@ -32,12 +32,6 @@ GroupTemplate GroupTemplate::parse(std::string_view group) {
   return t;
 }
 
-std::vector<std::string_view> GroupTemplate::literals() const {
-  std::vector<std::string_view> out;
-  for (const Part& p : parts_) out.push_back(p.literal);
-  return out;
-}
-
 void GroupTemplate::render(std::string_view value, std::span<const std::string_view> captures,
                            std::string* out) const {
   out->clear();

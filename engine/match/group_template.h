@@ -24,9 +24,6 @@ class GroupTemplate {
   bool is_template() const { return !parts_.empty(); }
   // The highest {N} used, 0 when none: a regex needs at least that many groups.
   int max_capture() const { return max_capture_; }
-  // The text outside the placeholders, in order ("app-" for "app-{1}").
-  std::vector<std::string_view> literals() const;
-
   // The group id for a match: `captures[i]` is capture group i+1 (an unset
   // group is empty). Replaces `*out`.
   void render(std::string_view value, std::span<const std::string_view> captures, std::string* out) const;

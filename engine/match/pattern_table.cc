@@ -116,8 +116,7 @@ bool PatternTable::build(std::vector<Entry> entries, std::string* error) {
   StringMap<uint32_t> bucket_of;
   std::vector<std::vector<size_t>> members;  // by bucket: indexes into patterns
   for (size_t i = 0; i < patterns.size(); ++i) {
-    const std::string head = patterns[i].first.empty() ? std::string() : pattern_heads[i];
-    auto [it, inserted] = bucket_of.emplace(head, static_cast<uint32_t>(members.size()));
+    auto [it, inserted] = bucket_of.emplace(pattern_heads[i], static_cast<uint32_t>(members.size()));
     if (inserted) members.emplace_back();
     members[it->second].push_back(i);
   }
