@@ -15,6 +15,7 @@ namespace {
 
 struct DiffArgs {
   std::string config, new_config, state, replay;
+  bool explain = false;
   std::optional<int64_t> now;  // --now: the time the replay's signed tokens are checked against
 };
 
@@ -46,7 +47,8 @@ int run_diff(const DiffArgs& args) {
   const std::string_view replay_view(replay_text);
   // The engine is this command's own copy of the state: nothing is saved.
   Result<ImpactReport> impact =
-      analyse_change(*engine.value(), next.value(), args.replay.empty() ? nullptr : &replay_view);
+      analyse_change(*engine.value(), next.value(), args.replay.empty() ? nullptr : &replay_view,
+                     DeltaOptions{args.explain});
   if (!impact.ok()) return fail(impact.status());
   if (!write_stdout(impact.value().to_ndjson())) return 1;
   std::fputs(impact.value().summary_text().c_str(), stderr);
@@ -63,6 +65,7 @@ Command add_diff_command(CLI::App& app) {
   cmd->add_option("--new-config", args->new_config, "the config to test (JSON)")->required();
   cmd->add_option("--state", args->state, "the user state (NDJSON or binary snapshot)")->required();
   cmd->add_option("--replay", args->replay, "NDJSON logins to evaluate after the change");
+  cmd->add_flag("--explain", args->explain, "add to each reload and replay line why (docs/spec.md §17)");
   add_now_option(cmd, &args->now);
   return {cmd, [args] { return run_diff(*args); }};
 }

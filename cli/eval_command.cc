@@ -27,6 +27,7 @@ struct EvalArgs {
   std::vector<std::string> reload_at;
   unsigned threads = 1;
   bool changes_only = false;
+  bool explain = false;
   bool no_progress = false;
   std::optional<int64_t> now;  // --now: the time signed tokens are checked against
 };
@@ -76,6 +77,7 @@ int run_eval(const EvalArgs& args) {
 
   StreamOptions options;
   options.changes_only = args.changes_only;
+  options.explain = args.explain;
   options.threads = args.threads;
   // Every reload file is checked before any event is read (exit 2, all errors).
   std::vector<std::string> problems;
@@ -142,6 +144,8 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--save-state", args->save_state, "write the user state after the run (.ndjson: NDJSON)");
   cmd->add_option("--threads", args->threads, "worker threads")->check(CLI::Range(1u, 256u));
   cmd->add_flag("--changes-only", args->changes_only, "print only lines that changed something, and errors");
+  cmd->add_flag("--explain", args->explain,
+                "add to each line with a delta why: mappings and claim values, removal reasons, role sources (docs/spec.md §17)");
   cmd->add_option("--reload-at", args->reload_at, "N=FILE: reload config FILE just before input line N (repeatable)")
       ->allow_extra_args(false)
       ->take_all();

@@ -64,6 +64,8 @@ Command add_worker_command(CLI::App& app) {
   cmd->add_option("--fetch-batch", args->options.runner.fetch_batch, "messages fetched at once (default 512)")
       ->check(CLI::Range(1, 65536));
   cmd->add_option("--max-partitions", args->options.max_partitions, "never own more than N partitions");
+  cmd->add_flag("--explain", args->options.runner.explain,
+                "result lines carry why (docs/spec.md §17); give every worker of the group the same");
   cmd->add_option("--metrics-file", args->options.metrics_file, "write Prometheus metrics here (atomically) every few seconds");
   cmd->add_option("--metrics-listen", args->options.metrics_listen,
                   "serve GET /metrics (the server's metric families and the worker's) on HOST:PORT");

@@ -26,11 +26,18 @@ support::HttpResponse method_not_allowed(std::string_view allowed) {
   return r;
 }
 
-// POST /v1/events: the body's lines through run_stream, as `eval` runs them.
+// `?explain=1` (docs/spec.md §17): "1" or "true" asks for the explain objects.
+bool explain_asked(const support::HttpRequest& request) {
+  const std::string* v = request.query_value("explain");
+  return v != nullptr && (*v == "1" || *v == "true");
+}
+
+// POST /v1/events[?explain=1]: the body's lines through run_stream, as `eval` runs them.
 support::HttpResponse post_events(RouteContext& c, const support::HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   StreamOptions options;
   options.threads = 1;  // a request is one caller's sequence; connections give the parallelism
+  options.explain = explain_asked(request);
   StreamSummary summary;
   support::HttpResponse r;
   r.content_type = kNdjson;
@@ -60,7 +67,7 @@ support::HttpResponse get_who_has(RouteContext& c, const support::HttpRequest& r
   return r;
 }
 
-// PUT /v1/config[?dry_run=1]
+// PUT /v1/config[?dry_run=1][&explain=1]
 support::HttpResponse put_config(RouteContext& c, const support::HttpRequest& request) {
   ConfigReport report;
   Result<Config> next = load_config(request.body, &report, c.settings.config_dir);
@@ -85,7 +92,7 @@ support::HttpResponse put_config(RouteContext& c, const support::HttpRequest& re
     // `claimmap diff`: the change applied to a copy, never to the engine serving.
     Result<std::unique_ptr<Engine>> scratch = copy_engine(c.engine);
     if (!scratch.ok()) return json_error(500, std::string(error_code_name(scratch.status().code())), scratch.status().message());
-    Result<ImpactReport> impact = analyse_change(*scratch.value(), next.value());
+    Result<ImpactReport> impact = analyse_change(*scratch.value(), next.value(), nullptr, DeltaOptions{explain_asked(request)});
     if (!impact.ok()) return json_error(500, std::string(error_code_name(impact.status().code())), impact.status().message());
     r.body = impact.value().to_ndjson();
     r.headers.emplace_back("X-Claimmap-Lockouts", std::to_string(impact.value().lockouts.size()));
@@ -102,7 +109,7 @@ support::HttpResponse put_config(RouteContext& c, const support::HttpRequest& re
                         "nothing applied: the config could not be stored for restarts: " + s.message());
     }
   }
-  Result<ReloadResult> reloaded = c.engine.reload(std::move(next.value()));
+  Result<ReloadResult> reloaded = c.engine.reload(std::move(next.value()), DeltaOptions{explain_asked(request)});
   if (!reloaded.ok()) {
     // Nothing applied, so a restart must not serve it either.
     if (store != nullptr) {
@@ -132,7 +139,7 @@ support::HttpResponse get_user(RouteContext& c, const support::HttpRequest& requ
   const std::string_view provider = rest.substr(0, slash), subject = rest.substr(slash + 1);
   support::HttpResponse r;
   // ?explain=1: why the user holds each group and role (docs/spec.md §17).
-  if (const std::string* explain = request.query_value("explain"); explain != nullptr && *explain == "1") {
+  if (explain_asked(request)) {
     std::optional<UserExplanation> user = c.engine.explain_user(provider, subject);
     if (!user) return json_error(404, "unknown_user", "no such user");
     r.body = user->to_json();

@@ -85,5 +85,21 @@ check "explain: the user's groups and roles with their sources" \
   '{"provider": "entra", "subject": "u1", "groups": {"app-crm": {"mapped": ["m-app"]}, "readers": {"mapped": ["m-read"]}, "team-sales": {"mapped": ["m-team"]}}, "roles": {"Crm.Editor": {"groups": ["team-sales"]}, "Crm.Viewer": {"groups": ["app-crm", "readers"]}, "Hr.Admin": {"direct": true}}}' \
   "$(cat "$tmp/explain.json")"
 
+# eval --explain (docs/spec.md §17): why each group came (mappings, the
+# claim values that matched, a template's too) or went, and each role's sources.
+cp "$tmp/pattern-events.ndjson" "$tmp/explain-events.ndjson"
+echo '{"provider": "entra", "claims": {"oid": "u1", "tid": "contoso-1", "dept": "sales", "groups": ["APP_crm_users"]}}' >>"$tmp/explain-events.ndjson"
+"$bin" eval --explain --config "$data/pattern_config.json" "$tmp/explain-events.ndjson" >"$tmp/explain.out" 2>/dev/null
+check "eval --explain: exit 0" 0 $?
+contains "eval --explain: a login's groups with mappings and values" \
+  '"explain": {"groups_added": {"app-crm": {"mappings": ["m-app"], "values": ["APP_crm_users"]}, "readers": {"mappings": ["m-read"], "values": ["g-read-x"]}, "team-sales": {"mappings": ["m-team"], "values": ["sales"]}}, "roles_granted": {"Crm.Editor": {"groups": ["team-sales"]}, "Crm.Viewer": {"groups": ["app-crm", "readers"]}}}}' \
+  "$tmp/explain.out"
+check "eval --explain: a direct grant, then a group no mapping matches any more" \
+  '{"seq": 2, "cause": "grant", "provider": "entra", "subject": "u1", "status": "ok", "new_user": false, "groups_added": [], "groups_removed": [], "roles_granted": ["Hr.Admin"], "roles_revoked": [], "explain": {"roles_granted": {"Hr.Admin": {"direct": true}}}}
+{"seq": 3, "cause": "login", "provider": "entra", "subject": "u1", "status": "ok", "new_user": false, "groups_added": [], "groups_removed": ["readers"], "roles_granted": [], "roles_revoked": [], "explain": {"groups_removed": {"readers": {"reason": "no_match"}}}}' \
+  "$(tail -2 "$tmp/explain.out")"
+"$bin" eval --config "$data/pattern_config.json" "$tmp/explain-events.ndjson" >"$tmp/plain.out" 2>/dev/null
+check "eval without --explain: no explain" 0 "$(grep -c explain "$tmp/plain.out")"
+
 if ((failures > 0)); then echo "$failures failures"; exit 1; fi
 echo "all passed"

@@ -99,6 +99,18 @@ printf '{"type": "assign", "provider": "entra", "subject": "x1", "group": "staff
 curl -s "${auth[@]}" -X POST --data-binary @"$tmp/mixed.ndjson" "$base/v1/events" >"$tmp/mixed.out"
 check "bad lines, a blank line and CRLF as eval" "$(cat "$tmp/mixed.eval")" "$(cat "$tmp/mixed.out")"
 
+# ?explain=1 (docs/spec.md §17): the lines eval --explain gives. An unassign
+# and the assign back leave the state as it was for the checks below.
+cat $data/events.ndjson "$tmp/mixed.ndjson" >"$tmp/so-far.ndjson"
+"$bin" eval --config $data/old.json --state $data/state.ndjson --save-state "$tmp/so-far-state.ndjson" "$tmp/so-far.ndjson" \
+  >/dev/null 2>&1
+printf '{"type": "unassign", "provider": "entra", "subject": "x1", "group": "staff"}\n{"type": "assign", "provider": "entra", "subject": "x1", "group": "staff"}\n' \
+  >"$tmp/explain.ndjson"
+"$bin" eval --explain --config $data/old.json --state "$tmp/so-far-state.ndjson" "$tmp/explain.ndjson" >"$tmp/explain.eval" 2>/dev/null
+curl -s "${auth[@]}" -X POST --data-binary @"$tmp/explain.ndjson" "$base/v1/events?explain=1" >"$tmp/explain.out"
+check "POST /v1/events?explain=1 = eval --explain" "$(cat "$tmp/explain.eval")" "$(cat "$tmp/explain.out")"
+contains "the unassign says why" '"explain": {"groups_removed": {"staff": {"reason": "unassigned"}}' "$tmp/explain.out"
+
 # --- config: invalid, dry run, applied -------------------------------------
 before_state=$(get /v1/users/entra/u1)
 curl -s "${auth[@]}" -X PUT --data-binary @$data/bad.json -w '\n%{http_code}\n' "$base/v1/config" >"$tmp/bad.out"
@@ -119,6 +131,10 @@ check "dry run = claimmap diff" "$(cat "$tmp/diff.cli")" "$(cat "$tmp/dry.out")"
 contains "dry run shows the lockout" '"lockout"' "$tmp/dry.out"
 check "dry run: version unchanged" '{"config_version":1}' "$(get /v1/config)"
 check "dry run: state unchanged" "$before_state" "$(get /v1/users/entra/u1)"
+"$bin" diff --explain --config $data/old.json --new-config $data/new-lock.json --state "$tmp/now.ndjson" >"$tmp/diff-explain.cli" 2>/dev/null
+curl -s "${auth[@]}" -X PUT --data-binary @$data/new-lock.json "$base/v1/config?dry_run=1&explain=1" >"$tmp/dry-explain.out"
+check "dry run with explain=1 = claimmap diff --explain" "$(cat "$tmp/diff-explain.cli")" "$(cat "$tmp/dry-explain.out")"
+contains "reload lines say why" '"reason": "' "$tmp/dry-explain.out"
 
 curl -s "${auth[@]}" -X PUT --data-binary @$data/new-a.json "$base/v1/config" >"$tmp/apply.out"
 "$bin" diff --config $data/old.json --new-config $data/new-a.json --state "$tmp/now.ndjson" 2>/dev/null \

@@ -7,7 +7,7 @@
 namespace claimmap::scaleout {
 
 Status apply_event(Engine& engine, ConfigCache& configs, JetStream& js, natsMsg* msg, uint64_t stream_seq,
-                   EventCounters* counters, AppliedEvent* out) {
+                   EventCounters* counters, AppliedEvent* out, DeltaOptions options) {
   out->line_seq = header_u64(msg, kSeqHeader, 0);
   out->reload = !header(msg, kReloadHeader).empty();
   out->config_applied = false;
@@ -20,7 +20,7 @@ Status apply_event(Engine& engine, ConfigCache& configs, JetStream& js, natsMsg*
       out->not_applied = next.status().message();
       return Status();
     }
-    Result<ReloadResult> r = engine.reload(next.value());
+    Result<ReloadResult> r = engine.reload(next.value(), options);
     if (!r.ok()) return r.status();
     std::string text;
     r.value().append_ndjson(out->line_seq, &text, counters);
@@ -37,9 +37,9 @@ Status apply_event(Engine& engine, ConfigCache& configs, JetStream& js, natsMsg*
   std::string& line = out->lines.emplace_back();
   if (const uint64_t oversize = header_u64(msg, kOversizeHeader, 0); oversize > 0) {
     const std::string big(oversize, 'x');  // event_too_large: only the length matters
-    (void)engine.process_to_ndjson(big, out->line_seq, &line, counters);
+    (void)engine.process_to_ndjson(big, out->line_seq, &line, counters, options);
   } else {
-    (void)engine.process_to_ndjson(data, out->line_seq, &line, counters);
+    (void)engine.process_to_ndjson(data, out->line_seq, &line, counters, options);
   }
   if (!line.empty() && line.back() == '\n') line.pop_back();
   return Status();

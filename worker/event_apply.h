@@ -31,8 +31,9 @@ struct AppliedEvent {
 
 // Applies `msg` (stream sequence `stream_seq`) to `engine`; `counters` may be
 // null. An error is the engine's refusal of a valid config (the partition
-// cannot go on); a refused config is `not_applied`, not an error.
+// cannot go on); a refused config is `not_applied`, not an error. With
+// options.explain, result lines carry their explain (docs/spec.md §17).
 Status apply_event(Engine& engine, ConfigCache& configs, JetStream& js, natsMsg* msg, uint64_t stream_seq,
-                   EventCounters* counters, AppliedEvent* out);
+                   EventCounters* counters, AppliedEvent* out, DeltaOptions options = {});
 
 }  // namespace claimmap::scaleout

@@ -357,7 +357,10 @@ Status PartitionRunner::run_owned() {
         return Status(ErrorCode::kIoError, "lease not renewed in time: stopped without a checkpoint");
       }
       if (sseq <= covered) continue;  // a redelivery of a message already applied
-      if (Status st = apply_event(*engine, configs_, js, m, sseq, &counters, &applied); !st.ok()) return st;
+      if (Status st = apply_event(*engine, configs_, js, m, sseq, &counters, &applied, DeltaOptions{settings_.explain});
+          !st.ok()) {
+        return st;
+      }
       if (!applied.not_applied.empty()) log_("partition " + std::to_string(p) + ": " + applied.not_applied + " (not applied)");
       if (applied.config_applied) config_seq = sseq;
       const std::string id = "d" + std::to_string(sseq);

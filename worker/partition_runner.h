@@ -48,6 +48,10 @@ struct RunnerSettings {
   int fetch_batch = 512;
   int64_t chunk_bytes = 512 * 1024;
   int64_t max_pending = 65536;
+  // `worker --explain`: result lines carry their explain (docs/spec.md §17).
+  // Give every worker of a group the same setting, or the results of its
+  // partitions differ in shape.
+  bool explain = false;
 };
 
 // What the metrics show of a partition (docs/scaleout.md "Operations").

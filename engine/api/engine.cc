@@ -66,7 +66,9 @@ const ConfigVersion& Engine::Impl::current_version(Worker& w) const {
 }
 
 void Engine::Impl::prepare(const ConfigVersion& v, Worker& w, const LineInput& line, bool prefetch) const {
-  w.clock.fixed = options_.now_seconds;  // the Worker is the thread's, shared by every engine it calls
+  // The Worker is the thread's, shared by every engine and call: both set each time.
+  w.clock.fixed = options_.now_seconds;
+  w.match.want_values = line.explain;
   prepare_line(*v.config, line, PrepareUpTo::kMatch, w, [&](const ParsedEvent& event) {
     // The user's table slot is a likely cache miss (a million users do not
     // fit in cache): start loading it now so that it overlaps the match.
@@ -124,6 +126,7 @@ const ConfigVersion& Engine::Impl::process(Worker& w, const LineInput& line, uin
   return at_current_version(w, [&](const ConfigVersion& v) {
     w.outcome.reset(seq);
     prepare(v, w, line, /*prefetch=*/true);
+    w.sync.explain = line.explain;
     return apply(v, w.event, w.match.view(), w.sync, w.reload, &w.outcome);
   });
 }
@@ -140,13 +143,17 @@ Status Engine::Impl::load_state(std::string_view bytes, StateLoadReport* report)
   return s;
 }
 
-Result<ReloadResult> Engine::Impl::reload(Config next) {
+Result<ReloadResult> Engine::Impl::reload(Config next, bool explain) {
   std::lock_guard<std::mutex> admin(admin_mutex_);
   const std::shared_ptr<const ConfigVersion> old = current_version_shared();
   auto v = make_version(next, store_);
   v->number = old->number + 1;
   v->previous_epoch = old->epoch;
-  v->plan = std::make_shared<const ReloadPlan>(build_reload_plan(old->config, v->config));
+  {
+    ReloadPlan plan = build_reload_plan(old->config, v->config);
+    plan.explain = explain;
+    v->plan = std::make_shared<const ReloadPlan>(std::move(plan));
+  }
   v->log = std::make_shared<ReloadLog>();
   {
     std::lock_guard<std::mutex> lock(version_mutex_);
@@ -188,6 +195,7 @@ Result<ReloadResult> Engine::Impl::reload(Config next) {
     d.groups_removed.assign(r.delta.groups_removed.begin(), r.delta.groups_removed.end());
     d.roles_granted.assign(r.delta.roles_granted.begin(), r.delta.roles_granted.end());
     d.roles_revoked.assign(r.delta.roles_revoked.begin(), r.delta.roles_revoked.end());
+    d.explain = std::move(r.delta.explain);
     result.deltas.push_back(std::move(d));
   }
   return result;
@@ -204,25 +212,26 @@ void ReloadResult::append_ndjson(uint64_t seq, std::string* out, EventCounters* 
 Engine::Engine(Config config, EngineOptions options) : impl_(std::make_unique<Impl>(config, options)) {}
 Engine::~Engine() = default;
 
-Delta Engine::process(std::string_view line, uint64_t seq) {
+Delta Engine::process(std::string_view line, uint64_t seq, DeltaOptions options) {
   Worker& w = impl_->thread_worker();
-  const ConfigVersion& v = impl_->process(w, LineInput{w.pad(line)}, seq);
+  const ConfigVersion& v = impl_->process(w, LineInput{w.pad(line), 0, nullptr, options.explain}, seq);
   return to_delta(*v.config, w.outcome);
 }
 
-Delta Engine::push(const Push& push, uint64_t seq) {
+Delta Engine::push(const Push& push, uint64_t seq, DeltaOptions options) {
   Worker& w = impl_->thread_worker();
   // Cause lists the push types in EventKind's order, after kUnknown and kLogin.
   const bool is_push = push.type >= Cause::kAssign && push.type <= Cause::kDelete;
   const PushFields fields{is_push ? static_cast<EventKind>(static_cast<int>(push.type) - 1) : EventKind::kLogin,
                           push.provider, push.subject, push.group, push.role};
-  const ConfigVersion& v = impl_->process(w, LineInput{{}, 0, &fields}, seq);
+  const ConfigVersion& v = impl_->process(w, LineInput{{}, 0, &fields, options.explain}, seq);
   return to_delta(*v.config, w.outcome);
 }
 
-ErrorCode Engine::process_to_ndjson(std::string_view line, uint64_t seq, std::string* out, EventCounters* counters) {
+ErrorCode Engine::process_to_ndjson(std::string_view line, uint64_t seq, std::string* out, EventCounters* counters,
+                                     DeltaOptions options) {
   Worker& w = impl_->thread_worker();
-  const ConfigVersion& v = impl_->process(w, LineInput{w.pad(line)}, seq);
+  const ConfigVersion& v = impl_->process(w, LineInput{w.pad(line), 0, nullptr, options.explain}, seq);
   append_outcome_line(*v.config, w.outcome, out);
   if (counters != nullptr) count_outcome(w.outcome, counters);
   return w.outcome.error;
@@ -240,7 +249,9 @@ std::vector<Delta> Engine::process_batch(const std::vector<std::string_view>& li
   return deltas;
 }
 
-Result<ReloadResult> Engine::reload(Config next) { return impl_->reload(std::move(next)); }
+Result<ReloadResult> Engine::reload(Config next, DeltaOptions options) {
+  return impl_->reload(std::move(next), options.explain);
+}
 
 std::vector<std::string> Engine::effective_roles(std::string_view provider, std::string_view subject) const {
   Worker& w = impl_->thread_worker();

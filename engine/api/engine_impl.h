@@ -135,7 +135,8 @@ class Engine::Impl {
   // changes. `report` says what the current config no longer justified.
   Status load_state(std::string_view bytes, StateLoadReport* report) EXCLUDES(admin_mutex_);
 
-  Result<ReloadResult> reload(Config next) EXCLUDES(admin_mutex_);
+  // With `explain`, each reload line carries its explain (docs/spec.md §17).
+  Result<ReloadResult> reload(Config next, bool explain = false) EXCLUDES(admin_mutex_);
 
  private:
   // Calls attempt(const ConfigVersion&) under the current version until it

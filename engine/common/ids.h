@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string_view>
 
 namespace claimmap {
 
@@ -35,6 +36,16 @@ struct MappedPair {
   friend bool operator==(const MappedPair&, const MappedPair&) = default;
   friend bool operator<(const MappedPair& a, const MappedPair& b) {
     return a.group != b.group ? a.group < b.group : a.mapping < b.mapping;
+  }
+};
+
+// A pair a login matched and a claim value (or part) that matched it, for
+// `--explain` (docs/spec.md §17). The value views the login's parsed claims.
+struct ValuedPair {
+  MappedPair pair;
+  std::string_view value;
+  friend bool operator<(const ValuedPair& a, const ValuedPair& b) {
+    return a.pair < b.pair || (a.pair == b.pair && a.value < b.value);
   }
 };
 

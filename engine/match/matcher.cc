@@ -31,6 +31,16 @@ void add_grants(const DelimiterTable& table, std::span<const DelimiterTable::Ran
   matched->resize(at + total);
 }
 
+// `--explain`: the exact grants of the keys just looked up, each with the
+// key that found it. A second lookup, so the match without it is unchanged.
+void add_valued_grants(const DelimiterTable& table, MatchResult* out) {
+  for (const auto& key : out->keys) {
+    if (const DelimiterTable::Range* range = table.values.find(key.text, key.hash)) {
+      for (uint32_t i = 0; i < range->count; ++i) out->values.push_back({table.grants[range->begin + i], key.text});
+    }
+  }
+}
+
 // Sorts (group, mapping) pairs. A token that maps many groups (Entra puts up
 // to 200 in a token, and one department value can map dozens) is sorted by
 // counting, with the groups marked in a bitmap and read back in order: no
@@ -145,6 +155,7 @@ void add_pattern_grants(const CompiledConfig& config, const CompiledProvider& pr
     const PatternTable::Rule& rule = patterns.rules()[i];
     if (!rule.group_template.is_template()) {
       out->matched.push_back({rule.group, rule.mapping});
+      if (out->want_values) out->values.push_back({{rule.group, rule.mapping}, candidate});
       continue;
     }
     std::string_view captures[9];
@@ -164,6 +175,7 @@ void add_pattern_grants(const CompiledConfig& config, const CompiledProvider& pr
     auto group = config.group_by_id.find(std::string_view(out->group_name));
     if (group == config.group_by_id.end() || !provider.group_in_scope[index_of(group->second)]) continue;
     out->matched.push_back({group->second, rule.mapping});
+    if (out->want_values) out->values.push_back({{group->second, rule.mapping}, candidate});
   }
 }
 
@@ -173,6 +185,7 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
   out->matched.clear();
   out->indeterminate_claims.clear();
   out->overage.clear();
+  out->values.clear();
   const ClaimCaptures& claims = *event.claims;
   const CompiledProvider& provider = config.provider(event.provider);
   out->denied_rule = provider.require.empty() ? -1 : first_unmet_requirement(provider, claims);
@@ -218,6 +231,7 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
         }
       }
       add_grants(table, out->found, total, &out->matched);
+      if (out->want_values) add_valued_grants(table, out);
       if (!table.patterns.empty()) {
         for (const auto& key : out->keys) add_pattern_grants(config, provider, table.patterns, key.text, out);
       }
@@ -233,6 +247,14 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
   out->matched.erase(std::unique(out->matched.begin(), out->matched.end(), same), out->matched.end());
   std::sort(out->overage.begin(), out->overage.end());
   out->overage.erase(std::unique(out->overage.begin(), out->overage.end()), out->overage.end());
+  if (out->want_values) {
+    std::sort(out->values.begin(), out->values.end());
+    out->values.erase(std::unique(out->values.begin(), out->values.end(),
+                                  [](const ValuedPair& a, const ValuedPair& b) {
+                                    return a.pair == b.pair && a.value == b.value;
+                                  }),
+                      out->values.end());
+  }
 }
 
 }  // namespace claimmap

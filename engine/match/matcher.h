@@ -24,6 +24,9 @@ struct MatchView {
   std::span<const uint32_t> indeterminate_claims;  // indexes into the provider's claims
   std::span<const std::string_view> overage;       // claim names, sorted, unique
   int32_t denied_rule = -1;  // the first login requirement not met (docs/spec.md §16); -1: none
+  // With MatchResult::want_values: every matched pair with each value that
+  // matched it, sorted (docs/spec.md §17); empty otherwise.
+  std::span<const ValuedPair> values;
 
   bool is_indeterminate(const CompiledMapping& m) const;
 };
@@ -33,6 +36,10 @@ struct MatchResult {
   std::vector<uint32_t> indeterminate_claims;  // indexes into the provider's claims
   std::vector<std::string_view> overage;       // claim names, sorted, unique
   int32_t denied_rule = -1;  // the first login requirement not met; -1: none (then nothing was matched)
+  // Set by the caller to have `values` filled (`--explain`): the values view
+  // the event's claims. Off, the match costs what it did without it.
+  bool want_values = false;
+  std::vector<ValuedPair> values;  // sorted, unique
 
   // Scratch: the values being looked up, with their hashes.
   struct Key {
@@ -45,7 +52,7 @@ struct MatchResult {
   std::vector<uint32_t> rule_hits;           // a pattern table's rules hit
   std::string group_name;                    // a template's group id
 
-  MatchView view() const { return {matched, indeterminate_claims, overage, denied_rule}; }
+  MatchView view() const { return {matched, indeterminate_claims, overage, denied_rule, values}; }
 };
 
 // Checks the provider's login requirements first (docs/spec.md §16): a login

@@ -46,6 +46,9 @@ struct LineInput {
   uint64_t oversize_length = 0;
   // Non-null: a push given as values (Engine::push), no text at all.
   const PushFields* push = nullptr;
+  // `--explain` (docs/spec.md §17): the match keeps the claim values that
+  // matched (MatchResult::want_values), and the delta is explained.
+  bool explain = false;
 };
 
 // How far to go: routing needs only whom the event is about.

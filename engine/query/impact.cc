@@ -54,14 +54,15 @@ uint64_t count_in(const std::map<std::string, uint64_t>& m, const std::string& k
 
 }  // namespace
 
-Result<ImpactReport> analyse_change(Engine& scratch, const Config& next, const std::string_view* replay) {
+Result<ImpactReport> analyse_change(Engine& scratch, const Config& next, const std::string_view* replay,
+                                    DeltaOptions delta_options) {
   ImpactReport report;
   const Holders before = count_holders(scratch);
   // The new config's roles, for the apps of roles a reload grants.
   std::map<std::string, std::string> new_app_of_role;
   for (const CompiledRole& r : ConfigAccess::compiled(next).roles) new_app_of_role[r.id] = r.app;
 
-  Result<ReloadResult> reloaded = scratch.reload(next);
+  Result<ReloadResult> reloaded = scratch.reload(next, delta_options);
   if (!reloaded.ok()) return reloaded.status();
   report.reload = std::move(reloaded.value().deltas);
   for (const Delta& d : report.reload) {
@@ -76,6 +77,7 @@ Result<ImpactReport> analyse_change(Engine& scratch, const Config& next, const s
 
   if (replay != nullptr) {
     StreamOptions options;
+    options.explain = delta_options.explain;
     StreamSummary summary;
     if (Status s = run_stream(scratch, *replay, &report.replay_output, options, &summary); !s.ok()) return s;
     report.replay_counters = summary.counters;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/reload/reload_rules.h"
+#include "engine/sync/delta_explain.h"
 
 namespace claimmap {
 
@@ -71,14 +72,54 @@ namespace {
 
 // The names of a user's effective groups and roles under `config`, sorted
 // (ids are interned in name order, so id order is name order).
-void effective_names(const CompiledConfig& config, const UserState& user, ReloadScratch& s,
-                     std::vector<std::string_view>* groups, std::vector<std::string_view>* roles) {
-  effective_groups(user, &s.groups);
-  effective_roles(config, user, s.groups, &s.roles);
+void effective_names(const CompiledConfig& config, const UserState& user, std::vector<GroupId>* group_ids,
+                     std::vector<RoleId>* role_ids, std::vector<std::string_view>* groups,
+                     std::vector<std::string_view>* roles) {
+  effective_groups(user, group_ids);
+  effective_roles(config, user, *group_ids, role_ids);
   groups->clear();
   roles->clear();
-  for (GroupId g : s.groups) groups->push_back(config.group(g).id);
-  for (RoleId r : s.roles) roles->push_back(config.role(r).id);
+  for (GroupId g : *group_ids) groups->push_back(config.group(g).id);
+  for (RoleId r : *role_ids) roles->push_back(config.role(r).id);
+}
+
+// The names of `groups` (of `config`) that grant role `r`.
+void granting(const CompiledConfig& config, const std::vector<GroupId>& groups, RoleId r,
+              std::vector<std::string_view>* out) {
+  out->clear();
+  for (GroupId g : groups) {
+    if (std::binary_search(config.group_roles_begin(g), config.group_roles_end(g), r)) out->push_back(config.group(g).id);
+  }
+}
+
+// The explain of a user's reload line (docs/spec.md §17): a group removed
+// went with its group (group_deleted) or with the mappings that justified it
+// (mapping_changed); a role's sources are the old config's before, the new
+// one's after.
+void explain_reload(const ReloadPlan& plan, const UserState& before, const UserState& after, ReloadScratch& s,
+                    UserReloadDelta* delta) {
+  delta->explain.clear();
+  ExplainWriter w(&delta->explain);
+  const CompiledConfig& from = *plan.from;
+  const CompiledConfig& to = *plan.to;
+  for (GroupId g : s.before_group_ids) {
+    if (!std::binary_search(delta->groups_removed.begin(), delta->groups_removed.end(), from.group(g).id)) continue;
+    w.group_removed(from.group(g).id, plan.group_to[index_of(g)] == kNoIndex ? RemovalReason::kGroupDeleted
+                                                                              : RemovalReason::kMappingChanged);
+  }
+  for (RoleId r : s.after_role_ids) {
+    if (!std::binary_search(delta->roles_granted.begin(), delta->roles_granted.end(), to.role(r).id)) continue;
+    granting(to, s.after_group_ids, r, &s.sources);
+    w.role_granted(to.role(r).id, s.sources,
+                   std::binary_search(after.direct_roles.begin(), after.direct_roles.end(), r));
+  }
+  for (RoleId r : s.before_role_ids) {
+    if (!std::binary_search(delta->roles_revoked.begin(), delta->roles_revoked.end(), from.role(r).id)) continue;
+    granting(from, s.before_group_ids, r, &s.sources);
+    w.role_revoked(from.role(r).id, s.sources,
+                   std::binary_search(before.direct_roles.begin(), before.direct_roles.end(), r));
+  }
+  w.finish();
 }
 
 template <typename T>
@@ -93,6 +134,7 @@ bool convert_user(const ReloadPlan& plan, UserState& user, ReloadScratch& s, Use
   delta->groups_removed.clear();
   delta->roles_granted.clear();
   delta->roles_revoked.clear();
+  delta->explain.clear();
   UserState& next = s.next;
   next.mapped.clear();
   next.manual.clear();
@@ -143,11 +185,12 @@ bool convert_user(const ReloadPlan& plan, UserState& user, ReloadScratch& s, Use
   const bool rewrite = next.mapped != user.mapped || next.manual != user.manual ||
                        next.direct_roles != user.direct_roles;
   if (!user.suspended && (dropped || roles_changed)) {
-    effective_names(*plan.from, user, s, &s.before_groups, &s.before_roles);
-    effective_names(*plan.to, next, s, &s.after_groups, &s.after_roles);
+    effective_names(*plan.from, user, &s.before_group_ids, &s.before_role_ids, &s.before_groups, &s.before_roles);
+    effective_names(*plan.to, next, &s.after_group_ids, &s.after_role_ids, &s.after_groups, &s.after_roles);
     difference(s.before_groups, s.after_groups, &delta->groups_removed);
     difference(s.after_roles, s.before_roles, &delta->roles_granted);
     difference(s.before_roles, s.after_roles, &delta->roles_revoked);
+    if (plan.explain && !delta->empty()) explain_reload(plan, user, next, s, delta);
   }
   if (rewrite) {
     user.mapped.swap(next.mapped);

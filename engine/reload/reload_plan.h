@@ -27,6 +27,8 @@ struct ReloadPlan {
   // Every id keeps its index and nothing is dropped or changed: converting a
   // shard is only a matter of stamping its new version.
   bool identity = false;
+  // `--explain` (docs/spec.md §17): each user's delta carries its explain.
+  bool explain = false;
 };
 
 ReloadPlan build_reload_plan(std::shared_ptr<const CompiledConfig> from, std::shared_ptr<const CompiledConfig> to);
@@ -36,15 +38,18 @@ ReloadPlan build_reload_plan(std::shared_ptr<const CompiledConfig> from, std::sh
 // granted. Views into the plan's configs.
 struct UserReloadDelta {
   std::vector<std::string_view> groups_removed, roles_granted, roles_revoked;
+  std::string explain;  // the explain object when the plan's `explain` is set
   bool empty() const { return groups_removed.empty() && roles_granted.empty() && roles_revoked.empty(); }
 };
 
 // Thread-owned scratch for convert_user.
 struct ReloadScratch {
   UserState next;
-  std::vector<GroupId> groups;
-  std::vector<RoleId> roles;
   std::vector<std::string_view> before_groups, after_groups, before_roles, after_roles;
+  // The ids behind those names: the old config's and the new one's.
+  std::vector<GroupId> before_group_ids, after_group_ids;
+  std::vector<RoleId> before_role_ids, after_role_ids;
+  std::vector<std::string_view> sources;
 };
 
 // Converts `user` from the plan's old ids to its new ones, dropping what the

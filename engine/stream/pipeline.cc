@@ -135,6 +135,7 @@ class StreamRun {
       impl_.prepare(*b.version, w, input_of(b.block, line), /*prefetch=*/false);
       b.prepared.add(line.seq, w.event, w.match);
     }
+    b.prepared.seal();
   }
 
   // Stage 3: one thread at a time, blocks in input order. The users a few
@@ -164,6 +165,7 @@ class StreamRun {
     };
     for (size_t i = 0; i < kSlotsAhead; ++i) prefetch(i, false);
     scratch_.defer = &b.deferred;  // b.prepared, which the logins view, is kept until stage 4 is done
+    scratch_.explain = options_.explain;
     for (size_t i = 0; i < n; ++i) {
       prefetch(i + kSlotsAhead, false);
       prefetch(i + kRecordsAhead, true);
@@ -227,7 +229,11 @@ class StreamRun {
       const bool deferred = b.modes[i] == Batch::kDeferred;
       if (deferred) {
         lend_delta_vectors(w.outcome, o);
-        finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o);
+        if (options_.explain) {
+          finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o, &w.sync.why, b.prepared.match(i).values);
+        } else {
+          finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o);
+        }
       }
       count_outcome(o, &b.counters);
       if (wanted(o)) append_outcome_line(config, o, &b.out);
@@ -278,6 +284,7 @@ class StreamRun {
         return;
       }
       const ConfigVersion& v = *prepared_under[pending_turn];
+      w.sync.explain = options_.explain;
       if (impl_.is_current(v) && impl_.apply(v, w.event, w.match.view(), w.sync, w.reload, &w.outcome)) {
         finish(*v.config, w.outcome, &b.out);
         return;
@@ -336,7 +343,7 @@ class StreamRun {
   Status reload_before(uint64_t seq, std::string* out, EventCounters* counters) {
     while (next_reload_ < reloads_.size() && reloads_[next_reload_].before_line <= seq) {
       const ReloadPoint& point = reloads_[next_reload_++];
-      Result<ReloadResult> result = impl_.reload(point.config);
+      Result<ReloadResult> result = impl_.reload(point.config, options_.explain);
       if (!result.ok()) return result.status();
       ++summary_->reloads;
       result.value().append_ndjson(point.before_line, out, counters);
@@ -345,9 +352,9 @@ class StreamRun {
   }
 
   // A line as the prepare stage takes it.
-  static LineInput input_of(const LineBlock& block, const LineRef& line) {
+  LineInput input_of(const LineBlock& block, const LineRef& line) const {
     if (line.oversize) return LineInput{{}, line.oversize_length};
-    return LineInput{block.text(line)};
+    return LineInput{block.text(line), 0, nullptr, options_.explain};
   }
 
   // Whether an outcome gets an output line (--changes-only drops the rest).

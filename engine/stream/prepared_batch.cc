@@ -8,6 +8,15 @@ void PreparedBatch::clear() {
   matched_.clear();
   indeterminate_.clear();
   overage_.clear();
+  values_.clear();
+  value_at_.clear();
+  value_text_.clear();
+}
+
+void PreparedBatch::seal() {
+  for (size_t k = 0; k < values_.size(); ++k) {
+    values_[k].value = std::string_view(value_text_.data() + value_at_[k].begin, value_at_[k].end - value_at_[k].begin);
+  }
 }
 
 PreparedBatch::Range PreparedBatch::add_text(std::string_view s) {
@@ -43,6 +52,14 @@ void PreparedBatch::add(uint64_t seq, const ParsedEvent& e, const MatchResult& m
     line.indeterminate = append(indeterminate_, m.indeterminate_claims);
     line.overage = append(overage_, m.overage);
     line.denied_rule = m.denied_rule;
+    line.values.begin = static_cast<uint32_t>(values_.size());
+    for (const ValuedPair& v : m.values) {
+      const uint32_t at = static_cast<uint32_t>(value_text_.size());
+      value_text_.append(v.value);
+      values_.push_back({v.pair, {}});
+      value_at_.push_back({at, static_cast<uint32_t>(value_text_.size())});
+    }
+    line.values.end = static_cast<uint32_t>(values_.size());
   }
   lines_.push_back(line);
 }

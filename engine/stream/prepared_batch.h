@@ -24,8 +24,12 @@ class PreparedBatch {
   void clear();
   size_t size() const { return lines_.size(); }
 
-  // Records a parsed event and, for an ok login, its match.
+  // Records a parsed event and, for an ok login, its match (and the match's
+  // values, when it has them: `--explain`, copied, not the token).
   void add(uint64_t seq, const ParsedEvent& event, const MatchResult& match);
+  // After the last add(): the values' views are set to their copies, which
+  // no longer move. Before it, match(i).values is not valid.
+  void seal();
 
   uint64_t seq(size_t i) const { return lines_[i].seq; }
   // Line i's user, when it is an event that will reach the user store.
@@ -45,7 +49,8 @@ class PreparedBatch {
             std::span<const uint32_t>(indeterminate_.data() + line.indeterminate.begin,
                                       indeterminate_.data() + line.indeterminate.end),
             std::span<const std::string_view>(overage_.data() + line.overage.begin, overage_.data() + line.overage.end),
-            line.denied_rule};
+            line.denied_rule,
+            std::span<const ValuedPair>(values_.data() + line.values.begin, values_.data() + line.values.end)};
   }
 
  private:
@@ -62,7 +67,7 @@ class PreparedBatch {
     RoleId role;
     double iat;
     Range subject, message;  // into text_
-    Range matched, indeterminate, overage;
+    Range matched, indeterminate, overage, values;
     int32_t denied_rule;  // docs/spec.md §16; -1: none
   };
   Range add_text(std::string_view s);
@@ -72,6 +77,11 @@ class PreparedBatch {
   std::vector<MappedPair> matched_;
   std::vector<uint32_t> indeterminate_;
   std::vector<std::string_view> overage_;  // views into the compiled config
+  // `--explain`: matched values; their text is in value_text_ at
+  // value_at_, and their views are set by seal().
+  std::vector<ValuedPair> values_;
+  std::vector<Range> value_at_;
+  std::string value_text_;
 };
 
 }  // namespace claimmap

@@ -48,6 +48,13 @@ void append_error(std::string* out, ErrorCode code, std::string_view message) {
   out->append("}}\n");
 }
 
+// The explain object (docs/spec.md §17), last, when there is one.
+void append_explain(std::string* out, std::string_view explain) {
+  if (explain.empty()) return;
+  out->append(", \"explain\": ");
+  out->append(explain);
+}
+
 // `name_of(item)` appends the item already written as a JSON string.
 template <typename Items, typename NameOf>
 void append_names(std::string* out, std::string_view member, const Items& items, NameOf name_of) {
@@ -138,6 +145,7 @@ void append_outcome_line(const CompiledConfig& config, const Outcome& o, std::st
   if (!o.overage.empty()) {
     append_names(out, "overage", o.overage, [&](std::string_view s) { json_text::append_quoted(*out, s); });
   }
+  append_explain(out, o.explain);
   out->append("}\n");
 }
 
@@ -161,6 +169,7 @@ void append_ndjson(const Delta& d, std::string* out) {
   append_names(out, "roles_granted", d.roles_granted, name);
   append_names(out, "roles_revoked", d.roles_revoked, name);
   if (!d.overage.empty()) append_names(out, "overage", d.overage, name);
+  append_explain(out, d.explain);
   out->append("}\n");
 }
 

@@ -54,6 +54,7 @@ Delta to_delta(const CompiledConfig& cfg, const Outcome& o) {
   for (RoleId r : o.roles_granted) d.roles_granted.push_back(cfg.role(r).id);
   for (RoleId r : o.roles_revoked) d.roles_revoked.push_back(cfg.role(r).id);
   for (std::string_view name : o.overage) d.overage.emplace_back(name);
+  d.explain = o.explain;
   return d;
 }
 

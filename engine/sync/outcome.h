@@ -33,6 +33,9 @@ struct Outcome : EventIdentity {
   std::vector<RoleId> roles_revoked;
   std::vector<std::string_view> overage;
   int32_t denied_rule = -1;  // status kDenied: the first requirement not met (docs/spec.md §16)
+  // The "explain" object (docs/spec.md §17) when the caller asked for one and
+  // the delta is not empty (engine/sync/delta_explain.h); empty otherwise.
+  std::string explain;
 
   bool has_changes() const {
     return new_user || !groups_added.empty() || !groups_removed.empty() || !roles_granted.empty() ||
@@ -53,6 +56,7 @@ struct Outcome : EventIdentity {
     roles_revoked.clear();
     overage.clear();
     denied_rule = -1;
+    explain.clear();
   }
 };
 

@@ -376,15 +376,17 @@ void login_delta(const CompiledConfig& config, std::span<const MappedPair> befor
 }
 
 void finish_deferred_login(const CompiledConfig& config, const DeferredLogins& log, const DeferredLogins::Ref& ref,
-                           DeltaScratch& scratch, Outcome* out) {
+                           DeltaScratch& scratch, Outcome* out, ExplainScratch* why,
+                           std::span<const ValuedPair> values) {
   const MappedPair* mapped = log.mapped.data();
   const std::span<const MappedPair> next = ref.next_view != nullptr
                                                ? std::span<const MappedPair>(ref.next_view, ref.next_end)
                                                : std::span<const MappedPair>(mapped + ref.next, mapped + ref.next_end);
-  login_delta(config, std::span<const MappedPair>(mapped + ref.before, mapped + ref.before_end), next,
-              std::span<const GroupId>(log.manual.data() + ref.manual, log.manual.data() + ref.manual_end),
-              std::span<const RoleId>(log.direct.data() + ref.direct, log.direct.data() + ref.direct_end), scratch,
-              out);
+  const std::span<const MappedPair> before(mapped + ref.before, mapped + ref.before_end);
+  const std::span<const GroupId> manual(log.manual.data() + ref.manual, log.manual.data() + ref.manual_end);
+  const std::span<const RoleId> direct(log.direct.data() + ref.direct, log.direct.data() + ref.direct_end);
+  login_delta(config, before, next, manual, direct, scratch, out);
+  if (why != nullptr) explain_login(config, before, next, manual, direct, values, *why, out);
 }
 
 namespace {
@@ -467,6 +469,9 @@ LoginChange sync_login(const CompiledConfig& config, const ParsedEvent& event, c
       defer_login(user, next, match.indeterminate_claims.empty(), scratch);
     } else {
       login_delta(config, user.mapped, next, user.manual, user.direct_roles, scratch.delta, out);
+      if (scratch.explain) {
+        explain_login(config, user.mapped, next, user.manual, user.direct_roles, match.values, scratch.why, out);
+      }
     }
     change.mapped_changed = true;
     change.mapped = next;
@@ -488,9 +493,30 @@ void reset(UserState& user) {
   user.suspended = false;
 }
 
+// The explain of a push (or delete) whose delta finish_delta() just took;
+// `user_after` null for a deleted user.
+void explain_push(const CompiledConfig& config, EventKind kind, const UserState* user_after, SyncScratch& scratch,
+                  Outcome* out) {
+  HeldSets after{scratch.groups_after};
+  if (user_after != nullptr) {
+    after.mapped = user_after->mapped;
+    after.manual = user_after->manual;
+    if (!user_after->suspended) after.direct = user_after->direct_roles;
+  }
+  explain_event(config, HeldSets{scratch.groups_before, {}, {}, scratch.direct_before}, after,
+                removal_reason_of(kind), {}, scratch.why, out);
+}
+
+// What explain_push() needs of the user before a push.
+void keep_direct_before(const UserState& user, SyncScratch& scratch) {
+  scratch.direct_before.clear();
+  if (!user.suspended) scratch.direct_before.assign(user.direct_roles.begin(), user.direct_roles.end());
+}
+
 void apply_push(const CompiledConfig& config, const ParsedEvent& event, UserState& user, SyncScratch& scratch,
                 Outcome* out) {
   snapshot_effective(config, user, scratch);
+  if (scratch.explain) keep_direct_before(user, scratch);
   switch (event.kind) {
     case EventKind::kAssign: insert_sorted(user.manual, event.group); break;
     case EventKind::kUnassign: erase_sorted(user.manual, event.group); break;
@@ -502,6 +528,7 @@ void apply_push(const CompiledConfig& config, const ParsedEvent& event, UserStat
     case EventKind::kDelete: break;  // handled by apply_event
   }
   finish_delta(config, &user, scratch, out);
+  if (scratch.explain) explain_push(config, event.kind, &user, scratch, out);
 }
 
 }  // namespace
@@ -523,8 +550,10 @@ void apply_event(const CompiledConfig& config, const ParsedEvent& event, const M
       }
       handle.load(&user);
       snapshot_effective(config, user, scratch);
+      if (scratch.explain) keep_direct_before(user, scratch);
       handle.erase();
       finish_delta(config, nullptr, scratch, out);
+      if (scratch.explain) explain_push(config, event.kind, nullptr, scratch, out);
       return;
     }
     if (event.kind == EventKind::kLogin) {

@@ -30,6 +30,7 @@
 #include "engine/config/compiled_config.h"
 #include "engine/parse/event_parser.h"
 #include "engine/match/matcher.h"
+#include "engine/sync/delta_explain.h"
 #include "engine/sync/outcome.h"
 #include "engine/state/user_store.h"
 
@@ -95,6 +96,12 @@ struct SyncScratch {
   DeferredLogins* defer = nullptr;
   bool deferred = false;
   DeferredLogins::Ref ref;
+  // `--explain` (docs/spec.md §17): apply_event sets Outcome::explain for
+  // the deltas it computes (a deferred login's is set by
+  // finish_deferred_login). A login's match must then carry its values.
+  bool explain = false;
+  ExplainScratch why;
+  std::vector<RoleId> direct_before;  // a push's direct roles before it, when explaining
 };
 
 // `event` must be ok(); `match` is the match of a login (unused for pushes);
@@ -108,9 +115,11 @@ void apply_event(const CompiledConfig& config, const ParsedEvent& event, const M
 void login_delta(const CompiledConfig& config, std::span<const MappedPair> before, std::span<const MappedPair> after,
                  std::span<const GroupId> manual, std::span<const RoleId> direct, DeltaScratch& scratch, Outcome* out);
 
-// login_delta() of a login recorded in `log` (see DeferredLogins).
+// login_delta() of a login recorded in `log` (see DeferredLogins); with
+// `why`, its explain too, from the login's matched `values`.
 void finish_deferred_login(const CompiledConfig& config, const DeferredLogins& log, const DeferredLogins::Ref& ref,
-                           DeltaScratch& scratch, Outcome* out);
+                           DeltaScratch& scratch, Outcome* out, ExplainScratch* why = nullptr,
+                           std::span<const ValuedPair> values = {});
 
 // Fills out's deltas from the effective sets before (in scratch, taken by
 // snapshot_effective) and after the change to `user`: the whole-set path

@@ -40,12 +40,21 @@ struct Delta {
   std::vector<std::string> roles_revoked;
   std::vector<std::string> overage;  // claims left out for size (docs/spec.md §4)
   int denied_rule = -1;              // status kDenied: the index of the first requirement not met
+  // Why (docs/spec.md §17): the "explain" object as JSON text, when the
+  // caller asked for it (DeltaOptions::explain, StreamOptions::explain) and
+  // something changed; empty otherwise.
+  std::string explain;
 
   bool ok() const { return status != DeltaStatus::kError; }
   bool has_changes() const {
     return new_user || !groups_added.empty() || !groups_removed.empty() || !roles_granted.empty() ||
            !roles_revoked.empty();
   }
+};
+
+// What a caller asks of the deltas it gets.
+struct DeltaOptions {
+  bool explain = false;  // fill Delta::explain (docs/spec.md §17)
 };
 
 // Appends `delta` as one NDJSON output line (docs/spec.md §8), newline included: the

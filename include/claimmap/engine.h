@@ -91,17 +91,17 @@ class Engine {
 
   // Processes one event line (docs/spec.md §3: an envelope, a push or a bare token)
   // and returns what it did. `seq` is copied into the result.
-  [[nodiscard]] Delta process(std::string_view line, uint64_t seq = 0);
+  [[nodiscard]] Delta process(std::string_view line, uint64_t seq = 0, DeltaOptions options = {});
 
   // The same, appending the NDJSON output line (docs/spec.md §8) to `out`: the fast
   // path, which allocates nothing per event once warmed up. Returns the
   // line's error code (kOk unless its status is error) and, if `counters` is
   // given, counts the result there.
   [[nodiscard]] ErrorCode process_to_ndjson(std::string_view line, uint64_t seq, std::string* out,
-                                            EventCounters* counters = nullptr);
+                                            EventCounters* counters = nullptr, DeltaOptions options = {});
 
   // The same for a push given as values (see Push).
-  [[nodiscard]] Delta push(const Push& push, uint64_t seq = 0);
+  [[nodiscard]] Delta push(const Push& push, uint64_t seq = 0, DeltaOptions options = {});
 
   // Processes several event lines in order, as one caller's sequence; seqs
   // count from `first_seq`. Blank lines are skipped but counted (docs/spec.md §8).
@@ -110,8 +110,9 @@ class Engine {
   // Replaces the config (docs/spec.md §7): atomically between events — an event
   // sees the old version or the new one, whatever thread it runs on — and
   // at once applies what the change revokes (or grants, for a group's new
-  // roles) without waiting for logins. Reloads are serialised.
-  [[nodiscard]] Result<ReloadResult> reload(Config next);
+  // roles) without waiting for logins. Reloads are serialised. With
+  // options.explain each reload line carries its explain (docs/spec.md §17).
+  [[nodiscard]] Result<ReloadResult> reload(Config next, DeltaOptions options = {});
 
   // The user's effective roles now (sorted), or empty for an unknown user.
   std::vector<std::string> effective_roles(std::string_view provider, std::string_view subject) const;

@@ -52,8 +52,10 @@ struct ImpactReport {
 // Reloads `scratch` with `next`, then (if `replay` is non-null) evaluates the
 // replay's lines as `eval` would, and compares who holds each role and app
 // before and after. `scratch`'s state is changed: pass a copy, never the
-// engine serving logins.
+// engine serving logins. With options.explain, reload and replay lines carry
+// their explain (docs/spec.md §17).
 [[nodiscard]] Result<ImpactReport> analyse_change(Engine& scratch, const Config& next,
-                                                  const std::string_view* replay = nullptr);
+                                                  const std::string_view* replay = nullptr,
+                                                  DeltaOptions options = {});
 
 }  // namespace claimmap
