@@ -59,6 +59,15 @@ class SnapshotTimer {
   std::thread thread_;
 };
 
+// SIGHUP (docs/server.md "Rotation"): what is re-read without a restart.
+// Each part keeps what it had when its new files are bad, and says so.
+void reload_on_sighup(support::HttpListener& listener) {
+  if (Status s = listener.reload_tls(); !s.ok()) {
+    std::fprintf(stderr, "claimmap serve: SIGHUP: TLS certificate and key kept as they were: %s\n", s.message().c_str());
+  }
+  std::fflush(stderr);
+}
+
 }  // namespace
 
 Status run_serve(const ServeOptions& options) {
@@ -116,14 +125,15 @@ Status run_serve(const ServeOptions& options) {
                   "--scim-provider " + options.scim_provider + " is not a provider of the config");
   }
 
-  // SIGTERM and SIGINT are taken by one thread with sigwait, blocked in all
-  // others (the I/O threads inherit the mask), so a signal never interrupts
-  // a request half-way.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // SIGTERM, SIGINT and SIGHUP are taken by one thread with sigwait,
+  // blocked in all others (the I/O threads inherit the mask), so a signal
+  // never interrupts a request half-way.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
   ServerApp app(engine, ServerSettings{options.token, options.scim_provider, start.value().store.get(), config_folder(options.config_path)});
@@ -134,10 +144,17 @@ Status run_serve(const ServeOptions& options) {
   std::fflush(stderr);
 
   std::thread signal_thread([&] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    std::fprintf(stderr, "claimmap serve: %s: finishing the requests in flight\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    listener.stop();
+    for (;;) {
+      int signal = 0;
+      sigwait(&signals, &signal);
+      if (signal == SIGHUP) {
+        reload_on_sighup(listener);
+        continue;
+      }
+      std::fprintf(stderr, "claimmap serve: %s: finishing the requests in flight\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+      listener.stop();
+      return;
+    }
   });
   SnapshotTimer snapshots(engine, options.state_path, options.snapshot_every_seconds);
   listener.run();  // returns once stopped and every accepted request is answered

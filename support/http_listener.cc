@@ -279,4 +279,6 @@ void HttpListener::stop() {
 
 size_t HttpListener::open_connections() const { return state_->connections.load(); }
 
+Status HttpListener::reload_tls() { return Status(); }  // TLS is not built yet
+
 }  // namespace claimmap::support

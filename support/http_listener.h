@@ -22,6 +22,15 @@
 
 namespace claimmap::support {
 
+// HTTPS (docs/spec.md §13 "Hardened serving"): when cert_file is set, every
+// connection is TLS (1.2 or 1.3) and plain HTTP is refused.
+struct TlsOptions {
+  std::string cert_file;       // PEM: the certificate (chain) served
+  std::string key_file;        // PEM: its private key
+  std::string client_ca_file;  // PEM: when set, a client certificate signed by this CA is required
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 struct ListenerOptions {
   std::string address = "127.0.0.1";  // loopback unless told otherwise
   uint16_t port = 8080;                // 0: any free port (see HttpListener::port)
@@ -33,6 +42,7 @@ struct ListenerOptions {
   // A kept-alive connection with no request is closed after this.
   std::chrono::milliseconds idle_timeout{60'000};
   size_t max_connections = 1024;  // beyond it a new connection gets 503 and is closed
+  TlsOptions tls;                 // off unless tls.cert_file is set
 };
 
 class HttpListener {
@@ -58,6 +68,11 @@ class HttpListener {
   void stop();
 
   size_t open_connections() const;
+
+  // SIGHUP: re-reads the TLS certificate, key and client CA for connections
+  // accepted from now on; those open keep theirs. On a bad file the old
+  // ones stay and the error is returned. Ok and nothing done without TLS.
+  [[nodiscard]] Status reload_tls();
 
   struct State;  // the I/O context, acceptor and sessions (http_listener.cc)
 

@@ -18,6 +18,8 @@ struct HttpRequest {
   std::string host;           // the Host header, for absolute URLs (SCIM meta.location)
   bool forwarded_https = false;  // X-Forwarded-Proto: https (a TLS proxy in front)
   std::string authorization;  // the Authorization header, verbatim
+  std::string peer;           // the client's address ("IP:PORT"), for the audit log; empty when unknown
+  bool tls = false;           // came over TLS (the listener's own, not a proxy's)
   std::string content_type;
   std::string body;
 
