@@ -19,6 +19,7 @@ namespace {
 struct ServeArgs {
   server::ServeOptions options;
   std::string token_file;
+  std::vector<std::string> rate_limits;  // NAME=N/s, parsed in check_serve_paths
 };
 
 // The files serve needs, looked at before anything is loaded or listened on
@@ -30,10 +31,24 @@ struct ServeArgs {
 Status check_serve_paths(ServeArgs* args) {
   // An empty first line is exit 2 and an unreadable file exit 1, as
   // everywhere else.
-  Result<std::string> token = read_token_file(args->token_file);
-  if (!token.ok()) return token.status();
-  args->options.token = token.value();
+  if (args->token_file.empty() == args->options.tokens_file.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "give one of --token-file (one token, every scope) or --tokens-file (named credentials with scopes)");
+  }
+  if (!args->token_file.empty()) {
+    Result<std::string> token = read_token_file(args->token_file);
+    if (!token.ok()) return token.status();
+    args->options.token = token.value();
+  }
+  for (const std::string& spec : args->rate_limits) {
+    Result<server::RateLimit> limit = server::parse_rate_limit(spec);
+    if (!limit.ok()) return limit.status();
+    args->options.rate_limits.push_back(limit.value());
+  }
   const server::ServeOptions& options = args->options;
+  if (!options.audit_log_path.empty()) {
+    if (Status s = check_output_file(options.audit_log_path, OutputWrite::kInPlace); !s.ok()) return s;
+  }
   if (Status s = check_input_file(options.config_path); !s.ok()) return s;
   // The config store is replaced at every PUT /v1/config: writable now, or
   // the first change would be refused.
@@ -62,7 +77,14 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   cmd->add_option("--threads", options->threads, "I/O threads")->capture_default_str();
-  cmd->add_option("--token-file", args->token_file, "file whose first line is the bearer token")->required();
+  cmd->add_option("--token-file", args->token_file, "file whose first line is the bearer token (every scope)");
+  cmd->add_option("--tokens-file", options->tokens_file,
+                  "credentials, one a line: NAME SCOPE[,SCOPE...] SHA256HEX; scopes events, scim, admin, read, "
+                  "metrics; re-read on SIGHUP");
+  cmd->add_option("--audit-log", options->audit_log_path,
+                  "append one NDJSON line per state-changing or who-holds-what request; reopened on SIGHUP");
+  cmd->add_option("--rate-limit", args->rate_limits, "NAME=N/s: at most N requests a second for credential NAME (429 beyond)")
+      ->take_all();
   cmd->add_option("--scim-provider", options->scim_provider, "the provider whose users SCIM manages (/scim/v2)");
   cmd->add_option("--snapshot-every", options->snapshot_every_seconds, "also write --state every SECONDS");
   auto* read_timeout_ms = cmd->add_option_function<double>(

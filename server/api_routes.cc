@@ -45,6 +45,7 @@ support::HttpResponse post_events(RouteContext& c, const support::HttpRequest& r
     return json_error(500, std::string(error_code_name(s.code())), s.message());
   }
   c.metrics.record_events(summary.counters);
+  if (c.facts != nullptr) c.facts->has_counters = true, c.facts->counters = summary.counters;
   if (summary.counters.events == 1 && summary.lines == 1) {
     c.metrics.observe_login(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
@@ -124,6 +125,12 @@ support::HttpResponse put_config(RouteContext& c, const support::HttpRequest& re
   EventCounters counters;
   reloaded.value().append_ndjson(0, &r.body, &counters);
   c.metrics.record_events(counters);
+  if (c.facts != nullptr) {
+    c.facts->has_counters = true;
+    c.facts->counters = counters;
+    c.facts->config_before = version - 1;
+    c.facts->config_after = reloaded.value().config_version;
+  }
   r.headers.emplace_back("X-Claimmap-Config-Version", std::to_string(reloaded.value().config_version));
   return r;
 }

@@ -61,9 +61,27 @@ class SnapshotTimer {
 
 // SIGHUP (docs/server.md "Rotation"): what is re-read without a restart.
 // Each part keeps what it had when its new files are bad, and says so.
-void reload_on_sighup(support::HttpListener& listener) {
+void reload_on_sighup(const ServeOptions& options, support::HttpListener& listener, CredentialStore& credentials,
+                      AuditLog* audit_log) {
   if (Status s = listener.reload_tls(); !s.ok()) {
     std::fprintf(stderr, "claimmap serve: SIGHUP: TLS certificate and key kept as they were: %s\n", s.message().c_str());
+  }
+  if (!options.tokens_file.empty()) {
+    Result<CredentialSet> next = load_tokens_file(options.tokens_file);
+    if (next.ok()) {
+      const size_t n = next.value().credentials().size();
+      credentials.replace(std::move(next.value()));
+      std::fprintf(stderr, "claimmap serve: SIGHUP: %zu credentials from %s\n", n, options.tokens_file.c_str());
+    } else {
+      std::fprintf(stderr, "claimmap serve: SIGHUP: credentials kept as they were: %s\n",
+                   next.status().message().c_str());
+    }
+  }
+  if (audit_log != nullptr) {
+    if (Status s = audit_log->reopen(); !s.ok()) {
+      std::fprintf(stderr, "claimmap serve: SIGHUP: %s; audited requests get 503 until it can be reopened\n",
+                   s.message().c_str());
+    }
   }
   std::fflush(stderr);
 }
@@ -136,7 +154,27 @@ Status run_serve(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  ServerApp app(engine, ServerSettings{options.token, options.scim_provider, start.value().store.get(), config_folder(options.config_path)});
+  // Who may call, and what is recorded (docs/spec.md §13 "Hardened serving").
+  Result<CredentialSet> credential_set = options.tokens_file.empty() ? Result<CredentialSet>(CredentialSet::single_token(options.token))
+                                                                     : load_tokens_file(options.tokens_file);
+  if (!credential_set.ok()) return refuse(credential_set.status().code(), credential_set.status().message());
+  for (const RateLimit& limit : options.rate_limits) {
+    bool known = false;
+    for (const Credential& c : credential_set.value().credentials()) known = known || c.name == limit.credential;
+    if (!known) return refuse(ErrorCode::kInvalidArgument, "--rate-limit names no credential: " + limit.credential);
+  }
+  auto credentials = std::make_shared<CredentialStore>(std::move(credential_set.value()));
+  std::unique_ptr<AuditLog> audit_log;
+  if (!options.audit_log_path.empty()) {
+    Result<std::unique_ptr<AuditLog>> opened_log = AuditLog::open(options.audit_log_path);
+    if (!opened_log.ok()) return refuse(ErrorCode::kIoError, opened_log.status().message());
+    audit_log = std::move(opened_log.value());
+  }
+  ServerSettings settings{options.token, options.scim_provider, start.value().store.get(), config_folder(options.config_path)};
+  settings.credentials = credentials;
+  settings.audit_log = audit_log.get();
+  settings.rate_limits = options.rate_limits;
+  ServerApp app(engine, std::move(settings));
   support::HttpListener listener(limits, [&app](const support::HttpRequest& r) { return app.handle(r); });
   if (Status s = listener.start(); !s.ok()) return refuse(s.code(), s.message());
   std::fprintf(stderr, "claimmap serve: listening on http://%s:%u\n", limits.address.c_str(),
@@ -148,7 +186,7 @@ Status run_serve(const ServeOptions& options) {
       int signal = 0;
       sigwait(&signals, &signal);
       if (signal == SIGHUP) {
-        reload_on_sighup(listener);
+        reload_on_sighup(options, listener, *credentials, audit_log.get());
         continue;
       }
       std::fprintf(stderr, "claimmap serve: %s: finishing the requests in flight\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");

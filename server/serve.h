@@ -5,8 +5,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "claimmap/status.h"
+#include "server/rate_limiter.h"
 #include "support/http_listener.h"
 
 namespace claimmap::server {
@@ -21,6 +23,11 @@ struct ServeOptions {
   std::string config_store_path;
   std::string listen = "127.0.0.1:8080";  // HOST:PORT (support/listen_address.h); port 0 picks a free one
   std::string token;  // the bearer token every route but /healthz needs (the CLI reads --token-file)
+  // Hardened serving (docs/spec.md §13): named credentials instead of
+  // `token`, re-read on SIGHUP; the audit log, reopened on SIGHUP; limits.
+  std::string tokens_file;
+  std::string audit_log_path;
+  std::vector<RateLimit> rate_limits;
   std::string scim_provider;
   unsigned threads = 2;
   double snapshot_every_seconds = 0;  // 0: only at stop

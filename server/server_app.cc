@@ -1,27 +1,68 @@
 #include "server/server_app.h"
 
 #include <chrono>
-#include <cctype>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 namespace claimmap::server {
 
-bool bearer_matches(std::string_view authorization, std::string_view token) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() < kScheme.size() || token.empty()) return false;
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return false;
+namespace {
+
+constexpr std::string_view kScimPrefix = "/scim/v2";
+
+bool is_scim(std::string_view path) {
+  return path.starts_with(kScimPrefix) && (path.size() == kScimPrefix.size() || path[kScimPrefix.size()] == '/');
+}
+
+// A refusal before the route is reached, in the route family's error form.
+support::HttpResponse refusal(const support::HttpRequest& request, int status, std::string_view code,
+                              std::string_view message) {
+  if (!is_scim(request.path)) return json_error(status, code, message);
+  support::HttpResponse r;
+  r.status = status;
+  r.content_type = "application/scim+json";
+  r.body = nlohmann::json({{"schemas", {"urn:ietf:params:scim:api:messages:2.0:Error"}},
+                           {"status", std::to_string(status)},
+                           {"detail", message}})
+               .dump() +
+           "\n";
+  return r;
+}
+
+std::string quoted_label(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    out.push_back(c);
   }
-  const std::string_view given = authorization.substr(kScheme.size());
-  // Every byte of the expected token is compared whatever the given one
-  // holds, so the time taken says nothing of how much of it was right.
-  unsigned char diff = given.size() == token.size() ? 0 : 1;
-  for (size_t i = 0; i < token.size(); ++i) {
-    const unsigned char g = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
-    diff |= g ^ static_cast<unsigned char>(token[i]);
+  return out;
+}
+
+}  // namespace
+
+uint32_t scope_of(const support::HttpRequest& request) {
+  const std::string_view path = request.path;
+  if (path == "/metrics") return kScopeMetrics;
+  if (is_scim(path)) return kScopeScim;
+  if (path == "/v1/events") return kScopeEvents;
+  if (path == "/v1/config") return request.method == "GET" || request.method == "HEAD" ? kScopeRead : kScopeAdmin;
+  if (path == "/v1/who-has" || path.starts_with("/v1/users/")) return kScopeRead;
+  return 0;
+}
+
+bool is_audited(const support::HttpRequest& request) {
+  const std::string_view path = request.path;
+  const bool read = request.method == "GET" || request.method == "HEAD";
+  if (path == "/v1/events") return true;
+  if (path == "/v1/config") return !read;
+  if (path == "/v1/who-has" || path.starts_with("/v1/users/")) return true;
+  if (is_scim(path)) {
+    // Writes, and reads of who is in what (users and groups, not discovery).
+    const std::string_view rest = path.substr(kScimPrefix.size());
+    return !read || rest.starts_with("/Users") || rest.starts_with("/Groups");
   }
-  return diff == 0;
+  return false;
 }
 
 support::HttpResponse json_error(int status, std::string_view code, std::string_view message) {
@@ -32,8 +73,17 @@ support::HttpResponse json_error(int status, std::string_view code, std::string_
   return r;
 }
 
-ServerApp::ServerApp(Engine& engine, ServerSettings settings) : engine_(engine), settings_(std::move(settings)) {}
+ServerApp::ServerApp(Engine& engine, ServerSettings settings)
+    : engine_(engine),
+      settings_(std::move(settings)),
+      credentials_(settings_.credentials
+                       ? settings_.credentials
+                       : std::make_shared<CredentialStore>(CredentialSet::single_token(settings_.token))),
+      rate_limiter_(settings_.rate_limits) {}
 
+// The order of the checks (docs/server.md "Credentials"): who (401), may it
+// (403), not too often (429), can it be recorded (503) — each before
+// anything is read from the body or done.
 support::HttpResponse ServerApp::handle(const support::HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   Route route = Route::kOther;
@@ -43,44 +93,89 @@ support::HttpResponse ServerApp::handle(const support::HttpRequest& request) {
     response.content_type = "text/plain; charset=utf-8";
     response.body = "ok\n";
     if (request.method != "GET" && request.method != "HEAD") response = json_error(405, "method_not_allowed", "use GET");
-  } else if (!bearer_matches(request.authorization, settings_.token)) {
-    // Nothing is read from the body or done before this check.
-    const bool scim = request.path.starts_with("/scim/");
-    route = scim ? Route::kScim : Route::kOther;
-    if (scim) {
-      response.status = 401;
-      response.content_type = "application/scim+json";
-      response.body = nlohmann::json({{"schemas", {"urn:ietf:params:scim:api:messages:2.0:Error"}},
-                                      {"status", "401"},
-                                      {"detail", "a valid bearer token is required"}})
-                          .dump() +
-                      "\n";
-    } else {
-      response = json_error(401, "unauthorized", "a valid bearer token is required");
-    }
+    metrics_.record_request(route, response.status,
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return response;
+  }
+  if (is_scim(request.path)) route = Route::kScim;
+  const std::shared_ptr<const CredentialSet> credentials = credentials_->current();
+  const Credential* who = credentials->authenticate(request.authorization);
+  const uint32_t scope = scope_of(request);
+  const bool audited = settings_.audit_log != nullptr && is_audited(request);
+  AuditFacts facts;
+  int64_t retry_after = 0;
+  bool handled = false;
+  if (who == nullptr) {
+    response = refusal(request, 401, "unauthorized", "a valid bearer token is required");
     response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"claimmap\"");
-  } else if (request.path == "/metrics") {
-    route = Route::kMetrics;
-    if (request.method != "GET") {
-      response = json_error(405, "method_not_allowed", "use GET");
-    } else {
-      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      response.body = metrics_.to_text(engine_, metrics_extra_ ? metrics_extra_() : std::string());
-    }
+  } else if ((who->scopes & scope) != scope) {
+    response = refusal(request, 403, "forbidden",
+                       "credential \"" + who->name + "\" lacks the scope \"" +
+                           std::string(scope_name(static_cast<Scope>(scope))) + "\" this route needs");
+  } else if (!rate_limiter_.admit(who->name, RateLimiter::Clock::now(), &retry_after)) {
+    response = refusal(request, 429, "rate_limited",
+                       "credential \"" + who->name + "\" is over its rate limit; retry after " +
+                           std::to_string(retry_after) + " s");
+    response.headers.emplace_back("Retry-After", std::to_string(retry_after));
+  } else if (Status ready = audited ? settings_.audit_log->ready() : Status(); !ready.ok()) {
+    std::fprintf(stderr, "claimmap serve: %s: refusing %s %s\n", ready.message().c_str(), request.method.c_str(),
+                 request.path.c_str());
+    response = refusal(request, 503, "audit_log_unavailable",
+                       "nothing done: the audit log cannot record the request: " + ready.message());
   } else {
-    RouteContext context{engine_, settings_, metrics_, config_mutex_};
-    constexpr std::string_view kScimPrefix = "/scim/v2";
-    if (request.path.starts_with(kScimPrefix) &&
-        (request.path.size() == kScimPrefix.size() || request.path[kScimPrefix.size()] == '/')) {
-      route = Route::kScim;
-      response = handle_scim(context, request, std::string_view(request.path).substr(kScimPrefix.size()));
-    } else {
-      response = handle_api(context, request, &route);
+    response = this->route(request, &route, audited ? &facts : nullptr);
+    handled = true;
+  }
+  if (audited) {
+    AuditEntry entry;
+    entry.credential = who != nullptr ? std::string_view(who->name) : std::string_view();
+    entry.client = request.peer;
+    entry.method = request.method;
+    entry.path = request.path;
+    entry.query = request.query;
+    entry.status = response.status;
+    if (facts.has_counters) entry.counters = &facts.counters;
+    entry.config_before = facts.config_before;
+    entry.config_after = facts.config_after;
+    if (Status s = settings_.audit_log->append(entry); !s.ok()) {
+      // ready() reserved room for this line, so this is a device failing
+      // under us; the request was handled and the operator must know.
+      std::fprintf(stderr, "claimmap serve: %s: %s %s %s, not recorded\n", s.message().c_str(), request.method.c_str(),
+                   request.path.c_str(), handled ? "was handled" : "was refused");
+      response = refusal(request, 503, "audit_log_unavailable",
+                         std::string(handled ? "handled but not recorded: " : "refused and not recorded: ") +
+                             s.message());
     }
   }
   metrics_.record_request(route, response.status,
                           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return response;
+}
+
+support::HttpResponse ServerApp::route(const support::HttpRequest& request, Route* route, AuditFacts* facts) {
+  if (request.path == "/metrics") {
+    *route = Route::kMetrics;
+    if (request.method != "GET") return json_error(405, "method_not_allowed", "use GET");
+    support::HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    std::string extra = metrics_extra_ ? metrics_extra_() : std::string();
+    const auto refused = rate_limiter_.refusals();
+    if (!refused.empty()) {
+      extra += "# HELP claimmap_http_rate_limited_total Requests refused with 429, by credential.\n"
+               "# TYPE claimmap_http_rate_limited_total counter\n";
+      for (const auto& [name, n] : refused) {
+        extra += "claimmap_http_rate_limited_total{credential=\"" + quoted_label(name) + "\"} " + std::to_string(n) + "\n";
+      }
+    }
+    response.body = metrics_.to_text(engine_, extra);
+    return response;
+  }
+  RouteContext context{engine_, settings_, metrics_, config_mutex_, facts};
+  if (is_scim(request.path)) {
+    *route = Route::kScim;
+    return handle_scim(context, request, std::string_view(request.path).substr(kScimPrefix.size()));
+  }
+  return handle_api(context, request, route);
 }
 
 }  // namespace claimmap::server

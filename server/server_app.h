@@ -16,11 +16,16 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "claimmap/engine.h"
+#include "server/audit_log.h"
+#include "server/credentials.h"
 #include "server/metrics.h"
+#include "server/rate_limiter.h"
 #include "support/http_types.h"
 
 namespace claimmap::server {
@@ -28,7 +33,9 @@ namespace claimmap::server {
 class ConfigStore;  // server/config_store.h
 
 struct ServerSettings {
-  std::string token;          // the bearer token every route but /healthz needs
+  // The bearer token every route but /healthz needs, with every scope
+  // (`--token-file`); ignored when `credentials` is set.
+  std::string token;
   std::string scim_provider;  // the provider SCIM users belong to; empty: SCIM off
   // Where PUT /v1/config stores a config durably before applying it; null:
   // nowhere (an applied config lasts until the process stops). Not owned:
@@ -37,6 +44,19 @@ struct ServerSettings {
   // The folder a config's `jwks_file` is read from: the --config file's
   // (docs/spec.md §15), for configs applied by PUT /v1/config too.
   std::string config_dir;
+  // Hardened serving (docs/spec.md §13): named credentials with scopes
+  // (`--tokens-file`), rotated by replacing the store's set; null: `token`.
+  std::shared_ptr<CredentialStore> credentials;
+  // `--audit-log`: not owned, must outlive the app; null: no audit log.
+  AuditLog* audit_log = nullptr;
+  std::vector<RateLimit> rate_limits;  // `--rate-limit NAME=N/s`
+};
+
+// What a route did, for its audit line (server/audit_log.h).
+struct AuditFacts {
+  bool has_counters = false;
+  EventCounters counters;  // events applied (a batch, SCIM pushes, a reload's lines)
+  uint64_t config_before = 0, config_after = 0;
 };
 
 // What a route needs: the engine and the server's shared pieces.
@@ -45,6 +65,7 @@ struct RouteContext {
   const ServerSettings& settings;
   Metrics& metrics;
   std::mutex& config_mutex;  // serialises PUT /v1/config and SCIM check-then-write steps
+  AuditFacts* facts = nullptr;  // filled for the audit log; null when not audited
 };
 
 class ServerApp {
@@ -61,16 +82,24 @@ class ServerApp {
   void set_metrics_extra(std::function<std::string()> extra) { metrics_extra_ = std::move(extra); }
 
  private:
+  // The route's answer, once the credential may make the request.
+  support::HttpResponse route(const support::HttpRequest& request, Route* route, AuditFacts* facts);
+
   Engine& engine_;
   ServerSettings settings_;
+  std::shared_ptr<CredentialStore> credentials_;
+  RateLimiter rate_limiter_;
   Metrics metrics_;
   std::mutex config_mutex_;
   std::function<std::string()> metrics_extra_;
 };
 
-// True when `authorization` is "Bearer <token>" (scheme case-insensitive),
-// compared in time that does not depend on where the tokens differ.
-bool bearer_matches(std::string_view authorization, std::string_view token);
+// The scope a request needs (docs/spec.md §13), or 0 for a route any valid
+// credential may call (an unknown one, which then gets 404).
+uint32_t scope_of(const support::HttpRequest& request);
+// Whether the request goes to the audit log: it changes state or reads who
+// holds what (docs/spec.md §13).
+bool is_audited(const support::HttpRequest& request);
 
 // The JSON error body of the /v1 routes: {"error": {"code": C, "message": M}}.
 support::HttpResponse json_error(int status, std::string_view code, std::string_view message);

@@ -146,6 +146,9 @@ class Session : public std::enable_shared_from_this<Session> {
       request.forwarded_https = beast::iequals(req["X-Forwarded-Proto"], "https");
       request.authorization = std::string(req[http::field::authorization]);
       request.content_type = std::string(req[http::field::content_type]);
+      beast::error_code ec;
+      const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+      if (!ec) request.peer = peer.address().to_string() + ":" + std::to_string(peer.port());
       request.body = std::move(req.body());
       response = state_->handler(request);
     }
