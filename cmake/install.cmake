@@ -3,6 +3,10 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS claimmap RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# `claimmap serve` as a service (docs/server.md "Production checklist"): the
+# unit, and the operator's guide it points to.
+install(FILES server/systemd/claimmap.service DESTINATION lib/systemd/system)
+install(FILES docs/server.md docs/spec.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(TARGETS claimmap_engine EXPORT ClaimMapTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY include/claimmap DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT ClaimMapTargets NAMESPACE ClaimMap:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ClaimMap)
@@ -27,4 +31,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libsimdjson-dev, libtbb-dev, libboost-dev, libxxhash-dev, libssl-dev, libre2-dev, pkg-config")
 set(CPACK_STRIP_FILES OFF)
+# The service's system user is made by postinst (with adduser); the unit is
+# installed, not enabled: it needs a config and a tokens file first.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${CMAKE_SOURCE_DIR}/server/systemd/postinst;${CMAKE_SOURCE_DIR}/server/systemd/prerm")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)

@@ -18,6 +18,19 @@ for f in bin/claimmap include/claimmap/engine.h include/claimmap/service.h lib/l
          lib/cmake/ClaimMap/ClaimMapTargets.cmake; do
   check "installed $f" yes "$([[ -f "$tmp/prefix/$f" ]] && echo yes || echo no)"
 done
+# The service unit (docs/server.md "Production checklist"): installed, hardened,
+# and valid for systemd (checked against the installed binary).
+unit="$tmp/prefix/lib/systemd/system/claimmap.service"
+check "installed the systemd unit" yes "$([[ -f "$unit" ]] && echo yes || echo no)"
+for line in "User=claimmap" "ProtectSystem=strict" "NoNewPrivileges=yes" "StateDirectory=claimmap" \
+            "ExecReload=/bin/kill -HUP \$MAINPID"; do
+  check "unit has $line" 1 "$(grep -cxF -- "$line" "$unit")"
+done
+if command -v systemd-analyze >/dev/null; then
+  sed "s|/usr/bin/claimmap|$tmp/prefix/bin/claimmap|" "$unit" >"$tmp/claimmap.service"
+  systemd-analyze verify "$tmp/claimmap.service" >"$tmp/verify.log" 2>&1
+  check "systemd-analyze verify: no complaint" "" "$(grep -v -e 'ConditionPathExists' "$tmp/verify.log")"
+fi
 # Nothing of the engine's private headers is installed.
 check "no private headers" 0 "$(find "$tmp/prefix/include" -path '*/engine/*' | wc -l)"
 
