@@ -30,16 +30,17 @@ struct ReloadPoint {
 
 struct StreamOptions {
   bool changes_only = false;  // leave out lines that changed nothing (docs/spec.md §8)
-  // `eval --explain` (docs/spec.md §17): every ok line with a delta, reload
-  // lines included, gets its "explain" object. Off, the output is §8's, byte
-  // for byte, and nothing of it is computed.
-  bool explain = false;
   unsigned threads = 1;
   std::vector<ReloadPoint> reloads;  // applied in order of before_line (stable)
   // If set, the input bytes and events done so far, raised after each block
   // (about 64 KiB) is written: for a progress bar on another thread.
   std::atomic<uint64_t>* progress_bytes = nullptr;
   std::atomic<uint64_t>* progress_events = nullptr;
+  // `eval --explain` (docs/spec.md §17): every ok line with a delta, reload
+  // lines included, gets its "explain" object. Off, the output is §8's, byte
+  // for byte, and nothing of it is computed.
+  // Last, so that positional initialisers written before it keep their meaning.
+  bool explain = false;
 };
 
 struct StreamSummary {
