@@ -119,7 +119,7 @@ EOF
 # $tmp/eval-final.ndjson.
 eval_reference() {
   reload_line=$1
-  "$bin" eval --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson" --reload-at "$reload_line=$tmp/new.json" \
+  "$bin" eval ${eval_options:-} --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson" --reload-at "$reload_line=$tmp/new.json" \
     --save-state "$tmp/eval-final.ndjson" "$tmp/ds/events.ndjson" >"$tmp/eval.ndjson" 2>/dev/null
   check "eval: exit" 0 $?
   expected=$(wc -l <"$tmp/eval.ndjson")

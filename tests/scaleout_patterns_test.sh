@@ -5,7 +5,8 @@
 # template on a fifth of them and a requirement that denies a tenth of the
 # logins; the reload marker narrows them. Two workers' results, together,
 # are `claimmap eval --reload-at` line for line, and their final state is
-# eval's.
+# eval's. Workers and eval both run with --explain (docs/spec.md §17): the
+# explain objects, reload lines' included, match too.
 # Usage: tests/scaleout_patterns_test.sh path/to/claimmap   (from the repository root)
 set -u
 bin="$1"
@@ -49,8 +50,12 @@ check "the validator accepts the rewritten config" 0 $?
 check "the validator accepts the rewritten reload config" 0 $?
 check "the config has glob and regex mappings and templates on entra" yes \
   "$(grep -Eq '^provider entra: mappings [1-9][0-9]* exact, 0 prefix, [1-9][0-9]* glob, [1-9][0-9]* regex \([1-9][0-9]* templates\); 1 login requirements' "$tmp/validate.txt" && echo yes || cat "$tmp/validate.txt")"
+eval_options="--explain"
+worker_options="--explain"
 eval_reference 6001
 contains "eval denies some logins" '"status": "denied"' "$tmp/eval.ndjson"
+contains "eval explains the matches" '"explain": {"groups_added": {"' "$tmp/eval.ndjson"
+contains "and the reload's removals" '{"reason": "mapping_changed"}' "$tmp/eval.ndjson"
 contains "and grants groups to others" '"groups_added": ["' "$tmp/eval.ndjson"
 
 "$bin" publish --nats "$url" --partitions "$partitions" --seed-state "$tmp/ds/state.ndjson" 2>"$tmp/seed.err"
