@@ -44,6 +44,23 @@ int main(int argc, char** argv) {
                               add_who_has_command(app), add_explain_command(app), add_audit_command(app), add_state_command(app),
                               add_simulate_command(app), add_serve_command(app), add_publish_command(app),
                               add_worker_command(app)};
+  // A missing or unknown command is named, with the list (CLI11 would only
+  // say "A subcommand is required").
+  std::string names;
+  bool known = false;
+  for (const Command& command : commands) {
+    names += (names.empty() ? "" : ", ") + command.app->get_name();
+    known = known || (argc > 1 && command.app->get_name() == argv[1]);
+  }
+  if (argc < 2) {
+    std::fprintf(stderr, "claimmap: a command is required: %s (claimmap COMMAND --help)\n", names.c_str());
+    return 2;
+  }
+  if (!known && argv[1][0] != '-') {
+    std::fprintf(stderr, "claimmap: unknown command \"%s\"; the commands are: %s (claimmap --help)\n", argv[1],
+                 names.c_str());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

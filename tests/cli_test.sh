@@ -62,8 +62,9 @@ check "bad state no output" 0 "$(wc -c <"$tmp/out")"
 check "missing input exit" 1 $?
 "$bin" eval >/dev/null 2>&1
 check "missing --config exit" 2 $?
-"$bin" frobnicate >/dev/null 2>&1
+"$bin" frobnicate >/dev/null 2>"$tmp/err"
 check "unknown command exit" 2 $?
+contains "an unknown command is named, with the list" 'unknown command "frobnicate"; the commands are: validate, eval, diff' "$tmp/err"
 
 # audit and explain (docs/spec.md §17): findings on stdout, a summary on
 # stderr, the page self-contained; explain of a user.

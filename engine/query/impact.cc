@@ -1,4 +1,4 @@
-// analyse_change (docs/spec.md §7 impact analysis; docs/spec.md §7): what `claimmap
+// analyse_change (docs/spec.md §7 impact analysis): what `claimmap
 // diff` and the server's dry run report before a config change is made.
 #include "claimmap/impact.h"
 
@@ -46,6 +46,9 @@ Holders count_holders(const Engine& engine) {
   }
   return h;
 }
+
+// "1 user", "2 users".
+std::string users(uint64_t n) { return std::to_string(n) + (n == 1 ? " user" : " users"); }
 
 uint64_t count_in(const std::map<std::string, uint64_t>& m, const std::string& key) {
   auto it = m.find(key);
@@ -138,11 +141,10 @@ std::string ImpactReport::summary_text() const {
   }
   for (const Lockout& l : lockouts) {
     if (l.kind == Lockout::Kind::kRole) {
-      s += "lockout: role " + l.role + " (app " + l.app + ") was held by " + std::to_string(l.holders_before) +
-           " users and would be held by nobody\n";
+      s += "lockout: role " + l.role + " (app " + l.app + ") was held by " + users(l.holders_before) +
+           " and would be held by nobody\n";
     } else {
-      s += "lockout: app " + l.app + " was used by " + std::to_string(l.holders_before) +
-           " users and would be used by nobody\n";
+      s += "lockout: app " + l.app + " was used by " + users(l.holders_before) + " and would be used by nobody\n";
     }
   }
   return s;

@@ -1,4 +1,4 @@
-// Engine::who_has (docs/spec.md §7 who-has; docs/spec.md §7): one walk over the
+// Engine::who_has (docs/spec.md §7 who-has): one walk over the
 // store, a shard at a time under its lock, keeping only the holders.
 #include <algorithm>
 

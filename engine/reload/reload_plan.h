@@ -1,6 +1,6 @@
-// How user state moves from one compiled config to the next (docs/spec.md §7;
-// docs/spec.md §7): the old→new translation of every group, role and
-// mapping id, built once per reload from the two configs by the rules of
+// How user state moves from one compiled config to the next (docs/spec.md
+// §7): the old→new translation of every group, role and mapping id, built
+// once per reload from the two configs by the rules of
 // engine/reload/reload_rules.h, and the conversion of one user by it.
 //
 // A plan is immutable once built and shared by every thread that converts a

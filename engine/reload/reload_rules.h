@@ -1,5 +1,5 @@
 // The one rule for what of a user's state survives a change of config
-// (docs/spec.md §7, §9; docs/spec.md §7). The reload plan applies it to every id of
+// (docs/spec.md §7, §9). The reload plan applies it to every id of
 // the old compiled config; loading saved state applies it to the names a
 // state file holds. Both ask these functions, so a reload and a load under a
 // changed config keep exactly the same things.

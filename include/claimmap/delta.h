@@ -1,5 +1,4 @@
-// claimmap/delta.h — what one event (or a reload) did to one user (docs/spec.md §8;
-// docs/spec.md §8).
+// claimmap/delta.h — what one event (or a reload) did to one user (docs/spec.md §8).
 //
 // A Delta is a plain value owned by the caller. Names are the config's ids;
 // every array is sorted bytewise.

@@ -1,5 +1,4 @@
-// claimmap/engine.h — the engine an auth pipeline embeds (docs/spec.md §12;
-// docs/spec.md §12).
+// claimmap/engine.h — the engine an auth pipeline embeds (docs/spec.md §12).
 //
 //   claimmap::ConfigReport report;
 //   auto config = claimmap::load_config_file("config.json", &report);

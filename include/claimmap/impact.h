@@ -1,5 +1,5 @@
 // claimmap/impact.h — what a config change would do, before it is made
-// (docs/spec.md §7 impact analysis, `claimmap diff`; docs/spec.md §7).
+// (docs/spec.md §7 impact analysis, `claimmap diff`).
 //
 // analyse_change() applies the change to a scratch engine the caller gives
 // it (build one with the current config and state): the reload's deltas, the

@@ -1,5 +1,5 @@
 // claimmap/query.h — who has access to a role, an app or a group, and how
-// (docs/spec.md §7 who-has; docs/spec.md §7). Engine::who_has answers it.
+// (docs/spec.md §7 who-has). Engine::who_has answers it.
 //
 // Plain values owned by the caller.
 #pragma once
