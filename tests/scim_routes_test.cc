@@ -87,6 +87,20 @@ class ScimRoutesTest : public ::testing::Test {
     ASSERT_TRUE(d.ok()) << d.error.message();
   }
 
+  // The engine's event counters as the metrics show them: a request that
+  // sent no push to the engine leaves them as they were.
+  std::string event_counts() {
+    std::string counts;
+    const std::string text = app_.metrics().to_text(engine_);
+    size_t at = 0;
+    while ((at = text.find("claimmap_events_total{", at)) != std::string::npos) {
+      const size_t end = text.find('\n', at);
+      counts += text.substr(at, end - at) + "\n";
+      at = end;
+    }
+    return counts;
+  }
+
   Names roles(const std::string& subject) { return engine_.effective_roles("entra", subject); }
   std::optional<UserRecord> user(const std::string& subject) { return engine_.find_user("entra", subject); }
 
@@ -356,6 +370,74 @@ TEST_F(ScimRoutesTest, AFailedPatchChangesNothing) {
   EXPECT_EQ(roles("u1"), (Names{"Crm.Editor", "Crm.Viewer"}));
 }
 
+// All or nothing (docs/spec.md §13): every operation is checked — its path
+// too, even for an attribute ClaimMap ignores — before the one push.
+TEST_F(ScimRoutesTest, AMultiOperationUserPatchWithABadPathAppliesNothing) {
+  login("u1", R"(["g-mkt"])");
+  ASSERT_EQ(post_user("u2").status, 201);
+  const std::string before = engine_.export_state();
+  const std::string events = event_counts();
+  for (const char* path : {R"(emails[type eq \"work\")", "emails]", "emails[]", "1st", "name..givenName",
+                           "name.givenName.x", "display name", "urn:ietf:params:scim:schemas:core:2.0:User:",
+                           "meta:created", "$ref"}) {
+    const Json op = {{"op", "replace"}, {"path", path}, {"value", "x"}};
+    expect_error(call("PATCH", "/scim/v2/Users/u1",
+                      patch_body(R"([{"op": "replace", "path": "active", "value": false}, )" + op.dump() + "]")),
+                 400, "invalidPath");
+  }
+  // add and replace need a value (RFC 7644 §3.5.2.1, §3.5.2.3).
+  expect_error(call("PATCH", "/scim/v2/Users/u1", patch_body(R"([
+      {"op": "replace", "path": "active", "value": false}, {"op": "add", "path": "displayName"}])")),
+               400, "invalidValue");
+  EXPECT_EQ(engine_.export_state(), before);
+  EXPECT_EQ(event_counts(), events);  // no push reached the engine
+  EXPECT_FALSE(user("u1")->suspended);
+  EXPECT_EQ(roles("u1"), (Names{"Crm.Editor", "Crm.Viewer"}));
+
+  // The same operations with good paths: applied, in one push.
+  const HttpResponse r = call("PATCH", "/scim/v2/Users/u1", patch_body(R"([
+      {"op": "replace", "path": "active", "value": false},
+      {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "x"},
+      {"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", "value": "m"},
+      {"op": "add", "path": "name.givenName", "value": "U"}])"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(user("u1")->suspended);
+  EXPECT_NE(event_counts().find("claimmap_events_total{cause=\"suspend\"} 1"), std::string::npos) << event_counts();
+}
+
+// Several operations on active: the last one is what the user ends with,
+// as if each had been applied in turn.
+TEST_F(ScimRoutesTest, SeveralActiveOperationsEndWithTheLast) {
+  login("u1", R"(["g-mkt"])");
+  HttpResponse r = call("PATCH", "/scim/v2/Users/u1", patch_body(R"([
+      {"op": "Replace", "path": "active", "value": "False"},
+      {"op": "Replace", "value": {"active": "True"}},
+      {"op": "replace", "path": "active", "value": false}])"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_of(r)["active"], false);
+  EXPECT_TRUE(user("u1")->suspended);
+  r = call("PATCH", "/scim/v2/Users/u1", patch_body(R"([
+      {"op": "replace", "value": {"active": "FALSE"}}, {"op": "add", "path": "active", "value": "true"}])"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_of(r)["active"], true);
+  EXPECT_FALSE(user("u1")->suspended);
+  EXPECT_EQ(roles("u1"), (Names{"Crm.Editor", "Crm.Viewer"}));
+}
+
+TEST_F(ScimRoutesTest, ActiveAcceptsOnlyBooleansAndTheirStrings) {
+  login("u1", R"(["g-read"])");
+  const std::string before = engine_.export_state();
+  for (const char* value : {R"("yes")", R"("0")", "0", "1", R"("")", R"(" false")", "null", "[]", "{}"}) {
+    expect_error(call("PATCH", "/scim/v2/Users/u1",
+                      patch_body(std::string(R"([{"op": "replace", "path": "active", "value": )") + value + "}]")),
+                 400, "invalidValue");
+    expect_error(call("PATCH", "/scim/v2/Users/u1",
+                      patch_body(std::string(R"([{"op": "replace", "value": {"active": )") + value + "}}]")),
+                 400, "invalidValue");
+  }
+  EXPECT_EQ(engine_.export_state(), before);
+}
+
 TEST_F(ScimRoutesTest, PatchUnknownUserIs404AndDoesNotCreateIt) {
   expect_error(call("PATCH", "/scim/v2/Users/ghost", patch_body(R"([{"op": "replace", "path": "active", "value": false}])")),
                404, "");
@@ -462,14 +544,13 @@ TEST_F(ScimRoutesTest, GetGroupByIdAndUnknownGroup) {
 
 TEST_F(ScimRoutesTest, PatchGroupAddsAndRemovesManualMemberships) {
   login("u1", R"(["g-read"])");
+  ASSERT_EQ(post_user("u2").status, 201);
   ASSERT_EQ(roles("u1"), Names{"Crm.Viewer"});
   HttpResponse r = call("PATCH", "/scim/v2/Groups/marketing",
                         patch_body(R"([{"op": "Add", "path": "members", "value": [{"value": "u1"}, {"value": "u2", "display": "U2"}]}])"));
   ASSERT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(user("u1")->manual, Names{"marketing"});
   EXPECT_EQ(roles("u1"), (Names{"Crm.Editor", "Crm.Viewer"}));
-  // u2 was not a user: the assign push created it (docs/spec.md §6).
-  ASSERT_TRUE(user("u2").has_value());
   EXPECT_EQ(user("u2")->manual, Names{"marketing"});
   Json j = body_of(call("GET", "/scim/v2/Groups/marketing"));
   ASSERT_EQ(j["members"].size(), 2u);
@@ -490,6 +571,7 @@ TEST_F(ScimRoutesTest, PatchGroupAddsAndRemovesManualMemberships) {
 }
 
 TEST_F(ScimRoutesTest, PatchGroupWithoutPathAddsMembersAndIgnoresOtherAttributes) {
+  ASSERT_EQ(post_user("u3").status, 201);
   const HttpResponse r = call("PATCH", "/scim/v2/Groups/hr",
                               patch_body(R"([{"op": "add", "value": {"members": [{"value": "u3"}], "externalId": "x"}},
                                              {"op": "replace", "value": {"id": "hr", "displayName": "hr"}}])"));
@@ -537,6 +619,60 @@ TEST_F(ScimRoutesTest, AFailedGroupPatchChangesNothing) {
                400, "invalidSyntax");
   EXPECT_EQ(engine_.export_state(), before);
   EXPECT_EQ(user("u1")->manual, Names{"hr"});
+}
+
+// All or nothing for groups: a member who is not a user of P is refused
+// with the whole request, before any assign reaches the engine.
+TEST_F(ScimRoutesTest, AGroupPatchNamingAnUnknownMemberAppliesNothing) {
+  login("u1", R"(["g-read"])");
+  ASSERT_EQ(post_user("u2").status, 201);
+  const std::string before = engine_.export_state();
+  const std::string events = event_counts();
+  expect_error(call("PATCH", "/scim/v2/Groups/marketing", patch_body(R"([
+      {"op": "add", "path": "members", "value": [{"value": "u1"}]},
+      {"op": "add", "path": "members", "value": [{"value": "u2"}, {"value": "ghost"}]}])")),
+               400, "invalidValue");
+  expect_error(call("PATCH", "/scim/v2/Groups/marketing", patch_body(R"([
+      {"op": "add", "value": {"members": [{"value": "u1"}, {"value": "ghost"}]}}])")),
+               400, "invalidValue");
+  // A filter path is for remove only; add names its members in a value.
+  expect_error(call("PATCH", "/scim/v2/Groups/marketing", patch_body(R"([
+      {"op": "add", "path": "members", "value": [{"value": "u1"}]},
+      {"op": "add", "path": "members[value eq \"u2\"]", "value": {"value": "u2"}}])")),
+               400, "invalidPath");
+  expect_error(call("PATCH", "/scim/v2/Groups/marketing", patch_body(R"([
+      {"op": "add", "path": "members", "value": [{"value": "u1"}]},
+      {"op": "remove", "path": "members[value eq \"u2\"].display"}])")),
+               400, "invalidPath");
+  EXPECT_EQ(engine_.export_state(), before);
+  EXPECT_EQ(event_counts(), events);
+  EXPECT_FALSE(user("ghost").has_value());
+  EXPECT_EQ(user("u1")->manual, Names{});
+  EXPECT_EQ(roles("u1"), Names{"Crm.Viewer"});
+}
+
+// The operations of one request act in the order given: an add then a
+// remove of the same member leaves it out; each assign is its own push.
+TEST_F(ScimRoutesTest, AGroupPatchAppliesEveryOperationInOrder) {
+  for (const char* s : {"u1", "u2", "u3"}) ASSERT_EQ(post_user(s).status, 201);
+  const HttpResponse r = call("PATCH", "/scim/v2/Groups/hr", patch_body(R"([
+      {"op": "add", "path": "members", "value": [{"value": "u1"}, {"value": "u2"}, {"value": "u3"}]},
+      {"op": "Remove", "path": "Members[Value EQ \"u2\"]"},
+      {"op": "remove", "path": "members", "value": [{"value": "u3"}]},
+      {"op": "add", "path": "members", "value": {"value": "u3"}},
+      {"op": "replace", "path": "displayName", "value": "hr"}])"));
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(user("u1")->manual, Names{"hr"});
+  EXPECT_EQ(user("u2")->manual, Names{});
+  EXPECT_EQ(user("u3")->manual, Names{"hr"});
+  const Json j = body_of(call("GET", "/scim/v2/Groups/hr"));
+  ASSERT_EQ(j["members"].size(), 2u) << j.dump();
+  EXPECT_EQ(j["members"][0]["value"], "u1");
+  EXPECT_EQ(j["members"][1]["value"], "u3");
+  // Three users posted, then three assigns, one unassign, one assign.
+  const std::string events = event_counts();
+  EXPECT_NE(events.find("claimmap_events_total{cause=\"assign\"} 4"), std::string::npos) << events;
+  EXPECT_NE(events.find("claimmap_events_total{cause=\"unassign\"} 2"), std::string::npos) << events;
 }
 
 TEST_F(ScimRoutesTest, GroupsAreNotCreatedOrDeletedBySCIM) {
