@@ -6,7 +6,9 @@
 // leave the state byte for byte as it was.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -258,9 +260,100 @@ TEST_F(ScimRoutesTest, FilterOnUserNameAnswersAListResponse) {
   EXPECT_EQ(j["Resources"][0]["id"], "u1");
 }
 
+// ---- paging (RFC 7644 §3.4.2.4) ----
+
+// The ListResponse's numbers and the ids of its resources.
+struct Listed {
+  int total = -1, start = -1, items = -1;
+  Names ids;
+};
+
+TEST_F(ScimRoutesTest, ListingUsersPagesThroughTheProvidersUsersInSubjectOrder) {
+  for (const char* s : {"u3", "u1", "U2", "u4"}) ASSERT_EQ(post_user(s).status, 201);
+  login("m1", R"(["g-mkt"])");
+  ASSERT_TRUE(engine_.process(R"({"type":"suspend","provider":"entra","subject":"u4"})").ok());
+  ASSERT_TRUE(engine_.process(R"({"type":"assign","provider":"kc","subject":"k1","group":"hr"})").ok());
+  auto list = [&](const std::string& query) {
+    const HttpResponse r = call("GET", "/scim/v2/Users" + query);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    const Json j = body_of(r);
+    EXPECT_EQ(j["schemas"], Json::array({kListSchema})) << r.body;
+    Listed l{j.value("totalResults", -1), j.value("startIndex", -1), j.value("itemsPerPage", -1), {}};
+    for (const Json& u : j["Resources"]) l.ids.push_back(u["id"]);
+    EXPECT_EQ(static_cast<size_t>(l.items), l.ids.size()) << r.body;
+    return l;
+  };
+  // Every user of entra (a login's too; not kc's), bytewise: "U2" < "m1" < "u1".
+  Listed l = list("");
+  EXPECT_EQ(l.total, 5);
+  EXPECT_EQ(l.start, 1);
+  EXPECT_EQ(l.ids, (Names{"U2", "m1", "u1", "u3", "u4"}));
+  l = list("?startIndex=2&count=2");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 2, 2));
+  EXPECT_EQ(l.ids, (Names{"m1", "u1"}));
+  l = list("?startIndex=4&count=2");
+  EXPECT_EQ(l.ids, (Names{"u3", "u4"}));
+  l = list("?startIndex=5&count=2");  // the last page is short
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 5, 1));
+  // startIndex below 1 is 1; count 0 or below gives totalResults alone.
+  l = list("?startIndex=0&count=1");
+  EXPECT_EQ(std::tie(l.start, l.ids), std::make_tuple(1, Names{"U2"}));
+  l = list("?startIndex=-7&count=1");
+  EXPECT_EQ(std::tie(l.start, l.ids), std::make_tuple(1, Names{"U2"}));
+  l = list("?count=0");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 1, 0));
+  l = list("?count=-3&startIndex=2");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 2, 0));
+  // Past the end: an empty page that still says how many there are.
+  l = list("?startIndex=6");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 6, 0));
+  l = list("?startIndex=1000000&count=1000000");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 1000000, 0));
+  // A suspended user is listed, inactive.
+  const Json last = body_of(call("GET", "/scim/v2/Users?startIndex=5&count=1"));
+  EXPECT_EQ(last["Resources"][0]["active"], false);
+  // Parameter names in any case; a filter pages its one match the same way.
+  l = list("?STARTINDEX=3&Count=1");
+  EXPECT_EQ(l.ids, Names{"u1"});
+  l = list("?filter=userName%20eq%20%22u3%22&startIndex=2");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(1, 2, 0));
+  l = list("?filter=userName%20eq%20%22u3%22&count=0");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(1, 1, 0));
+  expect_error(call("GET", "/scim/v2/Users?startIndex=two"), 400, "invalidValue");
+  expect_error(call("GET", "/scim/v2/Users?count=1.5"), 400, "invalidValue");
+  expect_error(call("GET", "/scim/v2/Users?count="), 400, "invalidValue");
+}
+
+TEST_F(ScimRoutesTest, ListingUsersOfAnEmptyProviderIsAnEmptyList) {
+  const Json j = body_of(call("GET", "/scim/v2/Users"));
+  EXPECT_EQ(j["totalResults"], 0);
+  EXPECT_EQ(j["startIndex"], 1);
+  EXPECT_EQ(j["itemsPerPage"], 0);
+  EXPECT_EQ(j["Resources"], Json::array());
+}
+
+TEST_F(ScimRoutesTest, GroupPagingEdges) {
+  auto ids = [&](const std::string& query, int total, int start, int items) {
+    const Json j = body_of(call("GET", "/scim/v2/Groups" + query));
+    EXPECT_EQ(j["totalResults"], total) << query;
+    EXPECT_EQ(j["startIndex"], start) << query;
+    EXPECT_EQ(j["itemsPerPage"], items) << query;
+    Names out;
+    for (const Json& g : j["Resources"]) out.push_back(g["id"]);
+    return out;
+  };
+  EXPECT_EQ(ids("?startIndex=0&count=1", 4, 1, 1), Names{"devs"});
+  EXPECT_EQ(ids("?startIndex=4&count=10", 4, 4, 1), Names{"readers"});
+  EXPECT_EQ(ids("?startIndex=5", 4, 5, 0), Names{});
+  EXPECT_EQ(ids("?count=0", 4, 1, 0), Names{});
+  EXPECT_EQ(ids("?count=-1&startIndex=-1", 4, 1, 0), Names{});
+  // Paging applies to what the filter kept: totalResults counts the matches.
+  EXPECT_EQ(ids("?filter=id%20eq%20%22hr%22&startIndex=2", 1, 2, 0), Names{});
+  expect_error(call("GET", "/scim/v2/Groups?startIndex=1e3"), 400, "invalidValue");
+}
+
 TEST_F(ScimRoutesTest, UnsupportedUserFiltersAre400InvalidFilter) {
   login("u1", "[]");
-  expect_error(call("GET", "/scim/v2/Users"), 400, "invalidFilter");  // no listing of all users
   expect_error(call("GET", "/scim/v2/Users?filter=userName%20sw%20%22u%22"), 400, "invalidFilter");
   expect_error(call("GET", "/scim/v2/Users?filter=userName%20eq%20%22u1%22%20or%20userName%20eq%20%22u2%22"), 400,
                "invalidFilter");

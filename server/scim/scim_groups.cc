@@ -92,7 +92,8 @@ support::HttpResponse list_groups(RouteContext& c, const support::HttpRequest& r
     if (keep) matches.push_back(std::move(m));
   }
   OrderedJson resources = OrderedJson::array();
-  for (size_t i = page.start_index - 1; i < matches.size() && resources.size() < page.count; ++i) {
+  const auto [first, last] = page_range(page, matches.size());
+  for (size_t i = first; i < last; ++i) {
     Match& m = matches[i];
     if (with_members && !m.members) m.members = manual_members(c, m.id);
     resources.push_back(group_resource(m.id, with_members ? &*m.members : nullptr, request));
