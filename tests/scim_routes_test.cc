@@ -795,6 +795,73 @@ TEST_F(ScimRoutesTest, ServiceProviderConfigSaysWhatIsSupported) {
   EXPECT_EQ(j["meta"]["location"], std::string(kBase) + "/ServiceProviderConfig");
 }
 
+// RFC 7643 §5: every sub-attribute a ServiceProviderConfig must have, and
+// the authentication scheme's required type, name and description.
+TEST_F(ScimRoutesTest, ServiceProviderConfigHasEveryRequiredAttribute) {
+  const Json j = body_of(call("GET", "/scim/v2/ServiceProviderConfig"));
+  for (const char* feature : {"patch", "bulk", "filter", "changePassword", "sort", "etag"}) {
+    ASSERT_TRUE(j.contains(feature)) << feature;
+    EXPECT_TRUE(j[feature]["supported"].is_boolean()) << feature;
+  }
+  EXPECT_EQ(j["bulk"]["maxOperations"], 0);
+  EXPECT_EQ(j["bulk"]["maxPayloadSize"], 0);
+  const Json& scheme = j["authenticationSchemes"][0];
+  for (const char* member : {"type", "name", "description"}) {
+    EXPECT_TRUE(scheme[member].is_string() && !scheme[member].get<std::string>().empty()) << member;
+  }
+  EXPECT_EQ(scheme["specUri"], "https://www.rfc-editor.org/info/rfc6750");
+  // Only the sub-attributes RFC 7643 §5 defines.
+  for (auto it = scheme.begin(); it != scheme.end(); ++it) {
+    EXPECT_TRUE(it.key() == "type" || it.key() == "name" || it.key() == "description" || it.key() == "specUri" ||
+                it.key() == "documentationUri")
+        << it.key();
+  }
+  EXPECT_FALSE(j.contains("id"));  // the configuration is not a resource with an id
+}
+
+// RFC 7643 §6 and §7: a ResourceType's required attributes, and each
+// attribute definition's characteristics — those of the resources served.
+TEST_F(ScimRoutesTest, ResourceTypesAndSchemasHaveTheirRequiredAttributes) {
+  for (const char* id : {"User", "Group"}) {
+    const Json t = body_of(call("GET", std::string("/scim/v2/ResourceTypes/") + id));
+    EXPECT_EQ(t["schemas"], Json::array({"urn:ietf:params:scim:schemas:core:2.0:ResourceType"}));
+    EXPECT_EQ(t["id"], id);
+    EXPECT_EQ(t["name"], id);
+    EXPECT_TRUE(t["description"].is_string());
+    EXPECT_EQ(t["schemaExtensions"], Json::array());
+    EXPECT_EQ(t["meta"]["resourceType"], "ResourceType");
+    EXPECT_EQ(t["meta"]["location"], std::string(kBase) + "/ResourceTypes/" + id);
+  }
+  const Json list = body_of(call("GET", "/scim/v2/Schemas"));
+  std::function<void(const Json&, const std::string&)> check_attribute = [&](const Json& a, const std::string& at) {
+    for (const char* member : {"name", "type", "description", "mutability", "returned"}) {
+      EXPECT_TRUE(a[member].is_string()) << at << " " << member;
+    }
+    EXPECT_TRUE(a["multiValued"].is_boolean()) << at;
+    EXPECT_TRUE(a["required"].is_boolean()) << at;
+    const std::string type = a["type"];
+    if (type == "string" || type == "reference") EXPECT_TRUE(a["caseExact"].is_boolean()) << at;
+    if (type == "reference") EXPECT_TRUE(a["referenceTypes"].is_array()) << at;
+    EXPECT_EQ(type == "complex", a.contains("subAttributes")) << at;
+    if (a.contains("subAttributes")) {
+      for (const Json& sub : a["subAttributes"]) check_attribute(sub, at + "." + sub["name"].get<std::string>());
+    }
+  };
+  for (const Json& schema : list["Resources"]) {
+    EXPECT_EQ(schema["schemas"], Json::array({"urn:ietf:params:scim:schemas:core:2.0:Schema"}));
+    EXPECT_EQ(schema["meta"]["resourceType"], "Schema");
+    EXPECT_EQ(schema["meta"]["location"], std::string(kBase) + "/Schemas/" + schema["id"].get<std::string>());
+    for (const Json& a : schema["attributes"]) check_attribute(a, a["name"]);
+  }
+  // User.groups declares each sub-attribute a User's groups carry, "type"
+  // with its canonical values.
+  Names subs;
+  for (const Json& sub : list["Resources"][0]["attributes"][2]["subAttributes"]) subs.push_back(sub["name"]);
+  EXPECT_EQ(subs, (Names{"value", "$ref", "display", "type"}));
+  EXPECT_EQ(list["Resources"][0]["attributes"][2]["subAttributes"][3]["canonicalValues"],
+            Json::array({"direct", "indirect"}));
+}
+
 TEST_F(ScimRoutesTest, ResourceTypesAndSchemasDescribeUsersAndGroups) {
   Json j = body_of(call("GET", "/scim/v2/ResourceTypes"));
   EXPECT_EQ(j["schemas"], Json::array({kListSchema}));
@@ -816,7 +883,7 @@ TEST_F(ScimRoutesTest, ResourceTypesAndSchemasDescribeUsersAndGroups) {
   const HttpResponse one = call("GET", std::string("/scim/v2/Schemas/") + kGroupSchema);
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_EQ(body_of(one)["attributes"][1]["name"], "members");
-  expect_error(call("POST", "/scim/v2/Schemas", "{}"), 405, "");
+  expect_error(call("POST", "/scim/v2/Schemas", "{}"), 501, "");
 }
 
 // ---- the edges ----
@@ -857,8 +924,10 @@ TEST_F(ScimRoutesTest, UnknownEndpointsAndMethods) {
   expect_error(call("GET", "/scim/v2"), 404, "");
   expect_error(call("GET", "/scim/v2/Devices"), 404, "");
   expect_error(call("POST", "/scim/v2/Bulk", "{}"), 501, "");
+  // A method the endpoint does not take: 501 (RFC 7644 §3.12), saying
+  // which it does take.
   const HttpResponse r = call("DELETE", "/scim/v2/Users");
-  expect_error(r, 405, "");
+  expect_error(r, 501, "");
   ASSERT_EQ(r.headers.size(), 1u);
   EXPECT_EQ(r.headers[0].first, "Allow");
   EXPECT_EQ(r.headers[0].second, "GET, POST");

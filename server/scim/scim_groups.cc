@@ -248,7 +248,7 @@ support::HttpResponse patch_group(RouteContext& c, const support::HttpRequest& r
 support::HttpResponse groups_collection(RouteContext& c, const support::HttpRequest& request) {
   if (request.method == "GET") return list_groups(c, request);
   if (request.method == "POST") return not_implemented("groups are defined by the config, not created by SCIM");
-  return method_not_allowed("GET");
+  return unsupported_method("GET");
 }
 
 support::HttpResponse group_item(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
@@ -257,7 +257,7 @@ support::HttpResponse group_item(RouteContext& c, const support::HttpRequest& re
   if (request.method == "PUT" || request.method == "DELETE") {
     return not_implemented("groups are defined by the config: only their members change, with PATCH");
   }
-  return method_not_allowed("GET, PATCH");
+  return unsupported_method("GET, PATCH");
 }
 
 }  // namespace claimmap::server::scim

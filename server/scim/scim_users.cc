@@ -224,7 +224,7 @@ support::HttpResponse delete_user(RouteContext& c, std::string_view id) {
 support::HttpResponse users_collection(RouteContext& c, const support::HttpRequest& request) {
   if (request.method == "GET") return list_users(c, request);
   if (request.method == "POST") return create_user(c, request);
-  return method_not_allowed("GET, POST");
+  return unsupported_method("GET, POST");
 }
 
 support::HttpResponse user_item(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
@@ -232,7 +232,7 @@ support::HttpResponse user_item(RouteContext& c, const support::HttpRequest& req
   if (request.method == "PATCH") return patch_user(c, request, id);
   if (request.method == "PUT") return put_user(c, request, id);
   if (request.method == "DELETE") return delete_user(c, id);
-  return method_not_allowed("GET, PATCH, PUT, DELETE");
+  return unsupported_method("GET, PATCH, PUT, DELETE");
 }
 
 }  // namespace claimmap::server::scim
