@@ -226,8 +226,9 @@ support::HttpResponse patch_group(RouteContext& c, const support::HttpRequest& r
     if (c.engine.find_user(c.settings.scim_provider, change.subject)) {
       pushes.push_back(&change);
     } else if (change.assign) {
-      return error_response({400, "invalidValue", "member \"" + change.subject + "\" is not a user of provider \"" +
-                                                      c.settings.scim_provider + "\": create it with POST /Users first"});
+      return error_response({400, "invalidValue",
+                             "member \"" + change.subject + "\" is not a user of provider \"" +
+                                 c.settings.scim_provider + "\": create it with POST /Users first"});
     }
   }
   for (size_t i = 0; i < pushes.size(); ++i) {

@@ -98,7 +98,8 @@ std::optional<ScimError> read_patch(const Json& body, std::vector<PatchOperation
       parsed.path = path->get<std::string>();
       if (!parsed.path.empty()) {
         if (auto why = check_path(parsed.path)) {
-          return ScimError{400, "invalidPath", where + ": path \"" + parsed.path + "\" is not an attribute path: " + *why};
+          return ScimError{400, "invalidPath",
+                           where + ": path \"" + parsed.path + "\" is not an attribute path: " + *why};
         }
       }
     }
