@@ -6,7 +6,9 @@
 // leave the state byte for byte as it was.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -85,6 +87,20 @@ class ScimRoutesTest : public ::testing::Test {
   void login(const std::string& oid, const std::string& groups_json) {
     const Delta d = engine_.process(entra_login(oid, groups_json));
     ASSERT_TRUE(d.ok()) << d.error.message();
+  }
+
+  // The engine's event counters as the metrics show them: a request that
+  // sent no push to the engine leaves them as they were.
+  std::string event_counts() {
+    std::string counts;
+    const std::string text = app_.metrics().to_text(engine_);
+    size_t at = 0;
+    while ((at = text.find("claimmap_events_total{", at)) != std::string::npos) {
+      const size_t end = text.find('\n', at);
+      counts += text.substr(at, end - at) + "\n";
+      at = end;
+    }
+    return counts;
   }
 
   Names roles(const std::string& subject) { return engine_.effective_roles("entra", subject); }
@@ -244,9 +260,100 @@ TEST_F(ScimRoutesTest, FilterOnUserNameAnswersAListResponse) {
   EXPECT_EQ(j["Resources"][0]["id"], "u1");
 }
 
+// ---- paging (RFC 7644 §3.4.2.4) ----
+
+// The ListResponse's numbers and the ids of its resources.
+struct Listed {
+  int total = -1, start = -1, items = -1;
+  Names ids;
+};
+
+TEST_F(ScimRoutesTest, ListingUsersPagesThroughTheProvidersUsersInSubjectOrder) {
+  for (const char* s : {"u3", "u1", "U2", "u4"}) ASSERT_EQ(post_user(s).status, 201);
+  login("m1", R"(["g-mkt"])");
+  ASSERT_TRUE(engine_.process(R"({"type":"suspend","provider":"entra","subject":"u4"})").ok());
+  ASSERT_TRUE(engine_.process(R"({"type":"assign","provider":"kc","subject":"k1","group":"hr"})").ok());
+  auto list = [&](const std::string& query) {
+    const HttpResponse r = call("GET", "/scim/v2/Users" + query);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    const Json j = body_of(r);
+    EXPECT_EQ(j["schemas"], Json::array({kListSchema})) << r.body;
+    Listed l{j.value("totalResults", -1), j.value("startIndex", -1), j.value("itemsPerPage", -1), {}};
+    for (const Json& u : j["Resources"]) l.ids.push_back(u["id"]);
+    EXPECT_EQ(static_cast<size_t>(l.items), l.ids.size()) << r.body;
+    return l;
+  };
+  // Every user of entra (a login's too; not kc's), bytewise: "U2" < "m1" < "u1".
+  Listed l = list("");
+  EXPECT_EQ(l.total, 5);
+  EXPECT_EQ(l.start, 1);
+  EXPECT_EQ(l.ids, (Names{"U2", "m1", "u1", "u3", "u4"}));
+  l = list("?startIndex=2&count=2");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 2, 2));
+  EXPECT_EQ(l.ids, (Names{"m1", "u1"}));
+  l = list("?startIndex=4&count=2");
+  EXPECT_EQ(l.ids, (Names{"u3", "u4"}));
+  l = list("?startIndex=5&count=2");  // the last page is short
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 5, 1));
+  // startIndex below 1 is 1; count 0 or below gives totalResults alone.
+  l = list("?startIndex=0&count=1");
+  EXPECT_EQ(std::tie(l.start, l.ids), std::make_tuple(1, Names{"U2"}));
+  l = list("?startIndex=-7&count=1");
+  EXPECT_EQ(std::tie(l.start, l.ids), std::make_tuple(1, Names{"U2"}));
+  l = list("?count=0");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 1, 0));
+  l = list("?count=-3&startIndex=2");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 2, 0));
+  // Past the end: an empty page that still says how many there are.
+  l = list("?startIndex=6");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 6, 0));
+  l = list("?startIndex=1000000&count=1000000");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(5, 1000000, 0));
+  // A suspended user is listed, inactive.
+  const Json last = body_of(call("GET", "/scim/v2/Users?startIndex=5&count=1"));
+  EXPECT_EQ(last["Resources"][0]["active"], false);
+  // Parameter names in any case; a filter pages its one match the same way.
+  l = list("?STARTINDEX=3&Count=1");
+  EXPECT_EQ(l.ids, Names{"u1"});
+  l = list("?filter=userName%20eq%20%22u3%22&startIndex=2");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(1, 2, 0));
+  l = list("?filter=userName%20eq%20%22u3%22&count=0");
+  EXPECT_EQ(std::tie(l.total, l.start, l.items), std::make_tuple(1, 1, 0));
+  expect_error(call("GET", "/scim/v2/Users?startIndex=two"), 400, "invalidValue");
+  expect_error(call("GET", "/scim/v2/Users?count=1.5"), 400, "invalidValue");
+  expect_error(call("GET", "/scim/v2/Users?count="), 400, "invalidValue");
+}
+
+TEST_F(ScimRoutesTest, ListingUsersOfAnEmptyProviderIsAnEmptyList) {
+  const Json j = body_of(call("GET", "/scim/v2/Users"));
+  EXPECT_EQ(j["totalResults"], 0);
+  EXPECT_EQ(j["startIndex"], 1);
+  EXPECT_EQ(j["itemsPerPage"], 0);
+  EXPECT_EQ(j["Resources"], Json::array());
+}
+
+TEST_F(ScimRoutesTest, GroupPagingEdges) {
+  auto ids = [&](const std::string& query, int total, int start, int items) {
+    const Json j = body_of(call("GET", "/scim/v2/Groups" + query));
+    EXPECT_EQ(j["totalResults"], total) << query;
+    EXPECT_EQ(j["startIndex"], start) << query;
+    EXPECT_EQ(j["itemsPerPage"], items) << query;
+    Names out;
+    for (const Json& g : j["Resources"]) out.push_back(g["id"]);
+    return out;
+  };
+  EXPECT_EQ(ids("?startIndex=0&count=1", 4, 1, 1), Names{"devs"});
+  EXPECT_EQ(ids("?startIndex=4&count=10", 4, 4, 1), Names{"readers"});
+  EXPECT_EQ(ids("?startIndex=5", 4, 5, 0), Names{});
+  EXPECT_EQ(ids("?count=0", 4, 1, 0), Names{});
+  EXPECT_EQ(ids("?count=-1&startIndex=-1", 4, 1, 0), Names{});
+  // Paging applies to what the filter kept: totalResults counts the matches.
+  EXPECT_EQ(ids("?filter=id%20eq%20%22hr%22&startIndex=2", 1, 2, 0), Names{});
+  expect_error(call("GET", "/scim/v2/Groups?startIndex=1e3"), 400, "invalidValue");
+}
+
 TEST_F(ScimRoutesTest, UnsupportedUserFiltersAre400InvalidFilter) {
   login("u1", "[]");
-  expect_error(call("GET", "/scim/v2/Users"), 400, "invalidFilter");  // no listing of all users
   expect_error(call("GET", "/scim/v2/Users?filter=userName%20sw%20%22u%22"), 400, "invalidFilter");
   expect_error(call("GET", "/scim/v2/Users?filter=userName%20eq%20%22u1%22%20or%20userName%20eq%20%22u2%22"), 400,
                "invalidFilter");
@@ -356,6 +463,74 @@ TEST_F(ScimRoutesTest, AFailedPatchChangesNothing) {
   EXPECT_EQ(roles("u1"), (Names{"Crm.Editor", "Crm.Viewer"}));
 }
 
+// All or nothing (docs/spec.md §13): every operation is checked — its path
+// too, even for an attribute ClaimMap ignores — before the one push.
+TEST_F(ScimRoutesTest, AMultiOperationUserPatchWithABadPathAppliesNothing) {
+  login("u1", R"(["g-mkt"])");
+  ASSERT_EQ(post_user("u2").status, 201);
+  const std::string before = engine_.export_state();
+  const std::string events = event_counts();
+  for (const char* path : {R"(emails[type eq \"work\")", "emails]", "emails[]", "1st", "name..givenName",
+                           "name.givenName.x", "display name", "urn:ietf:params:scim:schemas:core:2.0:User:",
+                           "meta:created", "$ref"}) {
+    const Json op = {{"op", "replace"}, {"path", path}, {"value", "x"}};
+    expect_error(call("PATCH", "/scim/v2/Users/u1",
+                      patch_body(R"([{"op": "replace", "path": "active", "value": false}, )" + op.dump() + "]")),
+                 400, "invalidPath");
+  }
+  // add and replace need a value (RFC 7644 §3.5.2.1, §3.5.2.3).
+  expect_error(call("PATCH", "/scim/v2/Users/u1", patch_body(R"([
+      {"op": "replace", "path": "active", "value": false}, {"op": "add", "path": "displayName"}])")),
+               400, "invalidValue");
+  EXPECT_EQ(engine_.export_state(), before);
+  EXPECT_EQ(event_counts(), events);  // no push reached the engine
+  EXPECT_FALSE(user("u1")->suspended);
+  EXPECT_EQ(roles("u1"), (Names{"Crm.Editor", "Crm.Viewer"}));
+
+  // The same operations with good paths: applied, in one push.
+  const HttpResponse r = call("PATCH", "/scim/v2/Users/u1", patch_body(R"([
+      {"op": "replace", "path": "active", "value": false},
+      {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "x"},
+      {"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", "value": "m"},
+      {"op": "add", "path": "name.givenName", "value": "U"}])"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(user("u1")->suspended);
+  EXPECT_NE(event_counts().find("claimmap_events_total{cause=\"suspend\"} 1"), std::string::npos) << event_counts();
+}
+
+// Several operations on active: the last one is what the user ends with,
+// as if each had been applied in turn.
+TEST_F(ScimRoutesTest, SeveralActiveOperationsEndWithTheLast) {
+  login("u1", R"(["g-mkt"])");
+  HttpResponse r = call("PATCH", "/scim/v2/Users/u1", patch_body(R"([
+      {"op": "Replace", "path": "active", "value": "False"},
+      {"op": "Replace", "value": {"active": "True"}},
+      {"op": "replace", "path": "active", "value": false}])"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_of(r)["active"], false);
+  EXPECT_TRUE(user("u1")->suspended);
+  r = call("PATCH", "/scim/v2/Users/u1", patch_body(R"([
+      {"op": "replace", "value": {"active": "FALSE"}}, {"op": "add", "path": "active", "value": "true"}])"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_of(r)["active"], true);
+  EXPECT_FALSE(user("u1")->suspended);
+  EXPECT_EQ(roles("u1"), (Names{"Crm.Editor", "Crm.Viewer"}));
+}
+
+TEST_F(ScimRoutesTest, ActiveAcceptsOnlyBooleansAndTheirStrings) {
+  login("u1", R"(["g-read"])");
+  const std::string before = engine_.export_state();
+  for (const char* value : {R"("yes")", R"("0")", "0", "1", R"("")", R"(" false")", "null", "[]", "{}"}) {
+    expect_error(call("PATCH", "/scim/v2/Users/u1",
+                      patch_body(std::string(R"([{"op": "replace", "path": "active", "value": )") + value + "}]")),
+                 400, "invalidValue");
+    expect_error(call("PATCH", "/scim/v2/Users/u1",
+                      patch_body(std::string(R"([{"op": "replace", "value": {"active": )") + value + "}}]")),
+                 400, "invalidValue");
+  }
+  EXPECT_EQ(engine_.export_state(), before);
+}
+
 TEST_F(ScimRoutesTest, PatchUnknownUserIs404AndDoesNotCreateIt) {
   expect_error(call("PATCH", "/scim/v2/Users/ghost", patch_body(R"([{"op": "replace", "path": "active", "value": false}])")),
                404, "");
@@ -462,14 +637,13 @@ TEST_F(ScimRoutesTest, GetGroupByIdAndUnknownGroup) {
 
 TEST_F(ScimRoutesTest, PatchGroupAddsAndRemovesManualMemberships) {
   login("u1", R"(["g-read"])");
+  ASSERT_EQ(post_user("u2").status, 201);
   ASSERT_EQ(roles("u1"), Names{"Crm.Viewer"});
   HttpResponse r = call("PATCH", "/scim/v2/Groups/marketing",
                         patch_body(R"([{"op": "Add", "path": "members", "value": [{"value": "u1"}, {"value": "u2", "display": "U2"}]}])"));
   ASSERT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(user("u1")->manual, Names{"marketing"});
   EXPECT_EQ(roles("u1"), (Names{"Crm.Editor", "Crm.Viewer"}));
-  // u2 was not a user: the assign push created it (docs/spec.md §6).
-  ASSERT_TRUE(user("u2").has_value());
   EXPECT_EQ(user("u2")->manual, Names{"marketing"});
   Json j = body_of(call("GET", "/scim/v2/Groups/marketing"));
   ASSERT_EQ(j["members"].size(), 2u);
@@ -490,6 +664,7 @@ TEST_F(ScimRoutesTest, PatchGroupAddsAndRemovesManualMemberships) {
 }
 
 TEST_F(ScimRoutesTest, PatchGroupWithoutPathAddsMembersAndIgnoresOtherAttributes) {
+  ASSERT_EQ(post_user("u3").status, 201);
   const HttpResponse r = call("PATCH", "/scim/v2/Groups/hr",
                               patch_body(R"([{"op": "add", "value": {"members": [{"value": "u3"}], "externalId": "x"}},
                                              {"op": "replace", "value": {"id": "hr", "displayName": "hr"}}])"));
@@ -539,6 +714,60 @@ TEST_F(ScimRoutesTest, AFailedGroupPatchChangesNothing) {
   EXPECT_EQ(user("u1")->manual, Names{"hr"});
 }
 
+// All or nothing for groups: a member who is not a user of P is refused
+// with the whole request, before any assign reaches the engine.
+TEST_F(ScimRoutesTest, AGroupPatchNamingAnUnknownMemberAppliesNothing) {
+  login("u1", R"(["g-read"])");
+  ASSERT_EQ(post_user("u2").status, 201);
+  const std::string before = engine_.export_state();
+  const std::string events = event_counts();
+  expect_error(call("PATCH", "/scim/v2/Groups/marketing", patch_body(R"([
+      {"op": "add", "path": "members", "value": [{"value": "u1"}]},
+      {"op": "add", "path": "members", "value": [{"value": "u2"}, {"value": "ghost"}]}])")),
+               400, "invalidValue");
+  expect_error(call("PATCH", "/scim/v2/Groups/marketing", patch_body(R"([
+      {"op": "add", "value": {"members": [{"value": "u1"}, {"value": "ghost"}]}}])")),
+               400, "invalidValue");
+  // A filter path is for remove only; add names its members in a value.
+  expect_error(call("PATCH", "/scim/v2/Groups/marketing", patch_body(R"([
+      {"op": "add", "path": "members", "value": [{"value": "u1"}]},
+      {"op": "add", "path": "members[value eq \"u2\"]", "value": {"value": "u2"}}])")),
+               400, "invalidPath");
+  expect_error(call("PATCH", "/scim/v2/Groups/marketing", patch_body(R"([
+      {"op": "add", "path": "members", "value": [{"value": "u1"}]},
+      {"op": "remove", "path": "members[value eq \"u2\"].display"}])")),
+               400, "invalidPath");
+  EXPECT_EQ(engine_.export_state(), before);
+  EXPECT_EQ(event_counts(), events);
+  EXPECT_FALSE(user("ghost").has_value());
+  EXPECT_EQ(user("u1")->manual, Names{});
+  EXPECT_EQ(roles("u1"), Names{"Crm.Viewer"});
+}
+
+// The operations of one request act in the order given: an add then a
+// remove of the same member leaves it out; each assign is its own push.
+TEST_F(ScimRoutesTest, AGroupPatchAppliesEveryOperationInOrder) {
+  for (const char* s : {"u1", "u2", "u3"}) ASSERT_EQ(post_user(s).status, 201);
+  const HttpResponse r = call("PATCH", "/scim/v2/Groups/hr", patch_body(R"([
+      {"op": "add", "path": "members", "value": [{"value": "u1"}, {"value": "u2"}, {"value": "u3"}]},
+      {"op": "Remove", "path": "Members[Value EQ \"u2\"]"},
+      {"op": "remove", "path": "members", "value": [{"value": "u3"}]},
+      {"op": "add", "path": "members", "value": {"value": "u3"}},
+      {"op": "replace", "path": "displayName", "value": "hr"}])"));
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(user("u1")->manual, Names{"hr"});
+  EXPECT_EQ(user("u2")->manual, Names{});
+  EXPECT_EQ(user("u3")->manual, Names{"hr"});
+  const Json j = body_of(call("GET", "/scim/v2/Groups/hr"));
+  ASSERT_EQ(j["members"].size(), 2u) << j.dump();
+  EXPECT_EQ(j["members"][0]["value"], "u1");
+  EXPECT_EQ(j["members"][1]["value"], "u3");
+  // Three users posted, then three assigns, one unassign, one assign.
+  const std::string events = event_counts();
+  EXPECT_NE(events.find("claimmap_events_total{cause=\"assign\"} 4"), std::string::npos) << events;
+  EXPECT_NE(events.find("claimmap_events_total{cause=\"unassign\"} 2"), std::string::npos) << events;
+}
+
 TEST_F(ScimRoutesTest, GroupsAreNotCreatedOrDeletedBySCIM) {
   expect_error(call("POST", "/scim/v2/Groups", R"({"displayName": "new"})"), 501, "");
   expect_error(call("DELETE", "/scim/v2/Groups/hr"), 501, "");
@@ -566,6 +795,73 @@ TEST_F(ScimRoutesTest, ServiceProviderConfigSaysWhatIsSupported) {
   EXPECT_EQ(j["meta"]["location"], std::string(kBase) + "/ServiceProviderConfig");
 }
 
+// RFC 7643 §5: every sub-attribute a ServiceProviderConfig must have, and
+// the authentication scheme's required type, name and description.
+TEST_F(ScimRoutesTest, ServiceProviderConfigHasEveryRequiredAttribute) {
+  const Json j = body_of(call("GET", "/scim/v2/ServiceProviderConfig"));
+  for (const char* feature : {"patch", "bulk", "filter", "changePassword", "sort", "etag"}) {
+    ASSERT_TRUE(j.contains(feature)) << feature;
+    EXPECT_TRUE(j[feature]["supported"].is_boolean()) << feature;
+  }
+  EXPECT_EQ(j["bulk"]["maxOperations"], 0);
+  EXPECT_EQ(j["bulk"]["maxPayloadSize"], 0);
+  const Json& scheme = j["authenticationSchemes"][0];
+  for (const char* member : {"type", "name", "description"}) {
+    EXPECT_TRUE(scheme[member].is_string() && !scheme[member].get<std::string>().empty()) << member;
+  }
+  EXPECT_EQ(scheme["specUri"], "https://www.rfc-editor.org/info/rfc6750");
+  // Only the sub-attributes RFC 7643 §5 defines.
+  for (auto it = scheme.begin(); it != scheme.end(); ++it) {
+    EXPECT_TRUE(it.key() == "type" || it.key() == "name" || it.key() == "description" || it.key() == "specUri" ||
+                it.key() == "documentationUri")
+        << it.key();
+  }
+  EXPECT_FALSE(j.contains("id"));  // the configuration is not a resource with an id
+}
+
+// RFC 7643 §6 and §7: a ResourceType's required attributes, and each
+// attribute definition's characteristics — those of the resources served.
+TEST_F(ScimRoutesTest, ResourceTypesAndSchemasHaveTheirRequiredAttributes) {
+  for (const char* id : {"User", "Group"}) {
+    const Json t = body_of(call("GET", std::string("/scim/v2/ResourceTypes/") + id));
+    EXPECT_EQ(t["schemas"], Json::array({"urn:ietf:params:scim:schemas:core:2.0:ResourceType"}));
+    EXPECT_EQ(t["id"], id);
+    EXPECT_EQ(t["name"], id);
+    EXPECT_TRUE(t["description"].is_string());
+    EXPECT_EQ(t["schemaExtensions"], Json::array());
+    EXPECT_EQ(t["meta"]["resourceType"], "ResourceType");
+    EXPECT_EQ(t["meta"]["location"], std::string(kBase) + "/ResourceTypes/" + id);
+  }
+  const Json list = body_of(call("GET", "/scim/v2/Schemas"));
+  std::function<void(const Json&, const std::string&)> check_attribute = [&](const Json& a, const std::string& at) {
+    for (const char* member : {"name", "type", "description", "mutability", "returned"}) {
+      EXPECT_TRUE(a[member].is_string()) << at << " " << member;
+    }
+    EXPECT_TRUE(a["multiValued"].is_boolean()) << at;
+    EXPECT_TRUE(a["required"].is_boolean()) << at;
+    const std::string type = a["type"];
+    if (type == "string" || type == "reference") EXPECT_TRUE(a["caseExact"].is_boolean()) << at;
+    if (type == "reference") EXPECT_TRUE(a["referenceTypes"].is_array()) << at;
+    EXPECT_EQ(type == "complex", a.contains("subAttributes")) << at;
+    if (a.contains("subAttributes")) {
+      for (const Json& sub : a["subAttributes"]) check_attribute(sub, at + "." + sub["name"].get<std::string>());
+    }
+  };
+  for (const Json& schema : list["Resources"]) {
+    EXPECT_EQ(schema["schemas"], Json::array({"urn:ietf:params:scim:schemas:core:2.0:Schema"}));
+    EXPECT_EQ(schema["meta"]["resourceType"], "Schema");
+    EXPECT_EQ(schema["meta"]["location"], std::string(kBase) + "/Schemas/" + schema["id"].get<std::string>());
+    for (const Json& a : schema["attributes"]) check_attribute(a, a["name"]);
+  }
+  // User.groups declares each sub-attribute a User's groups carry, "type"
+  // with its canonical values.
+  Names subs;
+  for (const Json& sub : list["Resources"][0]["attributes"][2]["subAttributes"]) subs.push_back(sub["name"]);
+  EXPECT_EQ(subs, (Names{"value", "$ref", "display", "type"}));
+  EXPECT_EQ(list["Resources"][0]["attributes"][2]["subAttributes"][3]["canonicalValues"],
+            Json::array({"direct", "indirect"}));
+}
+
 TEST_F(ScimRoutesTest, ResourceTypesAndSchemasDescribeUsersAndGroups) {
   Json j = body_of(call("GET", "/scim/v2/ResourceTypes"));
   EXPECT_EQ(j["schemas"], Json::array({kListSchema}));
@@ -587,7 +883,7 @@ TEST_F(ScimRoutesTest, ResourceTypesAndSchemasDescribeUsersAndGroups) {
   const HttpResponse one = call("GET", std::string("/scim/v2/Schemas/") + kGroupSchema);
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_EQ(body_of(one)["attributes"][1]["name"], "members");
-  expect_error(call("POST", "/scim/v2/Schemas", "{}"), 405, "");
+  expect_error(call("POST", "/scim/v2/Schemas", "{}"), 501, "");
 }
 
 // ---- the edges ----
@@ -628,8 +924,10 @@ TEST_F(ScimRoutesTest, UnknownEndpointsAndMethods) {
   expect_error(call("GET", "/scim/v2"), 404, "");
   expect_error(call("GET", "/scim/v2/Devices"), 404, "");
   expect_error(call("POST", "/scim/v2/Bulk", "{}"), 501, "");
+  // A method the endpoint does not take: 501 (RFC 7644 §3.12), saying
+  // which it does take.
   const HttpResponse r = call("DELETE", "/scim/v2/Users");
-  expect_error(r, 405, "");
+  expect_error(r, 501, "");
   ASSERT_EQ(r.headers.size(), 1u);
   EXPECT_EQ(r.headers[0].first, "Allow");
   EXPECT_EQ(r.headers[0].second, "GET, POST");

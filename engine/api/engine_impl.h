@@ -116,6 +116,11 @@ class Engine::Impl {
   template <typename F>
   void for_each_current_shard(F&& f) const EXCLUDES(admin_mutex_);
 
+  // The store key of `provider` under `version`, or of a provider an earlier
+  // config had (its users stay, docs/spec.md §7.3). False for a provider no
+  // config ever had: it has no users.
+  bool provider_key(const ConfigVersion& version, std::string_view provider, ProviderKey* key) const;
+
   // Provider ids of store keys, looked up once each.
   ProviderNames provider_names() const { return ProviderNames(store_); }
   size_t user_count() const { return store_.size(); }
@@ -155,11 +160,6 @@ class Engine::Impl {
   // Brings a locked shard to `version` (see above). Requires the shard to be
   // at `version` or at its previous epoch.
   void bring_shard_to(LockedShard& shard, const ConfigVersion& version, ReloadScratch& scratch) const;
-
-  // The store key of `provider` under `version`, or of a provider an earlier
-  // config had (its users stay, docs/spec.md §7.3). False for a provider no
-  // config ever had: it has no users.
-  bool provider_key(const ConfigVersion& version, std::string_view provider, ProviderKey* key) const;
 
   const EngineOptions options_;
   // Each shard has its own lock (engine/state/user_store.h); the store's

@@ -120,6 +120,12 @@ class Engine {
   // hold. Takes the user's shard lock for the copy only.
   std::optional<UserRecord> find_user(std::string_view provider, std::string_view subject) const;
 
+  // The subjects of every user of `provider` the engine holds, sorted
+  // bytewise (the SCIM server pages through them, docs/spec.md §13). One
+  // walk over the store, a shard at a time under its lock; no record is
+  // read. Empty for a provider without users.
+  std::vector<std::string> subjects(std::string_view provider) const;
+
   // Least privilege and lockout findings of the config and the state
   // (docs/spec.md §17, claimmap/audit.h): one walk over the users, a shard
   // at a time, never a copy of the state. `replay` (login lines, optional):

@@ -4,7 +4,7 @@
 //
 //   /ServiceProviderConfig   patch and filter yes (maxResults kMaxResults);
 //                            bulk, changePassword, sort, etag no;
-//                            authentication by OAuth bearer token
+//                            authentication by OAuth bearer token (RFC 6750)
 //   /ResourceTypes[/{id}]    User (/Users) and Group (/Groups)
 //   /Schemas[/{urn}]         the User and Group attributes ClaimMap keeps
 #include <string>
@@ -49,7 +49,8 @@ OrderedJson attribute(std::string_view name, std::string_view type, bool multi, 
   return a;
 }
 
-// The sub-attributes of a membership list (User.groups, Group.members).
+// The sub-attributes of a membership list (User.groups, Group.members), as
+// user_resource and group_resource write them.
 OrderedJson membership(std::string_view name, std::string_view description, std::string_view mutability,
                        std::string_view ref_type) {
   OrderedJson a = attribute(name, "complex", true, description, false, mutability);
@@ -59,6 +60,14 @@ OrderedJson membership(std::string_view name, std::string_view description, std:
   ref["referenceTypes"] = {ref_type};
   OrderedJson display = attribute("display", "string", false, "Its name, the same as value", false, "readOnly");
   a["subAttributes"] = {value, ref, display};
+  if (ref_type == "Group") {
+    // User.groups says how the group is held (RFC 7643 §4.1.2).
+    OrderedJson type = attribute("type", "string", false,
+                                 "direct: assigned (by hand or by SCIM); indirect: mapped from the last login's claims",
+                                 false, "readOnly");
+    type["canonicalValues"] = {"direct", "indirect"};
+    a["subAttributes"].push_back(std::move(type));
+  }
   return a;
 }
 
@@ -88,8 +97,8 @@ OrderedJson schema(const support::HttpRequest& request, std::string_view urn) {
 
 }  // namespace
 
-support::HttpResponse method_not_allowed(std::string_view allowed) {
-  support::HttpResponse r = error_response({405, "", "use " + std::string(allowed)});
+support::HttpResponse unsupported_method(std::string_view allowed) {
+  support::HttpResponse r = error_response({501, "", "this endpoint takes " + std::string(allowed) + " only"});
   r.headers.emplace_back("Allow", std::string(allowed));
   return r;
 }
@@ -111,7 +120,7 @@ support::HttpResponse service_provider_config(const support::HttpRequest& reques
        {{{"type", "oauthbearertoken"},
          {"name", "OAuth Bearer Token"},
          {"description", "Authorization: Bearer <the first line of claimmap serve's --token-file>"},
-         {"primary", true}}}},
+         {"specUri", "https://www.rfc-editor.org/info/rfc6750"}}}},
       {"meta", {{"resourceType", "ServiceProviderConfig"}, {"location", [&] {
                    std::string url = resource_location(request, "ServiceProviderConfig", "");
                    url.pop_back();  // no trailing '/': the endpoint is the resource

@@ -92,7 +92,8 @@ support::HttpResponse list_groups(RouteContext& c, const support::HttpRequest& r
     if (keep) matches.push_back(std::move(m));
   }
   OrderedJson resources = OrderedJson::array();
-  for (size_t i = page.start_index - 1; i < matches.size() && resources.size() < page.count; ++i) {
+  const auto [first, last] = page_range(page, matches.size());
+  for (size_t i = first; i < last; ++i) {
     Match& m = matches[i];
     if (with_members && !m.members) m.members = manual_members(c, m.id);
     resources.push_back(group_resource(m.id, with_members ? &*m.members : nullptr, request));
@@ -174,14 +175,23 @@ std::optional<ScimError> read_group_attribute(std::string_view group, PatchVerb 
   return ScimError{400, "invalidValue", "replacing the member list is not supported: add and remove named members"};
 }
 
-// PATCH /Groups/{id}: every operation and member is read, and the group
-// checked, before the first push; then assign/unassign pushes in order. 204.
+// PATCH /Groups/{id}, all or nothing (docs/spec.md §13): every operation
+// and member is read, the group checked and every member looked up, before
+// the first push; then the assign/unassign pushes, in the order of the
+// operations. 204.
 //
-// Adding a subject that P does not hold yet creates the user (an assign push
-// for an unknown user creates it, docs/spec.md §6; Entra ID creates users
-// before adding them, so this is only reached by other tools). Removing a
-// subject that is not a member, or not a user, succeeds and changes nothing:
-// the unassign push is not sent for an unknown user, which it would create.
+// A member added must be a user of P already: 400 invalidValue otherwise,
+// and nothing is applied. A member value is a reference to a User resource
+// (RFC 7643 §4.2), and an assign push for an unknown subject would create a
+// user that no POST /Users made — a user the client would then be refused
+// to create (409). Entra ID and Okta create users before adding them.
+// Removing a subject that is not a member, or not a user, succeeds and
+// changes nothing: no unassign push is sent for an unknown user, which it
+// would create.
+//
+// Once the first push is applied the others cannot fail: they name the same
+// provider and group (the config cannot change meanwhile: config_mutex is
+// held, and PUT /v1/config takes it too) and subjects checked above.
 support::HttpResponse patch_group(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
   Json body;
   if (auto error = parse_body(request, &body)) return error_response(*error);
@@ -208,9 +218,26 @@ support::HttpResponse patch_group(RouteContext& c, const support::HttpRequest& r
   }
   std::lock_guard<std::mutex> lock(c.config_mutex);  // also keeps a reload from removing the group meanwhile
   if (!c.engine.config().has_group(id)) return error_response(no_group(id));
+  // The pushes to send: an added member must exist; a removed one that does
+  // not exist has nothing to lose. No operation adds a user, so one lookup
+  // per member answers for the whole request.
+  std::vector<const MemberChange*> pushes;
   for (const MemberChange& change : changes) {
-    if (!change.assign && !c.engine.find_user(c.settings.scim_provider, change.subject)) continue;
+    if (c.engine.find_user(c.settings.scim_provider, change.subject)) {
+      pushes.push_back(&change);
+    } else if (change.assign) {
+      return error_response({400, "invalidValue",
+                             "member \"" + change.subject + "\" is not a user of provider \"" +
+                                 c.settings.scim_provider + "\": create it with POST /Users first"});
+    }
+  }
+  for (size_t i = 0; i < pushes.size(); ++i) {
+    const MemberChange& change = *pushes[i];
     if (auto error = run_push(c, change.assign ? Cause::kAssign : Cause::kUnassign, change.subject, id)) {
+      // Only the first can fail (above); should a later one, say so rather
+      // than claim nothing changed.
+      if (i > 0) error->detail += " (after " + std::to_string(i) + " of " + std::to_string(pushes.size()) +
+                                  " membership changes were applied)";
       return error_response(*error);
     }
   }
@@ -222,7 +249,7 @@ support::HttpResponse patch_group(RouteContext& c, const support::HttpRequest& r
 support::HttpResponse groups_collection(RouteContext& c, const support::HttpRequest& request) {
   if (request.method == "GET") return list_groups(c, request);
   if (request.method == "POST") return not_implemented("groups are defined by the config, not created by SCIM");
-  return method_not_allowed("GET");
+  return unsupported_method("GET");
 }
 
 support::HttpResponse group_item(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
@@ -231,7 +258,7 @@ support::HttpResponse group_item(RouteContext& c, const support::HttpRequest& re
   if (request.method == "PUT" || request.method == "DELETE") {
     return not_implemented("groups are defined by the config: only their members change, with PATCH");
   }
-  return method_not_allowed("GET, PATCH");
+  return unsupported_method("GET, PATCH");
 }
 
 }  // namespace claimmap::server::scim

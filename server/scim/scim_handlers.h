@@ -30,8 +30,11 @@ support::HttpResponse resource_types(const support::HttpRequest& request, std::o
 // /Schemas (id empty: the list) and /Schemas/{urn}.
 support::HttpResponse schemas(const support::HttpRequest& request, std::optional<std::string_view> id);
 
-// 405 with an Allow header and a SCIM error body.
-support::HttpResponse method_not_allowed(std::string_view allowed);
+// A method the endpoint does not take: 501 with an Allow header and a SCIM
+// error body. Not 405: RFC 7644 §3.12 gives SCIM's error statuses, and
+// "the service provider does not support the request operation" is 501
+// there (SCIM clients such as scimmy refuse an Error message with 405).
+support::HttpResponse unsupported_method(std::string_view allowed);
 // 501: a SCIM operation this server does not offer (RFC 7644 §3.12).
 support::HttpResponse not_implemented(std::string_view detail);
 

@@ -37,7 +37,7 @@ inline constexpr std::string_view kSchemaSchema = "urn:ietf:params:scim:schemas:
 inline constexpr std::string_view kScimContentType = "application/scim+json";
 
 // A SCIM failure: the HTTP status, the RFC 7644 §3.12 scimType ("" for none:
-// 404, 405, 500, 501 carry none) and a sentence for the person reading it.
+// 401, 404, 500, 501 carry none) and a sentence for the person reading it.
 struct ScimError {
   int status = 400;
   std::string scim_type;

@@ -59,6 +59,12 @@ std::optional<ScimError> read_page(const support::HttpRequest& request, Page* pa
   return std::nullopt;
 }
 
+std::pair<size_t, size_t> page_range(const Page& page, size_t total) {
+  const size_t first = page.start_index - 1 < total ? page.start_index - 1 : total;
+  const size_t last = total - first < page.count ? total : first + page.count;
+  return {first, last};
+}
+
 bool attribute_wanted(const support::HttpRequest& request, std::string_view name) {
   if (const std::string* excluded = query_parameter(request, "excludedAttributes")) {
     if (list_names(*excluded, name)) return false;

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <utility>
 #include <string_view>
 
 #include "server/scim/scim_json.h"
@@ -33,6 +34,10 @@ struct Page {
 // The page the request asks for; a ScimError (400 invalidValue) when
 // startIndex or count is not an integer.
 std::optional<ScimError> read_page(const support::HttpRequest& request, Page* page);
+
+// The indexes [first, last) of the results `page` selects out of `total`
+// (empty when startIndex is past the end or count is 0).
+std::pair<size_t, size_t> page_range(const Page& page, size_t total);
 
 // Whether the response should carry attribute `name` (a multi-valued one such
 // as "members" or "groups" that a client may leave out for size): not when

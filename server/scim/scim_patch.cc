@@ -1,8 +1,64 @@
 #include "server/scim/scim_patch.h"
 
+#include <cctype>
+
 #include "server/scim/scim_filter.h"
 
 namespace claimmap::server::scim {
+
+namespace {
+
+bool is_attribute_name(std::string_view name) {
+  if (name.empty() || !std::isalpha(static_cast<unsigned char>(name.front()))) return false;
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (!std::isalnum(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+// ATTRNAME ["." ATTRNAME], with "$ref" as a sub-attribute.
+bool is_attribute_path(std::string_view path) {
+  const size_t dot = path.find('.');
+  if (dot == std::string_view::npos) return is_attribute_name(path);
+  const std::string_view sub = path.substr(dot + 1);
+  return is_attribute_name(path.substr(0, dot)) && (sub == "$ref" || is_attribute_name(sub));
+}
+
+}  // namespace
+
+std::optional<std::string> check_path(std::string_view path) {
+  std::string_view head = path;
+  std::string_view tail;
+  const size_t open = path.find('[');
+  if (open != std::string_view::npos) {
+    // The last ']': the filter's strings may hold brackets, the tail cannot.
+    const size_t close = path.rfind(']');
+    if (close == std::string_view::npos || close < open) return "its '[' is never closed";
+    std::string_view filter = path.substr(open + 1, close - open - 1);
+    while (!filter.empty() && filter.front() == ' ') filter.remove_prefix(1);
+    if (filter.empty()) return "there is no filter between its brackets";
+    head = path.substr(0, open);
+    tail = path.substr(close + 1);
+    if (!tail.empty() && (tail.front() != '.' || !is_attribute_name(tail.substr(1))) && tail != ".$ref") {
+      return "after ']' only a sub-attribute may follow (\".value\")";
+    }
+  } else if (path.find(']') != std::string_view::npos) {
+    return "it has a ']' without a '['";
+  }
+  // A URN prefix ("urn:…:2.0:User:") may hold dots and colons; the attribute
+  // is what follows its last ':'.
+  if (head.size() >= 4 && iequals(head.substr(0, 4), "urn:")) {
+    const size_t colon = head.rfind(':');
+    head = head.substr(colon + 1);
+  } else if (head.find(':') != std::string_view::npos) {
+    return "a ':' belongs only to a schema URN (\"urn:…:attribute\")";
+  }
+  if (!is_attribute_path(head)) {
+    return "\"" + std::string(head) + "\" is not an attribute name, or one with a sub-attribute (\"name.givenName\")";
+  }
+  return std::nullopt;
+}
 
 std::optional<ScimError> read_patch(const Json& body, std::vector<PatchOperation>* operations) {
   operations->clear();
@@ -40,8 +96,18 @@ std::optional<ScimError> read_patch(const Json& body, std::vector<PatchOperation
     if (const Json* path = find_member(op, "path"); path != nullptr && !path->is_null()) {
       if (!path->is_string()) return ScimError{400, "invalidSyntax", where + ": path must be a string"};
       parsed.path = path->get<std::string>();
+      if (!parsed.path.empty()) {
+        if (auto why = check_path(parsed.path)) {
+          return ScimError{400, "invalidPath",
+                           where + ": path \"" + parsed.path + "\" is not an attribute path: " + *why};
+        }
+      }
     }
-    if (const Json* value = find_member(op, "value"); value != nullptr && !value->is_null()) parsed.value = value;
+    const Json* value = find_member(op, "value");
+    if (value == nullptr && parsed.verb != PatchVerb::kRemove) {
+      return ScimError{400, "invalidValue", where + ": op \"" + v + "\" needs a \"value\""};
+    }
+    if (value != nullptr && !value->is_null()) parsed.value = value;
     operations->push_back(std::move(parsed));
   }
   return std::nullopt;

@@ -33,8 +33,21 @@ struct PatchOperation {
 // The operations of PatchOp `body`: 400 invalidSyntax for a body without an
 // "Operations" array of one or more objects, a "schemas" that does not list
 // the PatchOp URN, an "op" other than add/remove/replace (in any case), or a
-// "path" that is not a string.
+// "path" that is not a string; 400 invalidPath for a path that check_path
+// refuses; 400 invalidValue for an add or replace without "value" (RFC 7644
+// §3.5.2.1, §3.5.2.3; a null value is a value: it clears). Every operation
+// is read, whatever attribute it names, so that a request with one bad
+// operation is refused whole.
 std::optional<ScimError> read_patch(const Json& body, std::vector<PatchOperation>* operations);
+
+// Whether `path` has the shape of RFC 7644 §3.5.2's PATH,
+//   attrPath / valuePath [subAttr], valuePath = attrPath "[" valFilter "]",
+//   attrPath = [URN ":"] ATTRNAME ["." ATTRNAME], ATTRNAME = ALPHA *(ALPHA / DIGIT / "-" / "_")
+// ("$ref" allowed as a sub-attribute): nullopt, or a sentence saying what is
+// wrong with it. Only the shape: the filter between the brackets is read
+// where it is acted on (members[value eq "S"]), and ignored with the
+// attribute it filters elsewhere.
+std::optional<std::string> check_path(std::string_view path);
 
 // A PATCH path split per RFC 7644 §3.5.2's grammar: attribute, an optional
 // value filter in brackets and an optional sub-attribute.

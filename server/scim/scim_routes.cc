@@ -49,7 +49,7 @@ support::HttpResponse route(RouteContext& context, const support::HttpRequest& r
     return id ? scim::group_item(context, request, *id) : scim::groups_collection(context, request);
   }
   const bool discovery = endpoint == "ServiceProviderConfig" || endpoint == "ResourceTypes" || endpoint == "Schemas";
-  if (discovery && request.method != "GET") return scim::method_not_allowed("GET");
+  if (discovery && request.method != "GET") return scim::unsupported_method("GET");
   if (endpoint == "ServiceProviderConfig" && !id) return scim::service_provider_config(request);
   if (endpoint == "ResourceTypes") return scim::resource_types(request, id);
   if (endpoint == "Schemas") return scim::schemas(request, id);

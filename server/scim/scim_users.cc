@@ -2,7 +2,7 @@
 // a User's id and userName are both the subject (docs/spec.md §13).
 //
 //   POST   /Users                  resume push (suspend if "active": false)
-//   GET    /Users?filter=…         find_user
+//   GET    /Users[?filter=…]       subjects (paged), find_user
 //   GET    /Users/{id}             find_user
 //   PATCH  /Users/{id}             suspend / resume push on "active"
 //   PUT    /Users/{id}             suspend / resume push on "active"
@@ -37,43 +37,51 @@ support::HttpResponse render_user(RouteContext& c, const support::HttpRequest& r
   return json_response(status, user_resource(*user, request, attribute_wanted(request, "groups")));
 }
 
-// GET /Users?filter=userName eq "S" (or id eq "S": the same attribute here).
+// GET /Users[?filter=userName eq "S"]: a ListResponse, paged with
+// startIndex and count (RFC 7644 §3.4.2.4).
 //
-// Without a filter the answer is 400 invalidFilter, not a ListResponse: the
-// engine has no listing of one provider's users, and an empty page or the
-// count of every provider's users would both be wrong answers. The IAM tools
-// ClaimMap is provisioned from (Entra ID, Okta) query one userName before
-// creating, which is answered exactly.
+// Without a filter: every user of P, in subject order (bytewise), which is
+// how Okta imports users and how other clients page. Engine::subjects walks
+// the store's keys for each page, so paging through N users costs N/count
+// walks; a user deleted between the walk and its read is left out of the
+// page (one resource short) rather than shown. With a filter: the one user
+// named, or none. The IAM tools ClaimMap is provisioned from (Entra ID,
+// Okta) query one userName before creating, which is answered exactly.
 support::HttpResponse list_users(RouteContext& c, const support::HttpRequest& request) {
-  const std::string* filter = query_parameter(request, "filter");
-  if (filter == nullptr) {
-    return error_response({400, "invalidFilter",
-                           "a filter userName eq \"…\" is required: this server does not list all users"});
-  }
-  std::vector<FilterTerm> terms;
-  std::string why;
-  if (!parse_filter(*filter, &terms, &why)) return error_response({400, "invalidFilter", why});
-  for (const FilterTerm& t : terms) {
-    if (t.attribute != "username" && t.attribute != "id") {
-      return error_response({400, "invalidFilter", "filtering Users on \"" + t.attribute +
-                                                       "\" is not supported: only userName eq and id eq"});
+  std::vector<std::string> subjects;  // the users that match, in order
+  if (const std::string* filter = query_parameter(request, "filter")) {
+    std::vector<FilterTerm> terms;
+    std::string why;
+    if (!parse_filter(*filter, &terms, &why)) return error_response({400, "invalidFilter", why});
+    for (const FilterTerm& t : terms) {
+      if (t.attribute != "username" && t.attribute != "id") {
+        return error_response({400, "invalidFilter", "filtering Users on \"" + t.attribute +
+                                                         "\" is not supported: only userName eq and id eq"});
+      }
     }
+    // userName is compared as the engine compares subjects: exact bytes,
+    // case-sensitive (docs/spec.md §4), although RFC 7643 marks userName
+    // caseExact false — a case-folded match would name another user.
+    const std::string& subject = terms.front().value;
+    bool all_same = true;
+    for (const FilterTerm& t : terms) all_same = all_same && t.value == subject;
+    if (all_same && valid_utf8(subject) && c.engine.find_user(c.settings.scim_provider, subject)) {
+      subjects.push_back(subject);
+    }
+  } else {
+    subjects = c.engine.subjects(c.settings.scim_provider);
   }
   Page page;
   if (auto error = read_page(request, &page)) return error_response(*error);
-  // userName is compared as the engine compares subjects: exact bytes,
-  // case-sensitive (docs/spec.md §4), although RFC 7643 marks userName
-  // caseExact false — a case-folded match would name another user.
-  const std::string& subject = terms.front().value;
-  bool all_same = true;
-  for (const FilterTerm& t : terms) all_same = all_same && t.value == subject;
-  std::optional<UserRecord> user;
-  if (all_same && valid_utf8(subject)) user = c.engine.find_user(c.settings.scim_provider, subject);
+  const bool with_groups = attribute_wanted(request, "groups");
   OrderedJson resources = OrderedJson::array();
-  if (user && page.start_index == 1 && page.count > 0) {
-    resources.push_back(user_resource(*user, request, attribute_wanted(request, "groups")));
+  const auto [first, last] = page_range(page, subjects.size());
+  for (size_t i = first; i < last; ++i) {
+    if (std::optional<UserRecord> user = c.engine.find_user(c.settings.scim_provider, subjects[i])) {
+      resources.push_back(user_resource(*user, request, with_groups));
+    }
   }
-  return json_response(200, list_response(std::move(resources), user ? 1 : 0, page.start_index));
+  return json_response(200, list_response(std::move(resources), subjects.size(), page.start_index));
 }
 
 // POST /Users: 201 with the resource and a Location header; 409 uniqueness
@@ -216,7 +224,7 @@ support::HttpResponse delete_user(RouteContext& c, std::string_view id) {
 support::HttpResponse users_collection(RouteContext& c, const support::HttpRequest& request) {
   if (request.method == "GET") return list_users(c, request);
   if (request.method == "POST") return create_user(c, request);
-  return method_not_allowed("GET, POST");
+  return unsupported_method("GET, POST");
 }
 
 support::HttpResponse user_item(RouteContext& c, const support::HttpRequest& request, std::string_view id) {
@@ -224,7 +232,7 @@ support::HttpResponse user_item(RouteContext& c, const support::HttpRequest& req
   if (request.method == "PATCH") return patch_user(c, request, id);
   if (request.method == "PUT") return put_user(c, request, id);
   if (request.method == "DELETE") return delete_user(c, id);
-  return method_not_allowed("GET, PATCH, PUT, DELETE");
+  return unsupported_method("GET, PATCH, PUT, DELETE");
 }
 
 }  // namespace claimmap::server::scim
