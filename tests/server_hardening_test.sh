@@ -50,7 +50,7 @@ check "a rate limit for no credential: exit 2" 2 $?
 
 # --- the server ---------------------------------------------------------------
 "$bin" serve --config $data/old.json --listen 127.0.0.1:0 --tokens-file "$tmp/tokens" --audit-log "$tmp/audit.ndjson" \
-  --rate-limit burst=0.05/s 2>"$tmp/serve.log" &
+  --rate-limit burst=0.05/s --scim-provider entra 2>"$tmp/serve.log" &
 pid=$!
 port=""
 for _ in $(seq 1 100); do
@@ -129,6 +129,13 @@ contains "  events and deltas" '"path":"/v1/events","status":200,"events":1,"err
 contains "a config change: versions before and after" '"config_version_before":1,"config_version_after":2' "$log"
 contains "who-has: what was asked" '"path":"/v1/who-has","query":{"role":"Wiki.Reader"},"status":200' "$log"
 contains "a 429 is recorded" '"credential":"burst","client":"127.0.0.1:' "$log"
+
+# A SCIM write is recorded with what its pushes did.
+scim_type=(-H 'Content-Type: application/scim+json')
+check "ops creates a SCIM user: 201" 201 "$(code "$t_admin" "${scim_type[@]}" -X POST \
+  -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"zz-scim","active":true}' "$base/scim/v2/Users")"
+contains "the SCIM write's line counts its push" '"credential":"ops","client":"127.0.0.1:' "$log"
+check "  with its event" 1 "$(grep -c '"method":"POST","path":"/scim/v2/Users","status":201,"events":1' "$log")"
 
 # --- SIGHUP: tokens rotated -------------------------------------------------------
 sed -i "s/^reader .*/reader2 read $(digest "$t_new")/" "$tmp/tokens"

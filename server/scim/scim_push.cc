@@ -18,6 +18,10 @@ std::optional<ScimError> run_push(RouteContext& context, Cause type, std::string
   EventCounters counters;
   counters.add(delta);
   context.metrics.record_events(counters);
+  if (context.facts != nullptr) {  // the audit line counts what the request's pushes did
+    context.facts->has_counters = true;
+    context.facts->counters.merge(counters);
+  }
   if (delta.ok()) return std::nullopt;
   const std::string why = std::string(error_code_name(delta.error.code())) + ": " + delta.error.message();
   switch (delta.error.code()) {
