@@ -53,6 +53,19 @@ check "consumer builds" 0 $status
 check "consumer runs" 0 $?
 check "consumer's answers" "" "$(diff examples/expected.txt "$tmp/answers.txt")"
 
+# Without CMake: g++ and pkg-config (claimmap.pc names what the static
+# library links, so no symbol of simdjson, TBB, RE2 or OpenSSL is missing).
+pc_flags=$(PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --cflags --libs claimmap 2>"$tmp/pc.err")
+check "pkg-config knows claimmap" 0 $?
+check "  at the project's version" "$version" "$(PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --modversion claimmap)"
+# shellcheck disable=SC2086
+g++ $cxx_flags -O1 examples/auth_pipeline.cc -o "$tmp/pc_pipeline" $pc_flags >"$tmp/pc-build.log" 2>&1
+status=$?
+check "the example builds with pkg-config --cflags --libs claimmap" 0 $status
+[[ $status -ne 0 ]] && tail -20 "$tmp/pc-build.log"
+(cd examples && "$tmp/pc_pipeline" config.json <tokens.ndjson >"$tmp/pc-answers.txt")
+check "  and answers as the CMake build does" "" "$(diff examples/expected.txt "$tmp/pc-answers.txt")"
+
 # A version the package does not satisfy is refused by find_package.
 sed -i 's/find_package(ClaimMap 0.5 REQUIRED)/find_package(ClaimMap 99 REQUIRED)/' "$tmp/consumer/CMakeLists.txt"
 cmake -S "$tmp/consumer" -B "$tmp/consumer-build2" -DCMAKE_PREFIX_PATH="$tmp/prefix" >"$tmp/configure2.log" 2>&1
