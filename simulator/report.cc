@@ -2,8 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "claimmap/status.h"
@@ -21,6 +25,9 @@ std::string with_commas(uint64_t n) {
   }
   return out;
 }
+
+// A rate in events/s, rounded as the page and the verdict print it.
+std::string rate_text(double rate) { return with_commas(static_cast<uint64_t>(std::llround(std::max(0.0, rate)))); }
 
 std::string format(const char* fmt, auto... args) {
   char buf[512];
@@ -58,7 +65,7 @@ void append_run_rows(const ReplayResult& run, Rows* out) {
                                run.offered_seconds));
   }
   row(out, "throughput", format("%s events/s  (%.2f s of run time; %.2f s generating, not counted)",
-                                with_commas(static_cast<uint64_t>(run.throughput())).c_str(), run.run_seconds,
+                                rate_text(run.throughput()).c_str(), run.run_seconds,
                                 run.generate_seconds) +
                              (run.open_loop && !run.kept_up() ? "  FELL BEHIND the offered rate" : ""));
   row(out, run.open_loop ? "login latency" : "login service", latency_line(run.login_latency));
@@ -181,7 +188,68 @@ void json_run(const ReplayResult& run, std::string* out) {
   out->append("}");
 }
 
+// A JSON string: the report's texts are ours, but quote them properly all
+// the same.
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += format("\\u%04x", c);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number_or_null(const std::optional<double>& v, const char* fmt) {
+  return v ? format(fmt, *v) : "null";
+}
+
+void json_verdict(const Verdict& v, std::string* out) {
+  out->append(format("{\"pass\": %s, \"headline\": ", v.pass ? "true" : "false"));
+  out->append(json_string(v.headline()));
+  out->append(", \"reasons\": [");
+  const std::vector<std::string> reasons = v.reasons();
+  for (size_t i = 0; i < reasons.size(); ++i) out->append((i ? ", " : "") + json_string(reasons[i]));
+  out->append("], \"checks\": [");
+  for (size_t i = 0; i < v.checks.size(); ++i) {
+    const VerdictCheck& c = v.checks[i];
+    out->append(format("%s{\"name\": \"%s\", \"pass\": %s, \"measured\": %.1f, \"target\": %s, \"text\": ",
+                       i ? ", " : "", c.name.c_str(), c.pass ? "true" : "false", c.measured,
+                       json_number_or_null(c.target, "%.1f").c_str()));
+    out->append(json_string(c.text) + "}");
+  }
+  const std::optional<double> p99_ns =
+      v.targets.p99_seconds ? std::optional<double>(*v.targets.p99_seconds * 1e9) : std::nullopt;
+  out->append(format("], \"targets\": {\"p99_ns\": %s, \"min_rate\": %s, \"default\": %s}}",
+                     json_number_or_null(p99_ns, "%.0f").c_str(), json_number_or_null(v.targets.min_rate, "%.1f").c_str(),
+                     v.targets.stated_default ? "true" : "false"));
+}
+
 }  // namespace
+
+Verdict report_verdict(const SimulationReport& r) {
+  VerdictTargets targets = verdict_targets(r.options);
+  if (r.capacity) {
+    if (!targets.p99_seconds) targets.p99_seconds = r.options.p99_target_seconds;  // the search's own target
+    return judge_capacity(r.capacity->capacity, targets);
+  }
+  RunMeasures m;
+  if (r.run) {
+    const ReplayResult& run = *r.run;
+    m.open_loop = run.open_loop;
+    m.kept_up = run.kept_up();
+    m.logins = run.login_latency.count();
+    m.p99_ns = run.login_latency.percentile(0.99);
+    m.throughput = run.throughput();
+    m.offered_rate = run.offered_rate;
+  }
+  return judge_run(m, targets);
+}
 
 uint64_t current_rss_bytes() {
   std::ifstream statm("/proc/self/statm");
@@ -209,6 +277,9 @@ std::string report_heading(const SimulationReport& r) {
 std::vector<ReportRow> report_rows(const SimulationReport& r) {
   const SimulateOptions& o = r.options;
   Rows out;
+  const Verdict verdict = report_verdict(r);
+  row(&out, "verdict", verdict.headline());
+  row(&out, "target", verdict.targets_text());
   row(&out, "organisation", r.organisation);
   row(&out, "mappings", format("%zu (%zu active)", r.mappings, r.active_mappings));
   append_pattern_rows(r, &out);
@@ -219,17 +290,17 @@ std::vector<ReportRow> report_rows(const SimulationReport& r) {
   if (r.run) append_run_rows(*r.run, &out);
   if (r.capacity) {
     const CapacityResult& c = *r.capacity;
-    row(&out, "closed loop", format("%s events/s", with_commas(static_cast<uint64_t>(c.closed_loop_throughput)).c_str()));
+    row(&out, "closed loop", format("%s events/s", rate_text(c.closed_loop_throughput).c_str()));
     for (const CapacityProbe& p : c.probes) {
       if (p.rate == 0) continue;
-      row(&out, "probe", format("%10s/s  p50 %-9s p99 %-9s max %-9s %s", with_commas(static_cast<uint64_t>(p.rate)).c_str(),
+      row(&out, "probe", format("%10s/s  p50 %-9s p99 %-9s max %-9s %s", rate_text(p.rate).c_str(),
                                 format_duration_ns(p.p50_ns).c_str(), format_duration_ns(p.p99_ns).c_str(),
                                 format_duration_ns(p.max_ns).c_str(), p.passed ? "pass" : "fail"));
     }
     const std::string target = format_duration_ns(o.p99_target_seconds * 1e9);
     row(&out, "capacity",
         c.capacity > 0 ? format("%s logins/s with p99 <= %s (%u threads)",
-                                with_commas(static_cast<uint64_t>(c.capacity)).c_str(), target.c_str(), r.threads)
+                                rate_text(c.capacity).c_str(), target.c_str(), r.threads)
                        : "no probed rate kept p99 under " + target);
   }
   if (!o.target.empty()) {
@@ -254,8 +325,9 @@ std::string format_report_text(const SimulationReport& r) {
 std::string format_report_json(const SimulationReport& r) {
   const SimulateOptions& o = r.options;
   const GeneratorOptions& g = o.generator;
-  std::string out = "{";
-  out.append(format("\"mode\": \"%s\", \"threads\": %u, \"seed\": %llu, \"users\": %llu, \"mappings\": %zu, "
+  std::string out = "{\"verdict\": ";
+  json_verdict(report_verdict(r), &out);
+  out.append(format(", \"mode\": \"%s\", \"threads\": %u, \"seed\": %llu, \"users\": %llu, \"mappings\": %zu, "
                     "\"active_mappings\": %zu, \"churn\": %g, \"bad_share\": %g, \"push_share\": %g, "
                     "\"stale_share\": %g, \"profile\": \"%s\"",
                     r.capacity ? "capacity" : (r.run && r.run->open_loop ? "open_loop" : "closed_loop"), r.threads,
