@@ -183,6 +183,7 @@ Command add_simulate_command(CLI::App& app) {
         return exit_code_for(w);
       }
     }
+    for (const std::string& warning : outcome.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
     // A FAIL is an exit code only for targets the caller set: a CI job that
     // asks for --p99 or --min-rate can stop on it, while a plain run (judged
     // on the stated default) exits 0 as it always has. 3 as in `diff`: the

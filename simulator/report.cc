@@ -230,6 +230,14 @@ void json_verdict(const Verdict& v, std::string* out) {
                      v.targets.stated_default ? "true" : "false"));
 }
 
+void json_caveat(const CapacityCaveat& c, std::string* out) {
+  out->append(format("{\"trustworthy\": %s, \"spread\": %.4f, \"max_spread\": %.2f, \"ceiling\": %.1f, "
+                     "\"min_capacity_share\": %.2f, \"reasons\": [",
+                     c.trustworthy ? "true" : "false", c.spread, kMaxClosedLoopSpread, c.ceiling, kMinCapacityShare));
+  for (size_t i = 0; i < c.reasons.size(); ++i) out->append((i ? ", " : "") + json_string(c.reasons[i]));
+  out->append("]}");
+}
+
 }  // namespace
 
 Verdict report_verdict(const SimulationReport& r) {
@@ -290,7 +298,10 @@ std::vector<ReportRow> report_rows(const SimulationReport& r) {
   if (r.run) append_run_rows(*r.run, &out);
   if (r.capacity) {
     const CapacityResult& c = *r.capacity;
-    row(&out, "closed loop", format("%s events/s", rate_text(c.closed_loop_throughput).c_str()));
+    row(&out, "closed loop",
+        format("%s events/s before the search, %s after (%.1f%% apart)",
+               rate_text(c.closed_loop_throughput).c_str(), rate_text(c.closed_loop_after).c_str(),
+               c.caveat.spread * 100));
     for (const CapacityProbe& p : c.probes) {
       if (p.rate == 0) continue;
       row(&out, "probe", format("%10s/s  p50 %-9s p99 %-9s max %-9s %s", rate_text(p.rate).c_str(),
@@ -302,6 +313,13 @@ std::vector<ReportRow> report_rows(const SimulationReport& r) {
         c.capacity > 0 ? format("%s logins/s with p99 <= %s (%u threads)",
                                 rate_text(c.capacity).c_str(), target.c_str(), r.threads)
                        : "no probed rate kept p99 under " + target);
+    std::string caveat;
+    for (const std::string& reason : c.caveat.reasons) caveat += (caveat.empty() ? "" : "; ") + reason;
+    row(&out, "steadiness",
+        c.caveat.trustworthy
+            ? format("steady: the closed-loop rates agree within %.0f%%, and the capacity is plausible",
+                     kMaxClosedLoopSpread * 100)
+            : "NOT TRUSTWORTHY: " + caveat + ". Run the search again on a quieter machine.");
   }
   if (!o.target.empty()) {
     row(&out, "memory", format("%.0f bytes/user (the server's engine state %s for %s users)", r.bytes_per_user(),
@@ -362,8 +380,10 @@ std::string format_report_json(const SimulationReport& r) {
   if (r.capacity) {
     const CapacityResult& c = *r.capacity;
     out.append(format(", \"capacity\": {\"p99_target_ns\": %.0f, \"capacity\": %.1f, \"closed_loop_throughput\": %.1f, "
-                      "\"probes\": [",
-                      o.p99_target_seconds * 1e9, c.capacity, c.closed_loop_throughput));
+                      "\"closed_loop_after\": %.1f, \"caveat\": ",
+                      o.p99_target_seconds * 1e9, c.capacity, c.closed_loop_throughput, c.closed_loop_after));
+    json_caveat(c.caveat, &out);
+    out.append(", \"probes\": [");
     for (size_t i = 0; i < c.probes.size(); ++i) {
       const CapacityProbe& p = c.probes[i];
       out.append(format("%s{\"rate\": %.1f, \"events\": %llu, \"throughput\": %.1f, \"p50_ns\": %llu, \"p99_ns\": %llu, "

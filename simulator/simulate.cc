@@ -238,6 +238,11 @@ Status run_simulation(const SimulateOptions& requested, std::string* report_text
   if (html_page) *html_page = format_report_html(report);
   if (outcome) {
     outcome->pass = report_verdict(report).pass;
+    if (report.capacity) {
+      for (const std::string& reason : report.capacity->caveat.reasons) {
+        outcome->warnings.push_back("warning: the capacity search is not trustworthy: " + reason);
+      }
+    }
   }
   return {};
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "claimmap/status.h"
 #include "simulator/generator.h"
@@ -64,11 +65,14 @@ struct SimulateOptions {
 // What a finished simulation tells its caller besides the report.
 struct SimulationOutcome {
   bool pass = true;  // the verdict (simulator/verdict.h): the run met its targets
+  // Lines for stderr: why a capacity search should not be trusted
+  // (simulator/capacity_caveat.h), if it should not.
+  std::vector<std::string> warnings;
 };
 
 // Runs the simulation and puts the report (a table, or JSON) in `report`,
 // and, if `html_page` is given, the --report page (simulator/report_html.h)
-// in it, and the verdict in `outcome` if given. Fails only if
+// in it, and the verdict and warnings in `outcome` if given. Fails only if
 // the generated config or state does not load (a bug), or a --target
 // server cannot be reached.
 Status run_simulation(const SimulateOptions& options, std::string* report, std::string* html_page = nullptr,

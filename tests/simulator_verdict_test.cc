@@ -1,11 +1,13 @@
-// The verdict of a run or a capacity search (simulator/verdict.h): a pure
-// function of measured figures, tested on figures made up here, so that no
-// machine's load can change an outcome.
+// The verdict of a run or a capacity search (simulator/verdict.h) and the
+// capacity search's caveat (simulator/capacity_caveat.h): pure functions of
+// measured figures, tested on figures made up here, so that no machine's
+// load can change an outcome.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "simulator/capacity_caveat.h"
 #include "simulator/verdict.h"
 
 namespace claimmap::sim {
@@ -121,6 +123,52 @@ TEST(SimulatorVerdict, CapacitySearch) {
   EXPECT_EQ(judge_capacity(0, t).headline(), "FAIL: no probed rate kept p99 within 2 ms");
   t.min_rate = 50'000;
   EXPECT_EQ(judge_capacity(41'000, t).headline(), "FAIL: capacity 41,000 events/s < target 50,000 events/s");
+}
+
+SteadinessMeasures steady(double before, double after, uint64_t p99_ns, double capacity) {
+  return {before, after, p99_ns, capacity, 0.002};
+}
+
+TEST(SimulatorCapacityCaveat, SteadyMachineAndPlausibleAnswer) {
+  const CapacityCaveat c = assess_capacity_search(steady(300'000, 290'000, 80'000, 210'000));
+  EXPECT_TRUE(c.trustworthy);
+  EXPECT_TRUE(c.reasons.empty());
+  EXPECT_NEAR(c.spread, 10'000.0 / 300'000, 1e-12);
+  EXPECT_EQ(c.ceiling, 300'000);
+}
+
+TEST(SimulatorCapacityCaveat, ClosedLoopRateMoved) {
+  // 10% apart is still steady; more is not, whichever run was the faster.
+  EXPECT_TRUE(assess_capacity_search(steady(100'000, 90'000, 80'000, 70'000)).trustworthy);
+  for (const auto& [before, after] : {std::pair{100'000.0, 89'000.0}, std::pair{89'000.0, 100'000.0}}) {
+    const CapacityCaveat c = assess_capacity_search(steady(before, after, 80'000, 70'000));
+    EXPECT_FALSE(c.trustworthy);
+    ASSERT_EQ(c.reasons.size(), 1u);
+    EXPECT_NE(c.reasons[0].find("11.0% apart (more than 10.0%)"), std::string::npos) << c.reasons[0];
+  }
+  // A closed-loop run that measured nothing is no measure of steadiness.
+  EXPECT_FALSE(assess_capacity_search(steady(100'000, 0, 80'000, 70'000)).trustworthy);
+}
+
+TEST(SimulatorCapacityCaveat, ImplausiblyLowCapacity) {
+  // The case of issue 29: 4,050 logins/s against a ceiling of 329,210 whose
+  // closed-loop logins were served well within the target.
+  CapacityCaveat c = assess_capacity_search(steady(329'210, 320'000, 90'000, 4'050));
+  EXPECT_FALSE(c.trustworthy);
+  ASSERT_EQ(c.reasons.size(), 1u);
+  EXPECT_NE(c.reasons[0].find("4,050 events/s, is 1.2% of the closed-loop ceiling of 329,210"), std::string::npos)
+      << c.reasons[0];
+  // No rate at all, though logins were fast: the same.
+  c = assess_capacity_search(steady(329'210, 320'000, 90'000, 0));
+  EXPECT_FALSE(c.trustworthy);
+  EXPECT_NE(c.reasons[0].find("no probed rate passed"), std::string::npos) << c.reasons[0];
+  // A quarter of the ceiling is plausible.
+  EXPECT_TRUE(assess_capacity_search(steady(329'210, 320'000, 90'000, 329'210 * 0.25)).trustworthy);
+  // A target the engine's own service time is near (closed-loop p99 over
+  // half of it) may well give a low capacity: no caveat for that.
+  EXPECT_TRUE(assess_capacity_search(steady(329'210, 320'000, 1'200'000, 4'050)).trustworthy);
+  // Both at once: both reasons.
+  EXPECT_EQ(assess_capacity_search(steady(329'210, 200'000, 90'000, 4'050)).reasons.size(), 2u);
 }
 
 }  // namespace
