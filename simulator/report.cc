@@ -123,23 +123,23 @@ void json_histogram(const LatencyHistogram& h, std::string* out) {
 
 // The numbers are printed as the --report page's data attributes print them
 // (report_html.cc): t and seconds to 1 µs, rates to 0.1 event/s, latencies
-// in µs to 1 ns; a window without logins has null percentiles.
+// in µs to 1 ns; a window without logins has null percentiles and max.
 void json_series(const SeriesSummary& series, std::string* out) {
   out->append(format("{\"window_seconds\": %.6f, \"windows\": [", series.window_seconds));
   for (size_t i = 0; i < series.windows.size(); ++i) {
     const SeriesPoint& w = series.windows[i];
     out->append(format("%s{\"t\": %.6f, \"seconds\": %.6f, \"offered\": %llu, \"served\": %llu, "
                        "\"offered_per_s\": %.1f, \"served_per_s\": %.1f, \"errors\": %llu, \"roles_revoked\": %llu, "
-                       "\"logins\": %llu, ",
+                       "\"errors_per_s\": %.1f, \"roles_revoked_per_s\": %.1f, \"logins\": %llu, ",
                        i ? ", " : "", w.t, w.seconds, static_cast<unsigned long long>(w.offered),
                        static_cast<unsigned long long>(w.served), w.offered_per_s, w.served_per_s,
                        static_cast<unsigned long long>(w.errors), static_cast<unsigned long long>(w.roles_revoked),
-                       static_cast<unsigned long long>(w.logins)));
+                       w.errors_per_s, w.roles_revoked_per_s, static_cast<unsigned long long>(w.logins)));
     if (w.logins) {
-      out->append(format("\"p50_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f}", w.p50_ns / 1e3, w.p99_ns / 1e3,
-                         w.p999_ns / 1e3));
+      out->append(format("\"p50_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f, \"max_us\": %.3f}",
+                         w.p50_ns / 1e3, w.p99_ns / 1e3, w.p999_ns / 1e3, w.max_ns / 1e3));
     } else {
-      out->append("\"p50_us\": null, \"p99_us\": null, \"p999_us\": null}");
+      out->append("\"p50_us\": null, \"p99_us\": null, \"p999_us\": null, \"max_us\": null}");
     }
   }
   out->append("]}");
