@@ -22,13 +22,14 @@ namespace {
 struct SimulateArgs {
   sim::SimulateOptions options;
   std::string profile = "steady";
-  std::string p99 = "2ms";
+  std::string p99 = "2ms";  // kDefaultP99Seconds
   std::string providers = "entra,okta,keycloak,saml,auth0";
   std::string write_dataset;
   std::string report_html;
   std::string token_file;
   std::string sign;  // --sign ALG; empty: unsigned
   int64_t now = 0;   // --now; 0: not given
+  double min_rate = 0;  // --min-rate, when given
   bool cold_start = false;
   bool no_progress = false;
 };
@@ -90,7 +91,14 @@ Command add_simulate_command(CLI::App& app) {
   cmd->add_option("--time-scale", o.time_scale, "spike without --rate: storm time runs this much faster")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--spike-minutes", o.spike_minutes, "spike without --rate: storm minutes that bring 80% of the logins")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_flag("--find-capacity", o.find_capacity, "search the highest rate whose login p99 stays under --p99");
-  cmd->add_option("--p99", args->p99, "latency target of --find-capacity (2ms, 500us, …)")->capture_default_str();
+  CLI::Option* p99_option =
+      cmd->add_option("--p99", args->p99,
+                      "login p99 target: the run's verdict, and what --find-capacity searches under (2ms, 500us, …)")
+          ->capture_default_str();
+  CLI::Option* min_rate_option = cmd->add_option("--min-rate", args->min_rate,
+                  "rate target of the verdict, events/s: the run's sustained rate, or the capacity found")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--probe-seconds", o.probe_seconds, "offered duration of each capacity probe")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_flag("--json", o.json, "print the report as JSON (for CI)");
   cmd->add_option("--report", args->report_html, "also write the report as a self-contained page (charts) to FILE.html")
@@ -102,7 +110,7 @@ Command add_simulate_command(CLI::App& app) {
   cmd->add_option("--token-file", args->token_file, "with --target: the file whose first line is the bearer token");
   cmd->add_option("--batch", o.batch, "with --target, closed loop: events a request")->check(CLI::Range(1u, 100000u))
       ->capture_default_str();
-  return {cmd, [args] {
+  return {cmd, [args, p99_option, min_rate_option] {
     sim::SimulateOptions& options = args->options;
     options.profile = *sim::parse_load_profile(args->profile);
     options.generator.initial_state = !args->cold_start;
@@ -135,6 +143,8 @@ Command add_simulate_command(CLI::App& app) {
       return 2;
     }
     options.p99_target_seconds = *p99;
+    options.p99_given = p99_option->count() > 0;
+    if (min_rate_option->count() > 0) options.min_rate = args->min_rate;
     options.progress = !args->no_progress && !options.json && support::stderr_is_terminal();
     if (!args->report_html.empty() && !args->write_dataset.empty()) {
       std::fprintf(stderr, "--report: not with --write-dataset, which runs nothing\n");
@@ -158,8 +168,10 @@ Command add_simulate_command(CLI::App& app) {
       }
     }
     std::string output, page;
-    const Status s = args->write_dataset.empty() ? sim::run_simulation(options, &output, page_wanted ? &page : nullptr)
-                                                 : sim::write_dataset(options, args->write_dataset, &output);
+    sim::SimulationOutcome outcome;
+    const Status s = args->write_dataset.empty()
+                         ? sim::run_simulation(options, &output, page_wanted ? &page : nullptr, &outcome)
+                         : sim::write_dataset(options, args->write_dataset, &output);
     if (!s.ok()) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
       return exit_code_for(s);
@@ -171,7 +183,13 @@ Command add_simulate_command(CLI::App& app) {
         return exit_code_for(w);
       }
     }
-    return 0;
+    for (const std::string& warning : outcome.warnings) std::fprintf(stderr, "%s\n", warning.c_str());
+    // A FAIL is an exit code only for targets the caller set: a CI job that
+    // asks for --p99 or --min-rate can stop on it, while a plain run (judged
+    // on the stated default) exits 0 as it always has. 3 as in `diff`: the
+    // command worked, and what it found fails the check.
+    const bool targets_given = options.p99_given || options.min_rate.has_value();
+    return args->write_dataset.empty() && targets_given && !outcome.pass ? 3 : 0;
   }};
 }
 

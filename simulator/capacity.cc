@@ -68,6 +68,17 @@ CapacityResult find_capacity(const ClientFactory& clients, Generator& generator,
     if (rate < 1) break;
   }
   result.capacity = low;
+  // The ceiling again, now that the search is over: if the machine's other
+  // work came or went meanwhile, the two disagree (capacity_caveat.h).
+  const ReplayResult after = probe(0);
+  result.closed_loop_after = after.throughput();
+  SteadinessMeasures steadiness;
+  steadiness.closed_loop_before = result.closed_loop_throughput;
+  steadiness.closed_loop_after = result.closed_loop_after;
+  steadiness.closed_loop_p99_ns = result.probes.front().p99_ns;
+  steadiness.capacity = result.capacity;
+  steadiness.p99_target_seconds = options.p99_target_seconds;
+  result.caveat = assess_capacity_search(steadiness);
   return result;
 }
 

@@ -6,7 +6,10 @@
 // the engine can do, which bounds the search; a rate passes when the engine
 // kept up with it (served at least 97% of it) and login p99, measured from
 // scheduled arrival, stayed at or under the target. The search stops when
-// the bracket is within 3% or after max_probes open-loop probes.
+// the bracket is within 3% or after max_probes open-loop probes. A second
+// closed-loop probe, after the search, tells how steady the machine was
+// (simulator/capacity_caveat.h): the result carries a caveat when the
+// answer should not be believed.
 // Needs the Engine and Generator to itself while it runs.
 #pragma once
 
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "claimmap/engine.h"
+#include "simulator/capacity_caveat.h"
 #include "simulator/generator.h"
 #include "simulator/replay.h"
 
@@ -24,6 +28,9 @@ struct CapacityOptions {
   double p99_target_seconds = 0.002;
   unsigned threads = 1;
   double probe_seconds = 1.0;  // offered duration of each probe
+  // Every probe replays at least this many events, so that its p99 rests on
+  // enough logins (a low rate's probe lasts longer than probe_seconds); the
+  // closed-loop probes replay 5 times as many.
   uint64_t min_probe_events = 20'000;
   int max_probes = 10;
 };
@@ -38,8 +45,12 @@ struct CapacityProbe {
 
 struct CapacityResult {
   double capacity = 0;           // highest passing rate (0: none passed)
-  double closed_loop_throughput = 0;
+  double closed_loop_throughput = 0;  // the closed-loop probe before the search
+  double closed_loop_after = 0;       // the same probe after it
+  // Every probe in the order it ran: the first and the last are the
+  // closed-loop ones (rate 0).
   std::vector<CapacityProbe> probes;
+  CapacityCaveat caveat;  // whether the answer can be trusted
   ReplayResult at_capacity;  // the passing probe's full result
   // The time series (simulator/series.h) of the probe at capacity, or of the
   // last probe when none passed; series_rate is that probe's offered rate.

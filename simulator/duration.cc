@@ -21,12 +21,12 @@ std::optional<double> parse_duration(std::string_view text) {
   return value * scale;
 }
 
-std::string format_duration_ns(double nanos) {
-  char buf[32];
+std::string format_duration_ns(double nanos, int digits) {
+  char buf[48];
   if (nanos < 1e3) std::snprintf(buf, sizeof buf, "%.0f ns", nanos);
-  else if (nanos < 1e6) std::snprintf(buf, sizeof buf, "%.3g \xc2\xb5s", nanos / 1e3);
-  else if (nanos < 1e9) std::snprintf(buf, sizeof buf, "%.3g ms", nanos / 1e6);
-  else std::snprintf(buf, sizeof buf, "%.3g s", nanos / 1e9);
+  else if (nanos < 1e6) std::snprintf(buf, sizeof buf, "%.*g \xc2\xb5s", digits, nanos / 1e3);
+  else if (nanos < 1e9) std::snprintf(buf, sizeof buf, "%.*g ms", digits, nanos / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.*g s", digits, nanos / 1e9);
   return buf;
 }
 

@@ -11,7 +11,8 @@ namespace claimmap::sim {
 // Nullopt for anything else, or a value that is not positive.
 std::optional<double> parse_duration(std::string_view text);
 
-// A short human form: "850 ns", "12.3 µs", "4.56 ms", "1.23 s".
-std::string format_duration_ns(double nanos);
+// A short human form: "850 ns", "12.3 µs", "4.56 ms", "1.23 s" (`digits`
+// significant digits; more where two figures must not read as equal).
+std::string format_duration_ns(double nanos, int digits = 3);
 
 }  // namespace claimmap::sim

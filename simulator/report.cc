@@ -2,8 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "claimmap/status.h"
@@ -21,6 +25,9 @@ std::string with_commas(uint64_t n) {
   }
   return out;
 }
+
+// A rate in events/s, rounded as the page and the verdict print it.
+std::string rate_text(double rate) { return with_commas(static_cast<uint64_t>(std::llround(std::max(0.0, rate)))); }
 
 std::string format(const char* fmt, auto... args) {
   char buf[512];
@@ -58,7 +65,7 @@ void append_run_rows(const ReplayResult& run, Rows* out) {
                                run.offered_seconds));
   }
   row(out, "throughput", format("%s events/s  (%.2f s of run time; %.2f s generating, not counted)",
-                                with_commas(static_cast<uint64_t>(run.throughput())).c_str(), run.run_seconds,
+                                rate_text(run.throughput()).c_str(), run.run_seconds,
                                 run.generate_seconds) +
                              (run.open_loop && !run.kept_up() ? "  FELL BEHIND the offered rate" : ""));
   row(out, run.open_loop ? "login latency" : "login service", latency_line(run.login_latency));
@@ -116,23 +123,23 @@ void json_histogram(const LatencyHistogram& h, std::string* out) {
 
 // The numbers are printed as the --report page's data attributes print them
 // (report_html.cc): t and seconds to 1 µs, rates to 0.1 event/s, latencies
-// in µs to 1 ns; a window without logins has null percentiles.
+// in µs to 1 ns; a window without logins has null percentiles and max.
 void json_series(const SeriesSummary& series, std::string* out) {
   out->append(format("{\"window_seconds\": %.6f, \"windows\": [", series.window_seconds));
   for (size_t i = 0; i < series.windows.size(); ++i) {
     const SeriesPoint& w = series.windows[i];
     out->append(format("%s{\"t\": %.6f, \"seconds\": %.6f, \"offered\": %llu, \"served\": %llu, "
                        "\"offered_per_s\": %.1f, \"served_per_s\": %.1f, \"errors\": %llu, \"roles_revoked\": %llu, "
-                       "\"logins\": %llu, ",
+                       "\"errors_per_s\": %.1f, \"roles_revoked_per_s\": %.1f, \"logins\": %llu, ",
                        i ? ", " : "", w.t, w.seconds, static_cast<unsigned long long>(w.offered),
                        static_cast<unsigned long long>(w.served), w.offered_per_s, w.served_per_s,
                        static_cast<unsigned long long>(w.errors), static_cast<unsigned long long>(w.roles_revoked),
-                       static_cast<unsigned long long>(w.logins)));
+                       w.errors_per_s, w.roles_revoked_per_s, static_cast<unsigned long long>(w.logins)));
     if (w.logins) {
-      out->append(format("\"p50_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f}", w.p50_ns / 1e3, w.p99_ns / 1e3,
-                         w.p999_ns / 1e3));
+      out->append(format("\"p50_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f, \"max_us\": %.3f}",
+                         w.p50_ns / 1e3, w.p99_ns / 1e3, w.p999_ns / 1e3, w.max_ns / 1e3));
     } else {
-      out->append("\"p50_us\": null, \"p99_us\": null, \"p999_us\": null}");
+      out->append("\"p50_us\": null, \"p99_us\": null, \"p999_us\": null, \"max_us\": null}");
     }
   }
   out->append("]}");
@@ -181,7 +188,76 @@ void json_run(const ReplayResult& run, std::string* out) {
   out->append("}");
 }
 
+// A JSON string: the report's texts are ours, but quote them properly all
+// the same.
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += format("\\u%04x", c);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number_or_null(const std::optional<double>& v, const char* fmt) {
+  return v ? format(fmt, *v) : "null";
+}
+
+void json_verdict(const Verdict& v, std::string* out) {
+  out->append(format("{\"pass\": %s, \"headline\": ", v.pass ? "true" : "false"));
+  out->append(json_string(v.headline()));
+  out->append(", \"reasons\": [");
+  const std::vector<std::string> reasons = v.reasons();
+  for (size_t i = 0; i < reasons.size(); ++i) out->append((i ? ", " : "") + json_string(reasons[i]));
+  out->append("], \"checks\": [");
+  for (size_t i = 0; i < v.checks.size(); ++i) {
+    const VerdictCheck& c = v.checks[i];
+    out->append(format("%s{\"name\": \"%s\", \"pass\": %s, \"measured\": %.1f, \"target\": %s, \"text\": ",
+                       i ? ", " : "", c.name.c_str(), c.pass ? "true" : "false", c.measured,
+                       json_number_or_null(c.target, "%.1f").c_str()));
+    out->append(json_string(c.text) + "}");
+  }
+  const std::optional<double> p99_ns =
+      v.targets.p99_seconds ? std::optional<double>(*v.targets.p99_seconds * 1e9) : std::nullopt;
+  out->append(format("], \"targets\": {\"p99_ns\": %s, \"min_rate\": %s, \"default\": %s}}",
+                     json_number_or_null(p99_ns, "%.0f").c_str(), json_number_or_null(v.targets.min_rate, "%.1f").c_str(),
+                     v.targets.stated_default ? "true" : "false"));
+}
+
+void json_caveat(const CapacityCaveat& c, std::string* out) {
+  out->append(format("{\"trustworthy\": %s, \"spread\": %.4f, \"max_spread\": %.2f, \"ceiling\": %.1f, "
+                     "\"min_capacity_share\": %.2f, \"reasons\": [",
+                     c.trustworthy ? "true" : "false", c.spread, kMaxClosedLoopSpread, c.ceiling, kMinCapacityShare));
+  for (size_t i = 0; i < c.reasons.size(); ++i) out->append((i ? ", " : "") + json_string(c.reasons[i]));
+  out->append("]}");
+}
+
 }  // namespace
+
+Verdict report_verdict(const SimulationReport& r) {
+  VerdictTargets targets = verdict_targets(r.options);
+  if (r.capacity) {
+    if (!targets.p99_seconds) targets.p99_seconds = r.options.p99_target_seconds;  // the search's own target
+    return judge_capacity(r.capacity->capacity, targets);
+  }
+  RunMeasures m;
+  if (r.run) {
+    const ReplayResult& run = *r.run;
+    m.open_loop = run.open_loop;
+    m.kept_up = run.kept_up();
+    m.logins = run.login_latency.count();
+    m.p99_ns = run.login_latency.percentile(0.99);
+    m.throughput = run.throughput();
+    m.offered_rate = run.offered_rate;
+  }
+  return judge_run(m, targets);
+}
 
 uint64_t current_rss_bytes() {
   std::ifstream statm("/proc/self/statm");
@@ -209,6 +285,9 @@ std::string report_heading(const SimulationReport& r) {
 std::vector<ReportRow> report_rows(const SimulationReport& r) {
   const SimulateOptions& o = r.options;
   Rows out;
+  const Verdict verdict = report_verdict(r);
+  row(&out, "verdict", verdict.headline());
+  row(&out, "target", verdict.targets_text());
   row(&out, "organisation", r.organisation);
   row(&out, "mappings", format("%zu (%zu active)", r.mappings, r.active_mappings));
   append_pattern_rows(r, &out);
@@ -219,18 +298,28 @@ std::vector<ReportRow> report_rows(const SimulationReport& r) {
   if (r.run) append_run_rows(*r.run, &out);
   if (r.capacity) {
     const CapacityResult& c = *r.capacity;
-    row(&out, "closed loop", format("%s events/s", with_commas(static_cast<uint64_t>(c.closed_loop_throughput)).c_str()));
+    row(&out, "closed loop",
+        format("%s events/s before the search, %s after (%.1f%% apart)",
+               rate_text(c.closed_loop_throughput).c_str(), rate_text(c.closed_loop_after).c_str(),
+               c.caveat.spread * 100));
     for (const CapacityProbe& p : c.probes) {
       if (p.rate == 0) continue;
-      row(&out, "probe", format("%10s/s  p50 %-9s p99 %-9s max %-9s %s", with_commas(static_cast<uint64_t>(p.rate)).c_str(),
+      row(&out, "probe", format("%10s/s  p50 %-9s p99 %-9s max %-9s %s", rate_text(p.rate).c_str(),
                                 format_duration_ns(p.p50_ns).c_str(), format_duration_ns(p.p99_ns).c_str(),
                                 format_duration_ns(p.max_ns).c_str(), p.passed ? "pass" : "fail"));
     }
     const std::string target = format_duration_ns(o.p99_target_seconds * 1e9);
     row(&out, "capacity",
         c.capacity > 0 ? format("%s logins/s with p99 <= %s (%u threads)",
-                                with_commas(static_cast<uint64_t>(c.capacity)).c_str(), target.c_str(), r.threads)
+                                rate_text(c.capacity).c_str(), target.c_str(), r.threads)
                        : "no probed rate kept p99 under " + target);
+    std::string caveat;
+    for (const std::string& reason : c.caveat.reasons) caveat += (caveat.empty() ? "" : "; ") + reason;
+    row(&out, "steadiness",
+        c.caveat.trustworthy
+            ? format("steady: the closed-loop rates agree within %.0f%%, and the capacity is plausible",
+                     kMaxClosedLoopSpread * 100)
+            : "NOT TRUSTWORTHY: " + caveat + ". Run the search again on a quieter machine.");
   }
   if (!o.target.empty()) {
     row(&out, "memory", format("%.0f bytes/user (the server's engine state %s for %s users)", r.bytes_per_user(),
@@ -254,8 +343,9 @@ std::string format_report_text(const SimulationReport& r) {
 std::string format_report_json(const SimulationReport& r) {
   const SimulateOptions& o = r.options;
   const GeneratorOptions& g = o.generator;
-  std::string out = "{";
-  out.append(format("\"mode\": \"%s\", \"threads\": %u, \"seed\": %llu, \"users\": %llu, \"mappings\": %zu, "
+  std::string out = "{\"verdict\": ";
+  json_verdict(report_verdict(r), &out);
+  out.append(format(", \"mode\": \"%s\", \"threads\": %u, \"seed\": %llu, \"users\": %llu, \"mappings\": %zu, "
                     "\"active_mappings\": %zu, \"churn\": %g, \"bad_share\": %g, \"push_share\": %g, "
                     "\"stale_share\": %g, \"profile\": \"%s\"",
                     r.capacity ? "capacity" : (r.run && r.run->open_loop ? "open_loop" : "closed_loop"), r.threads,
@@ -290,8 +380,10 @@ std::string format_report_json(const SimulationReport& r) {
   if (r.capacity) {
     const CapacityResult& c = *r.capacity;
     out.append(format(", \"capacity\": {\"p99_target_ns\": %.0f, \"capacity\": %.1f, \"closed_loop_throughput\": %.1f, "
-                      "\"probes\": [",
-                      o.p99_target_seconds * 1e9, c.capacity, c.closed_loop_throughput));
+                      "\"closed_loop_after\": %.1f, \"caveat\": ",
+                      o.p99_target_seconds * 1e9, c.capacity, c.closed_loop_throughput, c.closed_loop_after));
+    json_caveat(c.caveat, &out);
+    out.append(", \"probes\": [");
     for (size_t i = 0; i < c.probes.size(); ++i) {
       const CapacityProbe& p = c.probes[i];
       out.append(format("%s{\"rate\": %.1f, \"events\": %llu, \"throughput\": %.1f, \"p50_ns\": %llu, \"p99_ns\": %llu, "

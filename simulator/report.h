@@ -10,6 +10,7 @@
 #include "simulator/capacity.h"
 #include "simulator/replay.h"
 #include "simulator/simulate.h"
+#include "simulator/verdict.h"
 
 namespace claimmap::sim {
 
@@ -37,6 +38,11 @@ struct SimulationReport {
 
   double bytes_per_user() const { return users ? static_cast<double>(state_bytes) / users : 0; }
 };
+
+// Whether the run (or the capacity search) met its targets
+// (simulator/verdict.h): the first rows of the text report, the top of the
+// page, the --json report's "verdict".
+Verdict report_verdict(const SimulationReport& report);
 
 std::string format_report_text(const SimulationReport& report);
 std::string format_report_json(const SimulationReport& report);

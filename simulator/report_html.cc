@@ -9,6 +9,7 @@
 #include "claimmap/paths.h"
 #include "claimmap/service.h"
 #include "simulator/duration.h"
+#include "simulator/label_layout.h"
 
 namespace claimmap::sim {
 namespace {
@@ -83,6 +84,7 @@ enum class Mark {
   kDashedLine,  // the same, dashed
   kDottedLine,  // the same, finely dashed
   kPoints,      // a circle per point
+  kDots,        // a small dot per point (a secondary figure: a window's max)
   kHorizontal,  // a dashed line across the plot at y[0] (a target)
   kVertical,    // a line from bottom to top at x[0] (a found value)
 };
@@ -93,7 +95,7 @@ struct Series {
   std::string color;
   Mark mark = Mark::kLine;
   std::vector<double> x, y;
-  std::vector<std::string> labels;  // kPoints: a short label beside each point, if given
+  std::vector<std::string> labels;  // kPoints, kDots: a short label beside each point, if given (or empty)
 };
 
 struct Chart {
@@ -203,6 +205,9 @@ double text_width(std::string_view text, double size) {
   return static_cast<double>(chars) * size * 0.56;
 }
 
+bool is_points(Mark mark) { return mark == Mark::kPoints || mark == Mark::kDots; }
+double radius_of(Mark mark) { return mark == Mark::kPoints ? 5.5 : 3; }
+
 std::string dash_of(Mark mark) {
   if (mark == Mark::kDashedLine) return " stroke-dasharray=\"7 4\"";
   if (mark == Mark::kDottedLine) return " stroke-dasharray=\"3 3\"";
@@ -219,6 +224,14 @@ std::string data_list(const char* fmt, const std::vector<double>& values, const 
   }
   return out;
 }
+
+// A point's label and where place_labels() put it.
+struct DrawnLabel {
+  const Series* series;
+  std::string text;
+  double x, y, radius;  // the point, in pixels
+  PlacedLabel placed;
+};
 
 std::string render_chart(const Chart& c) {
   // The legend: items left to right, wrapping onto more rows if needed.
@@ -316,6 +329,41 @@ std::string render_chart(const Chart& c) {
          xml(c.y.label) + "</text>\n";
   out += "</g>\n";
 
+  // Point labels, placed together so that none covers another or a point.
+  std::vector<DrawnLabel> labels;
+  {
+    std::vector<PointLabel> wanted;
+    std::vector<LabelBox> obstacles;
+    for (const Series& s : c.series) {
+      if (!is_points(s.mark)) continue;
+      const double r = radius_of(s.mark);
+      for (size_t i = 0; i < s.x.size(); ++i) {
+        if (!plottable(s.y[i], c.y.log) || !plottable(s.x[i], c.x.log)) continue;
+        const double x = sx(s.x[i]), y = sy(s.y[i]);
+        if (i < s.labels.size() && !s.labels[i].empty()) {
+          wanted.push_back({x, y, text_width(s.labels[i], 12), 12});
+          labels.push_back({&s, s.labels[i], x, y, r, {}});
+        } else {
+          obstacles.push_back({x - r, y - r, x + r, y + r});
+        }
+      }
+    }
+    // Reference lines (a target, a found rate) too: a label across one is
+    // hard to read.
+    for (const Series& s : c.series) {
+      if (s.mark == Mark::kHorizontal && !s.y.empty() && plottable(s.y[0], c.y.log)) {
+        obstacles.push_back({kLeft, sy(s.y[0]) - 1.5, kWidth - kRight, sy(s.y[0]) + 1.5});
+      } else if (s.mark == Mark::kVertical && !s.x.empty() && plottable(s.x[0], c.x.log)) {
+        obstacles.push_back({sx(s.x[0]) - 1.5, top, sx(s.x[0]) + 1.5, bottom});
+      }
+    }
+    // Every labelled point counts with the larger radius: a probe's circle.
+    double radius = 0;
+    for (const DrawnLabel& l : labels) radius = std::max(radius, l.radius);
+    const std::vector<PlacedLabel> placed = place_labels(wanted, radius, {kLeft, top, kWidth - kRight, bottom}, obstacles);
+    for (size_t i = 0; i < labels.size(); ++i) labels[i].placed = placed[i];
+  }
+
   // Series: reference lines (targets, found values) under the data.
   std::vector<const Series*> order;
   for (const Series& s : c.series) {
@@ -344,15 +392,26 @@ std::string render_chart(const Chart& c) {
     } else {
       out += " data-x=\"" + data_list(c.x.data_format, s.x, s.y, c.y.log) + "\"";
       out += " data-y=\"" + data_list(c.y.data_format, s.y, s.y, c.y.log) + "\">\n";
-      if (s.mark == Mark::kPoints) {
+      if (is_points(s.mark)) {
         for (size_t i = 0; i < s.x.size(); ++i) {
           if (!plottable(s.y[i], c.y.log)) continue;
-          out += format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\" fill=\"%s\"/>\n", sx(s.x[i]), sy(s.y[i]),
-                        s.color.c_str());
-          if (i < s.labels.size()) {
-            out += format("<text class=\"point\" x=\"%.1f\" y=\"%.1f\">", sx(s.x[i]) + 8, sy(s.y[i]) - 7) +
-                   xml(s.labels[i]) + "</text>\n";
+          out += format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%g\" fill=\"%s\"/>\n", sx(s.x[i]), sy(s.y[i]),
+                        radius_of(s.mark), s.color.c_str());
+        }
+        for (const DrawnLabel& l : labels) {
+          if (l.series != &s) continue;
+          const LabelBox& b = l.placed.box;
+          if (l.placed.leader) {
+            // From the point's edge to the nearest point of the label.
+            const double tx = std::clamp(l.x, b.x0, b.x1), ty = std::clamp(l.y, b.y0, b.y1);
+            const double dx = tx - l.x, dy = ty - l.y, d = std::hypot(dx, dy);
+            if (d > l.radius) {
+              out += format("<line class=\"leader\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+                            l.x + dx / d * l.radius, l.y + dy / d * l.radius, tx, ty);
+            }
           }
+          out += format("<text class=\"point\" x=\"%.1f\" y=\"%.1f\">", b.x0, b.y1 - 2.5) + xml(l.text) +
+                 "</text>\n";
         }
       } else {
         // One polyline per run of plottable points; a lone point is a dot.
@@ -393,8 +452,9 @@ std::string render_chart(const Chart& c) {
   for (const Item& item : items) {
     const Series& s = *item.s;
     const double y = 48 + 22.0 * item.row;
-    if (s.mark == Mark::kPoints) {
-      out += format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\" fill=\"%s\"/>\n", item.x + 11, y - 4, s.color.c_str());
+    if (is_points(s.mark)) {
+      out += format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%g\" fill=\"%s\"/>\n", item.x + 11, y - 4,
+                    radius_of(s.mark), s.color.c_str());
     } else {
       out += format("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%s\"%s/>\n",
                     item.x, y - 4, item.x + 24, y - 4, s.color.c_str(), s.mark == Mark::kVertical ? "2" : "2.5",
@@ -415,6 +475,7 @@ constexpr const char* kGreen = "#16a34a";
 constexpr const char* kRed = "#dc2626";
 constexpr const char* kPurple = "#7c3aed";
 constexpr const char* kGrey = "#6b7280";
+constexpr const char* kDark = "#374151";
 
 // x of a window's point: its middle (the data-x the test reads back).
 std::vector<double> window_middles(const SeriesSummary& series) {
@@ -433,27 +494,33 @@ std::string window_text(const SeriesSummary& series) {
   return format_duration_ns(series.window_seconds * 1e9);
 }
 
+// Served rate, and in open loop the offered rate. Closed loop has no
+// schedule (offered = served), so an offered line would only hide the
+// served one.
 Chart rate_chart(const SeriesSummary& series, bool open_loop) {
   Chart c;
   c.kind = "rate";
   c.x_end = run_end(series);
-  c.title = "Offered and served rate";
+  c.title = open_loop ? "Offered and served rate" : "Served rate";
   c.x = time_axis();
   c.y = {"events/s", Unit::kRate, false, "%.1f"};
-  Series offered{open_loop ? "offered (scheduled arrivals)" : "offered (closed loop: = served)", "offered_per_s",
-                 kOrange, Mark::kDashedLine, window_middles(series), {}, {}};
   Series served{"served (completed)", "served_per_s", kBlue, Mark::kLine, window_middles(series), {}, {}};
-  for (const SeriesPoint& w : series.windows) {
-    offered.y.push_back(w.offered_per_s);
-    served.y.push_back(w.served_per_s);
+  for (const SeriesPoint& w : series.windows) served.y.push_back(w.served_per_s);
+  c.series = {served};
+  if (open_loop) {
+    Series offered{"offered (scheduled arrivals)", "offered_per_s", kOrange, Mark::kDashedLine, window_middles(series),
+                   {}, {}};
+    for (const SeriesPoint& w : series.windows) offered.y.push_back(w.offered_per_s);
+    // The offered line ends with the schedule; the windows after its last
+    // arrival (a backlog draining) have no offered point.
+    for (size_t i = series.windows.size(); i-- > 0 && series.windows[i].offered == 0;) offered.y[i] = kNaN;
+    c.series.push_back(offered);
   }
-  // Open loop: the offered line ends with the schedule; the windows after
-  // its last arrival (a backlog draining) have no offered point.
-  for (size_t i = series.windows.size(); open_loop && i-- > 0 && series.windows[i].offered == 0;) offered.y[i] = kNaN;
-  c.series = {served, offered};
   return c;
 }
 
+// p50, p99, p99.9 and the max of each window, so that the worst login is on
+// the chart's scale, and the run's max (the highest window max) labelled.
 Chart latency_chart(const SeriesSummary& series, double target_ns) {
   Chart c;
   c.kind = "latency";
@@ -464,12 +531,21 @@ Chart latency_chart(const SeriesSummary& series, double target_ns) {
   Series p50{"p50", "p50_us", kGreen, Mark::kLine, window_middles(series), {}, {}};
   Series p99{"p99", "p99_us", kOrange, Mark::kLine, window_middles(series), {}, {}};
   Series p999{"p99.9", "p999_us", kRed, Mark::kDottedLine, window_middles(series), {}, {}};
-  for (const SeriesPoint& w : series.windows) {
+  Series max{"max", "max_us", kDark, Mark::kDots, window_middles(series), {}, {}};
+  size_t highest = series.windows.size();
+  for (size_t i = 0; i < series.windows.size(); ++i) {
+    const SeriesPoint& w = series.windows[i];
     p50.y.push_back(w.logins ? w.p50_ns / 1e3 : kNaN);
     p99.y.push_back(w.logins ? w.p99_ns / 1e3 : kNaN);
     p999.y.push_back(w.logins ? w.p999_ns / 1e3 : kNaN);
+    max.y.push_back(w.logins ? w.max_ns / 1e3 : kNaN);
+    if (w.logins && (highest == series.windows.size() || w.max_ns > series.windows[highest].max_ns)) highest = i;
   }
-  c.series = {p50, p99, p999};
+  if (highest < series.windows.size()) {
+    max.labels.assign(series.windows.size(), "");
+    max.labels[highest] = "max " + format_duration_ns(static_cast<double>(series.windows[highest].max_ns));
+  }
+  c.series = {p50, p99, p999, max};
   if (target_ns > 0) {
     c.series.push_back({"target p99 " + format_duration_ns(target_ns), "target_p99_us", kGrey, Mark::kHorizontal, {},
                         {target_ns / 1e3}, {}});
@@ -477,21 +553,33 @@ Chart latency_chart(const SeriesSummary& series, double target_ns) {
   return c;
 }
 
-Chart errors_chart(const SeriesSummary& series) {
+// Errors and roles revoked each get a chart of their own: errors are tens a
+// window where revocations are hundreds, and on a shared axis read as zero.
+// Both per second, as the rate chart, so that every time chart has one unit.
+Chart per_second_chart(const SeriesSummary& series, const char* kind, const std::string& title,
+                       const std::string& axis, const std::string& name, const char* key, const char* color,
+                       double SeriesPoint::*field) {
   Chart c;
-  c.kind = "errors";
+  c.kind = kind;
   c.x_end = run_end(series);
-  c.title = "Errors and revocations per window";
+  c.title = title;
   c.x = time_axis();
-  c.y = {"events per " + window_text(series) + " window", Unit::kCount, false, "%.0f"};
-  Series errors{"errors (error results)", "errors", kRed, Mark::kLine, window_middles(series), {}, {}};
-  Series revoked{"roles revoked", "roles_revoked", kPurple, Mark::kLine, window_middles(series), {}, {}};
-  for (const SeriesPoint& w : series.windows) {
-    errors.y.push_back(static_cast<double>(w.errors));
-    revoked.y.push_back(static_cast<double>(w.roles_revoked));
-  }
-  c.series = {errors, revoked};
+  c.y = {axis, Unit::kRate, false, "%.1f"};
+  Series s{name, key, color, Mark::kLine, window_middles(series), {}, {}};
+  for (const SeriesPoint& w : series.windows) s.y.push_back(w.*field);
+  c.series = {s};
   return c;
+}
+
+Chart errors_chart(const SeriesSummary& series) {
+  return per_second_chart(series, "errors", "Errors per second", "errors/s", "errors (results with status error)",
+                          "errors_per_s", kRed, &SeriesPoint::errors_per_s);
+}
+
+Chart revoked_chart(const SeriesSummary& series) {
+  return per_second_chart(series, "revoked", "Roles revoked per second", "roles revoked/s",
+                          "roles revoked (by the deltas)", "roles_revoked_per_s", kPurple,
+                          &SeriesPoint::roles_revoked_per_s);
 }
 
 Chart probes_chart(const CapacityResult& capacity, double target_ns) {
@@ -546,7 +634,8 @@ svg.chart .title { font-size: 17px; font-weight: 600; fill: #111827; }
 svg.chart .tick { font-size: 13px; }
 svg.chart .label { font-size: 14px; fill: #111827; }
 svg.chart .key { font-size: 13px; }
-svg.chart .point { font-size: 12px; fill: #4b5563; }
+svg.chart .point { font-size: 12px; fill: #374151; }
+svg.chart line.leader { stroke: #9ca3af; stroke-width: 1; }
 svg.chart .empty { font-size: 16px; fill: #9ca3af; }
 svg.chart .grid line.major { stroke: #e5e7eb; stroke-width: 1; }
 svg.chart .grid line.minor { stroke: #f3f4f6; stroke-width: 1; }
@@ -557,6 +646,20 @@ th { width: 150px; color: #374151; font-weight: 600; white-space: nowrap; }
 td { font-family: ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 13px;
   white-space: pre-wrap; overflow-wrap: anywhere; }
 .notes { font-size: 14px; color: #4b5563; line-height: 1.5; }
+.verdict { display: flex; align-items: center; gap: 20px; margin: 0 0 14px; padding: 14px 20px;
+  border-radius: 8px; border: 2px solid; background: #fff; }
+.verdict.pass { border-color: #16a34a; background: #f0fdf4; }
+.verdict.fail { border-color: #dc2626; background: #fef2f2; }
+.verdict .word { font-size: 34px; font-weight: 800; letter-spacing: 1px; }
+.verdict.pass .word { color: #15803d; }
+.verdict.fail .word { color: #b91c1c; }
+.verdict ul { margin: 0; padding-left: 18px; font-size: 16px; }
+.verdict .targets { margin: 6px 0 0; font-size: 13px; color: #4b5563; }
+.caveat { margin: 0 0 14px; padding: 8px 16px; border-radius: 8px; font-size: 14px; }
+.caveat p { margin: 6px 0; }
+.caveat ul { margin: 4px 0; padding-left: 18px; }
+.caveat.steady { background: #fff; border: 1px solid #e5e7eb; color: #4b5563; }
+.caveat.unsteady { background: #fffbeb; border: 2px solid #d97706; color: #78350f; }
 )";
 
 void card(std::string* out, const std::string& name, const std::string& value, bool bad = false) {
@@ -576,16 +679,45 @@ void time_charts(std::string* out, const SeriesSummary& series, bool open_loop, 
                          "the engine call returned: served below offered is a queue building, served after the "
                          "offered line ends is the backlog draining."
                    : "Events per second completed in each " + w +
-                         " window of run time. Closed loop sends each event as the last one finishes, so offered "
-                         "equals served.");
+                         " window of run time. Closed loop sends each event as the last one finishes, so there "
+                         "is no offered rate apart from the served one.");
   figure(out, latency_chart(series, target_ns),
          "Percentiles of the latency of the logins (and stale replays) that completed in each " + w + " window" +
-             (open_loop ? ", measured from scheduled arrival, so queueing counts."
-                        : ", the engine's service time (closed loop).") +
-             " Log scale; a window without logins has no point.");
+             (open_loop ? ", measured from scheduled arrival, so queueing counts"
+                        : ", the engine's service time (closed loop)") +
+             ", and each window's slowest login (dots; the run's slowest is labelled). Log scale; a window "
+             "without logins has no point.");
   figure(out, errors_chart(series),
-         "Events answered with status error (bad lines), and app roles revoked by the deltas, in each " + w +
+         "Events answered with status error (the storm's bad lines) per second of each " + w +
              " window, by completion time.");
+  figure(out, revoked_chart(series),
+         "App roles revoked by the deltas (a role a user held and no longer holds) per second of each " + w +
+             " window, by completion time.");
+}
+
+// The verdict first: PASS or FAIL in large letters, the reasons, the targets.
+void verdict_banner(std::string* out, const Verdict& v) {
+  *out += std::string("<section class=\"verdict ") + (v.pass ? "pass" : "fail") + "\" data-pass=\"" +
+          (v.pass ? "true" : "false") + "\">\n<div class=\"word\">" + (v.pass ? "PASS" : "FAIL") +
+          "</div>\n<div class=\"why\">\n<ul>\n";
+  for (const std::string& reason : v.reasons()) *out += "<li class=\"reason\">" + xml(reason) + "</li>\n";
+  *out += "</ul>\n<p class=\"targets\">" + xml("Target: " + v.targets_text()) + "</p>\n</div>\n</section>\n";
+}
+
+// Whether the capacity search can be believed (simulator/capacity_caveat.h).
+void caveat_box(std::string* out, const CapacityResult& c) {
+  const std::string rates = "closed-loop rate " + with_commas(c.closed_loop_throughput) + " events/s before the search, " +
+                            with_commas(c.closed_loop_after) + " after (" + format("%.1f", c.caveat.spread * 100) +
+                            "% apart)";
+  if (c.caveat.trustworthy) {
+    *out += "<section class=\"caveat steady\" data-trustworthy=\"true\"><p>" +
+            xml("Steady machine: " + rates + ".") + "</p></section>\n";
+    return;
+  }
+  *out += "<section class=\"caveat unsteady\" data-trustworthy=\"false\">\n<p><strong>" +
+          xml("The capacity search is not trustworthy:") + "</strong></p>\n<ul>\n";
+  for (const std::string& reason : c.caveat.reasons) *out += "<li class=\"reason\">" + xml(reason) + "</li>\n";
+  *out += "</ul>\n<p>" + xml("Run it again on a quieter machine. The " + rates + ".") + "</p>\n</section>\n";
 }
 
 }  // namespace
@@ -600,8 +732,13 @@ std::string format_report_html(const SimulationReport& r) {
   out += "<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n<main>\n";
   out += "<h1>ClaimMap simulation report</h1>\n";
   out += "<p class=\"sub\">" + xml(heading) + " · " + xml(r.organisation) + "</p>\n";
+  const Verdict verdict = report_verdict(r);
+  verdict_banner(&out, verdict);
+  if (r.capacity) caveat_box(&out, *r.capacity);
 
   const double target_ns = r.options.p99_target_seconds * 1e9;
+  // The run's latency chart draws the verdict's p99 target, if it has one.
+  const double run_target_ns = verdict.targets.p99_seconds ? *verdict.targets.p99_seconds * 1e9 : 0;
   out += "<div class=\"cards\">\n";
   if (r.run) {
     const ReplayResult& run = *r.run;
@@ -610,7 +747,9 @@ std::string format_report_html(const SimulationReport& r) {
          with_commas(run.throughput()), !run.kept_up());
     if (run.open_loop) card(&out, "offered, mean (events/s)", with_commas(run.offered_rate));
     card(&out, run.open_loop ? "login p99" : "login p99 (service)",
-         format_duration_ns(run.login_latency.percentile(0.99)));
+         format_duration_ns(run.login_latency.percentile(0.99)),
+         run_target_ns > 0 && static_cast<double>(run.login_latency.percentile(0.99)) > run_target_ns);
+    card(&out, "login max", format_duration_ns(static_cast<double>(run.login_latency.max())));
     card(&out, "errors", with_commas(static_cast<double>(run.tally.errors)));
     card(&out, "roles revoked", with_commas(static_cast<double>(run.tally.roles_revoked)));
   }
@@ -629,10 +768,12 @@ std::string format_report_html(const SimulationReport& r) {
     out += "<h2>Capacity search</h2>\n";
     figure(&out, probes_chart(c, target_ns),
            "Each open-loop probe (numbered in the order they ran) offered a steady rate for " +
-               format("%g", r.options.probe_seconds) +
-               " s; it passes when the engine kept up (served at least 97% of it) and login p99, from scheduled "
-               "arrival, stayed within the target. The capacity is the highest passing rate; the closed-loop "
-               "probe measured the ceiling.");
+               format("%g", r.options.probe_seconds) + " s, and at least " +
+               with_commas(static_cast<double>(CapacityOptions{}.min_probe_events)) +
+               " events (longer at low rates); it passes when the engine kept up (served at least 97% of it) and "
+               "login p99, from scheduled arrival, stayed within the target. The capacity is the highest passing "
+               "rate; the closed-loop probes before and after the search measured the ceiling and how steady the "
+               "machine was.");
     const std::string rate = with_commas(c.series_rate) + " events/s offered";
     out += "<h2>" +
            xml(c.capacity > 0 ? "The probe at capacity: " + rate : "No probe passed: the last probe, " + rate) +
@@ -640,7 +781,7 @@ std::string format_report_html(const SimulationReport& r) {
     time_charts(&out, c.series, true, target_ns);
   } else if (r.run) {
     out += "<h2>Over the run</h2>\n";
-    time_charts(&out, r.run->series, r.run->open_loop, 0);
+    time_charts(&out, r.run->series, r.run->open_loop, run_target_ns);
   }
 
   out += "<h2>Summary</h2>\n<table>\n";
@@ -652,8 +793,9 @@ std::string format_report_html(const SimulationReport& r) {
   out += xml(
       "Times are run time: the clock stops while the simulator generates events, so generating is not measured. "
       "The run is cut into equal windows (a power of two of milliseconds long; 24 to 64 of them); served events, "
-      "errors, revocations and latencies count in the window in which the engine call returned, offered events in "
-      "the window of their scheduled arrival. A window's rate is its count over its length; the last window ends "
+      "errors, roles revoked and latencies count in the window in which the engine call returned, offered events in "
+      "the window of their scheduled arrival. Every time chart is per second: a window's rate is its count over "
+      "its length; the last window ends "
       "with the run (its offered rate, with the schedule). The same numbers are in the --json report under "
       "\"series\" (docs/simulator.md).");
   out += "</p>\n</main>\n</body>\n</html>\n";

@@ -5,16 +5,22 @@
 // in the SVG namespace), so an XML parser reads it as well as a browser does.
 // Nothing comes from elsewhere: no script, no stylesheet, image or font file,
 // no external link. It holds:
+//   - the verdict first (report_verdict(), simulator/verdict.h: PASS or FAIL,
+//     the reasons, the targets), and after --find-capacity whether the
+//     search can be trusted (simulator/capacity_caveat.h);
 //   - headline figures and the summary table (report_rows(): the same rows
 //     as the text report);
-//   - per time window of the run (simulator/series.h): offered and served
-//     rate; login p50, p99 and p99.9; errors and roles revoked;
+//   - per time window of the run (simulator/series.h), every chart per
+//     second: the served rate (and the offered rate, in open loop only);
+//     login p50, p99, p99.9 and each window's max, the run's max labelled;
+//     errors; roles revoked (each of those two on a chart of its own);
 //   - after --find-capacity: every probe's offered rate against its p99, with
 //     the target p99, the capacity found and the closed-loop ceiling drawn in
-//     (the time charts are then of the probe at capacity).
+//     (the time charts are then of the probe at capacity); the probes'
+//     numbers are placed clear of each other (simulator/label_layout.h).
 //
-// Every chart is an <svg data-chart="rate|latency|errors|probes"> with a
-// viewBox and width 100%. Each series in it is a <g class="series"
+// Every chart is an <svg data-chart="rate|latency|errors|revoked|probes">
+// with a viewBox and width 100%. Each series in it is a <g class="series"
 // data-series="KEY" data-x="…" data-y="…"> whose attributes list the plotted
 // values, printed as the --json report prints them (docs/simulator.md), so a
 // test can check the picture against the numbers.

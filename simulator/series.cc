@@ -86,9 +86,12 @@ SeriesSummary summarise_series(const TimeSeries& series, double run_seconds, boo
                       : offered_seconds > 0 ? static_cast<double>(p.offered) / offered_seconds
                                             : 0;
     p.served_per_s = static_cast<double>(p.served) / p.seconds;
+    p.errors_per_s = static_cast<double>(p.errors) / p.seconds;
+    p.roles_revoked_per_s = static_cast<double>(p.roles_revoked) / p.seconds;
     p.p50_ns = w.login_latency.percentile(0.50);
     p.p99_ns = w.login_latency.percentile(0.99);
     p.p999_ns = w.login_latency.percentile(0.999);
+    p.max_ns = w.login_latency.max();
     out.windows.push_back(p);
   }
   return out;

@@ -99,7 +99,10 @@ struct SeriesPoint {
   // count / seconds; in open loop, offered over the part of the window
   // before the offered load ended (see summarise_series()).
   double offered_per_s = 0, served_per_s = 0;
-  uint64_t p50_ns = 0, p99_ns = 0, p999_ns = 0;  // of the window's logins; 0 if none
+  double errors_per_s = 0, roles_revoked_per_s = 0;  // count / seconds
+  // Of the window's logins; 0 if none. max is exact (the histogram keeps it),
+  // so the highest window max is the run's max.
+  uint64_t p50_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
 };
 
 struct SeriesSummary {

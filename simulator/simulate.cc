@@ -128,7 +128,8 @@ SimulateOptions with_now_resolved(const SimulateOptions& requested) {
   return o;
 }
 
-Status run_simulation(const SimulateOptions& requested, std::string* report_text, std::string* html_page) {
+Status run_simulation(const SimulateOptions& requested, std::string* report_text, std::string* html_page,
+                      SimulationOutcome* outcome) {
   const SimulateOptions options = with_now_resolved(requested);
   auto schedule = schedule_for(options);
   if (!schedule.ok()) return schedule.status();
@@ -235,6 +236,14 @@ Status run_simulation(const SimulateOptions& requested, std::string* report_text
   }
   *report_text = options.json ? format_report_json(report) : format_report_text(report);
   if (html_page) *html_page = format_report_html(report);
+  if (outcome) {
+    outcome->pass = report_verdict(report).pass;
+    if (report.capacity) {
+      for (const std::string& reason : report.capacity->caveat.reasons) {
+        outcome->warnings.push_back("warning: the capacity search is not trustworthy: " + reason);
+      }
+    }
+  }
   return {};
 }
 

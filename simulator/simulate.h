@@ -10,12 +10,17 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "claimmap/status.h"
 #include "simulator/generator.h"
 #include "simulator/load_profile.h"
 
 namespace claimmap::sim {
+
+// The login p99 target when none is given (--p99): the capacity search's
+// and the verdict's (simulator/verdict.h, docs/simulator.md says why 2 ms).
+inline constexpr double kDefaultP99Seconds = 0.002;
 
 struct SimulateOptions {
   GeneratorOptions generator;  // seed, users, mappings, churn, shares of bad lines, pushes, stale replays
@@ -31,7 +36,14 @@ struct SimulateOptions {
   double time_scale = 60;
   double spike_minutes = 5;
   bool find_capacity = false;
-  double p99_target_seconds = 0.002;
+  // The login p99 target: the capacity search's (it searches the highest
+  // rate that keeps p99 within it) and the verdict's (simulator/verdict.h).
+  // p99_given says it came from the command line rather than the default.
+  double p99_target_seconds = kDefaultP99Seconds;
+  bool p99_given = false;
+  // --min-rate: the verdict's rate target, events/s (a run's sustained rate,
+  // a search's capacity).
+  std::optional<double> min_rate;
   double probe_seconds = 1.0;
   // --target http://HOST:PORT: replay against a running `claimmap serve`
   // (which must serve this seed's config and state: `--write-dataset` them)
@@ -50,10 +62,21 @@ struct SimulateOptions {
   bool progress = false;  // draw progress bars on stderr
 };
 
+// What a finished simulation tells its caller besides the report.
+struct SimulationOutcome {
+  bool pass = true;  // the verdict (simulator/verdict.h): the run met its targets
+  // Lines for stderr: why a capacity search should not be trusted
+  // (simulator/capacity_caveat.h), if it should not.
+  std::vector<std::string> warnings;
+};
+
 // Runs the simulation and puts the report (a table, or JSON) in `report`,
 // and, if `html_page` is given, the --report page (simulator/report_html.h)
-// in it. Fails only if the generated config or state does not load (a bug).
-Status run_simulation(const SimulateOptions& options, std::string* report, std::string* html_page = nullptr);
+// in it, and the verdict and warnings in `outcome` if given. Fails only if
+// the generated config or state does not load (a bug), or a --target
+// server cannot be reached.
+Status run_simulation(const SimulateOptions& options, std::string* report, std::string* html_page = nullptr,
+                      SimulationOutcome* outcome = nullptr);
 
 // Writes config.json, state.ndjson and events.ndjson (options.events lines)
 // to `dir`, creating it if needed, and says what it wrote in `summary`.

@@ -17,7 +17,9 @@
 #include "claimmap/engine.h"
 #include "simulator/capacity.h"
 #include "simulator/generator.h"
+#include "simulator/duration.h"
 #include "simulator/histogram.h"
+#include "simulator/label_layout.h"
 #include "simulator/replay.h"
 #include "simulator/report.h"
 #include "simulator/report_html.h"
@@ -207,6 +209,18 @@ bool balanced(const std::string& page, std::string* why) {
   return true;
 }
 
+// The page's text as XML escapes it ("p99 1 ms &lt;= target 2 ms").
+std::string xml_escaped(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else out.push_back(c);
+  }
+  return out;
+}
+
 size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -230,15 +244,75 @@ TEST(SimulatorReportHtml, PageOfARun) {
   EXPECT_NE(page.find("org &lt;&quot;Acme&quot; &amp; &#39;Co&#39;&gt;"), std::string::npos);
   EXPECT_EQ(page.find("<script"), std::string::npos);
   EXPECT_EQ(page.find("href"), std::string::npos);
-  EXPECT_EQ(count(page, "<svg xmlns=\"http://www.w3.org/2000/svg\""), 3u);
-  for (const char* chart : {"data-chart=\"rate\"", "data-chart=\"latency\"", "data-chart=\"errors\""}) {
+  EXPECT_EQ(count(page, "<svg xmlns=\"http://www.w3.org/2000/svg\""), 4u);
+  for (const char* chart :
+       {"data-chart=\"rate\"", "data-chart=\"latency\"", "data-chart=\"errors\"", "data-chart=\"revoked\""}) {
     EXPECT_EQ(count(page, chart), 1u) << chart;
   }
   EXPECT_EQ(page.find("data-chart=\"probes\""), std::string::npos);
+  // Open loop: the offered line is drawn; errors and roles revoked are per
+  // second, each on its own chart.
+  EXPECT_NE(page.find("data-series=\"offered_per_s\""), std::string::npos);
+  EXPECT_NE(page.find("data-series=\"errors_per_s\""), std::string::npos);
+  EXPECT_NE(page.find("data-series=\"roles_revoked_per_s\""), std::string::npos);
+  EXPECT_EQ(page.find("data-series=\"errors\""), std::string::npos);
+  // The max is on the latency chart, labelled, and in a card.
+  const std::string max = format_duration_ns(static_cast<double>(report.run->login_latency.max()));
+  EXPECT_NE(page.find("data-series=\"max_us\""), std::string::npos);
+  EXPECT_NE(page.find(">max " + max + "</text>"), std::string::npos) << max;
+  EXPECT_NE(page.find("<div class=\"k\">login max</div><div class=\"v\">" + max + "</div>"), std::string::npos);
+  // The verdict is at the top, before the first card, and says what
+  // report_verdict() says.
+  const Verdict verdict = report_verdict(report);
+  const size_t banner = page.find(verdict.pass ? "<section class=\"verdict pass\" data-pass=\"true\">"
+                                               : "<section class=\"verdict fail\" data-pass=\"false\">");
+  ASSERT_NE(banner, std::string::npos);
+  EXPECT_LT(banner, page.find("<div class=\"cards\">"));
+  for (const std::string& reason : verdict.reasons()) {
+    EXPECT_NE(page.find("<li class=\"reason\">" + xml_escaped(reason) + "</li>"), std::string::npos) << reason;
+  }
   // Every text report row is in the summary table.
   for (const ReportRow& row : report_rows(report)) {
     EXPECT_NE(page.find("<th>" + row.name + "</th>"), std::string::npos) << row.name;
   }
+}
+
+TEST(SimulatorReportHtml, ClosedLoopHasNoOfferedLine) {
+  Rig rig(small_options());
+  ReplayOptions options;
+  options.threads = 2;
+  options.events = 3000;
+  SimulationReport report;
+  report.run = replay(rig.engine, rig.generator, options);
+  ASSERT_FALSE(report.run->open_loop);
+  const std::string page = format_report_html(report);
+  EXPECT_NE(page.find("data-series=\"served_per_s\""), std::string::npos);
+  EXPECT_EQ(page.find("data-series=\"offered_per_s\""), std::string::npos);
+  EXPECT_NE(page.find("<title id=\"chart-rate-title\">Served rate</title>"), std::string::npos);
+}
+
+TEST(SimulatorReportHtml, VerdictOfATightAndALooseTarget) {
+  // No timing in the asserts: no login takes under 1 ns, and none takes an hour.
+  Rig rig(small_options());
+  ReplayOptions options;
+  options.threads = 2;
+  options.events = 3000;
+  SimulationReport report;
+  report.run = replay(rig.engine, rig.generator, options);
+  report.options.p99_given = true;
+  report.options.p99_target_seconds = 1e-9;
+  std::string page = format_report_html(report);
+  EXPECT_FALSE(report_verdict(report).pass);
+  EXPECT_NE(page.find("<div class=\"word\">FAIL</div>"), std::string::npos);
+  EXPECT_NE(format_report_text(report).find("verdict          FAIL: p99 "), std::string::npos)
+      << format_report_text(report);
+  report.options.p99_target_seconds = 3600;
+  page = format_report_html(report);
+  EXPECT_TRUE(report_verdict(report).pass);
+  EXPECT_NE(page.find("<div class=\"word\">PASS</div>"), std::string::npos);
+  report.options.json = true;
+  EXPECT_NE(format_report_json(report).find("{\"verdict\": {\"pass\": true, \"headline\": \"PASS: p99 "),
+            std::string::npos);
 }
 
 TEST(SimulatorReportHtml, PageOfACapacitySearch) {
@@ -252,20 +326,68 @@ TEST(SimulatorReportHtml, PageOfACapacitySearch) {
   c.capacity = 70000;
   c.series_rate = 70000;
   c.series.window_seconds = 0.016;
-  c.series.windows = {{0, 0.016, 1120, 1100, 1000, 2, 7, 70000, 68750, 2000, 1'500'000, 1'900'000},
-                      {0.016, 0.016, 1120, 1140, 1100, 0, 3, 70000, 71250, 0, 0, 0}};
+  c.closed_loop_after = 80000;  // 20% apart: not trustworthy
+  c.caveat = assess_capacity_search({100000, 80000, 9000, 70000, 0.002});
+  c.series.windows = {{0, 0.016, 1120, 1100, 1000, 2, 7, 70000, 68750, 125, 437.5, 2000, 1'500'000, 1'900'000, 2'500'000},
+                      {0.016, 0.016, 1120, 1140, 1100, 0, 3, 70000, 71250, 0, 187.5, 0, 0, 0, 0}};
   c.series.windows[1].logins = 0;  // no logins: no latency point
   report.capacity = c;
   const std::string page = format_report_html(report);
   std::string why;
   EXPECT_TRUE(balanced(page, &why)) << why;
-  EXPECT_EQ(count(page, "<svg xmlns=\"http://www.w3.org/2000/svg\""), 4u);
+  EXPECT_EQ(count(page, "<svg xmlns=\"http://www.w3.org/2000/svg\""), 5u);
   EXPECT_NE(page.find("data-series=\"passed\" data-x=\"70000.0\" data-y=\"1500.000\""), std::string::npos);
   EXPECT_NE(page.find("data-series=\"failed\" data-x=\"85000.0\" data-y=\"40000.000\""), std::string::npos);
   EXPECT_NE(page.find("data-series=\"target_p99_us\" data-y=\"2000.000\""), std::string::npos);
   EXPECT_NE(page.find("data-series=\"capacity\" data-x=\"70000.0\""), std::string::npos);
   EXPECT_NE(page.find("data-series=\"closed_loop\" data-x=\"100000.0\""), std::string::npos);
   EXPECT_NE(page.find("data-series=\"p99_us\" data-x=\"0.008000\" data-y=\"1500.000\""), std::string::npos);
+  EXPECT_NE(page.find("data-series=\"max_us\" data-x=\"0.008000\" data-y=\"2500.000\""), std::string::npos);
+  EXPECT_NE(page.find("data-series=\"errors_per_s\" data-x=\"0.008000 0.024000\" data-y=\"125.0 0.0\""),
+            std::string::npos);
+  EXPECT_NE(page.find("data-series=\"roles_revoked_per_s\" data-x=\"0.008000 0.024000\" data-y=\"437.5 187.5\""),
+            std::string::npos);
+  // The search found a rate: PASS; but the machine moved, and the page says so.
+  EXPECT_NE(page.find("<div class=\"word\">PASS</div>"), std::string::npos);
+  EXPECT_NE(page.find("<section class=\"caveat unsteady\" data-trustworthy=\"false\">"), std::string::npos);
+  EXPECT_NE(page.find("100,000 events/s before the search and 80,000 after, 20.0% apart"), std::string::npos);
+}
+
+// The capacity page's probes near the capacity sit within a few pixels of
+// each other: their labels must still not cover one another or a point.
+TEST(SimulatorLabelLayout, CrowdedPointsGetSeparateLabels) {
+  const LabelBox area{84, 60, 932, 322};
+  std::vector<PointLabel> labels;
+  for (int i = 0; i < 6; ++i) labels.push_back({700 + 2.0 * i, 200 - 1.5 * i, 7, 12});  // six probes in a heap
+  labels.push_back({500, 250, 14, 12});
+  const std::vector<PlacedLabel> placed = place_labels(labels, 5.5, area);
+  ASSERT_EQ(placed.size(), labels.size());
+  for (size_t i = 0; i < placed.size(); ++i) {
+    const LabelBox& b = placed[i].box;
+    EXPECT_GE(b.x0, area.x0);
+    EXPECT_LE(b.x1, area.x1);
+    EXPECT_GE(b.y0, area.y0);
+    EXPECT_LE(b.y1, area.y1);
+    EXPECT_NEAR(b.x1 - b.x0, labels[i].width, 1e-9);
+    for (size_t j = 0; j < placed.size(); ++j) {
+      if (j != i) {
+        EXPECT_FALSE(b.overlaps(placed[j].box)) << i << " and " << j;
+      }
+      const LabelBox point{labels[j].x - 5.5, labels[j].y - 5.5, labels[j].x + 5.5, labels[j].y + 5.5};
+      EXPECT_FALSE(b.overlaps(point)) << "label " << i << " covers point " << j;
+    }
+  }
+  // A lone point keeps its label beside it (right-above), with no leader.
+  EXPECT_FALSE(placed.back().leader);
+  EXPECT_GT(placed.back().box.x0, 500);
+  EXPECT_LT(placed.back().box.y1, 250);
+  // Near the right edge, a label goes left instead of leaving the plot.
+  const std::vector<PlacedLabel> edge = place_labels({{930, 200, 40, 12}}, 3, area);
+  EXPECT_LE(edge[0].box.x1, area.x1);
+  EXPECT_LT(edge[0].box.x1, 930);
+  // The same input, the same layout.
+  const std::vector<PlacedLabel> again = place_labels(labels, 5.5, area);
+  for (size_t i = 0; i < placed.size(); ++i) EXPECT_EQ(again[i].box.x0, placed[i].box.x0);
 }
 
 TEST(SimulatorReportHtml, WritesWholeOrFails) {
