@@ -15,6 +15,10 @@ install(FILES server/systemd/claimmap.service DESTINATION lib/systemd/system COM
 install(FILES docs/server.md docs/spec.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 
 install(TARGETS claimmap_engine EXPORT ClaimMapTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
+# The archive without its debug sections (as Debian ships -dev archives):
+# 100 MB of DWARF would otherwise go to every machine that builds against it.
+install(CODE "execute_process(COMMAND objcopy --strip-debug
+  \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/$<TARGET_FILE_NAME:claimmap_engine>\")" COMPONENT dev)
 install(DIRECTORY include/claimmap DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
 install(EXPORT ClaimMapTargets NAMESPACE ClaimMap:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ClaimMap COMPONENT dev)
 configure_package_config_file(cmake/ClaimMapConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/ClaimMapConfig.cmake
@@ -42,6 +46,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 # installed command is stripped: 2.7 MB instead of 97.
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
+set(CPACK_DEBIAN_RUNTIME_DEBUGINFO_PACKAGE ON)
 
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME claimmap)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION utils)
