@@ -277,7 +277,8 @@ std::string report_heading(const SimulationReport& r) {
   }
   if (g.deny_share > 0) heading += format(", deny share %g", g.deny_share);
   if (!r.options.target.empty()) {
-    heading += format(", against %s (%u events a request)", r.options.target.c_str(), std::max(1u, r.options.batch));
+    const unsigned batch = std::max(1u, r.options.batch);
+    heading += format(", against %s (%u %s a request)", r.options.target.c_str(), batch, batch == 1 ? "event" : "events");
   }
   return heading;
 }
