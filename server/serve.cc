@@ -61,9 +61,11 @@ class SnapshotTimer {
 
 // SIGHUP (docs/server.md "Rotation"): what is re-read without a restart.
 // Each part keeps what it had when its new files are bad, and says so.
-void reload_on_sighup(support::HttpListener& listener) {
+void reload_on_sighup(support::HttpListener& listener, bool tls) {
   if (Status s = listener.reload_tls(); !s.ok()) {
     std::fprintf(stderr, "claimmap serve: SIGHUP: TLS certificate and key kept as they were: %s\n", s.message().c_str());
+  } else if (tls) {
+    std::fprintf(stderr, "claimmap serve: SIGHUP: TLS certificate and key re-read (for new connections)\n");
   }
   std::fflush(stderr);
 }
@@ -139,8 +141,9 @@ Status run_serve(const ServeOptions& options) {
   ServerApp app(engine, ServerSettings{options.token, options.scim_provider, start.value().store.get(), config_folder(options.config_path)});
   support::HttpListener listener(limits, [&app](const support::HttpRequest& r) { return app.handle(r); });
   if (Status s = listener.start(); !s.ok()) return refuse(s.code(), s.message());
-  std::fprintf(stderr, "claimmap serve: listening on http://%s:%u\n", limits.address.c_str(),
-               static_cast<unsigned>(listener.port()));
+  const bool tls = limits.tls.enabled();
+  std::fprintf(stderr, "claimmap serve: listening on %s://%s:%u%s\n", tls ? "https" : "http", limits.address.c_str(),
+               static_cast<unsigned>(listener.port()), limits.tls.client_ca_file.empty() ? "" : " (client certificates required)");
   std::fflush(stderr);
 
   std::thread signal_thread([&] {
@@ -148,7 +151,7 @@ Status run_serve(const ServeOptions& options) {
       int signal = 0;
       sigwait(&signals, &signal);
       if (signal == SIGHUP) {
-        reload_on_sighup(listener);
+        reload_on_sighup(listener, tls);
         continue;
       }
       std::fprintf(stderr, "claimmap serve: %s: finishing the requests in flight\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
