@@ -76,7 +76,29 @@ CtxPtr new_context(const SSL_METHOD* method) {
   return ctx;
 }
 
+// OpenSSL computes a certificate's extension data (key ids, purposes) on
+// first use and then reads it through a lock-free flag (v3_purp.c): the
+// first handshakes on several I/O threads at once race on the CA's and the
+// server's own certificates. Computed here, before the context is shared,
+// every handshake only reads it (and TSan sees the hand-over, through the
+// listener's mutex, instead of a race it cannot see the end of).
+void warm_certificate_caches(SSL_CTX* ctx) {
+  if (X509* own = SSL_CTX_get0_certificate(ctx)) X509_check_purpose(own, -1, 0);
+  STACK_OF(X509)* chain = nullptr;
+  if (SSL_CTX_get0_chain_certs(ctx, &chain) == 1 && chain != nullptr) {
+    for (int i = 0; i < sk_X509_num(chain); ++i) X509_check_purpose(sk_X509_value(chain, i), -1, 0);
+  }
+  if (X509_STORE* store = SSL_CTX_get_cert_store(ctx)) {
+    STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+    for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+      if (X509* ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i))) X509_check_purpose(ca, -1, 0);
+    }
+  }
+  ERR_clear_error();  // a certificate OpenSSL finds odd here is judged at the handshake
+}
+
 Result<std::shared_ptr<boost::asio::ssl::context>> wrap(CtxPtr ctx) {
+  warm_certificate_caches(ctx.get());
   // asio's context takes the SSL_CTX over (and frees it); it throws only for
   // a null handle, which `ctx` is not.
   return std::make_shared<boost::asio::ssl::context>(ctx.release());
