@@ -3,7 +3,7 @@
 // metrics scrapes run, then the listener is stopped with requests in flight.
 // Every answered request is in the state, which equals a sequential run of
 // the answered events (users of different clients are disjoint, so order
-// across clients does not matter). The same over TLS, with certificate
+// across clients does not matter). The same over mutual TLS, with certificate
 // rotations (reload_tls) while clients connect. Run under ThreadSanitizer by
 // `make tsan`.
 #include <unistd.h>
@@ -40,12 +40,19 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using namespace claimmap::testing;
 
+// A client's TLS files: the CA that signed the server's certificate, and the
+// client's own certificate and key (mutual TLS).
+struct ClientTls {
+  std::string ca, cert, key;
+};
+
 // A blocking keep-alive client: one connection, one request at a time;
-// over TLS when given a client context (verifying the server's certificate
-// for 127.0.0.1).
+// over TLS when given its files (verifying the server's certificate for
+// 127.0.0.1). Each client has its own SSL_CTX (with its certificate), as
+// each `simulate --target` connection has.
 class Client {
  public:
-  explicit Client(uint16_t port, boost::asio::ssl::context* tls = nullptr) {
+  explicit Client(uint16_t port, const ClientTls* tls = nullptr) {
     tcp::resolver resolver(io_);
     const auto endpoints = resolver.resolve("127.0.0.1", std::to_string(port));
     if (tls == nullptr) {
@@ -53,7 +60,14 @@ class Client {
       plain_->connect(endpoints);
       return;
     }
-    tls_.emplace(io_, *tls);
+    Result<std::shared_ptr<asio::ssl::context>> made = support::make_client_tls_context(tls->ca);
+    EXPECT_TRUE(made.ok()) << made.status().message();
+    if (!made.ok()) return;
+    context_ = made.value();
+    SSL_CTX* ctx = context_->native_handle();
+    EXPECT_EQ(SSL_CTX_use_certificate_chain_file(ctx, tls->cert.c_str()), 1);
+    EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx, tls->key.c_str(), SSL_FILETYPE_PEM), 1);
+    tls_.emplace(io_, *context_);
     EXPECT_TRUE(support::set_tls_peer_name(tls_->native_handle(), "127.0.0.1"));
     beast::get_lowest_layer(*tls_).connect(endpoints);
     beast::error_code ec;
@@ -63,7 +77,9 @@ class Client {
   // The status (0 if the connection failed) and body.
   std::pair<int, std::string> send(http::verb verb, const std::string& target, const std::string& body,
                                    const std::string& token = "t0ken") {
-    return tls_ ? exchange(*tls_, verb, target, body, token) : exchange(*plain_, verb, target, body, token);
+    if (tls_) return exchange(*tls_, verb, target, body, token);
+    if (plain_) return exchange(*plain_, verb, target, body, token);
+    return {0, "no connection"};
   }
 
  private:
@@ -85,13 +101,15 @@ class Client {
   }
 
   asio::io_context io_;
+  std::shared_ptr<asio::ssl::context> context_;  // TLS: before tls_, which uses it
   std::optional<beast::tcp_stream> plain_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   beast::flat_buffer buffer_;
 };
 
-// A CA and a server certificate for IP 127.0.0.1 that it signed, made with
-// the openssl tool in a fresh folder (removed with this object).
+// A CA, and a server certificate for IP 127.0.0.1 and a client certificate
+// that it signed, made with the openssl tool in a fresh folder (removed with
+// this object).
 class TestCertificates {
  public:
   TestCertificates() {
@@ -106,7 +124,12 @@ class TestCertificates {
               "/server.csr -subj '/CN=claimmap test server'") &&
           write(d + "/server.ext", "subjectAltName=IP:127.0.0.1\n") &&
           run("openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
-              "/ca.key -set_serial 7 -days 2 -extfile " + d + "/server.ext -out " + d + "/server.pem");
+              "/ca.key -set_serial 7 -days 2 -extfile " + d + "/server.ext -out " + d + "/server.pem") &&
+          run("openssl req " + ec + " -keyout " + d + "/client.key -out " + d +
+              "/client.csr -subj '/CN=claimmap test connector'") &&
+          write(d + "/client.ext", "extendedKeyUsage=clientAuth\n") &&
+          run("openssl x509 -req -in " + d + "/client.csr -CA " + d + "/ca.pem -CAkey " + d +
+              "/ca.key -set_serial 8 -days 2 -extfile " + d + "/client.ext -out " + d + "/client.pem");
   }
   ~TestCertificates() { std::filesystem::remove_all(dir_); }
   bool ok() const { return ok_; }
@@ -140,9 +163,9 @@ std::string other_config() {
   return json;
 }
 
-// `tls`: the listener's certificate and key (empty: plain HTTP); `client`:
-// the clients' context then.
-void clients_reloads_and_a_stop(const support::TlsOptions& tls, boost::asio::ssl::context* client_tls) {
+// `tls`: the listener's files (empty: plain HTTP); `client_tls`: the
+// clients' then.
+void clients_reloads_and_a_stop(const support::TlsOptions& tls, const ClientTls* client_tls) {
   Engine engine(must_load(kBaseConfig));
   server::ServerApp app(engine, server::ServerSettings{"t0ken", "entra"});
   support::ListenerOptions options;
@@ -240,15 +263,17 @@ TEST(ServerConcurrency, ClientsReloadsAndAStopLoseNothingAnswered) {
   clients_reloads_and_a_stop(support::TlsOptions{}, nullptr);
 }
 
+// Mutual TLS, so that the I/O threads also verify client certificates
+// against the shared client CA at once.
 TEST(ServerConcurrency, OverTlsClientsRotationsAndAStopLoseNothingAnswered) {
   TestCertificates certs;
   ASSERT_TRUE(certs.ok()) << "the openssl tool could not make the test certificates";
   support::TlsOptions tls;
   tls.cert_file = certs.path("server.pem");
   tls.key_file = certs.path("server.key");
-  Result<std::shared_ptr<boost::asio::ssl::context>> client = support::make_client_tls_context(certs.path("ca.pem"));
-  ASSERT_TRUE(client.ok()) << client.status().message();
-  clients_reloads_and_a_stop(tls, client.value().get());
+  tls.client_ca_file = certs.path("ca.pem");
+  const ClientTls client{certs.path("ca.pem"), certs.path("client.pem"), certs.path("client.key")};
+  clients_reloads_and_a_stop(tls, &client);
 }
 
 }  // namespace
