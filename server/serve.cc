@@ -143,7 +143,8 @@ Status run_serve(const ServeOptions& options) {
   if (Status s = listener.start(); !s.ok()) return refuse(s.code(), s.message());
   const bool tls = limits.tls.enabled();
   std::fprintf(stderr, "claimmap serve: listening on %s://%s:%u%s\n", tls ? "https" : "http", limits.address.c_str(),
-               static_cast<unsigned>(listener.port()), limits.tls.client_ca_file.empty() ? "" : " (client certificates required)");
+               static_cast<unsigned>(listener.port()),
+               limits.tls.client_ca_file.empty() ? "" : " (client certificates required)");
   std::fflush(stderr);
 
   std::thread signal_thread([&] {

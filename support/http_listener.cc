@@ -172,7 +172,9 @@ class Session final : public SessionBase {
                               // Stopped (the read cancelled, or these bytes arrived
                               // before the stop ran): the request must not be
                               // applied, as it would not be answered.
-                              if (self->closed_) return ec && ec != asio::error::operation_aborted ? self->drop() : self->close();
+                              if (self->closed_) {
+                                return ec && ec != asio::error::operation_aborted ? self->drop() : self->close();
+                              }
                               if (ec) return self->drop();
                               self->buffer_.commit(n);
                               self->read_request();

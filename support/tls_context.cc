@@ -52,7 +52,9 @@ std::string openssl_reasons(bool* mismatch = nullptr) {
 // 1) is told apart from "not a certificate" (exit 2).
 Status check_readable(const std::string& path, const char* what) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status(ErrorCode::kIoError, "cannot read " + std::string(what) + " " + path + ": " + std::strerror(errno));
+  if (f == nullptr) {
+    return Status(ErrorCode::kIoError, "cannot read " + std::string(what) + " " + path + ": " + std::strerror(errno));
+  }
   std::fclose(f);
   return Status();
 }
