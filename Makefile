@@ -35,7 +35,8 @@ stress-scaleout: build
 	scripts/stress-scaleout.sh $(BUILD)
 
 # The concurrency tests under ThreadSanitizer (the stream pipeline, many
-# callers on one Engine, reloads and snapshots while logins run), and the
+# callers on one Engine, reloads and snapshots while logins run, the server's
+# listener over HTTP and over TLS with certificate rotations), and the
 # worker's shutdown paths (scaleout_shutdown_test: SIGTERM mid-stream, and
 # with its NATS server killed) with a sanitized `claimmap`.
 TSAN_BUILD ?= build-tsan

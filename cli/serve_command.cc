@@ -50,6 +50,14 @@ Status check_serve_paths(ServeArgs* args) {
     if (Status s = check_output_file(options.audit_log_path, OutputWrite::kInPlace); !s.ok()) return s;
   }
   if (Status s = check_input_file(options.config_path); !s.ok()) return s;
+  // Their contents are checked by the listener, which reads them (and again
+  // at every SIGHUP); a path that is not a readable file fails here as any
+  // input does.
+  for (const std::string* tls_file : {&options.limits.tls.cert_file, &options.limits.tls.key_file,
+                                      &options.limits.tls.client_ca_file}) {
+    if (tls_file->empty()) continue;
+    if (Status s = check_input_file(*tls_file); !s.ok()) return s;
+  }
   // The config store is replaced at every PUT /v1/config: writable now, or
   // the first change would be refused.
   if (!options.config_store_path.empty()) {
@@ -97,6 +105,17 @@ Command add_serve_command(CLI::App& app) {
   idle_timeout_ms->check(CLI::PositiveNumber);
   cmd->add_option("--max-connections", options->limits.max_connections, "open connections beyond which new ones get 503")
       ->capture_default_str();
+  // HTTPS (docs/server.md "TLS"): the pair goes together, and a client CA
+  // means nothing without it.
+  support::TlsOptions* tls = &options->limits.tls;
+  auto* cert = cmd->add_option("--tls-cert", tls->cert_file,
+                               "serve HTTPS only (TLS 1.2, 1.3) with this PEM certificate (chain); re-read on SIGHUP");
+  auto* key = cmd->add_option("--tls-key", tls->key_file, "the PEM private key of --tls-cert (unencrypted); re-read on SIGHUP");
+  auto* client_ca = cmd->add_option("--client-ca", tls->client_ca_file,
+                                    "with --tls-cert: require a client certificate signed by this PEM CA (mutual TLS)");
+  cert->needs(key);
+  key->needs(cert);
+  client_ca->needs(cert);
   return {cmd, [args] {
             if (Status s = check_serve_paths(args.get()); !s.ok()) {
               std::fprintf(stderr, "claimmap serve: %s\n", s.message().c_str());

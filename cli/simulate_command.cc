@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "claimmap/paths.h"
 #include "cli/command.h"
 #include "cli/exit_code.h"
 #include "cli/flag_values.h"
@@ -106,7 +107,10 @@ Command add_simulate_command(CLI::App& app) {
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
   cmd->add_option("--write-dataset", args->write_dataset, "write config.json, state.ndjson, events.ndjson to DIR and exit");
   cmd->add_option("--target", o.target,
-                  "replay against a running `claimmap serve` at http://HOST:PORT (serving this seed's --write-dataset)");
+                  "replay against a running `claimmap serve` at http://HOST:PORT or https://HOST:PORT (serving this seed's "
+                  "--write-dataset)");
+  cmd->add_option("--target-ca", o.target_ca,
+                  "with an https --target: PEM CA certificate(s) to verify the server against (default: the system's)");
   cmd->add_option("--token-file", args->token_file, "with --target: the file whose first line is the bearer token");
   cmd->add_option("--batch", o.batch, "with --target, closed loop: events a request")->check(CLI::Range(1u, 100000u))
       ->capture_default_str();
@@ -158,6 +162,13 @@ Command add_simulate_command(CLI::App& app) {
       Result<std::string> token = read_token_file(args->token_file);
       if (!token.ok()) return fail(token.status());
       options.token = token.value();
+    }
+    if (!options.target_ca.empty()) {
+      if (!options.target.starts_with("https://")) {
+        std::fprintf(stderr, "--target-ca needs an https:// --target\n");
+        return 2;
+      }
+      if (Status s = check_input_file(options.target_ca); !s.ok()) return fail(s);
     }
     const bool page_wanted = !args->report_html.empty();
     if (page_wanted) {

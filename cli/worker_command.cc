@@ -67,8 +67,15 @@ Command add_worker_command(CLI::App& app) {
   cmd->add_flag("--explain", args->options.runner.explain,
                 "result lines carry why (docs/spec.md §17); give every worker of the group the same");
   cmd->add_option("--metrics-file", args->options.metrics_file, "write Prometheus metrics here (atomically) every few seconds");
-  cmd->add_option("--metrics-listen", args->options.metrics_listen,
-                  "serve GET /metrics (the server's metric families and the worker's) on HOST:PORT");
+  auto* metrics_listen = cmd->add_option("--metrics-listen", args->options.metrics_listen,
+                                         "serve GET /metrics (the server's metric families and the worker's) on HOST:PORT");
+  // The endpoint over HTTPS (docs/server.md "TLS"): the pair goes together.
+  auto* metrics_cert = cmd->add_option("--metrics-tls-cert", args->options.metrics_tls.cert_file,
+                                       "serve --metrics-listen over HTTPS only, with this PEM certificate (chain)");
+  auto* metrics_key = cmd->add_option("--metrics-tls-key", args->options.metrics_tls.key_file,
+                                      "the PEM private key of --metrics-tls-cert (unencrypted)");
+  metrics_cert->needs(metrics_key)->needs(metrics_listen);
+  metrics_key->needs(metrics_cert);
   cmd->add_option("--metrics-every", args->metrics_every_s, "seconds between metrics file writes (default 2)")
       ->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--replicas", args->options.settings.replicas, "replicas of streams and buckets created now (default 1)")

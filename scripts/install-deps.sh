@@ -13,6 +13,7 @@ packages=(
   libxxhash-dev             # snapshot section checksums (XXH3)
   dpkg-dev file             # make package: dpkg-shlibdeps reads the runtime dependencies
   curl                      # server tests and the README's walk-through
+  openssl                   # the TLS tests make their certificates with the openssl tool
   nats-server libnats-dev   # scale-out: JetStream broker (tests start it) and its C client
   libssl-dev                # signed tokens: JWS signatures checked with OpenSSL 3 (engine/jose)
   libre2-dev                # prefix/glob/regex mappings: RE2::Set (engine/match)

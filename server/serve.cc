@@ -61,10 +61,12 @@ class SnapshotTimer {
 
 // SIGHUP (docs/server.md "Rotation"): what is re-read without a restart.
 // Each part keeps what it had when its new files are bad, and says so.
-void reload_on_sighup(const ServeOptions& options, support::HttpListener& listener, CredentialStore& credentials,
-                      AuditLog* audit_log) {
+void reload_on_sighup(const ServeOptions& options, support::HttpListener& listener, bool tls,
+                      CredentialStore& credentials, AuditLog* audit_log) {
   if (Status s = listener.reload_tls(); !s.ok()) {
     std::fprintf(stderr, "claimmap serve: SIGHUP: TLS certificate and key kept as they were: %s\n", s.message().c_str());
+  } else if (tls) {
+    std::fprintf(stderr, "claimmap serve: SIGHUP: TLS certificate and key re-read (for new connections)\n");
   }
   if (!options.tokens_file.empty()) {
     Result<CredentialSet> next = load_tokens_file(options.tokens_file);
@@ -177,8 +179,10 @@ Status run_serve(const ServeOptions& options) {
   ServerApp app(engine, std::move(settings));
   support::HttpListener listener(limits, [&app](const support::HttpRequest& r) { return app.handle(r); });
   if (Status s = listener.start(); !s.ok()) return refuse(s.code(), s.message());
-  std::fprintf(stderr, "claimmap serve: listening on http://%s:%u\n", limits.address.c_str(),
-               static_cast<unsigned>(listener.port()));
+  const bool tls = limits.tls.enabled();
+  std::fprintf(stderr, "claimmap serve: listening on %s://%s:%u%s\n", tls ? "https" : "http", limits.address.c_str(),
+               static_cast<unsigned>(listener.port()),
+               limits.tls.client_ca_file.empty() ? "" : " (client certificates required)");
   std::fflush(stderr);
 
   std::thread signal_thread([&] {
@@ -186,7 +190,7 @@ Status run_serve(const ServeOptions& options) {
       int signal = 0;
       sigwait(&signals, &signal);
       if (signal == SIGHUP) {
-        reload_on_sighup(options, listener, *credentials, audit_log.get());
+        reload_on_sighup(options, listener, tls, *credentials, audit_log.get());
         continue;
       }
       std::fprintf(stderr, "claimmap serve: %s: finishing the requests in flight\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -31,7 +31,7 @@ struct ServeOptions {
   std::string scim_provider;
   unsigned threads = 2;
   double snapshot_every_seconds = 0;  // 0: only at stop
-  support::ListenerOptions limits;    // address, port and threads are taken from the fields above
+  support::ListenerOptions limits;    // address, port and threads are taken from the fields above; tls: HTTPS
 };
 
 // Runs until SIGTERM or SIGINT. Ok after a clean stop; otherwise the failure,
@@ -40,7 +40,7 @@ struct ServeOptions {
 // kInvalidState) for bad options, config, config store or state — the CLI
 // makes the exit code of it (docs/spec.md §10). Prints which config it
 // serves and where from (server/start_config.h), then "claimmap serve:
-// listening on http://HOST:PORT", to stderr.
+// listening on http://HOST:PORT" (https:// with limits.tls), to stderr.
 [[nodiscard]] Status run_serve(const ServeOptions& options);
 
 }  // namespace claimmap::server

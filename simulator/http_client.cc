@@ -5,35 +5,37 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <simdjson.h>
+
+#include "support/tls_context.h"
 
 namespace claimmap::sim {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
 // One connection, kept alive; reconnects once if the server closed it
-// between requests (an idle timeout).
+// between requests (an idle timeout). Over https, a new stream (and
+// handshake) for each connection: an SSL stream is not reused once closed.
 class Connection {
  public:
-  explicit Connection(HttpTarget target) : target_(std::move(target)), stream_(io_) {}
+  explicit Connection(HttpTarget target) : target_(std::move(target)) {}
 
   Result<std::string> request(http::verb method, std::string_view path, std::string body) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       beast::error_code ec;
       if (!connected_) {
-        tcp::resolver resolver(io_);
-        auto endpoints = resolver.resolve(target_.host, target_.port, ec);
-        if (!ec) stream_.connect(endpoints, ec);
-        if (ec) return Status(ErrorCode::kIoError, "cannot connect to " + where() + ": " + ec.message());
-        stream_.socket().set_option(tcp::no_delay(true));
-        connected_ = true;
+        if (Status s = connect(); !s.ok()) return s;
       }
       http::request<http::string_body> req(method, std::string(path), 11);
       req.set(http::field::host, target_.host + ":" + target_.port);
@@ -42,19 +44,27 @@ class Connection {
       req.keep_alive(true);
       req.body() = body;
       req.prepare_payload();
-      http::write(stream_, req, ec);
-      http::response<http::string_body> res;
-      if (!ec) {
-        parser_.emplace();
-        parser_->body_limit(size_t{1} << 30);
-        http::read(stream_, buffer_, *parser_, ec);
+      auto exchange = [&](auto& stream) {
+        http::write(stream, req, ec);
+        if (!ec) {
+          parser_.emplace();
+          parser_->body_limit(size_t{1} << 30);
+          http::read(stream, buffer_, *parser_, ec);
+        }
+      };
+      if (tls_) {
+        exchange(*tls_);
+      } else {
+        exchange(*plain_);
       }
+      http::response<http::string_body> res;
       if (ec) {
         close();
         // A kept-alive connection the server timed out fails on first use:
         // one retry on a fresh connection (the request was not applied).
         if (attempt == 0 && (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-                             ec == asio::error::broken_pipe || ec == asio::error::eof)) {
+                             ec == asio::error::broken_pipe || ec == asio::error::eof ||
+                             ec == ssl::error::stream_truncated)) {
           continue;
         }
         return Status(ErrorCode::kIoError, where() + ": " + ec.message());
@@ -71,17 +81,61 @@ class Connection {
   }
 
  private:
-  std::string where() const { return "http://" + target_.host + ":" + target_.port; }
+  std::string where() const { return (target_.tls ? "https://" : "http://") + target_.host + ":" + target_.port; }
+
+  Status connect() {
+    beast::error_code ec;
+    tcp::resolver resolver(io_);
+    auto endpoints = resolver.resolve(target_.host, target_.port, ec);
+    if (ec) return Status(ErrorCode::kIoError, "cannot connect to " + where() + ": " + ec.message());
+    beast::tcp_stream* layer = nullptr;  // the TCP under either stream
+    if (target_.tls) {
+      if (!tls_context_) {
+        Result<std::shared_ptr<ssl::context>> made = support::make_client_tls_context(target_.ca_file);
+        if (!made.ok()) return Status(made.status().code(), "--target-ca: " + made.status().message());
+        tls_context_ = std::move(made).value();
+      }
+      tls_.emplace(io_, *tls_context_);
+      if (!support::set_tls_peer_name(tls_->native_handle(), target_.host)) {
+        return Status(ErrorCode::kInvalidArgument, "cannot check a TLS certificate for the host " + target_.host);
+      }
+      layer = &beast::get_lowest_layer(*tls_);
+    } else {
+      plain_.emplace(io_);
+      layer = &*plain_;
+    }
+    layer->connect(endpoints, ec);
+    if (ec) {
+      close();
+      return Status(ErrorCode::kIoError, "cannot connect to " + where() + ": " + ec.message());
+    }
+    layer->socket().set_option(tcp::no_delay(true), ec);
+    if (tls_) {
+      tls_->handshake(ssl::stream_base::client, ec);
+      if (ec) {
+        close();
+        return Status(ErrorCode::kIoError, "TLS handshake with " + where() + " failed: " + ec.message());
+      }
+    }
+    connected_ = true;
+    return Status();
+  }
+
   void close() {
     beast::error_code ignored;
-    stream_.socket().close(ignored);
+    if (tls_) beast::get_lowest_layer(*tls_).socket().close(ignored);
+    if (plain_) plain_->socket().close(ignored);
+    tls_.reset();
+    plain_.reset();
     buffer_.clear();
     connected_ = false;
   }
 
   HttpTarget target_;
   asio::io_context io_;
-  beast::tcp_stream stream_;
+  std::shared_ptr<ssl::context> tls_context_;  // https: made at the first connect, before tls_
+  std::optional<TlsStream> tls_;                // https
+  std::optional<beast::tcp_stream> plain_;      // http
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
   bool connected_ = false;
@@ -182,18 +236,26 @@ uint64_t gauge(std::string_view metrics, std::string_view name) {
 }  // namespace
 
 Result<HttpTarget> parse_target_url(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) {
-    return Status(ErrorCode::kInvalidArgument, "--target wants http://HOST:PORT, got \"" + std::string(url) + "\"");
+  const auto refuse = [url] {
+    return Status(ErrorCode::kInvalidArgument,
+                  "--target wants http://HOST:PORT or https://HOST:PORT, got \"" + std::string(url) + "\"");
+  };
+  HttpTarget t;
+  std::string_view rest;
+  if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else if (url.starts_with("https://")) {
+    rest = url.substr(8);
+    t.tls = true;
+  } else {
+    return refuse();
   }
-  std::string_view rest = url.substr(kScheme.size());
   if (rest.ends_with('/')) rest.remove_suffix(1);
   const size_t colon = rest.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size() ||
       rest.find('/') != std::string_view::npos) {
-    return Status(ErrorCode::kInvalidArgument, "--target wants http://HOST:PORT, got \"" + std::string(url) + "\"");
+    return refuse();
   }
-  HttpTarget t;
   t.host = std::string(rest.substr(0, colon));
   t.port = std::string(rest.substr(colon + 1));
   return t;

@@ -1,7 +1,8 @@
-// simulator/http_client.h — `claimmap simulate --target http://HOST:PORT`:
-// replay clients that POST events to a running `claimmap serve`
-// (docs/spec.md §13) over one keep-alive connection each, with the bearer
-// token, and count the result lines the server answers.
+// simulator/http_client.h — `claimmap simulate --target http://HOST:PORT`
+// (or https://): replay clients that POST events to a running `claimmap
+// serve` (docs/spec.md §13) over one keep-alive connection each, with the
+// bearer token, and count the result lines the server answers. Over https
+// the server's certificate is verified (chain and host name or IP address).
 #pragma once
 
 #include <cstdint>
@@ -17,10 +18,12 @@ struct HttpTarget {
   std::string host;
   std::string port;
   std::string token;
+  bool tls = false;     // https://
+  std::string ca_file;  // https: the PEM CA certificates the server's must chain to; empty: the system's
 };
 
-// "http://HOST:PORT" (a trailing '/' allowed); kInvalidArgument otherwise
-// (https is not spoken: put a TLS proxy in front, docs/server.md).
+// "http://HOST:PORT" or "https://HOST:PORT" (a trailing '/' allowed);
+// kInvalidArgument otherwise.
 [[nodiscard]] Result<HttpTarget> parse_target_url(std::string_view url);
 
 ClientFactory http_clients(const HttpTarget& target);

@@ -169,6 +169,7 @@ Status run_simulation(const SimulateOptions& requested, std::string* report_text
     if (!parsed.ok()) return parsed.status();
     target = parsed.value();
     target->token = options.token;
+    target->ca_file = options.target_ca;
     Result<ServerFigures> before = fetch_server_figures(*target);
     if (!before.ok()) return before.status();
     report.setup_seconds = seconds_since(setup_started) - report.config_load_seconds;

@@ -45,11 +45,14 @@ struct SimulateOptions {
   // a search's capacity).
   std::optional<double> min_rate;
   double probe_seconds = 1.0;
-  // --target http://HOST:PORT: replay against a running `claimmap serve`
-  // (which must serve this seed's config and state: `--write-dataset` them)
-  // instead of in process, with the bearer token; each replay thread keeps
-  // one connection. `batch` events a request (closed loop).
+  // --target http://HOST:PORT (or https://): replay against a running
+  // `claimmap serve` (which must serve this seed's config and state:
+  // `--write-dataset` them) instead of in process, with the bearer token;
+  // each replay thread keeps one connection. `batch` events a request
+  // (closed loop). An https server is verified against target_ca (PEM CA
+  // certificates; empty: the system's store).
   std::string target;
+  std::string target_ca;
   std::string token;
   unsigned batch = 1;
   // --now: the time signed tokens are checked at (seconds since the epoch),

@@ -1,24 +1,40 @@
 #include "support/http_listener.h"
 
+#include <openssl/ssl.h>
+
+#include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 namespace claimmap::support {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-class Session;
+// What the listener knows of a session of either kind: enough to stop it.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void start() = 0;
+  virtual void post_stop() = 0;
+};
 
 struct HttpListener::State {
   ListenerOptions options;
@@ -29,64 +45,137 @@ struct HttpListener::State {
   std::atomic<size_t> connections{0};
   std::mutex sessions_mutex;
   uint64_t next_session_id = 0;
-  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions;
+  std::unordered_map<uint64_t, std::weak_ptr<SessionBase>> sessions;
+  // The TLS context new connections start with (null without TLS). A reload
+  // replaces it; a session holds the one it started with to its end.
+  std::mutex tls_mutex;
+  std::shared_ptr<ssl::context> tls;
 
   State(ListenerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {}
   void accept_next(const std::shared_ptr<State>& self);
+  void start_session(const std::shared_ptr<State>& self, tcp::socket socket);
+  std::shared_ptr<ssl::context> current_tls() {
+    std::lock_guard<std::mutex> lock(tls_mutex);
+    return tls;
+  }
 };
 
 namespace {
 
 constexpr size_t kHeaderLimit = 64 * 1024;
 constexpr size_t kFirstReadBytes = 16 * 1024;
+// Time to hand a TLS close_notify to a client at the end; one that does not
+// take it within this is cut off.
+constexpr std::chrono::milliseconds kTlsShutdownTimeout{1'000};
+
+// The client's "IP:PORT" ("[IPv6]:PORT"), for HttpRequest::peer.
+std::string peer_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  const tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return "";
+  const asio::ip::address a = endpoint.address();
+  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(endpoint.port());
+}
+
+const beast::error_category& http_category() {
+  return static_cast<const beast::error_category&>(http::make_error_code(http::error::bad_method).category());
+}
 
 }  // namespace
 
-// One connection: wait for a request's first bytes (idle timeout), read it
-// whole (read timeout), answer it, and again while the client keeps it alive.
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, std::shared_ptr<HttpListener::State> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {}
+// One connection: (TLS: the handshake first, within the read timeout) wait
+// for a request's first bytes (idle timeout), read it whole (read timeout),
+// answer it, and again while the client keeps it alive. One template for
+// plain and TLS streams, so both serve exactly the same HTTP.
+template <class Stream>
+class Session final : public SessionBase {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  ~Session() {
+ public:
+  // `tls`: the context to start with (TLS sessions only).
+  Session(tcp::socket socket, std::shared_ptr<HttpListener::State> state, std::shared_ptr<ssl::context> tls)
+      : tls_(std::move(tls)),
+        peer_(peer_of(socket)),
+        stream_(make_stream(std::move(socket), tls_.get())),
+        state_(std::move(state)) {}
+
+  ~Session() override {
     state_->connections.fetch_sub(1);
     std::lock_guard<std::mutex> lock(state_->sessions_mutex);
     state_->sessions.erase(id_);
   }
 
-  void start() {
+  void start() override {
     // Answers are written whole at once: no reason to wait for an ACK first.
     beast::error_code ignored;
-    stream_.socket().set_option(tcp::no_delay(true), ignored);
+    lowest().socket().set_option(tcp::no_delay(true), ignored);
     {
       std::lock_guard<std::mutex> lock(state_->sessions_mutex);
       id_ = state_->next_session_id++;
       state_->sessions.emplace(id_, weak_from_this());
     }
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+    asio::dispatch(stream_.get_executor(), [self = self()] {
+      if constexpr (kTls) {
+        self->handshake();
+      } else {
+        self->wait_for_request();
+      }
+    });
   }
 
-  // A connection waiting for its next request is closed now; one in the
-  // middle of a request finishes it first (on the session's strand).
-  void post_stop() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_) self->close();
+  // A connection waiting for its next request (or still in its handshake)
+  // is closed now; one in the middle of a request finishes it first (on the
+  // session's strand). The pending read is cancelled, and its handler
+  // closes: a TLS close must not run beside a read.
+  void post_stop() override {
+    asio::post(stream_.get_executor(), [self = self()] {
+      if (!self->idle_ || self->closed_) return;
+      self->closed_ = true;
+      beast::error_code ignored;
+      self->lowest().socket().cancel(ignored);
     });
   }
 
  private:
+  static Stream make_stream(tcp::socket socket, ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+  std::shared_ptr<Session> self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS only. A client that does not finish it within the read timeout, or
+  // speaks plain HTTP, or (mutual TLS) has no certificate of the client CA,
+  // is closed: nothing is read or answered.
+  void handshake() {
+    idle_ = true;  // nothing asked yet: a stop closes it at once
+    lowest().expires_after(state_->options.read_timeout);
+    stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code ec) {
+      self->idle_ = false;
+      if (ec || self->closed_) return self->drop();
+      self->secure_ = true;
+      self->wait_for_request();
+    });
+  }
+
   void wait_for_request() {
     if (state_->stopping.load()) return close();
     if (buffer_.size() > 0) return read_request();  // a pipelined request is already in
     idle_ = true;
-    stream_.expires_after(state_->options.idle_timeout);
+    lowest().expires_after(state_->options.idle_timeout);
     stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            [self = self()](beast::error_code ec, size_t n) {
                               self->idle_ = false;
-                              // Closed by a stop after these bytes arrived but before this
-                              // ran: the request must not be applied, as it cannot be answered.
-                              if (ec || self->closed_) return self->close();
+                              // Stopped (the read cancelled, or these bytes arrived
+                              // before the stop ran): the request must not be
+                              // applied, as it would not be answered.
+                              if (self->closed_) {
+                                return ec && ec != asio::error::operation_aborted ? self->drop() : self->close();
+                              }
+                              if (ec) return self->drop();
                               self->buffer_.commit(n);
                               self->read_request();
                             });
@@ -97,8 +186,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(state_->options.max_body_bytes);
     // One deadline for the whole request, header and body.
-    stream_.expires_after(state_->options.read_timeout);
-    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    lowest().expires_after(state_->options.read_timeout);
+    http::async_read_header(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) {
       self->on_header(ec);
     });
   }
@@ -106,7 +195,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(beast::error_code ec) {
     if (ec == http::error::body_limit) return reject(413, "request body over the limit");
     if (ec == http::error::header_limit) return reject(431, "request header too large");
-    if (ec == beast::error::timeout) return close();
+    if (ec == beast::error::timeout) return drop();
     if (ec) return bad_request(ec);
     const auto& header = parser_->get();
     const auto length = parser_->content_length();
@@ -114,8 +203,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       // Tell a client that waits (curl does above 1 MiB) to send its body.
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, header.version());
-      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec2, size_t) {
-        if (ec2) return self->close();
+      http::async_write(stream_, *cont, [self = self(), cont](beast::error_code ec2, size_t) {
+        if (ec2) return self->drop();
         self->read_body();
       });
       return;
@@ -124,9 +213,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    http::async_read(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) {
       if (ec == http::error::body_limit) return self->reject(413, "request body over the limit");
-      if (ec == beast::error::timeout || ec == http::error::end_of_stream) return self->close();
+      if (ec == beast::error::timeout || ec == http::error::end_of_stream) return self->drop();
       if (ec) return self->bad_request(ec);
       self->on_request();
     });
@@ -137,6 +226,8 @@ class Session : public std::enable_shared_from_this<Session> {
     http::request<http::string_body>& req = parser_->get();
     HttpRequest request;
     request.method = std::string(req.method_string());
+    request.peer = peer_;
+    request.tls = kTls;
     HttpResponse response;
     if (!parse_target(std::string_view(req.target().data(), req.target().size()), &request)) {
       response.status = 400;
@@ -166,9 +257,10 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(response.body);
     res->prepare_payload();
     if (head) res->body().clear();  // HEAD: the length of the GET, no body
-    stream_.expires_after(state_->options.read_timeout);
-    http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-      if (ec || !keep_alive) return self->close();
+    lowest().expires_after(state_->options.read_timeout);
+    http::async_write(stream_, *res, [self = self(), res, keep_alive](beast::error_code ec, size_t) {
+      if (ec) return self->drop();
+      if (!keep_alive) return self->close();
       self->parser_.reset();
       self->wait_for_request();
     });
@@ -183,26 +275,55 @@ class Session : public std::enable_shared_from_this<Session> {
     write(std::move(r), 11, false);
   }
 
+  // Bytes that are not HTTP get 400. A transport failure (a reset, a TLS
+  // alert, a client gone mid-request) leaves nobody to answer.
   void bad_request(beast::error_code ec) {
-    if (ec == asio::error::operation_aborted || ec == asio::error::eof || ec == asio::error::connection_reset) {
-      return close();
-    }
+    if (ec.category() != http_category() || ec == http::error::end_of_stream) return drop();
     reject(400, "malformed HTTP request: " + ec.message());
   }
 
+  // The end of a connection that went well: TLS sends its close_notify
+  // first (so the client can tell a whole answer from a cut one), without
+  // waiting for the client's (nginx does the same: the connection is done,
+  // and an idle client would only hold a stop up).
   void close() {
     closed_ = true;
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    if (ending_) return;
+    ending_ = true;
+    if constexpr (kTls) {
+      if (secure_) {
+        SSL* ssl = stream_.native_handle();
+        SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+        lowest().expires_after(std::min<std::chrono::milliseconds>(state_->options.read_timeout, kTlsShutdownTimeout));
+        stream_.async_shutdown([self = self()](beast::error_code) { self->release(); });
+        return;
+      }
+    }
+    release();
   }
 
-  beast::tcp_stream stream_;
+  // The end after an error or a timeout: nothing more is sent.
+  void drop() {
+    secure_ = false;
+    close();
+  }
+
+  void release() {
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().socket().close(ignored);
+  }
+
+  std::shared_ptr<ssl::context> tls_;  // before stream_, which uses it to its end
+  std::string peer_;
+  Stream stream_;
   std::shared_ptr<HttpListener::State> state_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  bool idle_ = false;
-  bool closed_ = false;  // on the strand: set by close(), never cleared
+  bool idle_ = false;    // waiting for the handshake or a request's first bytes: a stop may close it
+  bool closed_ = false;  // on the strand: set when the session is to end (no more requests), never cleared
+  bool ending_ = false;  // close() has run
+  bool secure_ = false;  // TLS: the handshake is done and nothing failed since
   uint64_t id_ = 0;
 };
 
@@ -215,16 +336,38 @@ void HttpListener::State::accept_next(const std::shared_ptr<State>& self) {
     if (self->stopping.load()) return;
     if (self->connections.fetch_add(1) >= self->options.max_connections) {
       self->connections.fetch_sub(1);
-      static constexpr std::string_view kBusy =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       beast::error_code ignored;
-      asio::write(socket, asio::buffer(kBusy.data(), kBusy.size()), ignored);
+      // With TLS no 503 can be said before a handshake, and handshakes are
+      // the cost the cap bounds: the connection is only closed.
+      if (!self->options.tls.enabled()) {
+        static constexpr std::string_view kBusy =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        asio::write(socket, asio::buffer(kBusy.data(), kBusy.size()), ignored);
+      }
       socket.close(ignored);
     } else {
-      std::make_shared<Session>(std::move(socket), self)->start();
+      self->start_session(self, std::move(socket));
     }
     self->accept_next(self);
   });
+}
+
+void HttpListener::State::start_session(const std::shared_ptr<State>& self, tcp::socket socket) {
+  std::shared_ptr<SessionBase> session;
+  try {
+    if (options.tls.enabled()) {
+      session = std::make_shared<Session<TlsStream>>(std::move(socket), self, current_tls());
+    } else {
+      session = std::make_shared<Session<PlainStream>>(std::move(socket), self, nullptr);
+    }
+  } catch (const std::exception&) {
+    // Out of memory, or OpenSSL could not make the connection's SSL: this
+    // one connection is refused (its socket closed as the stream unwound,
+    // and no session counts it); an exception must not leave the I/O thread.
+    connections.fetch_sub(1);
+    return;
+  }
+  session->start();
 }
 
 HttpListener::HttpListener(ListenerOptions options, Handler handler)
@@ -235,6 +378,14 @@ HttpListener::~HttpListener() {
 }
 
 Status HttpListener::start() {
+  // The certificate and key first: a server that cannot serve HTTPS must not
+  // take the port (nor serve plain HTTP instead).
+  if (state_->options.tls.enabled()) {
+    Result<std::shared_ptr<ssl::context>> made = make_server_tls_context(state_->options.tls);
+    if (!made.ok()) return made.status();
+    std::lock_guard<std::mutex> lock(state_->tls_mutex);
+    state_->tls = std::move(made).value();
+  }
   const std::string where = state_->options.address + ":" + std::to_string(state_->options.port);
   beast::error_code ec;
   const auto address = asio::ip::make_address(state_->options.address, ec);
@@ -269,7 +420,7 @@ void HttpListener::stop() {
   asio::post(state_->io, [state = state_] {
     beast::error_code ignored;
     state->acceptor.close(ignored);
-    std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<SessionBase>> live;
     {
       std::lock_guard<std::mutex> lock(state->sessions_mutex);
       for (auto& [id, weak] : state->sessions) {
@@ -282,6 +433,15 @@ void HttpListener::stop() {
 
 size_t HttpListener::open_connections() const { return state_->connections.load(); }
 
-Status HttpListener::reload_tls() { return Status(); }  // TLS is not built yet
+Status HttpListener::reload_tls() {
+  if (!state_->options.tls.enabled()) return Status();
+  // Read and checked whole before the swap: a bad pair leaves the context
+  // that is being served in place.
+  Result<std::shared_ptr<ssl::context>> made = make_server_tls_context(state_->options.tls);
+  if (!made.ok()) return made.status();
+  std::lock_guard<std::mutex> lock(state_->tls_mutex);
+  state_->tls = std::move(made).value();
+  return Status();
+}
 
 }  // namespace claimmap::support

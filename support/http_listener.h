@@ -5,9 +5,13 @@
 // metrics endpoint) and its answer written.
 //
 // Every connection is asynchronous on its own strand, so a slow or stalled
-// client holds no thread: it only holds its socket until its timeout.
+// client holds no thread: it only holds its socket until its timeout. With
+// ListenerOptions::tls every connection is HTTPS (the TLS handshake on the
+// connection's strand, within the read timeout), served by the same session
+// code as plain HTTP.
 //
-// Thread-safety: start() and run() from one thread; stop() from any thread.
+// Thread-safety: start() and run() from one thread; stop() and reload_tls()
+// from any thread.
 #pragma once
 
 #include <chrono>
@@ -19,17 +23,9 @@
 
 #include "claimmap/status.h"
 #include "support/http_types.h"
+#include "support/tls_context.h"
 
 namespace claimmap::support {
-
-// HTTPS (docs/spec.md §13 "Hardened serving"): when cert_file is set, every
-// connection is TLS (1.2 or 1.3) and plain HTTP is refused.
-struct TlsOptions {
-  std::string cert_file;       // PEM: the certificate (chain) served
-  std::string key_file;        // PEM: its private key
-  std::string client_ca_file;  // PEM: when set, a client certificate signed by this CA is required
-  bool enabled() const { return !cert_file.empty(); }
-};
 
 struct ListenerOptions {
   std::string address = "127.0.0.1";  // loopback unless told otherwise
@@ -41,8 +37,10 @@ struct ListenerOptions {
   std::chrono::milliseconds read_timeout{30'000};
   // A kept-alive connection with no request is closed after this.
   std::chrono::milliseconds idle_timeout{60'000};
-  size_t max_connections = 1024;  // beyond it a new connection gets 503 and is closed
-  TlsOptions tls;                 // off unless tls.cert_file is set
+  // Beyond it a new connection gets 503 and is closed (with TLS: closed
+  // before the handshake, whose cost is what the cap bounds).
+  size_t max_connections = 1024;
+  TlsOptions tls;  // off unless tls.cert_file is set (support/tls_context.h)
 };
 
 class HttpListener {
@@ -54,7 +52,9 @@ class HttpListener {
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
 
-  // Binds and listens (kIoError naming the address when it cannot).
+  // Binds and listens (kIoError naming the address when it cannot). With
+  // TLS, reads the certificate and key first: a bad file fails here, naming
+  // it (kIoError unreadable, kInvalidArgument not a usable certificate/key).
   [[nodiscard]] Status start();
   uint16_t port() const;  // the bound port, once started
 
@@ -70,8 +70,9 @@ class HttpListener {
   size_t open_connections() const;
 
   // SIGHUP: re-reads the TLS certificate, key and client CA for connections
-  // accepted from now on; those open keep theirs. On a bad file the old
-  // ones stay and the error is returned. Ok and nothing done without TLS.
+  // accepted from now on; those open keep theirs (and are not dropped). On
+  // a bad file the old ones stay and the error, naming the file, is
+  // returned. Ok and nothing done without TLS. Safe from any thread.
   [[nodiscard]] Status reload_tls();
 
   struct State;  // the I/O context, acceptor and sessions (http_listener.cc)

@@ -69,7 +69,7 @@ user_status() { code "$reader_token" "$base/v1/users/entra/$1"; }
 # sighup_done N: waits until the server has logged its Nth SIGHUP.
 sighup_done() {
   for _ in $(seq 1 100); do
-    (($(grep -c 'SIGHUP' "$tmp/serve.log") >= $1)) && return 0
+    (($(grep -c 'SIGHUP: .*credentials' "$tmp/serve.log") >= $1)) && return 0
     sleep 0.1
   done
   echo "the server did not log SIGHUP $1"; cat "$tmp/serve.log"; exit 1

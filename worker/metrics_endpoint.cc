@@ -4,13 +4,15 @@
 
 namespace claimmap::scaleout {
 
-Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const std::string& listen) {
+Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const std::string& listen,
+                                                                const support::TlsOptions& tls) {
   support::ListenerOptions options;
   if (!support::split_listen_address(listen, &options.address, &options.port)) {
     return Status(ErrorCode::kInvalidArgument, "--metrics-listen wants HOST:PORT, got \"" + listen + "\"");
   }
   options.threads = 1;
   options.max_body_bytes = 64 * 1024;  // nothing here takes a body
+  options.tls = tls;
   std::unique_ptr<MetricsEndpoint> endpoint(new MetricsEndpoint());
   MetricsEndpoint* self = endpoint.get();
   endpoint->listener_ = std::make_unique<support::HttpListener>(options, [self](const support::HttpRequest& r) {
@@ -31,7 +33,9 @@ Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::start(const std::strin
     }
     return response;
   });
-  if (Status s = endpoint->listener_->start(); !s.ok()) return s;
+  if (Status s = endpoint->listener_->start(); !s.ok()) {
+    return Status(s.code(), (tls.enabled() ? "--metrics-tls-cert/--metrics-tls-key: " : "") + s.message());
+  }
   endpoint->thread_ = std::thread([self] { self->listener_->run(); });
   return endpoint;
 }

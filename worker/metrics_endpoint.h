@@ -2,8 +2,9 @@
 // GET /metrics answers the worker's latest metrics text (the event families
 // every ClaimMap process exposes plus the worker's own, worker/metrics.h) and
 // GET /healthz "ok", over the HTTP listener `serve` uses too
-// (support/http_listener.h). Read-only, so no token: keep it on loopback or a
-// private network (docs/scaleout.md).
+// (support/http_listener.h), over HTTPS when given a certificate and key.
+// Read-only, so no token: keep it on loopback or a private network
+// (docs/scaleout.md).
 //
 // Thread-safety: publish() from any thread; requests are served on the
 // endpoint's own thread.
@@ -22,8 +23,9 @@ namespace claimmap::scaleout {
 class MetricsEndpoint {
  public:
   // Listens on `listen` (HOST:PORT, port 0: any free port) and serves until
-  // destroyed.
-  static Result<std::unique_ptr<MetricsEndpoint>> start(const std::string& listen);
+  // destroyed; HTTPS only when tls.enabled() (a bad file fails here, naming it).
+  static Result<std::unique_ptr<MetricsEndpoint>> start(const std::string& listen,
+                                                        const support::TlsOptions& tls = {});
   ~MetricsEndpoint();
 
   void publish(std::string text);

@@ -290,12 +290,19 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
 
   std::unique_ptr<MetricsEndpoint> endpoint;
   if (!options.metrics_listen.empty()) {
-    Result<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::start(options.metrics_listen);
-    if (!started.ok()) return started.status();
+    Result<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::start(options.metrics_listen, options.metrics_tls);
+    if (!started.ok()) {
+      // The renewal thread runs already: a joinable std::thread destroyed
+      // on the way out would abort the process instead of reporting this.
+      renew_stop = true;
+      renewer.join();
+      return started.status();
+    }
     endpoint = std::move(started.value());
     endpoint->publish(metrics_snapshot());
-    log("metrics on http://" + options.metrics_listen.substr(0, options.metrics_listen.rfind(':')) + ":" +
-        std::to_string(endpoint->port()) + "/metrics");
+    log(std::string("metrics on ") + (options.metrics_tls.enabled() ? "https://" : "http://") +
+        options.metrics_listen.substr(0, options.metrics_listen.rfind(':')) + ":" + std::to_string(endpoint->port()) +
+        "/metrics");
   }
 
   for (;;) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "claimmap/status.h"
+#include "support/tls_context.h"
 #include "worker/jetstream.h"
 #include "worker/partition_runner.h"
 
@@ -26,6 +27,7 @@ struct WorkerOptions {
   std::string metrics_file;  // rewritten atomically every metrics_every_ms
   int64_t metrics_every_ms = 2000;
   std::string metrics_listen;  // HOST:PORT for GET /metrics (worker/metrics_endpoint.h); empty: none
+  support::TlsOptions metrics_tls;  // --metrics-tls-cert/--metrics-tls-key: that endpoint over HTTPS
   uint32_t max_partitions = 0;  // never own more than this (0: no limit)
 };
 

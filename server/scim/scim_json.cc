@@ -45,9 +45,10 @@ support::HttpResponse json_response(int status, const OrderedJson& body) {
 std::string resource_location(const support::HttpRequest& request, std::string_view endpoint, std::string_view id) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string url;
-  // Behind a TLS-terminating proxy the client spoke https: the proxy says so
-  // in X-Forwarded-Proto (docs/server.md "Deploying").
-  if (!request.host.empty()) url = (request.forwarded_https ? "https://" : "http://") + request.host;
+  // https when the listener's own TLS took the request, or a TLS-terminating
+  // proxy in front says the client spoke it (X-Forwarded-Proto,
+  // docs/server.md "Deploying").
+  if (!request.host.empty()) url = (request.tls || request.forwarded_https ? "https://" : "http://") + request.host;
   url += "/scim/v2/";
   url += endpoint;
   url += '/';
