@@ -11,6 +11,7 @@
 #include "claimmap/paths.h"
 #include "claimmap/service.h"
 #include "cli/command.h"
+#include "cli/flag_values.h"
 #include "worker/group_export.h"
 #include "worker/worker.h"
 
@@ -46,6 +47,7 @@ Command add_worker_command(CLI::App& app) {
     double lease_ttl_s = 5, checkpoint_interval_s = 10, metrics_every_s = 2;
     double events_dedup_s = 120, deltas_dedup_s = 600;
     std::string export_state, export_deltas;
+    std::string metrics_token_file;
   };
   auto args = std::make_shared<Args>();
   args->options.nats_url = "nats://127.0.0.1:4222";
@@ -75,6 +77,9 @@ Command add_worker_command(CLI::App& app) {
   auto* metrics_key = cmd->add_option("--metrics-tls-key", args->options.metrics_tls.key_file,
                                       "the PEM private key of --metrics-tls-cert (unencrypted)");
   metrics_cert->needs(metrics_key)->needs(metrics_listen);
+  cmd->add_option("--metrics-token-file", args->metrics_token_file,
+                  "GET /metrics of --metrics-listen needs the bearer token on this file's first line")
+      ->needs(metrics_listen);
   metrics_key->needs(metrics_cert);
   cmd->add_option("--metrics-every", args->metrics_every_s, "seconds between metrics file writes (default 2)")
       ->check(CLI::Range(0.1, 3600.0));
@@ -119,6 +124,11 @@ Command add_worker_command(CLI::App& app) {
               if (Status s = check_output_file(o.metrics_file, OutputWrite::kReplaced); !s.ok()) {
                 return fail({"--metrics-file: " + s.message()}, s);
               }
+            }
+            if (!args->metrics_token_file.empty()) {
+              Result<std::string> token = read_token_file(args->metrics_token_file);
+              if (!token.ok()) return fail({"--metrics-token-file: " + token.status().message()}, token.status());
+              o.metrics_token = token.value();
             }
             o.settings.lease_ttl_ms = static_cast<int64_t>(std::llround(args->lease_ttl_s * 1000));
             o.settings.events_dedup_ms = static_cast<int64_t>(std::llround(args->events_dedup_s * 1000));

@@ -69,7 +69,7 @@ void reload_on_sighup(const ServeOptions& options, support::HttpListener& listen
     std::fprintf(stderr, "claimmap serve: SIGHUP: TLS certificate and key re-read (for new connections)\n");
   }
   if (!options.tokens_file.empty()) {
-    Result<CredentialSet> next = load_tokens_file(options.tokens_file);
+    Result<CredentialSet> next = support::load_tokens_file(options.tokens_file);
     if (next.ok()) {
       const size_t n = next.value().credentials().size();
       credentials.replace(std::move(next.value()));
@@ -158,7 +158,7 @@ Status run_serve(const ServeOptions& options) {
 
   // Who may call, and what is recorded (docs/spec.md §13 "Hardened serving").
   Result<CredentialSet> credential_set = options.tokens_file.empty() ? Result<CredentialSet>(CredentialSet::single_token(options.token))
-                                                                     : load_tokens_file(options.tokens_file);
+                                                                     : support::load_tokens_file(options.tokens_file);
   if (!credential_set.ok()) return refuse(credential_set.status().code(), credential_set.status().message());
   for (const RateLimit& limit : options.rate_limits) {
     bool known = false;

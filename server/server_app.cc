@@ -7,6 +7,8 @@
 
 namespace claimmap::server {
 
+using namespace support;  // scopes and credentials (support/credentials.h)
+
 namespace {
 
 constexpr std::string_view kScimPrefix = "/scim/v2";

@@ -23,7 +23,7 @@
 
 #include "claimmap/engine.h"
 #include "server/audit_log.h"
-#include "server/credentials.h"
+#include "support/credentials.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 #include "support/http_types.h"
@@ -31,6 +31,11 @@
 namespace claimmap::server {
 
 class ConfigStore;  // server/config_store.h
+
+using support::Credential;
+using support::CredentialSet;
+using support::CredentialStore;
+using support::Scope;
 
 struct ServerSettings {
   // The bearer token every route but /healthz needs, with every scope

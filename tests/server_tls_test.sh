@@ -261,13 +261,19 @@ if command -v nats-server >/dev/null; then
   wait_for_line "$tmp/nats.log" "Server is ready" 1
   worker=("$bin" worker --nats "nats://127.0.0.1:$nats_port" --config "$tmp/ds/config.json" --partitions 1
           --metrics-listen 127.0.0.1:0)
-  "${worker[@]}" --metrics-tls-cert "$tmp/cert.pem" --metrics-tls-key "$tmp/key.pem" >"$tmp/worker.log" 2>&1 &
+  echo "metrics-$$-$RANDOM" >"$tmp/metrics-token"
+  "${worker[@]}" --metrics-tls-cert "$tmp/cert.pem" --metrics-tls-key "$tmp/key.pem" \
+    --metrics-token-file "$tmp/metrics-token" >"$tmp/worker.log" 2>&1 &
   worker_pid=$!
   pids+=("$worker_pid")
   wait_for_line "$tmp/worker.log" "metrics on https://127.0.0.1:" 1
   metrics_port=$(grep -o 'metrics on https://127.0.0.1:[0-9]*' "$tmp/worker.log" | grep -o '[0-9]*$')
-  check "worker --metrics-tls-cert: /metrics over HTTPS" "1" \
-    "$(curl -s "${https[@]}" "https://127.0.0.1:$metrics_port/metrics" | grep -c '^# TYPE claimmap_users gauge')"
+  check "worker --metrics-tls-cert: /metrics over HTTPS, with its token" "1" \
+    "$(curl -s "${https[@]}" -H "Authorization: Bearer $(cat "$tmp/metrics-token")" "https://127.0.0.1:$metrics_port/metrics" \
+       | grep -c '^# TYPE claimmap_users gauge')"
+  check "… without the token: 401" "401" "$(status_of "${https[@]}" "https://127.0.0.1:$metrics_port/metrics")"
+  check "… a wrong one: 401" "401" "$(status_of "${https[@]}" -H "Authorization: Bearer wrong" "https://127.0.0.1:$metrics_port/metrics")"
+  check "… /healthz needs none" "200" "$(status_of "${https[@]}" "https://127.0.0.1:$metrics_port/healthz")"
   check "… and not over plain HTTP" "000" "$(status_of "http://127.0.0.1:$metrics_port/metrics")"
   kill -TERM "$worker_pid"
   wait "$worker_pid"

@@ -290,7 +290,7 @@ Status run_worker(const WorkerOptions& options, std::vector<std::string>* proble
 
   std::unique_ptr<MetricsEndpoint> endpoint;
   if (!options.metrics_listen.empty()) {
-    Result<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::start(options.metrics_listen, options.metrics_tls);
+    Result<std::unique_ptr<MetricsEndpoint>> started = MetricsEndpoint::start(options.metrics_listen, options.metrics_tls, options.metrics_token);
     if (!started.ok()) {
       // The renewal thread runs already: a joinable std::thread destroyed
       // on the way out would abort the process instead of reporting this.

@@ -28,6 +28,7 @@ struct WorkerOptions {
   int64_t metrics_every_ms = 2000;
   std::string metrics_listen;  // HOST:PORT for GET /metrics (worker/metrics_endpoint.h); empty: none
   support::TlsOptions metrics_tls;  // --metrics-tls-cert/--metrics-tls-key: that endpoint over HTTPS
+  std::string metrics_token;        // --metrics-token-file: GET /metrics needs it; empty: open
   uint32_t max_partitions = 0;  // never own more than this (0: no limit)
 };
 

@@ -1,4 +1,4 @@
-#include "server/credentials.h"
+#include "support/credentials.h"
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -7,7 +7,7 @@
 
 #include "claimmap/service.h"
 
-namespace claimmap::server {
+namespace claimmap::support {
 
 namespace {
 
@@ -157,4 +157,4 @@ Result<CredentialSet> load_tokens_file(const std::string& path) {
   return CredentialSet::parse(text.value(), path);
 }
 
-}  // namespace claimmap::server
+}  // namespace claimmap::support

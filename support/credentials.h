@@ -1,4 +1,4 @@
-// server/credentials.h — who may call `claimmap serve`, and for what
+// support/credentials.h — who may call `claimmap serve`, and for what
 // (docs/spec.md §13 "Hardened serving", docs/server.md "Credentials").
 //
 // A credential is a name, a set of scopes and the SHA-256 of its bearer
@@ -28,7 +28,7 @@
 
 #include "claimmap/status.h"
 
-namespace claimmap::server {
+namespace claimmap::support {
 
 // What a route needs (docs/spec.md §13): events (POST /v1/events), scim
 // (/scim/v2), admin (PUT /v1/config), read (who-has, users, the config
@@ -97,4 +97,4 @@ class CredentialStore {
 // naming the line if bad).
 Result<CredentialSet> load_tokens_file(const std::string& path);
 
-}  // namespace claimmap::server
+}  // namespace claimmap::support
