@@ -5,18 +5,12 @@
 #include <cstdio>
 
 #include "simulator/duration.h"
+#include "support/number_text.h"
 
 namespace claimmap::sim {
 namespace {
 
-std::string with_commas(double value) {
-  std::string digits = std::to_string(static_cast<uint64_t>(std::llround(std::max(0.0, value)))), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
+using support::with_commas;
 
 // One decimal, as the report's "closed loop" row prints the spread.
 std::string percent(double share) {

@@ -13,21 +13,15 @@
 #include "claimmap/status.h"
 #include "simulator/bad_lines.h"
 #include "simulator/duration.h"
+#include "support/number_text.h"
 
 namespace claimmap::sim {
 namespace {
 
-std::string with_commas(uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
+using support::with_commas;
 
 // A rate in events/s, rounded as the page and the verdict print it.
-std::string rate_text(double rate) { return with_commas(static_cast<uint64_t>(std::llround(std::max(0.0, rate)))); }
+std::string rate_text(double rate) { return with_commas(rate); }
 
 std::string format(const char* fmt, auto... args) {
   char buf[512];

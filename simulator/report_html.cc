@@ -10,9 +10,12 @@
 #include "claimmap/service.h"
 #include "simulator/duration.h"
 #include "simulator/label_layout.h"
+#include "support/number_text.h"
 
 namespace claimmap::sim {
 namespace {
+
+using support::with_commas;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -38,15 +41,6 @@ std::string xml(std::string_view text) {
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
         out.push_back(c);
     }
-  }
-  return out;
-}
-
-std::string with_commas(double value) {
-  std::string digits = std::to_string(static_cast<uint64_t>(std::llround(std::max(0.0, value)))), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
   }
   return out;
 }

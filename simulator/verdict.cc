@@ -5,18 +5,12 @@
 #include <utility>
 
 #include "simulator/duration.h"
+#include "support/number_text.h"
 
 namespace claimmap::sim {
 namespace {
 
-std::string events_per_s(double rate) {
-  std::string digits = std::to_string(static_cast<uint64_t>(std::llround(std::max(0.0, rate)))), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out + " events/s";
-}
+std::string events_per_s(double rate) { return support::with_commas(rate) + " events/s"; }
 
 // Two durations printed with enough digits that a reader sees why they
 // compare as they do ("2.0004 ms > target 2 ms", not "2 ms > target 2 ms").

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "support/number_text.h"
+
 namespace claimmap::support {
 namespace {
 
@@ -21,14 +23,7 @@ std::string xml(std::string_view text) {
   return out;
 }
 
-std::string count(uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
+std::string count(uint64_t n) { return with_commas(n); }
 
 // One horizontal bar per way of holding the app (each group, manual,
 // direct), scaled to the app's holders: how concentrated its access is.
