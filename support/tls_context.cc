@@ -17,7 +17,10 @@ namespace {
 
 // TLS 1.2 suites: ephemeral ECDH (forward secrecy) with an AEAD cipher only —
 // Mozilla's "intermediate" list without finite-field DHE. TLS 1.3's suites
-// are all AEAD with forward secrecy; OpenSSL's default order is kept.
+// are all AEAD with forward secrecy; AES-128-GCM first (as Mozilla orders
+// them): strong enough, and 10 AES rounds a block against the 14 of
+// OpenSSL's default first choice, AES-256-GCM — it shows on large batches.
+constexpr const char* kTls13Suites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -121,8 +124,8 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_server_tls_context(const
   // The server's order of preference, not the client's: the list above is
   // strongest-first already.
   SSL_CTX_set_options(c, SSL_OP_CIPHER_SERVER_PREFERENCE);
-  if (SSL_CTX_set_cipher_list(c, kTls12Ciphers) != 1) {
-    return Status(ErrorCode::kInternal, "TLS 1.2 cipher list refused: " + openssl_reasons());
+  if (SSL_CTX_set_cipher_list(c, kTls12Ciphers) != 1 || SSL_CTX_set_ciphersuites(c, kTls13Suites) != 1) {
+    return Status(ErrorCode::kInternal, "cipher list refused: " + openssl_reasons());
   }
   if (SSL_CTX_use_certificate_chain_file(c, options.cert_file.c_str()) != 1) {
     return invalid("no usable PEM certificate in", options.cert_file);
