@@ -79,7 +79,10 @@ Command add_simulate_command(CLI::App& app) {
   cmd->add_option("--pattern-share", o.generator.pattern_share, "share of mappings that are prefix, glob or regex mappings (a third each)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--template-share", o.generator.template_share, "share of the pattern mappings whose group is a template")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--deny-share", o.generator.deny_share, "every provider requires MFA, and this share of logins lack it (denied)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  cmd->add_option("--providers", args->providers, "provider shapes to include")->capture_default_str();
+  cmd->add_option("--providers", args->providers,
+                  "provider shapes to include (the saml shape's provider is named \"adfs\", an AD FS IdP: "
+                  "reports and datasets say adfs)")
+      ->capture_default_str();
   cmd->add_flag("--cold-start", args->cold_start, "no saved state: every user is new at their first login");
   cmd->add_option("--sign", args->sign,
                   "sign the OIDC providers' logins as JWS with keys made from the seed: RS256, PS256, ES256 or EdDSA")
