@@ -172,7 +172,11 @@ Status run_serve(const ServeOptions& options) {
     if (!opened_log.ok()) return refuse(ErrorCode::kIoError, opened_log.status().message());
     audit_log = std::move(opened_log.value());
   }
-  ServerSettings settings{options.token, options.scim_provider, start.value().store.get(), config_folder(options.config_path)};
+  ServerSettings settings;
+  settings.token = options.token;
+  settings.scim_provider = options.scim_provider;
+  settings.config_store = start.value().store.get();
+  settings.config_dir = config_folder(options.config_path);
   settings.credentials = credentials;
   settings.audit_log = audit_log.get();
   settings.rate_limits = options.rate_limits;
