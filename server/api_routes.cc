@@ -26,11 +26,14 @@ support::HttpResponse method_not_allowed(std::string_view allowed) {
   return r;
 }
 
-// `?explain=1` (docs/spec.md §17): "1" or "true" asks for the explain objects.
-bool explain_asked(const support::HttpRequest& request) {
-  const std::string* v = request.query_value("explain");
+// A yes/no query parameter (`?dry_run=1`, `?explain=true`): "1" or "true".
+bool query_flag(const support::HttpRequest& request, std::string_view name) {
+  const std::string* v = request.query_value(name);
   return v != nullptr && (*v == "1" || *v == "true");
 }
+
+// `?explain=1` (docs/spec.md §17): the explain objects.
+bool explain_asked(const support::HttpRequest& request) { return query_flag(request, "explain"); }
 
 // POST /v1/events[?explain=1]: the body's lines through run_stream, as `eval` runs them.
 support::HttpResponse post_events(RouteContext& c, const support::HttpRequest& request) {
@@ -84,8 +87,7 @@ support::HttpResponse put_config(RouteContext& c, const support::HttpRequest& re
              "\n";
     return r;
   }
-  const std::string* dry = request.query_value("dry_run");
-  const bool dry_run = dry != nullptr && (*dry == "1" || *dry == "true");
+  const bool dry_run = query_flag(request, "dry_run");
   std::lock_guard<std::mutex> lock(c.config_mutex);
   support::HttpResponse r;
   r.content_type = kNdjson;

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/prometheus_text.h"
+
 namespace claimmap::server {
 
 using namespace support;  // scopes and credentials (support/credentials.h)
@@ -30,15 +32,6 @@ support::HttpResponse refusal(const support::HttpRequest& request, int status, s
                .dump() +
            "\n";
   return r;
-}
-
-std::string quoted_label(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out;
 }
 
 }  // namespace
@@ -163,10 +156,10 @@ support::HttpResponse ServerApp::route(const support::HttpRequest& request, Rout
     std::string extra = metrics_extra_ ? metrics_extra_() : std::string();
     const auto refused = rate_limiter_.refusals();
     if (!refused.empty()) {
-      extra += "# HELP claimmap_http_rate_limited_total Requests refused with 429, by credential.\n"
-               "# TYPE claimmap_http_rate_limited_total counter\n";
+      constexpr std::string_view kName = "claimmap_http_rate_limited_total";
+      append_family(kName, "Requests refused with 429, by credential.", "counter", &extra);
       for (const auto& [name, n] : refused) {
-        extra += "claimmap_http_rate_limited_total{credential=\"" + quoted_label(name) + "\"} " + std::to_string(n) + "\n";
+        append_sample(kName, "credential=\"" + escape_label_value(name) + "\"", n, &extra);
       }
     }
     response.body = metrics_.to_text(engine_, extra);

@@ -229,11 +229,9 @@ class StreamRun {
       const bool deferred = b.modes[i] == Batch::kDeferred;
       if (deferred) {
         lend_delta_vectors(w.outcome, o);
-        if (options_.explain) {
-          finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o, &w.sync.why, b.prepared.match(i).values);
-        } else {
-          finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o);
-        }
+        // Without --explain the batch holds no values, and nothing is explained.
+        finish_deferred_login(config, b.deferred, b.refs[i], w.sync.delta, &o, options_.explain ? &w.sync.why : nullptr,
+                              b.prepared.match(i).values);
       }
       count_outcome(o, &b.counters);
       if (wanted(o)) append_outcome_line(config, o, &b.out);
