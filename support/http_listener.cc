@@ -417,7 +417,12 @@ void HttpListener::run() {
 
 void HttpListener::stop() {
   if (state_->stopping.exchange(true)) return;
-  asio::post(state_->io, [state = state_] {
+  // A weak reference: the handler is kept by the io_context, which the State
+  // owns; a strong one would keep a listener that never ran alive for ever
+  // (a cycle LeakSanitizer reports when `start` fails, as on a bad key).
+  asio::post(state_->io, [weak = std::weak_ptr<State>(state_)] {
+    const std::shared_ptr<State> state = weak.lock();
+    if (!state) return;
     beast::error_code ignored;
     state->acceptor.close(ignored);
     std::vector<std::shared_ptr<SessionBase>> live;
