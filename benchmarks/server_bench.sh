@@ -27,7 +27,9 @@ openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -
   -extfile "$tmp/server.ext" -out "$tmp/server.pem" 2>/dev/null
 
 start_server() {  # start_server [--tls-cert … --tls-key …]
-  "$bin" serve --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson" --listen 127.0.0.1:0 \
+  # Each server starts from the dataset's state: a copy, as it rewrites its own at the stop.
+  cp "$tmp/ds/state.ndjson" "$tmp/served.ndjson"
+  "$bin" serve --config "$tmp/ds/config.json" --state "$tmp/served.ndjson" --overwrite-state --listen 127.0.0.1:0 \
     --token-file "$tmp/token" --threads "${SERVER_THREADS:-2}" "$@" 2>"$tmp/server.log" &
   server_pid=$!
   for _ in $(seq 1 300); do

@@ -79,6 +79,8 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--config", options->config_path, "the config (JSON)")->required();
   cmd->add_option("--state", options->state_path,
                   "state loaded at start if it exists (either form), written at stop and by --snapshot-every");
+  cmd->add_flag("--overwrite-state", options->overwrite_state,
+               "let the server rewrite a .ndjson --state it did not write itself (a dataset's or a hand-written one)");
   cmd->add_option("--config-store", options->config_store_path,
                   "where PUT /v1/config keeps the config it applies, served again after a restart "
                   "(default: STATE.config beside --state)");

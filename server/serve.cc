@@ -13,6 +13,7 @@
 #include "claimmap/service.h"
 #include "server/server_app.h"
 #include "server/start_config.h"
+#include "server/state_owner.h"
 #include "support/listen_address.h"
 
 namespace claimmap::server {
@@ -22,6 +23,17 @@ namespace {
 bool file_exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+// Saves the state, then records the file as the server's own
+// (server/state_owner.h). A sidecar that cannot be written is reported, not
+// fatal: the state is saved, and the next start asks for --overwrite-state.
+Status save_state(const Engine& engine, const std::string& path) {
+  if (Status s = engine.save_state_file(path); !s.ok()) return s;
+  if (Status s = record_state_ownership(path); !s.ok()) {
+    std::fprintf(stderr, "claimmap serve: warning: %s\n", s.message().c_str());
+  }
+  return Status();
 }
 
 // Writes the snapshot every `seconds` until stopped (a separate thread, so a
@@ -35,7 +47,7 @@ class SnapshotTimer {
       const auto period = std::chrono::duration<double>(seconds);
       while (!cv_.wait_for(lock, period, [this] { return stopped_; })) {
         lock.unlock();
-        if (Status s = engine.save_state_file(path); !s.ok()) {
+        if (Status s = save_state(engine, path); !s.ok()) {
           std::fprintf(stderr, "claimmap serve: periodic snapshot failed: %s\n", s.message().c_str());
         }
         lock.lock();
@@ -107,6 +119,11 @@ Status run_serve(const ServeOptions& options) {
     return refuse(ErrorCode::kInvalidArgument, "the config store " + store_path + " would overwrite the " +
                                                    (store_path == options.state_path ? "--state" : "--config") +
                                                    " file");
+  }
+  if (!options.state_path.empty()) {
+    if (Status s = check_state_ownership(options.state_path, options.overwrite_state); !s.ok()) {
+      return refuse(s.code(), s.message());
+    }
   }
   // The config last applied with PUT /v1/config, if one was stored, else --config.
   std::vector<std::string> error_lines;
@@ -207,7 +224,7 @@ Status run_serve(const ServeOptions& options) {
   signal_thread.join();
   snapshots.stop();
   if (!options.state_path.empty()) {
-    if (Status s = engine.save_state_file(options.state_path); !s.ok()) {
+    if (Status s = save_state(engine, options.state_path); !s.ok()) {
       return refuse(ErrorCode::kIoError, "final snapshot failed: " + s.message());
     }
     std::fprintf(stderr, "claimmap serve: state saved to %s (%zu users)\n", options.state_path.c_str(),

@@ -16,6 +16,9 @@ namespace claimmap::server {
 struct ServeOptions {
   std::string config_path;  // the base: served at version 1 while no applied config is stored
   std::string state_path;   // loaded at start if it exists; written at stop and every snapshot_every
+  // Take over a `.ndjson` state this server did not write (server/state_owner.h);
+  // without it such a file is refused, as serving it would rewrite it.
+  bool overwrite_state = false;
   // Where PUT /v1/config keeps the config it applies (server/config_store.h),
   // which a restart serves again. Empty: state_path + ".config" when there
   // is a state_path, else nowhere (an applied config lasts until the stop).

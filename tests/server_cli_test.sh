@@ -54,8 +54,16 @@ stop_server() {
 get() { curl -s "${auth[@]}" "http://127.0.0.1:$port$1"; }
 status_of() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
+# A .ndjson state the server did not write is refused (it would be rewritten
+# at the stop), unless --overwrite-state (server/state_owner.h).
 cp $data/state.ndjson "$tmp/state.ndjson"
-start_server main --config $data/old.json --state "$tmp/state.ndjson" --scim-provider entra --read-timeout 1
+timeout 60 "$bin" serve --listen 127.0.0.1:0 --token-file "$tmp/token" --config $data/old.json \
+  --state "$tmp/state.ndjson" 2>"$tmp/not-owned.err"
+check "a .ndjson state the server did not write: exit 2" 2 $?
+contains "… saying why and what to do" "did not write (no $tmp/state.ndjson.owner)" "$tmp/not-owned.err"
+contains "… naming the flag" "--overwrite-state" "$tmp/not-owned.err"
+check "… and the file untouched" "$(cat $data/state.ndjson)" "$(cat "$tmp/state.ndjson")"
+start_server main --config $data/old.json --state "$tmp/state.ndjson" --overwrite-state --scim-provider entra --read-timeout 1
 base="http://127.0.0.1:$port"
 
 # --- health and authentication --------------------------------------------
@@ -196,10 +204,18 @@ before_users=$(grep '^claimmap_users ' "$tmp/metrics")
 stop_server
 check "SIGTERM: exit 0" "0" "$stopped_with"
 contains "SIGTERM: state saved" "state saved to" "$tmp/main.log"
+contains "SIGTERM: the state is recorded as the server's own" "claimmap-serve-state 1 size=" "$tmp/state.ndjson.owner"
+# Its own .ndjson state: no flag needed (start_server fails the test if refused).
 start_server restart --config $data/new-a.json --state "$tmp/state.ndjson" --scim-provider entra
 check "restart: user intact" "$before_k1" "$(get /v1/users/entra/u1)"
 check "restart: users intact" "$before_users" "$(get /metrics | grep '^claimmap_users ')"
 stop_server
+# Changed behind the server's back (a dataset copied over it): refused again.
+cp $data/state.ndjson "$tmp/state.ndjson"
+timeout 60 "$bin" serve --listen 127.0.0.1:0 --token-file "$tmp/token" --config $data/old.json \
+  --state "$tmp/state.ndjson" 2>"$tmp/changed.err"
+check "a .ndjson state changed since the server wrote it: exit 2" 2 $?
+contains "… saying so" "has changed since this server last wrote it" "$tmp/changed.err"
 
 # --- periodic snapshots while requests continue -----------------------------
 start_server periodic --config $data/old.json --state "$tmp/periodic.bin" --snapshot-every 0.3
@@ -222,7 +238,7 @@ stop_server
 
 # --- simulate --target counts what an in-process run counts --------------------
 "$bin" simulate --seed 11 --users 2000 --logins 6000 --write-dataset "$tmp/ds" 2>/dev/null
-start_server sim --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson"
+start_server sim --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson" --overwrite-state
 sim_args=(--seed 11 --users 2000 --logins 6000 --threads 2 --json)
 "$bin" simulate "${sim_args[@]}" >"$tmp/sim.local" 2>/dev/null
 "$bin" simulate "${sim_args[@]}" --target "http://127.0.0.1:$port" --token-file "$tmp/token" --batch 50 >"$tmp/sim.remote" 2>"$tmp/sim.err"

@@ -236,7 +236,7 @@ stop_server
 
 # --- simulate --target https:// -----------------------------------------------------------------
 "$bin" simulate --seed 11 --users 2000 --logins 6000 --write-dataset "$tmp/ds" 2>/dev/null
-start_server sim --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson" \
+start_server sim --config "$tmp/ds/config.json" --state "$tmp/ds/state.ndjson" --overwrite-state \
   --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem"
 sim_args=(--seed 11 --users 2000 --logins 6000 --threads 2 --json)
 "$bin" simulate "${sim_args[@]}" >"$tmp/sim.local" 2>/dev/null
