@@ -6,7 +6,7 @@ MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps configure build demo test stress-scaleout tsan bench bench-build bench-check bench-baseline package clean
+.PHONY: deps configure build demo test stress-scaleout tsan bench bench-build bench-check bench-baseline package package-test clean
 
 deps:
 	@scripts/install-deps.sh
@@ -81,6 +81,11 @@ bench-baseline: build
 # The Debian package (docs/install.md): $(BUILD)/claimmap_<version>_amd64.deb.
 package: build
 	cd $(BUILD) && cpack -G DEB
+
+# The packages installed in a clean Debian 12 root made with debootstrap
+# (needs root and Debian's mirror; not part of `make test`).
+package-test: package
+	scripts/package_install_test.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(NATIVE_BUILD)

@@ -13,6 +13,15 @@ install(TARGETS claimmap RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT r
 # unit, and the operator's guide it points to.
 install(FILES server/systemd/claimmap.service DESTINATION lib/systemd/system COMPONENT runtime)
 install(FILES docs/server.md docs/spec.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
+# claimmap(1), gzipped as Debian ships man pages; built with the command so
+# that an install after `make demo` (the claimmap target only) finds it.
+set(CLAIMMAP_MAN_GZ ${CMAKE_CURRENT_BINARY_DIR}/claimmap.1.gz)
+add_custom_command(OUTPUT ${CLAIMMAP_MAN_GZ}
+                   COMMAND gzip -9 -n -c ${CMAKE_SOURCE_DIR}/docs/man/claimmap.1 > ${CLAIMMAP_MAN_GZ}
+                   DEPENDS ${CMAKE_SOURCE_DIR}/docs/man/claimmap.1 VERBATIM)
+add_custom_target(claimmap_man DEPENDS ${CLAIMMAP_MAN_GZ})
+add_dependencies(claimmap claimmap_man)
+install(FILES ${CLAIMMAP_MAN_GZ} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT runtime)
 
 install(TARGETS claimmap_engine EXPORT ClaimMapTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
 # The archive without its debug sections (as Debian ships -dev archives):
@@ -42,11 +51,12 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL runtime dev)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
-# The installed command is stripped (a few MB instead of ~100). A -dbgsym
-# package is asked for, but Debian 12's CPack (3.25) makes none with
-# component packages: the debug info stays in the build tree for now.
-set(CPACK_STRIP_FILES ON)
-set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
+# Debug info goes to its own package, claimmap-dbgsym (a .ddeb, as Debian's
+# and Ubuntu's builds name them): CPack splits each unstripped ELF file with
+# objcopy --only-keep-debug into /usr/lib/debug/.build-id/XX/YYYY.debug and
+# strips the installed one (a few MB instead of ~190). CPACK_STRIP_FILES must
+# stay off: files it strips first leave CPack nothing to split.
+set(CPACK_STRIP_FILES OFF)
 set(CPACK_DEBIAN_RUNTIME_DEBUGINFO_PACKAGE ON)
 
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME claimmap)

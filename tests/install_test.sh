@@ -15,7 +15,7 @@ cmake --install "$build_dir" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1
 check "install exit" 0 $?
 for f in bin/claimmap include/claimmap/engine.h include/claimmap/service.h lib/libclaimmap.a \
          lib/cmake/ClaimMap/ClaimMapConfig.cmake lib/cmake/ClaimMap/ClaimMapConfigVersion.cmake \
-         lib/cmake/ClaimMap/ClaimMapTargets.cmake; do
+         lib/cmake/ClaimMap/ClaimMapTargets.cmake share/man/man1/claimmap.1.gz; do
   check "installed $f" yes "$([[ -f "$tmp/prefix/$f" ]] && echo yes || echo no)"
 done
 # The service unit (docs/server.md "Production checklist"): installed, hardened,
