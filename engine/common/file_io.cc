@@ -110,7 +110,8 @@ Result<std::string> read_file(const std::string& path) {
   std::string data;
   try {
     // The size fstat gives is all that is ever allocated (see the header).
-    if (size > data.max_size()) throw std::length_error("too large");
+    if (size > data.max_size() - kReadPadding) throw std::length_error("too large");
+    data.reserve(static_cast<size_t>(size) + kReadPadding);
     data.resize(static_cast<size_t>(size));
   } catch (const std::exception&) {  // std::bad_alloc, std::length_error
     return Status(ErrorCode::kIoError,

@@ -26,6 +26,10 @@ namespace claimmap {
 // while being read", rather than parsed torn — a state cut at a line end
 // would load as fewer users without a word. A file too large for memory is a
 // kIoError too, not a std::bad_alloc.
+// The string has at least kReadPadding bytes of capacity past its end, so
+// that simdjson can parse it where it is (its SIMDJSON_PADDING) instead of
+// in a padded copy: a 190 MB config is not copied once more.
+inline constexpr size_t kReadPadding = 64;
 Result<std::string> read_file(const std::string& path);
 
 // Writes `contents` to `path` so that a reader — or a restart after a crash

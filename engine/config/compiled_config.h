@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "engine/config/config_model.h"
 #include "engine/common/ids.h"
 #include "engine/common/flat_string_map.h"
+#include "engine/common/name_index.h"
 #include "engine/common/string_map.h"
 #include "engine/match/pattern_table.h"
 
@@ -123,7 +126,6 @@ struct CompiledMapping {
 class CompiledConfig {
  public:
   ConfigReport report;
-  ConfigModel model;  // as written, for tools that compare configs
 
   std::vector<CompiledProvider> providers;  // index = ProviderId, sorted by id
   std::vector<CompiledGroup> groups;        // index = GroupId
@@ -132,9 +134,21 @@ class CompiledConfig {
 
   StringMap<ProviderId> provider_by_id;
   StringMap<ProviderId> provider_by_issuer;
-  StringMap<GroupId> group_by_id;
-  StringMap<RoleId> role_by_id;
-  StringMap<MappingId> mapping_by_id;
+  // Groups, roles and mappings by id: indexes into the tables above, which
+  // own the names (a million mappings' ids are not copied into a map).
+  std::optional<GroupId> find_group(std::string_view id) const {
+    const uint32_t at = group_index.find(id, [this](uint32_t i) { return std::string_view(groups[i].id); });
+    return at == NameIndex::kAbsent ? std::nullopt : std::optional<GroupId>(GroupId{at});
+  }
+  std::optional<RoleId> find_role(std::string_view id) const {
+    const uint32_t at = role_index.find(id, [this](uint32_t i) { return std::string_view(roles[i].id); });
+    return at == NameIndex::kAbsent ? std::nullopt : std::optional<RoleId>(RoleId{at});
+  }
+  std::optional<MappingId> find_mapping(std::string_view id) const {
+    const uint32_t at = mapping_index.find(id, [this](uint32_t i) { return std::string_view(mappings[i].def.id); });
+    return at == NameIndex::kAbsent ? std::nullopt : std::optional<MappingId>(MappingId{at});
+  }
+  NameIndex group_index, role_index, mapping_index;  // built by compile_config
 
   // The roles of every group (sorted, unique) and the groups that grant every
   // role (sorted), flattened: a login's delta is computed from the groups it

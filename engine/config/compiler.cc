@@ -6,6 +6,7 @@
 #include "engine/config/claim_path.h"
 #include "engine/config/config_validator.h"
 #include "engine/common/json_text.h"
+#include "engine/common/name_index.h"
 #include "engine/match/glob.h"
 
 namespace claimmap {
@@ -37,19 +38,32 @@ void CaptureTrie::finish() {
 namespace {
 
 // Positions of `defs` sorted bytewise by id: the interning order.
+// The ids are gathered as views next to their positions, so that a compare
+// reads two adjacent entries, not two defs far apart; a section already in
+// id order (as generated and exported configs are) is only checked.
 template <typename Def>
 std::vector<size_t> order_by_id(const std::vector<Def>& defs) {
+  struct Keyed {
+    unsigned __int128 head;  // the first 16 bytes, big-endian, zero-padded
+    std::string_view id;
+    size_t position;
+  };
+  // Ids differ in their first 16 bytes nearly always ("okta-0123456"): a
+  // compare is then one integer compare, with no call to memcmp. Equal heads
+  // fall back to the whole ids (zero padding cannot misorder them: "a" and
+  // "a\0" have one head, and the ids decide).
+  std::vector<Keyed> keyed(defs.size());
+  for (size_t i = 0; i < defs.size(); ++i) {
+    const std::string_view id = defs[i].id;
+    unsigned __int128 head = 0;
+    for (size_t b = 0; b < 16; ++b) head = head << 8 | (b < id.size() ? static_cast<unsigned char>(id[b]) : 0);
+    keyed[i] = {head, id, i};
+  }
+  auto before = [](const Keyed& a, const Keyed& b) { return a.head != b.head ? a.head < b.head : a.id < b.id; };
+  if (!std::is_sorted(keyed.begin(), keyed.end(), before)) std::sort(keyed.begin(), keyed.end(), before);
   std::vector<size_t> order(defs.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return defs[a].id < defs[b].id; });
+  for (size_t i = 0; i < keyed.size(); ++i) order[i] = keyed[i].position;
   return order;
-}
-
-template <typename V>
-size_t map_bytes(const StringMap<V>& map) {
-  size_t bytes = map.bucket_count() * sizeof(void*);
-  for (const auto& [key, value] : map) bytes += sizeof(key) + sizeof(value) + 2 * sizeof(void*) + key.capacity();
-  return bytes;
 }
 
 size_t map_bytes(const boost::container::flat_map<std::string, uint32_t, std::less<>>& map) {
@@ -60,10 +74,49 @@ size_t map_bytes(const boost::container::flat_map<std::string, uint32_t, std::le
 
 ClaimMatcher& matcher_for(CompiledProvider& provider, StringMap<uint32_t>& index_by_claim, const std::string& claim,
                           uint32_t* index) {
-  auto [it, inserted] = index_by_claim.emplace(claim, static_cast<uint32_t>(provider.claims.size()));
-  *index = it->second;
-  if (inserted) provider.claims.emplace_back();
-  return provider.claims[it->second];
+  // Found before any insert: emplace would build a node (and copy the claim)
+  // for each of a million mappings only to drop it.
+  if (auto it = index_by_claim.find(claim); it != index_by_claim.end()) {
+    *index = it->second;
+    return provider.claims[it->second];
+  }
+  *index = static_cast<uint32_t>(provider.claims.size());
+  index_by_claim.emplace(claim, *index);
+  return provider.claims.emplace_back();
+}
+
+// Groups one table's (value, pair) list by value — a value's pairs sorted,
+// values in the order they first appear — into the table's grants and its
+// value → range map. Linear: a NameIndex numbers the distinct values.
+void lay_out_values(const std::vector<std::pair<std::string_view, MappedPair>>& values, DelimiterTable* table) {
+  std::vector<std::string_view> distinct;
+  std::vector<uint32_t> value_of(values.size());
+  std::vector<uint32_t> begin;  // counts, then starts
+  NameIndex index;
+  index.reserve(values.size());
+  for (size_t e = 0; e < values.size(); ++e) {
+    const auto next = static_cast<uint32_t>(distinct.size());
+    const uint32_t d = index.insert(values[e].first, next, [&distinct](uint32_t k) { return distinct[k]; });
+    if (d == next) {
+      distinct.push_back(values[e].first);
+      begin.push_back(0);
+    }
+    value_of[e] = d;
+    ++begin[d];
+  }
+  std::vector<std::pair<std::string_view, DelimiterTable::Range>> entries(distinct.size());
+  uint32_t at = 0;
+  for (size_t d = 0; d < distinct.size(); ++d) {
+    entries[d] = {distinct[d], DelimiterTable::Range{at, begin[d]}};
+    at += begin[d];
+    begin[d] = entries[d].second.begin;
+  }
+  table->grants.assign(values.size() + DelimiterTable::kGrantCopy, MappedPair{});
+  for (size_t e = 0; e < values.size(); ++e) table->grants[begin[value_of[e]]++] = values[e].second;
+  for (const auto& [value, range] : entries) {
+    std::sort(table->grants.begin() + range.begin, table->grants.begin() + range.begin + range.count);
+  }
+  table->values.build(entries);
 }
 
 DelimiterTable& table_for(ClaimMatcher& matcher, const std::string& delimiter) {
@@ -82,17 +135,29 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   auto config = std::make_shared<CompiledConfig>();
   CompiledConfig& c = *config;
 
+  // The model is consumed: its names are moved into the compiled tables,
+  // which the name indexes then point into (no second copy of any id).
+  c.roles.reserve(model.roles.size());
+  c.role_index.reserve(model.roles.size());
   for (size_t i : order_by_id(model.roles)) {
-    c.role_by_id.emplace(model.roles[i].id, RoleId{static_cast<uint32_t>(c.roles.size())});
-    c.roles.push_back({model.roles[i].id, model.roles[i].app, json_text::quoted(model.roles[i].id)});
+    RoleDef& def = model.roles[i];
+    std::string quoted = json_text::quoted(def.id);
+    c.roles.push_back({std::move(def.id), std::move(def.app), std::move(quoted)});
+    c.role_index.insert(c.roles.back().id, static_cast<uint32_t>(c.roles.size() - 1),
+                        [&c](uint32_t r) { return std::string_view(c.roles[r].id); });
   }
+  c.groups.reserve(model.groups.size());
+  c.group_index.reserve(model.groups.size());
   for (size_t i : order_by_id(model.groups)) {
-    const GroupDef& def = model.groups[i];
-    CompiledGroup group{def.id, def.stage, {}, json_text::quoted(def.id)};
-    for (const auto& role : def.roles) group.roles.push_back(c.role_by_id.at(role));
+    GroupDef& def = model.groups[i];
+    std::string quoted = json_text::quoted(def.id);
+    CompiledGroup group{std::move(def.id), std::move(def.stage), {}, std::move(quoted)};
+    group.roles.reserve(def.roles.size());
+    for (const auto& role : def.roles) group.roles.push_back(*c.find_role(role));
     std::sort(group.roles.begin(), group.roles.end());
-    c.group_by_id.emplace(def.id, GroupId{static_cast<uint32_t>(c.groups.size())});
     c.groups.push_back(std::move(group));
+    c.group_index.insert(c.groups.back().id, static_cast<uint32_t>(c.groups.size() - 1),
+                         [&c](uint32_t g) { return std::string_view(c.groups[g].id); });
   }
   c.group_role_begin.reserve(c.groups.size() + 1);
   c.group_role_begin.push_back(0);
@@ -150,9 +215,10 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     c.providers.push_back(std::move(provider));
   }
 
-  // Values are gathered per table first, then laid out contiguously.
+  // Values are gathered per table first (views of the compiled mappings'
+  // values), then grouped and laid out contiguously.
   struct PendingTable {
-    StringMap<std::vector<MappedPair>> values;
+    std::vector<std::pair<std::string_view, MappedPair>> values;
     std::vector<PatternTable::Entry> patterns;  // docs/spec.md §16
   };
   std::vector<std::vector<std::vector<PendingTable>>> pending(c.providers.size());  // [provider][claim][table]
@@ -160,17 +226,20 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   std::vector<StringMap<uint32_t>> claim_index_by_provider(c.providers.size());
   std::vector<bool> names_groups(c.providers.size(), false);  // has an active template mapping
   const std::vector<size_t> mapping_order = order_by_id(model.mappings);
+  // Reserved whole: the pending values are views into these mappings' own
+  // strings, which must not move.
   c.mappings.reserve(model.mappings.size());
+  c.mapping_index.reserve(model.mappings.size());
   for (size_t i : mapping_order) {
-    const MappingDef& def = model.mappings[i];
     const MappingId id{static_cast<uint32_t>(c.mappings.size())};
-    c.mapping_by_id.emplace(def.id, id);
-    CompiledMapping mapping;
-    mapping.def = def;
+    GroupTemplate group_template = GroupTemplate::parse(model.mappings[i].group);
+    CompiledMapping& mapping = c.mappings.emplace_back();
+    mapping.def = std::move(model.mappings[i]);
+    const MappingDef& def = mapping.def;
+    c.mapping_index.insert(def.id, index_of(id), [&c](uint32_t m) { return std::string_view(c.mappings[m].def.id); });
     mapping.provider = c.provider_by_id.at(def.provider);
-    GroupTemplate group_template = GroupTemplate::parse(def.group);
     mapping.is_template = group_template.is_template();
-    mapping.group = mapping.is_template ? GroupId{kNoIndex} : c.group_by_id.at(def.group);
+    mapping.group = mapping.is_template ? GroupId{kNoIndex} : *c.find_group(def.group);
     mapping.active = mapping_active[i];
     if (mapping.active) {
       CompiledProvider& provider = c.providers[index_of(mapping.provider)];
@@ -189,7 +258,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
       const size_t table_index = static_cast<size_t>(&table - matcher.tables.data());
       if (tables.size() <= table_index) tables.resize(table_index + 1);
       if (def.match == MatchKind::kExact && !mapping.is_template) {
-        tables[table_index].values[def.value].push_back({mapping.group, id});
+        tables[table_index].values.emplace_back(def.value, MappedPair{mapping.group, id});
       } else {
         PatternTable::Entry entry{def.match, def.value, {id, mapping.group, std::move(group_template), nullptr}};
         if (entry.rule.group_template.max_capture() > 0) {
@@ -200,7 +269,6 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
         tables[table_index].patterns.push_back(std::move(entry));
       }
     }
-    c.mappings.push_back(std::move(mapping));
   }
 
   auto add_name = [&](const std::string& quoted) {
@@ -224,17 +292,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     for (size_t m = 0; m < c.providers[p].claims.size(); ++m) {
       for (size_t t = 0; t < c.providers[p].claims[m].tables.size(); ++t) {
         DelimiterTable& table = c.providers[p].claims[m].tables[t];
-        auto& values = pending[p][m][t].values;
-        std::vector<std::pair<std::string_view, DelimiterTable::Range>> entries;
-        entries.reserve(values.size());
-        for (auto& [value, grants] : values) {
-          std::sort(grants.begin(), grants.end());
-          entries.emplace_back(value, DelimiterTable::Range{static_cast<uint32_t>(table.grants.size()),
-                                                            static_cast<uint32_t>(grants.size())});
-          table.grants.insert(table.grants.end(), grants.begin(), grants.end());
-        }
-        table.grants.resize(table.grants.size() + DelimiterTable::kGrantCopy);
-        table.values.build(entries);
+        lay_out_values(pending[p][m][t].values, &table);
         std::string error;
         if (!table.patterns.build(std::move(pending[p][m][t].patterns), &error)) {
           report.errors.push_back({"mappings", "provider " + json_text::quoted(c.providers[p].def.id) + ", claim " +
@@ -257,8 +315,8 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   }
   c.trie.finish();
   for (const auto& node : c.trie.nodes) c.bytes += sizeof(node) + map_bytes(node.children) + node.lookup.memory_bytes();
-  c.bytes += c.mappings.capacity() * sizeof(CompiledMapping) + map_bytes(c.mapping_by_id) +
-             map_bytes(c.group_by_id) + map_bytes(c.role_by_id);
+  c.bytes += c.mappings.capacity() * sizeof(CompiledMapping) + c.mapping_index.memory_bytes() +
+             c.group_index.memory_bytes() + c.role_index.memory_bytes();
 
   report.stages = model.stages.size();
   report.providers = model.providers.size();
@@ -267,7 +325,6 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   report.mappings = model.mappings.size();
   report.active_mappings = static_cast<size_t>(std::count(mapping_active.begin(), mapping_active.end(), true));
   c.report = std::move(report);
-  c.model = std::move(model);
   return config;
 }
 

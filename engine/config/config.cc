@@ -2,6 +2,7 @@
 #include "claimmap/config.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "engine/config/compiled_config.h"
 #include "engine/config/compiler.h"
@@ -39,14 +40,23 @@ bool Config::has_provider(std::string_view id) const {
 }
 
 bool Config::has_group(std::string_view id) const {
-  return compiled_->group_by_id.find(id) != compiled_->group_by_id.end();
+  return compiled_->find_group(id).has_value();
 }
 
-Result<Config> load_config(std::string_view json, ConfigReport* report_out, const std::string& base_dir) {
+namespace {
+
+// Reads, validates and compiles. `text` is the config's JSON, with
+// `readable_padding` bytes readable past its end; `release` (if given) frees
+// the text once it is read, before the tables are built, so that a large
+// config's text and its tables are not held at the same time.
+Result<Config> load(std::string_view text, size_t readable_padding, const std::function<void()>& release,
+                    ConfigReport* report_out, const std::string& base_dir) {
   ConfigReport report;
   ConfigModel model;
   ValidationResult validation;
-  if (read_config_model(json, base_dir, &model, &report.errors)) validation = validate_config_model(model, &report);
+  const bool parsed = read_config_model(text, base_dir, &model, &report.errors, readable_padding);
+  if (release) release();
+  if (parsed) validation = validate_config_model(model, &report);
   if (!report.errors.empty()) {
     const size_t count = report.errors.size();
     if (report_out) *report_out = std::move(report);
@@ -61,10 +71,18 @@ Result<Config> load_config(std::string_view json, ConfigReport* report_out, cons
   return ConfigAccess::make(std::move(compiled));
 }
 
+}  // namespace
+
+Result<Config> load_config(std::string_view json, ConfigReport* report_out, const std::string& base_dir) {
+  return load(json, 0, nullptr, report_out, base_dir);
+}
+
 Result<Config> load_config_file(const std::string& path, ConfigReport* report) {
   Result<std::string> text = read_file(path);
   if (!text.ok()) return text.status();
-  return load_config(text.value(), report, config_folder(path));
+  std::string& json = text.value();
+  return load(json, json.capacity() - json.size(), [&json] { std::string().swap(json); }, report,
+              config_folder(path));
 }
 
 std::string config_folder(const std::string& config_path) {

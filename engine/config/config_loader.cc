@@ -32,26 +32,71 @@ std::string member_path(std::string_view base, std::string_view name) {
   return p;
 }
 
-// RFC 8259 leaves duplicate names undefined; a config with one is ambiguous, so
-// it is an error (the event stream has the same rule, docs/spec.md §8).
-void check_duplicates(element e, const std::string& path, std::vector<ConfigProblem>* errors) {
+// Where check_duplicates is, as a chain up to the root: the path is only
+// spelled out for an error (a large config has millions of members, almost
+// never a repeated one).
+struct PathLink {
+  const PathLink* parent;
+  std::string_view key;  // a member's name, or empty for an array element
+  size_t index;
+  std::string root;  // only on the root link: the path the walk started from
+
+  std::string spell() const {
+    if (parent == nullptr) return root;
+    const std::string up = parent->spell();
+    return key.data() != nullptr ? member_path(up, key) : index_path(up, index);
+  }
+};
+
+void check_duplicates(element e, const PathLink& at, std::vector<ConfigProblem>* errors) {
   if (e.type() == element_type::ARRAY) {
     size_t i = 0;
-    for (element child : simdjson::dom::array(e.get_array().value_unsafe())) check_duplicates(child, index_path(path, i++), errors);
+    for (element child : simdjson::dom::array(e.get_array().value_unsafe())) {
+      check_duplicates(child, PathLink{&at, {}, i++, {}}, errors);
+    }
     return;
   }
   if (e.type() != element_type::OBJECT) return;
-  std::vector<std::string_view> keys;
-  for (auto field : simdjson::dom::object(e.get_object().value_unsafe())) {
-    keys.push_back(field.key);
-    check_duplicates(field.value, member_path(path, field.key), errors);
-  }
-  std::sort(keys.begin(), keys.end());
-  for (size_t i = 1; i < keys.size(); ++i) {
-    if (keys[i] == keys[i - 1] && (i + 1 == keys.size() || keys[i + 1] != keys[i])) {
-      errors->push_back({member_path(path, keys[i]), "member appears more than once"});
+  // Most objects have a few members: compared pairwise in a fixed buffer,
+  // with no allocation; larger ones are sorted.
+  constexpr size_t kSmall = 16;
+  std::string_view small[kSmall];
+  std::vector<std::string_view> large;
+  size_t n = 0;
+  const simdjson::dom::object object(e.get_object().value_unsafe());
+  for (auto field : object) {
+    if (n < kSmall) {
+      small[n] = field.key;
+    } else {
+      if (large.empty()) large.assign(small, small + kSmall);
+      large.push_back(field.key);
     }
+    ++n;
+    check_duplicates(field.value, PathLink{&at, field.key, 0, {}}, errors);
   }
+  auto repeated = [&](std::string_view key) { errors->push_back({member_path(at.spell(), key), "member appears more than once"}); };
+  if (n <= kSmall) {
+    // Each repeated name once (at its second appearance), in name order as
+    // for a large object.
+    std::string_view names[kSmall];
+    size_t m = 0;
+    for (size_t i = 1; i < n; ++i) {
+      size_t before = 0;
+      for (size_t j = 0; j < i; ++j) before += small[j] == small[i];
+      if (before == 1) names[m++] = small[i];
+    }
+    std::sort(names, names + m);
+    for (size_t k = 0; k < m; ++k) repeated(names[k]);
+    return;
+  }
+  std::sort(large.begin(), large.end());
+  for (size_t i = 1; i < large.size(); ++i) {
+    if (large[i] == large[i - 1] && (i + 1 == large.size() || large[i + 1] != large[i])) repeated(large[i]);
+  }
+}
+
+void check_duplicates(element e, const std::string& path, std::vector<ConfigProblem>* errors) {
+  check_duplicates(e, PathLink{nullptr, {}, 0, path}, errors);
 }
 
 const char* type_name(element_type t) {
@@ -95,27 +140,35 @@ class ObjectReader {
     return first;
   }
 
+  // The member, without marking it read (for sizing, not for reading).
+  std::optional<element> peek(std::string_view name) const {
+    for (const auto& f : fields_) {
+      if (f.key == name) return f.value;
+    }
+    return std::nullopt;
+  }
+
   // A string member within [min_len, max_len] code points.
   std::optional<std::string> string(std::string_view name, bool required, size_t min_len, size_t max_len,
                                     bool null_is_absent = false) {
     auto e = find(name, null_is_absent);
-    const std::string p = member_path(path_, name);
+    auto p = [&] { return member_path(path_, name); };  // only for an error: most members have none
     if (!e) {
-      if (required) error(p, "missing");
+      if (required) error(p(), "missing");
       return std::nullopt;
     }
     if (e->type() != element_type::STRING) {
-      error(p, std::string("must be a string, not ") + type_name(e->type()));
+      error(p(), std::string("must be a string, not ") + type_name(e->type()));
       return std::nullopt;
     }
     std::string_view s = e->get_string().value_unsafe();
     const size_t n = json_text::count_code_points(s);
     if (n < min_len) {
-      error(p, min_len == 1 ? "empty" : "shorter than " + std::to_string(min_len) + " characters");
+      error(p(), min_len == 1 ? "empty" : "shorter than " + std::to_string(min_len) + " characters");
       return std::nullopt;
     }
     if (n > max_len) {
-      error(p, "longer than " + std::to_string(max_len) + " characters");
+      error(p(), "longer than " + std::to_string(max_len) + " characters");
       return std::nullopt;
     }
     return std::string(s);
@@ -394,11 +447,15 @@ void read_mapping(element e, const std::string& path, ConfigModel* model, std::v
 }  // namespace
 
 bool read_config_model(std::string_view json, const std::string& base_dir, ConfigModel* model,
-                       std::vector<ConfigProblem>* errors) {
+                       std::vector<ConfigProblem>* errors, size_t readable_padding) {
   simdjson::dom::parser parser;
-  simdjson::padded_string padded(json);
+  simdjson::padded_string padded;
+  if (readable_padding < simdjson::SIMDJSON_PADDING) {
+    padded = simdjson::padded_string(json);
+    json = std::string_view(padded.data(), padded.size());
+  }
   element root;
-  if (auto err = parser.parse(padded).get(root)) {
+  if (auto err = parser.parse(json.data(), json.size(), /*realloc_if_needed=*/false).get(root)) {
     errors->push_back({"", std::string("not valid JSON: ") + simdjson::error_message(err)});
     return false;
   }
@@ -412,6 +469,16 @@ bool read_config_model(std::string_view json, const std::string& base_dir, Confi
   } else {
     top.error("version", "missing");
   }
+  // The sections' sizes are known from the parsed document: their vectors
+  // are allocated once (a million mappings moved through every doubling of
+  // the vector cost a tenth of a large config's load).
+  auto size_of = [&top](std::string_view name) -> size_t {
+    auto e = top.peek(name);
+    return e && e->type() == element_type::ARRAY ? simdjson::dom::array(e->get_array().value_unsafe()).size() : 0;
+  };
+  model->roles.reserve(size_of("roles"));
+  model->groups.reserve(size_of("groups"));
+  model->mappings.reserve(size_of("mappings"));
   for_each_in_array(top, "stages", [&](element item, const std::string& p) {
     if (auto stage = string_item(item, p, errors)) model->stages.push_back(*stage);
   });

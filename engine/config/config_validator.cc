@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/common/json_text.h"
+#include "engine/common/name_index.h"
 #include "engine/common/string_map.h"
 #include "engine/config/pattern_checks.h"
 #include "engine/match/group_template.h"
@@ -18,20 +19,33 @@ std::string item_path(const char* section, size_t i, const char* member = nullpt
 }
 
 // Indexes the ids of one section, reporting each repeat once with where it
-// first appeared.
+// first appeared. The index holds positions, not copies of the ids: `at`
+// finds a name through the section itself.
 template <typename Def>
-StringMap<size_t> index_ids(const std::vector<Def>& defs, const char* section, ConfigReport* report) {
-  StringMap<size_t> index;
-  for (size_t i = 0; i < defs.size(); ++i) {
-    if (defs[i].id.empty()) continue;  // already reported as missing or invalid
-    auto [it, inserted] = index.emplace(defs[i].id, i);
-    if (!inserted) {
-      report->errors.push_back({item_path(section, i, "id"), "duplicate id " + json_text::quoted(defs[i].id) +
-                                                                 " (first at " + item_path(section, it->second) + ")"});
+class IdsOf {
+ public:
+  IdsOf(const std::vector<Def>& defs, const char* section, ConfigReport* report) : defs_(defs) {
+    index_.reserve(defs.size());
+    for (size_t i = 0; i < defs.size(); ++i) {
+      if (defs[i].id.empty()) continue;  // already reported as missing or invalid
+      const uint32_t first = index_.insert(defs[i].id, static_cast<uint32_t>(i), name_of());
+      if (first != i) {
+        report->errors.push_back({item_path(section, i, "id"), "duplicate id " + json_text::quoted(defs[i].id) +
+                                                                   " (first at " + item_path(section, first) + ")"});
+      }
     }
   }
-  return index;
-}
+  // The position of the first def with this id, or NameIndex::kAbsent.
+  uint32_t at(std::string_view id) const { return id.empty() ? NameIndex::kAbsent : index_.find(id, name_of()); }
+  bool has(std::string_view id) const { return at(id) != NameIndex::kAbsent; }
+
+ private:
+  auto name_of() const {
+    return [this](uint32_t i) { return std::string_view(defs_[i].id); };
+  }
+  const std::vector<Def>& defs_;
+  NameIndex index_;
+};
 
 }  // namespace
 
@@ -50,10 +64,10 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
       errors.push_back({item_path("stages", i), "duplicate stage " + json_text::quoted(model.stages[i])});
     }
   }
-  auto providers = index_ids(model.providers, "providers", report);
-  auto roles = index_ids(model.roles, "roles", report);
-  auto groups = index_ids(model.groups, "groups", report);
-  index_ids(model.mappings, "mappings", report);
+  const IdsOf providers(model.providers, "providers", report);
+  const IdsOf roles(model.roles, "roles", report);
+  const IdsOf groups(model.groups, "groups", report);
+  const IdsOf mappings(model.mappings, "mappings", report);
 
   StringMap<size_t> issuers;
   for (size_t i = 0; i < model.providers.size(); ++i) {
@@ -78,13 +92,15 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
     if (!g.stage.empty() && !stages.count(g.stage)) {
       errors.push_back({item_path("groups", i, "stage"), "unknown stage " + json_text::quoted(g.stage)});
     }
-    StringMap<size_t> seen;
+    // A group lists a few roles: a repeat is found by looking back, and the
+    // path is only built for an error (250k groups in a large config).
     for (size_t r = 0; r < g.roles.size(); ++r) {
-      const std::string path = item_path("groups", i, "roles") + "[" + std::to_string(r) + "]";
-      if (!roles.count(g.roles[r])) {
-        errors.push_back({path, "unknown role " + json_text::quoted(g.roles[r])});
-      } else if (!seen.emplace(g.roles[r], r).second) {
-        errors.push_back({path, "role " + json_text::quoted(g.roles[r]) + " listed twice"});
+      auto path = [&] { return item_path("groups", i, "roles") + "[" + std::to_string(r) + "]"; };
+      if (!roles.has(g.roles[r])) {
+        errors.push_back({path(), "unknown role " + json_text::quoted(g.roles[r])});
+      } else if (std::find(g.roles.begin(), g.roles.begin() + static_cast<std::ptrdiff_t>(r), g.roles[r]) !=
+                 g.roles.begin() + static_cast<std::ptrdiff_t>(r)) {
+        errors.push_back({path(), "role " + json_text::quoted(g.roles[r]) + " listed twice"});
       }
     }
     if (g.roles.empty() && !g.id.empty()) {
@@ -114,15 +130,15 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
   result.mapping_active.assign(model.mappings.size(), true);
   for (size_t i = 0; i < model.mappings.size(); ++i) {
     const MappingDef& m = model.mappings[i];
-    auto p_it = m.provider.empty() ? providers.end() : providers.find(m.provider);
+    const uint32_t p_at = providers.at(m.provider);
     // A template names its groups at each login (docs/spec.md §16): the
     // groups need not exist yet, and one out of scope is skipped then.
     const GroupTemplate group_template = GroupTemplate::parse(m.group);
-    auto g_it = m.group.empty() || group_template.is_template() ? groups.end() : groups.find(m.group);
-    if (!m.provider.empty() && p_it == providers.end()) {
+    const uint32_t g_at = group_template.is_template() ? NameIndex::kAbsent : groups.at(m.group);
+    if (!m.provider.empty() && p_at == NameIndex::kAbsent) {
       errors.push_back({item_path("mappings", i, "provider"), "unknown provider " + json_text::quoted(m.provider)});
     }
-    if (!m.group.empty() && !group_template.is_template() && g_it == groups.end()) {
+    if (!m.group.empty() && !group_template.is_template() && g_at == NameIndex::kAbsent) {
       errors.push_back({item_path("mappings", i, "group"), "unknown group " + json_text::quoted(m.group)});
     }
     PatternCheck pattern;
@@ -133,22 +149,22 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
                               "mapping " + json_text::quoted(m.id), report);
       check_template(group_template, m.match, pattern, item_path("mappings", i), report);
     }
-    if (p_it != providers.end()) {
-      ProviderMatchSummary& summary = report->match_summary[p_it->second];
+    if (p_at != NameIndex::kAbsent) {
+      ProviderMatchSummary& summary = report->match_summary[p_at];
       size_t* by_kind[] = {&summary.exact, &summary.prefix, &summary.glob, &summary.regex};
       ++*by_kind[static_cast<int>(m.match)];
       summary.templates += group_template.is_template();
       summary.never_match += pattern.never_matches;
     }
-    if (p_it == providers.end()) continue;
-    const ProviderDef& p = model.providers[p_it->second];
+    if (p_at == NameIndex::kAbsent) continue;
+    const ProviderDef& p = model.providers[p_at];
     if (p.type == ProviderType::kSaml && p.organization_scope) {
       errors.push_back({item_path("mappings", i, "provider"),
                         "group mapping isn't available for SAML providers with Organization scope"});
       continue;
     }
-    if (g_it == groups.end()) continue;
-    const GroupDef& g = model.groups[g_it->second];
+    if (g_at == NameIndex::kAbsent) continue;
+    const GroupDef& g = model.groups[g_at];
     if (!stage_in_scope(p, g.stage)) {
       if (p.type == ProviderType::kSaml) {
         errors.push_back({item_path("mappings", i, "group"),

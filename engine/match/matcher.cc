@@ -172,10 +172,10 @@ void add_pattern_grants(const CompiledConfig& config, const CompiledProvider& pr
     }
     rule.group_template.render(candidate, std::span<const std::string_view>(captures, static_cast<size_t>(n)),
                                &out->group_name);
-    auto group = config.group_by_id.find(std::string_view(out->group_name));
-    if (group == config.group_by_id.end() || !provider.group_in_scope[index_of(group->second)]) continue;
-    out->matched.push_back({group->second, rule.mapping});
-    if (out->want_values) out->values.push_back({{group->second, rule.mapping}, candidate});
+    const std::optional<GroupId> group = config.find_group(out->group_name);
+    if (!group || !provider.group_in_scope[index_of(*group)]) continue;
+    out->matched.push_back({*group, rule.mapping});
+    if (out->want_values) out->values.push_back({{*group, rule.mapping}, candidate});
   }
 }
 

@@ -567,18 +567,14 @@ void resolve_push_names(const CompiledConfig& config, const PushFields& push, bo
   out->subject = push.subject;
   out->subject_known = true;
   if (needs_group(out->kind)) {
-    auto group = config.group_by_id.find(push.group);
-    if (group == config.group_by_id.end()) {
-      return fail(out, ErrorCode::kUnknownGroup, "no group " + json_text::quoted(push.group));
-    }
-    out->group = group->second;
+    const std::optional<GroupId> group = config.find_group(push.group);
+    if (!group) return fail(out, ErrorCode::kUnknownGroup, "no group " + json_text::quoted(push.group));
+    out->group = *group;
   }
   if (needs_role(out->kind)) {
-    auto role = config.role_by_id.find(push.role);
-    if (role == config.role_by_id.end()) {
-      return fail(out, ErrorCode::kUnknownRole, "no role " + json_text::quoted(push.role));
-    }
-    out->role = role->second;
+    const std::optional<RoleId> role = config.find_role(push.role);
+    if (!role) return fail(out, ErrorCode::kUnknownRole, "no role " + json_text::quoted(push.role));
+    out->role = *role;
   }
 }
 

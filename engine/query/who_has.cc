@@ -36,9 +36,9 @@ Result<std::vector<AccessHolder>> Engine::who_has(const AccessQuery& query) cons
   GroupId group{};
   switch (query.kind) {
     case AccessQuery::Kind::kRole: {
-      auto r = config.role_by_id.find(query.name);
-      if (r == config.role_by_id.end()) return Status(ErrorCode::kInvalidArgument, "no role \"" + query.name + "\" in the config");
-      roles.push_back(r->second);
+      const std::optional<RoleId> r = config.find_role(query.name);
+      if (!r) return Status(ErrorCode::kInvalidArgument, "no role \"" + query.name + "\" in the config");
+      roles.push_back(*r);
       break;
     }
     case AccessQuery::Kind::kApp:
@@ -48,9 +48,9 @@ Result<std::vector<AccessHolder>> Engine::who_has(const AccessQuery& query) cons
       if (roles.empty()) return Status(ErrorCode::kInvalidArgument, "no app \"" + query.name + "\" in the config");
       break;
     case AccessQuery::Kind::kGroup: {
-      auto g = config.group_by_id.find(query.name);
-      if (g == config.group_by_id.end()) return Status(ErrorCode::kInvalidArgument, "no group \"" + query.name + "\" in the config");
-      group = g->second;
+      const std::optional<GroupId> g = config.find_group(query.name);
+      if (!g) return Status(ErrorCode::kInvalidArgument, "no group \"" + query.name + "\" in the config");
+      group = *g;
       break;
     }
   }

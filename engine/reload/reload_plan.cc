@@ -46,9 +46,8 @@ ReloadPlan build_reload_plan(std::shared_ptr<const CompiledConfig> from, std::sh
     if (!old.active) {
       // An inactive mapping justified nothing; the same one still inactive
       // changes nothing either.
-      auto same = b.mapping_by_id.find(old.def.id);
-      identity = identity && same != b.mapping_by_id.end() && index_of(same->second) == m &&
-                 !b.mapping(same->second).active && b.mapping(same->second).def == old.def;
+      const std::optional<MappingId> same = b.find_mapping(old.def.id);
+      identity = identity && same && index_of(*same) == m && !b.mapping(*same).active && b.mapping(*same).def == old.def;
       continue;
     }
     const MappingIdentity id{old.def.id,     old.def.provider,    old.def.group,   &old.def.claim,

@@ -3,9 +3,9 @@
 namespace claimmap {
 
 std::optional<MappingId> surviving_mapping(const CompiledConfig& to, const MappingIdentity& old) {
-  auto found = to.mapping_by_id.find(old.id);
-  if (found == to.mapping_by_id.end()) return std::nullopt;
-  const CompiledMapping& m = to.mapping(found->second);
+  const std::optional<MappingId> found = to.find_mapping(old.id);
+  if (!found) return std::nullopt;
+  const CompiledMapping& m = to.mapping(*found);
   if (!m.active || m.def.provider != old.provider) return std::nullopt;
   // A state line names the membership's group: a template's is any group it
   // may name (checked by membership_survives), a fixed mapping's its own.
@@ -16,7 +16,7 @@ std::optional<MappingId> surviving_mapping(const CompiledConfig& to, const Mappi
   if (old.claim != nullptr && m.def.claim != *old.claim) return std::nullopt;
   if (old.value != nullptr && m.def.value != *old.value) return std::nullopt;
   if (old.delimiter != nullptr && m.def.delimiter != *old.delimiter) return std::nullopt;
-  return found->second;
+  return *found;
 }
 
 bool membership_survives(const CompiledConfig& to, MappingId kept, GroupId group) {
@@ -26,15 +26,11 @@ bool membership_survives(const CompiledConfig& to, MappingId kept, GroupId group
 }
 
 std::optional<GroupId> surviving_group(const CompiledConfig& to, std::string_view group_id) {
-  auto found = to.group_by_id.find(group_id);
-  if (found == to.group_by_id.end()) return std::nullopt;
-  return found->second;
+  return to.find_group(group_id);
 }
 
 std::optional<RoleId> surviving_role(const CompiledConfig& to, std::string_view role_id) {
-  auto found = to.role_by_id.find(role_id);
-  if (found == to.role_by_id.end()) return std::nullopt;
-  return found->second;
+  return to.find_role(role_id);
 }
 
 }  // namespace claimmap
