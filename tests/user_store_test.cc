@@ -5,7 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace claimmap {
 namespace {
@@ -105,6 +109,72 @@ TEST(UserStore, SubjectsAreBytesIncludingNul) {
   save(store, ProviderKey{0}, "u", make_state(2, 0, 0, 2, false));
   EXPECT_EQ(store.size(), 2u);
   EXPECT_EQ(load(store, ProviderKey{0}, std::string_view("u\0", 2)).mapped.size(), 1u);
+}
+
+// GUID subjects are stored as 16 bytes (engine/state/user_store.cc): every
+// text form still names its own user and is spelled back exactly, through a
+// lookup, sorted_users() and a shard walk, including through a login's
+// in-place save and a record that moves to another block.
+TEST(UserStore, GuidSubjectsKeepTheirExactText) {
+  const std::vector<std::string> subjects = {
+      "0f8fad5b-d9cb-469f-a165-70867728950e",  // lowercase: packed
+      "0F8FAD5B-D9CB-469F-A165-70867728950E",  // the same GUID uppercase: another user, packed
+      "0F8FAD5B-d9cb-469f-a165-70867728950e",  // mixed case: kept as written
+      "00000000-0000-0000-0000-000000000000",  // digits only
+      "0f8fad5b-d9cb-469f-a165-70867728950g",  // not hex
+      "0f8fad5b-d9cb-469f-a165+70867728950e",  // not a hyphen
+      "0f8fad5bd9cb469fa16570867728950e",      // no hyphens: 32 characters
+  };
+  UserStore store;
+  for (size_t i = 0; i < subjects.size(); ++i) save(store, ProviderKey{0}, subjects[i], make_state(1 + i, 1, 0, 10 + i, false));
+  EXPECT_EQ(store.size(), subjects.size());
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    bool found = false;
+    const UserState s = load(store, ProviderKey{0}, subjects[i], &found);
+    EXPECT_TRUE(found) << subjects[i];
+    EXPECT_EQ(s.mapped.size(), 1 + i) << subjects[i];
+  }
+  bool found = true;
+  load(store, ProviderKey{0}, "0f8fad5b-d9cb-469f-a165-70867728950f", &found);  // a packed neighbour
+  EXPECT_FALSE(found);
+  // A login grows the mapped set: the record moves to a bigger block.
+  store.with_user(ProviderKey{0}, subjects[1], [](UserHandle& h) {
+    std::vector<MappedPair> more(9, MappedPair{GroupId{1}, MappingId{2}});
+    const std::span<const MappedPair> view(more);
+    h.save_login(&view, true, 99);
+  });
+  EXPECT_EQ(load(store, ProviderKey{0}, subjects[1]).mapped.size(), 9u);
+  std::vector<std::string> sorted;
+  for (const auto& [key, state] : store.sorted_users()) sorted.push_back(key.subject);
+  std::vector<std::string> expected = subjects;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(sorted, expected);
+  std::vector<std::string> walked;
+  for (size_t shard = 0; shard < UserStore::kShardCount; ++shard) {
+    store.with_shard(shard, [&](LockedShard& locked) {
+      locked.for_each_user([&](ProviderKey, std::string_view subject, UserHandle& h) {
+        EXPECT_TRUE(h.exists());
+        walked.emplace_back(subject);
+      });
+    });
+  }
+  std::sort(walked.begin(), walked.end());
+  EXPECT_EQ(walked, expected);
+}
+
+// A GUID subject's record holds 16 bytes of it, not 36.
+TEST(UserStore, GuidSubjectsTakeSixteenBytes) {
+  UserStore guids, texts;
+  for (int i = 0; i < 20000; ++i) {
+    char guid[40];
+    std::snprintf(guid, sizeof guid, "%08x-d9cb-469f-a165-%012x", i, i * 7);
+    save(guids, ProviderKey{0}, guid, make_state(5, 0, 0, 1, false));
+    std::string text(guid);
+    text[8] = '_';  // no longer a GUID: kept as its 36 characters
+    save(texts, ProviderKey{0}, text, make_state(5, 0, 0, 1, false));
+  }
+  // 20 bytes of each record saved (36 → 16), give or take the arena's rounding.
+  EXPECT_GE(texts.memory_bytes() - guids.memory_bytes(), 20000u * 16);
 }
 
 TEST(UserStore, ClearFreesEverything) {

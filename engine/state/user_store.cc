@@ -1,14 +1,84 @@
 #include "engine/state/user_store.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "engine/common/hash.h"
 
 namespace claimmap {
 
+// A subject that is a GUID in its canonical text (36 characters, hex digits
+// all lowercase or all uppercase, hyphens at 8, 13, 18 and 23: Entra's oid,
+// Keycloak's and many another IdP's sub) is kept as its 16 bytes, and the
+// record says which case to spell it in. Any other subject is kept as
+// written. The text form of a key decides its stored form, so two keys are
+// the same user exactly when their stored forms are equal.
+enum SubjectForm : uint8_t { kPlainSubject = 0, kGuidLower = 1, kGuidUpper = 2 };
+constexpr size_t kGuidText = 36, kGuidBytes = 16;
+
+// For each byte: its hex digit's value, plus 16 for a lowercase letter and
+// 32 for an uppercase one; 0xff for anything else.
+constexpr std::array<uint8_t, 256> kHexDigits = [] {
+  std::array<uint8_t, 256> t{};
+  t.fill(0xff);
+  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<uint8_t>(c);
+  for (int c = 0; c < 6; ++c) {
+    t['a' + c] = static_cast<uint8_t>(10 + c + 16);
+    t['A' + c] = static_cast<uint8_t>(10 + c + 32);
+  }
+  return t;
+}();
+
+// The key as stored: `data`/`size` are the packed bytes or the text.
+struct StoredSubject {
+  SubjectForm form = kPlainSubject;
+  uint32_t size = 0;
+  const char* data = nullptr;
+  char packed[kGuidBytes];
+
+  explicit StoredSubject(std::string_view text) {
+    data = text.data();
+    size = static_cast<uint32_t>(text.size());
+    // Checked on every login's key: the length and hyphens first, then one
+    // table load a character.
+    if (text.size() != kGuidText || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') return;
+    uint8_t seen = 0;  // the case bits of every digit, or 0xff once one is not hex
+    size_t out = 0;
+    for (size_t i = 0; i < kGuidText; i += 2) {
+      if (i == 8 || i == 13 || i == 18 || i == 23) ++i;
+      const uint8_t hi = kHexDigits[static_cast<unsigned char>(text[i])];
+      const uint8_t lo = kHexDigits[static_cast<unsigned char>(text[i + 1])];
+      seen |= hi | lo;
+      packed[out++] = static_cast<char>((hi & 15) << 4 | (lo & 15));
+    }
+    const uint8_t cases = seen & 0xf0;
+    if (seen == 0xff || cases == 48) return;  // not hex, or both cases: kept as written
+    // All digits: no letter to say the case; spelled back the same either way.
+    form = cases == 32 ? kGuidUpper : kGuidLower;
+    data = packed;
+    size = kGuidBytes;
+  }
+  StoredSubject(const StoredSubject&) = delete;
+  StoredSubject& operator=(const StoredSubject&) = delete;
+};
+
+// The text of a stored subject, into `buffer` for a GUID.
+std::string_view subject_text(SubjectForm form, const char* data, uint32_t size, char (&buffer)[kGuidText]) {
+  if (form == kPlainSubject) return {data, size};
+  const char* digits = form == kGuidLower ? "0123456789abcdef" : "0123456789ABCDEF";
+  size_t at = 0;
+  for (size_t b = 0; b < kGuidBytes; ++b) {
+    if (at == 8 || at == 13 || at == 18 || at == 23) buffer[at++] = '-';
+    const auto byte = static_cast<unsigned char>(data[b]);
+    buffer[at++] = digits[byte >> 4];
+    buffer[at++] = digits[byte & 15];
+  }
+  return {buffer, kGuidText};
+}
+
 // A user's record: a 20-byte header, then MappedPair[mapped], GroupId[manual],
-// RoleId[direct] and the subject's bytes, in one arena block. The usual user
+// RoleId[direct] and the subject's bytes (16 for a GUID), in one arena block. The usual user
 // (provider index < 65536, fewer than 256 of each kind of entry) keeps its
 // counts in the header; any other is "wide", with a 16-byte extension of
 // 32-bit counts after the header — no limit, only a few more bytes.
@@ -24,6 +94,7 @@ class PackedRecord {
   };
 
   static constexpr uint8_t kHasIat = 1, kSuspended = 2, kWide = 4;
+  static constexpr uint8_t kFormShift = 3, kFormBits = 3 << kFormShift;  // SubjectForm
 
   Shape shape() const {
     Shape s;
@@ -59,10 +130,25 @@ class PackedRecord {
   }
   void set_last_iat(double v) { std::memcpy(iat_, &v, sizeof v); }
   uint8_t flags() const { return flags_ & (kHasIat | kSuspended); }
-  void set_flags(uint8_t f) { flags_ = static_cast<uint8_t>((flags_ & kWide) | f); }
+  void set_flags(uint8_t f) { flags_ = static_cast<uint8_t>((flags_ & (kWide | kFormBits)) | f); }
 
   uint32_t provider() const { return (flags_ & kWide) ? wide_counts()[0] : provider_; }
-  std::string_view subject() const { return {subject_data(shape()), subject_size_}; }
+  SubjectForm subject_form() const { return static_cast<SubjectForm>((flags_ & kFormBits) >> kFormShift); }
+  // The subject as stored, and its text (in `buffer` for a GUID).
+  std::string_view stored_subject() const { return {subject_data(shape()), subject_size_}; }
+  std::string_view subject(char (&buffer)[kGuidText]) const {
+    return subject_text(subject_form(), subject_data(shape()), subject_size_, buffer);
+  }
+  // A new block: no flags, the shape, and the subject in its stored form.
+  void init(const Shape& s, const StoredSubject& subject) {
+    flags_ = static_cast<uint8_t>(subject.form << kFormShift);
+    set_shape(s);
+    write_subject(s, subject);
+  }
+  void write_subject(const Shape& s, const StoredSubject& subject) {
+    flags_ = static_cast<uint8_t>((flags_ & ~kFormBits) | subject.form << kFormShift);
+    std::memmove(subject_data(s), subject.data, subject.size);
+  }
 
   MappedPair* mapped_data(const Shape&) { return reinterpret_cast<MappedPair*>(body()); }
   GroupId* manual_data(const Shape& s) { return reinterpret_cast<GroupId*>(body() + s.mapped * sizeof(MappedPair)); }
@@ -113,7 +199,7 @@ size_t home_of(uint64_t hash, size_t capacity) {
 
 // Finds (provider, subject): its slot, or where it would go.
 std::pair<size_t, PackedRecord*> find(const ShardTable& shard, uint64_t hash, ProviderKey provider,
-                                    std::string_view subject) {
+                                    const StoredSubject& subject) {
   const size_t capacity = shard.slots.size();
   if (capacity == 0) return {0, nullptr};
   const uint64_t tag = tag_of(hash);
@@ -127,9 +213,9 @@ std::pair<size_t, PackedRecord*> find(const ShardTable& shard, uint64_t hash, Pr
     }
     if ((s >> 48) == tag) {
       PackedRecord* r = record_of(s);
-      const std::string_view stored = r->subject();
-      if (r->provider() == index_of(provider) && stored.size() == subject.size() &&
-          same_bytes(stored.data(), subject.data(), subject.size())) {
+      const std::string_view stored = r->stored_subject();
+      if (r->provider() == index_of(provider) && r->subject_form() == subject.form && stored.size() == subject.size &&
+          same_bytes(stored.data(), subject.data, subject.size)) {
         return {i, r};
       }
     }
@@ -152,7 +238,8 @@ void make_room(UserShard& owner) {
   for (uint64_t s : shard.slots) {
     if (s == kEmpty || s == kDeleted) continue;
     PackedRecord* r = record_of(s);
-    const uint64_t hash = UserStore::user_hash(static_cast<ProviderKey>(r->provider()), r->subject());
+    char text[kGuidText];
+    const uint64_t hash = UserStore::user_hash(static_cast<ProviderKey>(r->provider()), r->subject(text));
     size_t i = home_of(hash, next);
     while (slots[i] != kEmpty) i = i + 1 == next ? 0 : i + 1;
     slots[i] = s;
@@ -164,11 +251,12 @@ void make_room(UserShard& owner) {
 
 }  // namespace
 
-bool slot_user(uint64_t slot, ProviderKey* provider, std::string_view* subject) {
+bool slot_user(uint64_t slot, ProviderKey* provider, std::string* subject) {
   if (slot == kEmpty || slot == kDeleted) return false;
   const PackedRecord* r = record_of(slot);
   *provider = static_cast<ProviderKey>(r->provider());
-  *subject = r->subject();
+  char text[kGuidText];
+  subject->assign(r->subject(text));
   return true;
 }
 
@@ -181,7 +269,7 @@ UserHandle::UserHandle(UserShard& shard, uint64_t hash, ProviderKey provider, st
   refresh();
 }
 
-void UserHandle::refresh() { std::tie(slot_, record_) = find(*shard_.table, hash_, provider_, subject_); }
+void UserHandle::refresh() { std::tie(slot_, record_) = find(*shard_.table, hash_, provider_, StoredSubject(subject_)); }
 
 void UserHandle::load(UserState* out) const {
   PackedRecord* r = record_;
@@ -218,12 +306,10 @@ void UserHandle::save_login(const std::span<const MappedPair>* mapped, bool has_
     shape.mapped = static_cast<uint32_t>(mapped->size());
     ShardTable& table = *shard_.table;
     PackedRecord* const next = static_cast<PackedRecord*>(table.arena.allocate(shape.bytes()));
-    next->set_flags(0);
-    next->set_shape(shape);
+    next->init(shape, StoredSubject(subject_));
     std::copy_n(r->manual_data(old_shape), old_shape.manual, next->manual_data(shape));
     std::copy_n(r->direct_data(old_shape), old_shape.direct, next->direct_data(shape));
     std::copy(mapped->begin(), mapped->end(), next->mapped_data(shape));
-    std::memcpy(next->subject_data(shape), subject_.data(), subject_.size());
     next->set_last_iat(last_iat);
     next->set_flags((has_iat ? PackedRecord::kHasIat : 0) | suspended);
     replace_record(next);
@@ -235,18 +321,19 @@ void UserHandle::save_login(const std::span<const MappedPair>* mapped, bool has_
 }
 
 void UserHandle::save(const UserState& s) {
+  const StoredSubject subject(subject_);
   PackedRecord::Shape shape;
   shape.provider = index_of(provider_);
   shape.mapped = static_cast<uint32_t>(s.mapped.size());
   shape.manual = static_cast<uint32_t>(s.manual.size());
   shape.direct = static_cast<uint32_t>(s.direct_roles.size());
-  shape.subject = static_cast<uint32_t>(subject_.size());
+  shape.subject = subject.size;
   const size_t bytes = shape.bytes();
   PackedRecord* r = record_;
   ShardTable& table = *shard_.table;
   if (r == nullptr || r->bytes() != bytes) {
     r = static_cast<PackedRecord*>(table.arena.allocate(bytes));
-    r->set_flags(0);
+    r->init(shape, subject);
   }
   r->set_shape(shape);
   r->set_last_iat(s.last_iat);
@@ -255,8 +342,8 @@ void UserHandle::save(const UserState& s) {
   std::copy(s.manual.begin(), s.manual.end(), r->manual_data(shape));
   std::copy(s.direct_roles.begin(), s.direct_roles.end(), r->direct_data(shape));
   // The counts place the subject; they may have changed even in place. The
-  // subject is copied from the caller's key, never from inside the record.
-  std::memmove(r->subject_data(shape), subject_.data(), subject_.size());
+  // subject is written from the caller's key, never from inside the record.
+  r->write_subject(shape, subject);
   if (r != record_) replace_record(r);
 }
 
@@ -266,7 +353,7 @@ void UserHandle::replace_record(PackedRecord* next) {
     table.arena.release(record_, record_->bytes());
   } else {
     make_room(shard_);
-    slot_ = find(table, hash_, provider_, subject_).first;
+    slot_ = find(table, hash_, provider_, StoredSubject(subject_)).first;
     if (table.slots[slot_] == kDeleted) --table.deleted;
     ++table.live;
   }
@@ -350,10 +437,12 @@ std::vector<std::pair<UserKey, UserState>> UserStore::sorted_users() const {
       if (s == kEmpty || s == kDeleted) continue;
       PackedRecord* r = record_of(s);
       const ProviderKey provider = static_cast<ProviderKey>(r->provider());
-      UserHandle handle(*shard, user_hash(provider, r->subject()), provider, r->subject());
+      char text[kGuidText];
+      std::string subject(r->subject(text));
+      UserHandle handle(*shard, user_hash(provider, subject), provider, subject);
       UserState state;
       handle.load(&state);
-      users.emplace_back(UserKey{provider, std::string(r->subject())}, std::move(state));
+      users.emplace_back(UserKey{provider, std::move(subject)}, std::move(state));
     }
   }
   std::sort(users.begin(), users.end(), [](const auto& a, const auto& b) {

@@ -3,11 +3,12 @@
 // apply one at a time: with_user() holds the user's shard lock while the
 // caller reads and changes that user through a UserHandle.
 //
-// Compact by design (≤ 128 bytes a user at 5 memberships): a shard is
+// Compact by design (≤ 100 bytes a user at 5 memberships): a shard is
 // an open-addressing table of 8-byte slots, each a pointer to the user's
 // record with 16 bits of its hash in the pointer's unused top bits; a record
 // is one block from the shard's BlobArena holding a 20-byte header, the
-// mapped pairs, manual groups, direct roles and the subject's bytes. Callers
+// mapped pairs, manual groups, direct roles and the subject's bytes — a
+// GUID subject as its 16 bytes, not its 36 characters. Callers
 // work on a decoded UserState (their own scratch, reused) and save it back.
 //
 // A shard also records the config version (epoch) its records' ids belong to:
@@ -205,16 +206,15 @@ class UserStore {
 };
 
 // Internal to for_each_user: the record behind a slot, its key.
-bool slot_user(uint64_t slot, ProviderKey* provider, std::string_view* subject);
+// The subject is spelled into `subject` (a GUID is stored as 16 bytes).
+bool slot_user(uint64_t slot, ProviderKey* provider, std::string* subject);
 
 template <typename F>
 void LockedShard::for_each_user(F&& f) {
   ShardTable& table = *shard_.table;
   for (size_t i = 0; i < table.slots.size(); ++i) {
     ProviderKey provider;
-    std::string_view stored;
-    if (!slot_user(table.slots[i], &provider, &stored)) continue;
-    subject_.assign(stored);
+    if (!slot_user(table.slots[i], &provider, &subject_)) continue;
     UserHandle handle(shard_, UserStore::user_hash(provider, subject_), provider, subject_);
     f(provider, std::string_view(subject_), handle);
   }
