@@ -3,9 +3,16 @@
 // compiled tables.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
+#include <vector>
 
+#include <simdjson.h>
+
+#include "benchmarks/workload.h"
 #include "claimmap/config.h"
 #include "simulator/generator.h"
 
@@ -45,6 +52,69 @@ void BM_Compile(benchmark::State& state) {
 }
 BENCHMARK(BM_Compile)->Arg(1000)->Arg(10000)->Arg(100000)->ArgName("mappings")->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Compile)->Arg(1000000)->ArgName("mappings")->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// Every element of a parsed document, visited: what any reader of the
+// config does at least once.
+size_t count_elements(simdjson::dom::element e) {
+  size_t n = 1;
+  if (e.is_array()) {
+    const simdjson::dom::array array(e.get_array().value_unsafe());
+    for (simdjson::dom::element child : array) n += count_elements(child);
+  } else if (e.is_object()) {
+    const simdjson::dom::object object(e.get_object().value_unsafe());
+    for (auto field : object) n += count_elements(field.value);
+  }
+  return n;
+}
+
+double seconds_of(const std::function<void()>& f) {
+  const auto start = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// The config-load figure of `make bench-check` (scripts/bench_check.py):
+// load_config (parse, validate, compile) of a generated config of
+// CLAIMMAP_BENCH_CONFIG_MAPPINGS mappings (default 100k) against the
+// parse-only ceiling of the same bytes — simdjson's DOM parse and a visit of
+// every element, what any loader pays — interleaved, CLAIMMAP_BENCH_ROUNDS
+// rounds (default 3), medians. ratio_config_load_to_parse = parse time / load
+// time: the share of the load that is the parse itself (1.0 would be a loader
+// that costs nothing beyond reading the JSON).
+void BM_ConfigLoadRatio(benchmark::State& state) {
+  const uint64_t mappings = number_from_env("CLAIMMAP_BENCH_CONFIG_MAPPINGS", 100000);
+  const int rounds = std::max<int>(1, static_cast<int>(number_from_env("CLAIMMAP_BENCH_ROUNDS", 3)));
+  const std::string& json = config_with(mappings);
+  for (auto _ : state) {
+    std::vector<double> parse, load;
+    size_t elements = 0;
+    for (int r = 0; r < rounds; ++r) {
+      parse.push_back(seconds_of([&] {
+        simdjson::dom::parser parser;
+        const simdjson::padded_string padded(json);
+        simdjson::dom::element root;
+        if (parser.parse(padded).get(root) == simdjson::SUCCESS) elements = count_elements(root);
+      }));
+      load.push_back(seconds_of([&] {
+        ConfigReport report;
+        Result<Config> config = load_config(json, &report);
+        benchmark::DoNotOptimize(config);
+      }));
+    }
+    const double p = median_of(parse), l = median_of(load);
+    state.counters["config_parse_ms"] = p * 1e3;
+    state.counters["config_load_ms"] = l * 1e3;
+    state.counters["ratio_config_load_to_parse"] = p / l;
+    state.counters["config_elements"] = static_cast<double>(elements);
+    state.counters["config_mappings"] = static_cast<double>(mappings);
+  }
+}
+BENCHMARK(BM_ConfigLoadRatio)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace claimmap::bench

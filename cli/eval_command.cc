@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <tbb/task_arena.h>
+
 #include "claimmap/paths.h"
 #include "claimmap/service.h"
 #include "claimmap/stream.h"
@@ -71,7 +73,12 @@ int run_eval(const EvalArgs& args) {
   OpenReport open;
   EngineOptions engine_options;
   engine_options.now_seconds = args.now;
-  Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open, engine_options);
+  // The engine reads a state file on the threads of the TBB arena it is
+  // opened in: --threads bounds the whole run, loading included.
+  Result<std::unique_ptr<Engine>> engine = Status(ErrorCode::kInternal, "the engine was not opened");
+  tbb::task_arena(static_cast<int>(args.threads == 0 ? 1 : args.threads)).execute([&] {
+    engine = open_engine(args.config, args.state, &open, engine_options);
+  });
   if (!engine.ok()) return fail(open.error_lines(engine.status()), engine.status());
   if (open.state_loaded) std::fprintf(stderr, "state: %s\n", open.state.to_string().c_str());
 

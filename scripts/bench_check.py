@@ -18,6 +18,11 @@ Checked ratios:
   ratio_heavy_to_ceiling    the heavy workload (large users, every login a fresh
                             draw), 1 thread / the default workload's parse ceiling, 1 thread
   ratio_heavy_scaling_efficiency  (heavy 2 threads / 1 thread) / (ceiling 2 threads / 1 thread)
+  ratio_config_load_to_parse  BM_ConfigLoadRatio: simdjson's parse (and a visit of every
+                            element) of a 100k-mapping config / load_config of it
+  ratio_heavy_process_scaling_efficiency  whole `claimmap eval` processes of a heavy
+                            dataset (start-up, config, state, stream, output), wall
+                            clock, 2 threads / 1 thread, over the machine's 2t/1t
 
     bench_check.py BENCH_BINARY BASELINE_JSON            check
     bench_check.py --update BENCH_BINARY BASELINE_JSON   write a new baseline on purpose
@@ -27,6 +32,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 
 EVENTS = 200000      # events in the short stream (CLAIMMAP_BENCH_EVENTS)
 HEAVY_EVENTS = 100000  # events of the heavy stream (CLAIMMAP_BENCH_HEAVY_EVENTS)
@@ -35,21 +42,60 @@ ROUNDS = 5           # interleaved rounds; medians (CLAIMMAP_BENCH_ROUNDS)
 TOLERANCE = 0.30     # a ratio may fall 30% below the baseline before the check fails
 MIN_MACHINE_SCALING = 1.5  # below this, 2-thread scaling is not judged
 MAX_MACHINE_SCALING = 2.1  # above this the 1-thread ceiling run was disturbed: not judged either
+PROCESS_USERS = 50000    # the whole-process heavy dataset
+PROCESS_LOGINS = 150000
 RATIOS = ["ratio_engine_to_ceiling", "ratio_scaling_efficiency", "ratio_engine_to_naive",
-          "ratio_heavy_to_ceiling", "ratio_heavy_scaling_efficiency"]
-SCALING = ["ratio_scaling_efficiency", "ratio_heavy_scaling_efficiency"]  # judged only when the machine scaled
-INFO = ["ratio_2t_to_1t", "machine_2t_to_1t", "ratio_heavy_2t_to_1t"]
+          "ratio_heavy_to_ceiling", "ratio_heavy_scaling_efficiency", "ratio_config_load_to_parse",
+          "ratio_heavy_process_scaling_efficiency"]
+SCALING = ["ratio_scaling_efficiency", "ratio_heavy_scaling_efficiency",
+           "ratio_heavy_process_scaling_efficiency"]  # judged only when the machine scaled
+INFO = ["ratio_2t_to_1t", "machine_2t_to_1t", "ratio_heavy_2t_to_1t", "ratio_heavy_process_2t_to_1t"]
+
+
+def median(values):
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
+def heavy_process(claimmap, workdir):
+    """Whole `claimmap eval` processes on a heavy dataset, 1 and 2 threads
+    interleaved, ROUNDS rounds: the medians' ratio (2 threads / 1 thread)."""
+    data = os.path.join(workdir, "heavy")
+    if not os.path.exists(os.path.join(data, "events.ndjson")):
+        subprocess.run([claimmap, "simulate", "--providers", "okta,keycloak,saml,auth0", "--users", str(PROCESS_USERS),
+                        "--logins", str(PROCESS_LOGINS), "--groups-per-token", "10", "--groups-per-value", "16",
+                        "--roles-per-group", "2", "--churn", "1", "--drift-share", "1", "--write-dataset", data],
+                       check=True, capture_output=True)
+    wall = {1: [], 2: []}
+    for _ in range(ROUNDS):
+        for threads in (1, 2):
+            start = time.monotonic()
+            subprocess.run([claimmap, "eval", "--config", f"{data}/config.json", "--state", f"{data}/state.ndjson",
+                            "--threads", str(threads), "-o", "/dev/null", f"{data}/events.ndjson"],
+                           check=True, capture_output=True)
+            wall[threads].append(time.monotonic() - start)
+    return median(wall[1]) / median(wall[2]), median(wall[1])
 
 
 def run(binary):
     env = dict(os.environ, CLAIMMAP_BENCH_EVENTS=str(EVENTS), CLAIMMAP_BENCH_ROUNDS=str(ROUNDS),
                CLAIMMAP_BENCH_HEAVY_EVENTS=str(HEAVY_EVENTS), CLAIMMAP_BENCH_HEAVY_USERS=str(HEAVY_USERS))
-    out = subprocess.run([binary, "--benchmark_filter=^BM_Ratios", "--benchmark_format=json"],
+    out = subprocess.run([binary, "--benchmark_filter=^(BM_Ratios|BM_ConfigLoadRatio)", "--benchmark_format=json"],
                          env=env, check=True, capture_output=True, text=True).stdout
+    result = {}
     for bench in json.loads(out)["benchmarks"]:
-        if bench["name"].startswith("BM_Ratios"):
-            return bench
-    sys.exit("bench_check: BM_Ratios did not run")
+        if bench["name"].startswith(("BM_Ratios", "BM_ConfigLoadRatio")):
+            result.update({k: v for k, v in bench.items() if isinstance(v, (int, float))})
+    if "ratio_engine_to_ceiling" not in result or "ratio_config_load_to_parse" not in result:
+        sys.exit("bench_check: BM_Ratios or BM_ConfigLoadRatio did not run")
+    # The command next to the benchmark binary: BUILD/benchmarks/claimmap_bench -> BUILD/claimmap.
+    claimmap = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(binary))), "claimmap")
+    with tempfile.TemporaryDirectory() as workdir:
+        ratio, one_thread_s = heavy_process(claimmap, workdir)
+    result["ratio_heavy_process_2t_to_1t"] = ratio
+    result["ratio_heavy_process_scaling_efficiency"] = ratio / result["machine_2t_to_1t"]
+    result["heavy_process_1t_seconds"] = one_thread_s
+    return result
 
 
 def machine():
@@ -89,6 +135,8 @@ def judge(result, baseline, tolerance):
         print(f"  {r:26s} {baseline.get('info', {}).get(r, float('nan')):10.3f} {result[r]:10.3f}")
     for k in sorted(k for k in result if k.endswith("_events_per_s")):
         print(f"  {k:26s} {result[k]:21,.0f}")
+    for k in ("config_parse_ms", "config_load_ms", "heavy_process_1t_seconds"):
+        print(f"  {k:26s} {result[k]:21,.3f}")
     return failed
 
 
@@ -110,7 +158,8 @@ def main(argv):
             "date": datetime.date.today().isoformat(),
             "ratios": {r: round(result[r], 4) for r in RATIOS},
             "info": {r: round(result[r], 4) for r in INFO},
-            "figures": {k: round(v, 1) for k, v in result.items() if k.endswith("_events_per_s")},
+            "figures": {k: round(v, 3) for k, v in result.items()
+                        if k.endswith(("_events_per_s", "_ms", "_seconds"))},
         }
         if result["machine_2t_to_1t"] < MIN_MACHINE_SCALING:
             print(f"bench_check: warning: the machine gave 2 threads only {result['machine_2t_to_1t']:.2f}x "

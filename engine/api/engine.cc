@@ -278,15 +278,17 @@ Status Engine::import_state(std::string_view ndjson, StateLoadReport* report) {
 }
 
 Status Engine::load_state_file(const std::string& path, StateLoadReport* report) {
-  Result<std::string> text = read_file(path);
+  // Read in parallel (a state is the largest file the engine reads; NDJSON
+  // lines are then parsed in parallel too, engine/state/state_io.cc).
+  Result<FileBytes> text = read_file_in_parallel(path);
   if (!text.ok()) return text.status();
   // A crash can leave a zero-length file where a snapshot was: only a name
   // that says NDJSON makes an empty file an empty state (docs/spec.md §9).
-  if (text.value().empty() && !path.ends_with(".ndjson")) {
+  if (text.value().size() == 0 && !path.ends_with(".ndjson")) {
     return Status(ErrorCode::kInvalidState,
                   path + ": empty file: a truncated snapshot, refused (only a name ending in .ndjson may be empty)");
   }
-  Status s = impl_->load_state(text.value(), report);
+  Status s = impl_->load_state(text.value().view(), report);
   if (!s.ok()) return Status(s.code(), path + ": " + s.message());
   return s;
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -13,6 +14,9 @@
 #include <mutex>
 #include <new>
 #include <stdexcept>
+#include <vector>
+
+#include <tbb/parallel_for.h>
 
 namespace claimmap {
 namespace {
@@ -73,7 +77,9 @@ bool may(const std::string& path, int mode) { return ::faccessat(AT_FDCWD, path.
 // Closes a descriptor on every return path.
 struct FdCloser {
   int fd;
-  ~FdCloser() { ::close(fd); }
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
 };
 
 // A file-size limit (RLIMIT_FSIZE) would otherwise kill the process with
@@ -90,7 +96,11 @@ constexpr size_t kTempSuffixRoom = 5 + 10 + 1 + 20;
 
 }  // namespace
 
-Result<std::string> read_file(const std::string& path) {
+namespace {
+
+// Opens `path` for reading whole, after the checks read_file's header names;
+// `size` is what fstat gives then. Returns the descriptor (owned by the caller).
+Result<int> open_for_reading(const std::string& path, uint64_t* size) {
   if (path.empty()) return empty_path("cannot open");
   // stat first, for the message: a socket cannot be opened at all (ENXIO,
   // "No such device or address", which says nothing useful), and opening a
@@ -106,7 +116,55 @@ Result<std::string> read_file(const std::string& path) {
   FdCloser closer{fd};
   if (::fstat(fd, &st) != 0) return io_error("cannot stat", path, errno);
   if (!S_ISREG(st.st_mode)) return not_a_regular_file(path, st.st_mode);
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  *size = static_cast<uint64_t>(st.st_size);
+  closer.fd = -1;
+  return fd;
+}
+
+Status changed_while_read(const std::string& path, uint64_t size, const char* how) {
+  return Status(ErrorCode::kIoError, "cannot read " + path + ": it " + how + " while being read (" +
+                                         std::to_string(size) + " bytes when opened); is something writing it in place?");
+}
+
+Status too_large(const std::string& path, uint64_t size) {
+  return Status(ErrorCode::kIoError,
+                "cannot read " + path + ": " + std::to_string(size) + " bytes do not fit in memory");
+}
+
+// Reads [offset, offset + n) of `fd` into `into`: kIoError on a failure,
+// "shrank" when the file ends first.
+Status read_range(int fd, const std::string& path, uint64_t size, char* into, uint64_t offset, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t got = ::pread(fd, into + done, n - done, static_cast<off_t>(offset + done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return io_error("cannot read", path, errno);
+    }
+    if (got == 0) return changed_while_read(path, size, "shrank");
+    done += static_cast<size_t>(got);
+  }
+  return Status();
+}
+
+// Once `size` bytes are in, one more byte is asked for: there must be none.
+Status check_no_more(int fd, const std::string& path, uint64_t size) {
+  for (;;) {
+    char extra = 0;
+    const ssize_t got = ::pread(fd, &extra, 1, static_cast<off_t>(size));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return io_error("cannot read", path, errno);
+    return got == 0 ? Status() : changed_while_read(path, size, "grew");
+  }
+}
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path) {
+  uint64_t size = 0;
+  Result<int> opened = open_for_reading(path, &size);
+  if (!opened.ok()) return opened.status();
+  FdCloser closer{opened.value()};
   std::string data;
   try {
     // The size fstat gives is all that is ever allocated (see the header).
@@ -114,31 +172,42 @@ Result<std::string> read_file(const std::string& path) {
     data.reserve(static_cast<size_t>(size) + kReadPadding);
     data.resize(static_cast<size_t>(size));
   } catch (const std::exception&) {  // std::bad_alloc, std::length_error
-    return Status(ErrorCode::kIoError,
-                  "cannot read " + path + ": " + std::to_string(size) + " bytes do not fit in memory");
+    return too_large(path, size);
   }
-  auto changed = [&](const char* how) {
-    return Status(ErrorCode::kIoError, "cannot read " + path + ": it " + how + " while being read (" +
-                                           std::to_string(size) +
-                                           " bytes when opened); is something writing it in place?");
-  };
-  size_t done = 0;
-  for (;;) {
-    // Once `size` bytes are in, one more byte is asked for: there must be none.
-    char extra = 0;
-    char* into = done < data.size() ? data.data() + done : &extra;
-    const size_t want = done < data.size() ? data.size() - done : 1;
-    const ssize_t n = ::read(fd, into, want);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("cannot read", path, errno);
-    }
-    if (n == 0) break;
-    if (done == data.size()) return changed("grew");
-    done += static_cast<size_t>(n);
-  }
-  if (done < data.size()) return changed("shrank");
+  if (Status s = read_range(closer.fd, path, size, data.data(), 0, data.size()); !s.ok()) return s;
+  if (Status s = check_no_more(closer.fd, path, size); !s.ok()) return s;
   return data;
+}
+
+Result<FileBytes> read_file_in_parallel(const std::string& path) {
+  uint64_t size = 0;
+  Result<int> opened = open_for_reading(path, &size);
+  if (!opened.ok()) return opened.status();
+  FdCloser closer{opened.value()};
+  FileBytes bytes;
+  try {
+    if (size > SIZE_MAX - kReadPadding) throw std::length_error("too large");
+    // Not zero-filled: every byte is read over, and the pages are first
+    // touched by the reading threads, not by one memset.
+    bytes.data_.reset(new char[static_cast<size_t>(size) + kReadPadding]);
+    bytes.size_ = static_cast<size_t>(size);
+  } catch (const std::exception&) {
+    return too_large(path, size);
+  }
+  std::memset(bytes.data_.get() + bytes.size_, 0, kReadPadding);
+  constexpr size_t kPiece = size_t{8} << 20;
+  const size_t pieces = (bytes.size_ + kPiece - 1) / kPiece;
+  std::vector<Status> results(pieces);
+  tbb::parallel_for(size_t{0}, pieces, [&](size_t i) {
+    const size_t offset = i * kPiece;
+    results[i] = read_range(closer.fd, path, size, bytes.data_.get() + offset, offset,
+                            std::min(kPiece, bytes.size_ - offset));
+  });
+  for (const Status& s : results) {
+    if (!s.ok()) return s;
+  }
+  if (Status s = check_no_more(closer.fd, path, size); !s.ok()) return s;
+  return bytes;
 }
 
 Status write_file_atomically(const std::string& path, std::string_view contents) {

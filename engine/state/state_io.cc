@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include <simdjson.h>
+#include <tbb/parallel_for.h>
 
 #include "claimmap/lines.h"
 #include "engine/common/json_text.h"
@@ -268,13 +269,118 @@ Status for_each_state_line(std::string_view ndjson,
   return Status();
 }
 
+namespace {
+
+// One piece of a state file, read on its own: its users in line order, what
+// it dropped, and its first bad line (the users after it are not read).
+struct ChunkRead {
+  struct User {
+    UserKey key;
+    UserState state;
+    size_t line = 0;
+  };
+  std::vector<User> users;
+  StateLoadReport report;
+  size_t error_line = 0;  // 0: none
+  Status error;
+};
+
+// Reads the lines of `text`, the first of which is line `first_line` of the
+// file.
+void read_chunk(const CompiledConfig& config, UserStore& keys, std::string_view text, size_t first_line,
+                ChunkRead* out) {
+  simdjson::dom::parser parser;
+  size_t line_no = first_line - 1;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = line_content(text.substr(pos, end - pos));
+    pos = end + 1;
+    ++line_no;
+    if (is_blank_line(line)) continue;
+    auto fail = [&](const std::string& why) {
+      out->error_line = line_no;
+      out->error = Status(ErrorCode::kInvalidState, "state line " + std::to_string(line_no) + ": " + why);
+    };
+    element root;
+    if (auto err = parser.parse(line.data(), line.size()).get(root)) return fail(std::string("not valid JSON: ") + simdjson::error_message(err));
+    UserNames names;
+    if (std::string why = read_user_line(root, &names); !why.empty()) return fail(why);
+    ChunkRead::User& user = out->users.emplace_back();
+    user.line = line_no;
+    resolve_user(config, keys, names, &user.key, &user.state, &out->report);
+  }
+}
+
+// Pieces of about this many bytes, cut at line ends: enough of them for the
+// threads to share the work evenly, each large enough that starting one is
+// nothing beside reading it.
+constexpr size_t kChunkBytes = size_t{4} << 20;
+
+}  // namespace
+
 Status import_state(const CompiledConfig& config, std::string_view ndjson, UserStore& keys, UserStore* staged,
                     StateLoadReport* report) {
   *report = StateLoadReport{};
-  UserLoader loader(config, keys, report);
-  Status s = for_each_state_line(ndjson, [&](const UserNames& names, const std::string& where) { return loader.add(names, where); });
-  if (!s.ok()) return s;
-  loader.commit(staged);
+  // Cut at line ends, each piece's first line number counted as it is cut.
+  struct Piece {
+    std::string_view text;
+    size_t first_line;
+  };
+  std::vector<Piece> pieces;
+  size_t line = 1;
+  for (size_t pos = 0; pos < ndjson.size();) {
+    size_t end = std::min(ndjson.size(), pos + kChunkBytes);
+    if (end < ndjson.size()) {
+      const size_t nl = ndjson.find('\n', end);
+      end = nl == std::string_view::npos ? ndjson.size() : nl + 1;
+    }
+    const std::string_view text = ndjson.substr(pos, end - pos);
+    pieces.push_back({text, line});
+    line += static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+    pos = end;
+  }
+  // Read in parallel, in the caller's TBB arena (`eval --threads N` loads on
+  // N threads); each piece is parsed and resolved on its own.
+  std::vector<ChunkRead> reads(pieces.size());
+  tbb::parallel_for(size_t{0}, pieces.size(), [&](size_t i) {
+    read_chunk(config, keys, pieces[i].text, pieces[i].first_line, &reads[i]);
+  });
+  // Then taken in file order, as one reader would: the first problem — a bad
+  // line or a repeated user — refuses the whole load, naming its line.
+  std::unordered_map<std::string, size_t> line_of;  // provider index, NUL, subject → its line
+  size_t total = 0;
+  for (const ChunkRead& r : reads) total += r.users.size();
+  line_of.reserve(total);
+  std::string user_id;
+  for (const ChunkRead& r : reads) {
+    for (const ChunkRead::User& u : r.users) {
+      user_id = std::to_string(index_of(u.key.provider));
+      user_id.push_back('\0');
+      user_id.append(u.key.subject);
+      auto [it, inserted] = line_of.emplace(user_id, u.line);
+      if (!inserted) {
+        return Status(ErrorCode::kInvalidState, "state line " + std::to_string(u.line) +
+                                                    ": user repeated (first at state line " +
+                                                    std::to_string(it->second) + ")");
+      }
+    }
+    if (r.error_line != 0) return r.error;
+    report->users_without_provider += r.report.users_without_provider;
+    report->dropped_mapped += r.report.dropped_mapped;
+    report->dropped_manual += r.report.dropped_manual;
+    report->dropped_direct_roles += r.report.dropped_direct_roles;
+  }
+  // Nothing is stored before every line was read: a bad file leaves `staged`
+  // as the caller discards it. Shards lock on their own, so the pieces are
+  // stored in parallel too.
+  tbb::parallel_for(size_t{0}, reads.size(), [&](size_t i) {
+    for (const ChunkRead::User& u : reads[i].users) {
+      staged->with_user(u.key.provider, u.key.subject, [&](UserHandle& handle) { handle.save(u.state); });
+    }
+  });
+  report->users = total;
   return Status();
 }
 
