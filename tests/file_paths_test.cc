@@ -106,6 +106,27 @@ TEST_F(FilePaths, ReadFileRefusesAFileWhoseSizeChangesUnderIt) {
   EXPECT_NE(proc.status().message().find("grew while being read"), std::string::npos) << proc.status().message();
 }
 
+// The parallel reader (state files) refuses what read_file refuses, with the
+// same message, and reads what it reads — here across several 8 MiB pieces,
+// with simdjson's padding zeroed past the end.
+TEST_F(FilePaths, ParallelReadIsReadFileInPieces) {
+  expect_refused("read_file_in_parallel", [](const std::string& p) { return read_file_in_parallel(p).status(); });
+  const Result<FileBytes> proc = read_file_in_parallel("/proc/self/status");
+  ASSERT_FALSE(proc.ok());
+  EXPECT_EQ(proc.status().message(), read_file("/proc/self/status").status().message());
+  std::string big(size_t{20} << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 7919 % 26));
+  std::ofstream(dir_ + "/big", std::ios::binary) << big;
+  const Result<FileBytes> read = read_file_in_parallel(dir_ + "/big");
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_TRUE(read.value().view() == big);
+  for (size_t i = 0; i < kReadPadding; ++i) EXPECT_EQ(read.value().view().data()[big.size() + i], '\0');
+  std::ofstream(dir_ + "/empty2").flush();
+  const Result<FileBytes> empty = read_file_in_parallel(dir_ + "/empty2");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty.value().size(), 0u);
+}
+
 TEST_F(FilePaths, LoadersReturnAStatusForEveryBadPath) {
   expect_refused("load_config_file", [](const std::string& p) { return load_config_file(p).status(); });
   expect_refused("read_text_file", [](const std::string& p) { return read_text_file(p).status(); });

@@ -71,6 +71,41 @@ TEST(StateIo, BadLineRefusesTheWholeLoadNamingIt) {
   expect_refused("[1]", "state line 1: not a JSON object");
 }
 
+// A large state is read in pieces of a few MB, in parallel
+// (engine/state/state_io.cc): its problems are still judged in file order,
+// and line numbers count from the start of the file, not of a piece.
+std::string many_users(size_t n, size_t first = 0) {
+  std::string out;
+  for (size_t i = first; i < first + n; ++i) {
+    out += R"({"provider": "entra", "subject": "user-)" + std::to_string(i) +
+           R"(-padding-to-make-the-line-longer-than-most", "manual": ["hr"], "last_iat": )" + std::to_string(i) + "}\n";
+  }
+  return out;
+}
+
+TEST(StateIo, ALargeStateLoadsWholeAndNamesItsFirstProblemInFileOrder) {
+  const std::string big = many_users(150000);  // ~19 MB: several pieces
+  ASSERT_GT(big.size(), size_t{12} << 20);
+  {
+    EngineHarness h;
+    StateLoadReport report;
+    ASSERT_TRUE(h.engine().import_state(big, &report).ok());
+    EXPECT_EQ(report.users, 150000u);
+    EXPECT_EQ(h.engine().user_count(), 150000u);
+  }
+  // A bad line near the end, in the last piece.
+  expect_refused(big + "{not json\n", "state line 150001: not valid JSON");
+  // A repeat in a later piece of a user of the first: the repeat is named,
+  // with where the user first was.
+  expect_refused(big + many_users(1, 3), "state line 150001: user repeated (first at state line 4)");
+  // Two problems in two pieces: the earlier one in the file is the one named.
+  std::string two = many_users(60000) + "[1]\n" + many_users(60000, 60000) + many_users(1, 5);
+  expect_refused(two, "state line 60001: not a JSON object");
+  // A repeat before a bad line that sits later in the same piece.
+  std::string order = many_users(70000) + many_users(1, 69999) + "{bad\n";
+  expect_refused(order, "state line 70001: user repeated (first at state line 70000)");
+}
+
 TEST(StateIo, LoadUnderCurrentConfigDropsWhatItNoLongerJustifies) {
   EngineHarness h;
   StateLoadReport report;
