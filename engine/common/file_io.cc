@@ -1,5 +1,7 @@
 #include "engine/common/file_io.h"
 
+#include "engine/common/huge_pages.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -170,6 +172,7 @@ Result<std::string> read_file(const std::string& path) {
     // The size fstat gives is all that is ever allocated (see the header).
     if (size > data.max_size() - kReadPadding) throw std::length_error("too large");
     data.reserve(static_cast<size_t>(size) + kReadPadding);
+    advise_huge_pages(data.data(), data.capacity());
     data.resize(static_cast<size_t>(size));
   } catch (const std::exception&) {  // std::bad_alloc, std::length_error
     return too_large(path, size);
@@ -191,6 +194,7 @@ Result<FileBytes> read_file_in_parallel(const std::string& path) {
     // touched by the reading threads, not by one memset.
     bytes.data_.reset(new char[static_cast<size_t>(size) + kReadPadding]);
     bytes.size_ = static_cast<size_t>(size);
+    advise_huge_pages(bytes.data_.get(), bytes.size_);
   } catch (const std::exception&) {
     return too_large(path, size);
   }

@@ -5,6 +5,7 @@
 
 #include "engine/config/claim_path.h"
 #include "engine/config/config_validator.h"
+#include "engine/common/huge_pages.h"
 #include "engine/common/json_text.h"
 #include "engine/common/name_index.h"
 #include "engine/match/glob.h"
@@ -229,6 +230,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   // Reserved whole: the pending values are views into these mappings' own
   // strings, which must not move.
   c.mappings.reserve(model.mappings.size());
+  advise_huge_pages(c.mappings.data(), c.mappings.capacity() * sizeof(CompiledMapping));
   c.mapping_index.reserve(model.mappings.size());
   for (size_t i : mapping_order) {
     const MappingId id{static_cast<uint32_t>(c.mappings.size())};

@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include "engine/common/file_io.h"
+#include "engine/common/huge_pages.h"
 #include "engine/common/json_text.h"
 #include "engine/config/claim_path.h"
 #include "engine/jose/jwk.h"
@@ -454,6 +455,11 @@ bool read_config_model(std::string_view json, const std::string& base_dir, Confi
     padded = simdjson::padded_string(json);
     json = std::string_view(padded.data(), padded.size());
   }
+  // The document's buffers, sized by the text, filled by the parse.
+  if (parser.allocate(json.size()) == simdjson::SUCCESS) {
+    advise_huge_pages(parser.doc.tape.get(), (json.size() + 3) * sizeof(uint64_t));
+    advise_huge_pages(parser.doc.string_buf.get(), 5 * json.size() / 3);
+  }
   element root;
   if (auto err = parser.parse(json.data(), json.size(), /*realloc_if_needed=*/false).get(root)) {
     errors->push_back({"", std::string("not valid JSON: ") + simdjson::error_message(err)});
@@ -479,6 +485,7 @@ bool read_config_model(std::string_view json, const std::string& base_dir, Confi
   model->roles.reserve(size_of("roles"));
   model->groups.reserve(size_of("groups"));
   model->mappings.reserve(size_of("mappings"));
+  advise_huge_pages(model->mappings.data(), model->mappings.capacity() * sizeof(MappingDef));
   for_each_in_array(top, "stages", [&](element item, const std::string& p) {
     if (auto stage = string_item(item, p, errors)) model->stages.push_back(*stage);
   });
