@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <unordered_set>
 
@@ -271,25 +272,28 @@ Status for_each_state_line(std::string_view ndjson,
 
 namespace {
 
-// One piece of a state file, read on its own: its users in line order, what
-// it dropped, and its first bad line (the users after it are not read).
+// One piece of a state file, read on its own and stored as it is read: the
+// keys and lines of its users (for naming a repeat), what it dropped, its
+// first bad line (the users after it are not read) and whether a user was
+// already in the store when it came to store one.
 struct ChunkRead {
   struct User {
     UserKey key;
-    UserState state;
     size_t line = 0;
   };
   std::vector<User> users;
   StateLoadReport report;
   size_t error_line = 0;  // 0: none
   Status error;
+  bool repeated = false;
 };
 
 // Reads the lines of `text`, the first of which is line `first_line` of the
-// file.
+// file, and stores each user in `staged` unless it is there already.
 void read_chunk(const CompiledConfig& config, UserStore& keys, std::string_view text, size_t first_line,
-                ChunkRead* out) {
+                UserStore* staged, ChunkRead* out) {
   simdjson::dom::parser parser;
+  UserState state;  // scratch, reused line after line
   size_t line_no = first_line - 1;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -309,8 +313,40 @@ void read_chunk(const CompiledConfig& config, UserStore& keys, std::string_view 
     if (std::string why = read_user_line(root, &names); !why.empty()) return fail(why);
     ChunkRead::User& user = out->users.emplace_back();
     user.line = line_no;
-    resolve_user(config, keys, names, &user.key, &user.state, &out->report);
+    state.mapped.clear();  // (resolve_user sets the rest)
+    state.manual.clear();
+    state.direct_roles.clear();
+    resolve_user(config, keys, names, &user.key, &state, &out->report);
+    staged->with_user(user.key.provider, user.key.subject, [&](UserHandle& handle) {
+      if (handle.exists()) {
+        out->repeated = true;
+      } else {
+        handle.save(state);
+      }
+    });
   }
+}
+
+// The first problem of the file, as one reader going line by line would
+// meet it: a bad line, or a user met before.
+Status first_problem(const std::vector<ChunkRead>& reads) {
+  std::unordered_map<std::string, size_t> line_of;  // provider index, NUL, subject → its line
+  std::string user_id;
+  for (const ChunkRead& r : reads) {
+    for (const ChunkRead::User& u : r.users) {
+      user_id = std::to_string(index_of(u.key.provider));
+      user_id.push_back('\0');
+      user_id.append(u.key.subject);
+      auto [it, inserted] = line_of.emplace(user_id, u.line);
+      if (!inserted) {
+        return Status(ErrorCode::kInvalidState, "state line " + std::to_string(u.line) +
+                                                    ": user repeated (first at state line " +
+                                                    std::to_string(it->second) + ")");
+      }
+    }
+    if (r.error_line != 0) return r.error;
+  }
+  return Status(ErrorCode::kInternal, "a state load found a problem it cannot name");
 }
 
 // Pieces of about this many bytes, cut at line ends: enough of them for the
@@ -341,46 +377,28 @@ Status import_state(const CompiledConfig& config, std::string_view ndjson, UserS
     line += static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
     pos = end;
   }
-  // Read in parallel, in the caller's TBB arena (`eval --threads N` loads on
-  // N threads); each piece is parsed and resolved on its own.
+  // Read, resolved and stored in parallel, in the caller's TBB arena (`eval
+  // --threads N` loads on N threads). `staged` is the caller's to discard if
+  // the load is refused: nothing of it is seen before the load succeeds.
+  // The store's shards lock on their own; a user stored twice is caught
+  // there, whichever thread comes second.
   std::vector<ChunkRead> reads(pieces.size());
+  staged->reserve(line);  // at most one user a line: no table grows on the way
   tbb::parallel_for(size_t{0}, pieces.size(), [&](size_t i) {
-    read_chunk(config, keys, pieces[i].text, pieces[i].first_line, &reads[i]);
+    read_chunk(config, keys, pieces[i].text, pieces[i].first_line, staged, &reads[i]);
   });
-  // Then taken in file order, as one reader would: the first problem — a bad
-  // line or a repeated user — refuses the whole load, naming its line.
-  std::unordered_map<std::string, size_t> line_of;  // provider index, NUL, subject → its line
-  size_t total = 0;
-  for (const ChunkRead& r : reads) total += r.users.size();
-  line_of.reserve(total);
-  std::string user_id;
+  const bool any_problem = std::any_of(reads.begin(), reads.end(),
+                                       [](const ChunkRead& r) { return r.error_line != 0 || r.repeated; });
+  // Then, only when something is wrong, the file is walked in order to name
+  // its first problem, as one reader would: that problem refuses the load.
+  if (any_problem) return first_problem(reads);
   for (const ChunkRead& r : reads) {
-    for (const ChunkRead::User& u : r.users) {
-      user_id = std::to_string(index_of(u.key.provider));
-      user_id.push_back('\0');
-      user_id.append(u.key.subject);
-      auto [it, inserted] = line_of.emplace(user_id, u.line);
-      if (!inserted) {
-        return Status(ErrorCode::kInvalidState, "state line " + std::to_string(u.line) +
-                                                    ": user repeated (first at state line " +
-                                                    std::to_string(it->second) + ")");
-      }
-    }
-    if (r.error_line != 0) return r.error;
+    report->users += r.users.size();
     report->users_without_provider += r.report.users_without_provider;
     report->dropped_mapped += r.report.dropped_mapped;
     report->dropped_manual += r.report.dropped_manual;
     report->dropped_direct_roles += r.report.dropped_direct_roles;
   }
-  // Nothing is stored before every line was read: a bad file leaves `staged`
-  // as the caller discards it. Shards lock on their own, so the pieces are
-  // stored in parallel too.
-  tbb::parallel_for(size_t{0}, reads.size(), [&](size_t i) {
-    for (const ChunkRead::User& u : reads[i].users) {
-      staged->with_user(u.key.provider, u.key.subject, [&](UserHandle& handle) { handle.save(u.state); });
-    }
-  });
-  report->users = total;
   return Status();
 }
 

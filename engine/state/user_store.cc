@@ -227,26 +227,31 @@ void publish_slots(UserShard& shard) {
   shard.capacity_hint.store(shard.table->slots.size(), std::memory_order_relaxed);
 }
 
+// Rebuilds the shard's table with `capacity` slots, dropping deleted ones.
+void rehash(UserShard& owner, size_t capacity) {
+  ShardTable& shard = *owner.table;
+  std::vector<uint64_t> slots(capacity, kEmpty);
+  for (uint64_t s : shard.slots) {
+    if (s == kEmpty || s == kDeleted) continue;
+    PackedRecord* r = record_of(s);
+    char text[kGuidText];
+    const uint64_t hash = UserStore::user_hash(static_cast<ProviderKey>(r->provider()), r->subject(text));
+    size_t i = home_of(hash, capacity);
+    while (slots[i] != kEmpty) i = i + 1 == capacity ? 0 : i + 1;
+    slots[i] = s;
+  }
+  shard.slots.swap(slots);
+  shard.deleted = 0;
+  publish_slots(owner);
+}
+
 // Rebuilds the table with room for one more user (growing by half when 7/8
 // full, so that slots cost 8 to 14 bytes a user).
 void make_room(UserShard& owner) {
   ShardTable& shard = *owner.table;
   const size_t capacity = shard.slots.size();
   if ((shard.live + shard.deleted + 1) * 8 <= capacity * 7) return;
-  size_t next = std::max<size_t>(16, shard.live * 2 + 2 > capacity ? capacity + capacity / 2 : capacity);
-  std::vector<uint64_t> slots(next, kEmpty);
-  for (uint64_t s : shard.slots) {
-    if (s == kEmpty || s == kDeleted) continue;
-    PackedRecord* r = record_of(s);
-    char text[kGuidText];
-    const uint64_t hash = UserStore::user_hash(static_cast<ProviderKey>(r->provider()), r->subject(text));
-    size_t i = home_of(hash, next);
-    while (slots[i] != kEmpty) i = i + 1 == next ? 0 : i + 1;
-    slots[i] = s;
-  }
-  shard.slots.swap(slots);
-  shard.deleted = 0;
-  publish_slots(owner);
+  rehash(owner, std::max<size_t>(16, shard.live * 2 + 2 > capacity ? capacity + capacity / 2 : capacity));
 }
 
 }  // namespace
@@ -418,6 +423,16 @@ size_t UserStore::size() const {
     n += shard->table->live;
   }
   return n;
+}
+
+void UserStore::reserve(size_t users) {
+  // A shard's share with a margin for the spread, at most 7/8 full (make_room's bound).
+  const size_t per_shard = users / kShardCount + users / kShardCount / 8 + 16;
+  const size_t wanted = per_shard * 8 / 7 + 1;
+  for (auto& owner : shards_) {
+    std::lock_guard<std::mutex> lock(owner->mutex);
+    if (owner->table->slots.size() < wanted) rehash(*owner, wanted);
+  }
 }
 
 size_t UserStore::memory_bytes() const {

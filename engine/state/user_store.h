@@ -191,6 +191,10 @@ class UserStore {
   bool find_provider_key(std::string_view provider_id, ProviderKey* key) const;
 
   size_t size() const;
+  // Sizes every shard's table for `users` users in all (spread evenly, as
+  // the hash spreads them), so that loading a known number of users grows
+  // no table on the way. Only grows; changes nothing a caller can observe.
+  void reserve(size_t users);
   // Bytes held for users: tables, record pages and large records.
   size_t memory_bytes() const;
   // A copy of every user, sorted by provider then subject (for export).
