@@ -47,14 +47,15 @@ SANITIZE_OPT := -O1 -g1
 tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$(SANITIZE_OPT)" -DCLAIMMAP_BUILD_BENCHMARKS=OFF \
 		-DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test reload_test state_faults_test server_concurrency_test claimmap
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test reload_test state_faults_test state_io_test file_paths_test server_concurrency_test claimmap
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline|ReloadConcurrency|ReloadAt|StateConcurrency|ServerConcurrency)\."
+		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline|ReloadConcurrency|ReloadAt|StateConcurrency|ServerConcurrency)\.|^FilePaths\.ParallelRead"
 	@# A whole binary loads state with every shard locked at once, beyond the
 	@# 64 locks TSan's deadlock detector can follow (a CHECK failure, not a
-	@# race): races are still reported, lock order is not checked here.
+	@# race): races are still reported, lock order is not checked here. The
+	@# state loads of StateIo (read, parsed and stored in parallel) likewise.
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 detect_deadlocks=0 suppressions=$(CURDIR)/tests/tsan.supp" \
-		ctest --output-on-failure -R "^scaleout_shutdown_test$$"
+		ctest --output-on-failure -R "^scaleout_shutdown_test$$|^StateIo\."
 
 # The benchmarks run the tuned build (-march=native, docs/install.md) in its
 # own directory; the default build and the package are portable (x86-64-v2).

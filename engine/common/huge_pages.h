@@ -2,8 +2,8 @@
 // that is about to be filled: one page fault per 2 MiB instead of one per
 // 4 KiB. Loading a config of a million mappings first touches ~1 GB; on a
 // virtual machine every fault is a trip through the hypervisor, and the
-// 4 KiB faults were a quarter of the load (docs/spec.md §2 "Loading large
-// configs", benchmarks/README.md). Only the whole 2 MiB pages inside the
+// 4 KiB faults were a quarter of the load (benchmarks/README.md, "Fast at
+// every size"). Only the whole 2 MiB pages inside the
 // buffer are advised; a kernel with THP off ("never") ignores the advice, and
 // so does one where it is "always" already. Changes nothing but speed.
 #pragma once
