@@ -1,6 +1,7 @@
 #include "engine/common/file_io.h"
 
 #include "engine/common/huge_pages.h"
+#include "engine/common/parallel_pieces.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -18,7 +19,6 @@
 #include <stdexcept>
 #include <vector>
 
-#include <tbb/parallel_for.h>
 
 namespace claimmap {
 namespace {
@@ -202,7 +202,7 @@ Result<FileBytes> read_file_in_parallel(const std::string& path) {
   constexpr size_t kPiece = size_t{8} << 20;
   const size_t pieces = (bytes.size_ + kPiece - 1) / kPiece;
   std::vector<Status> results(pieces);
-  tbb::parallel_for(size_t{0}, pieces, [&](size_t i) {
+  for_each_piece(pieces, [&](size_t i) {
     const size_t offset = i * kPiece;
     results[i] = read_range(closer.fd, path, size, bytes.data_.get() + offset, offset,
                             std::min(kPiece, bytes.size_ - offset));

@@ -8,10 +8,10 @@
 #include <unordered_set>
 
 #include <simdjson.h>
-#include <tbb/parallel_for.h>
 
 #include "claimmap/lines.h"
 #include "engine/common/json_text.h"
+#include "engine/common/parallel_pieces.h"
 #include "engine/reload/reload_rules.h"
 
 namespace claimmap {
@@ -384,7 +384,7 @@ Status import_state(const CompiledConfig& config, std::string_view ndjson, UserS
   // there, whichever thread comes second.
   std::vector<ChunkRead> reads(pieces.size());
   staged->reserve(line);  // at most one user a line: no table grows on the way
-  tbb::parallel_for(size_t{0}, pieces.size(), [&](size_t i) {
+  for_each_piece(pieces.size(), [&](size_t i) {
     read_chunk(config, keys, pieces[i].text, pieces[i].first_line, staged, &reads[i]);
   });
   const bool any_problem = std::any_of(reads.begin(), reads.end(),
