@@ -276,18 +276,6 @@ void BM_NaivePeer(benchmark::State& state) {
 }
 BENCHMARK(BM_NaivePeer)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->ReportAggregatesOnly(true);
 
-double seconds_of(const std::function<void()>& f) {
-  const auto start = Clock::now();
-  f();
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 // Everything interleaved — one pass of each per round, CLAIMMAP_BENCH_ROUNDS
 // rounds (default 3), medians — so that a neighbour's load falls on all of
 // them alike, and the ratios the issues set targets on:
@@ -324,12 +312,12 @@ void BM_Ratios(benchmark::State& state) {
       heavy.reset();
       heavy2.push_back(seconds_of([&] { heavy.run(2); }));
     }
-    const double h1 = median(heavy1), h2 = median(heavy2);
+    const double h1 = median_of(heavy1), h2 = median_of(heavy2);
     state.counters["heavy_1t_events_per_s"] = heavy_events / h1;
     state.counters["heavy_2t_events_per_s"] = heavy_events / h2;
     state.counters["ratio_heavy_2t_to_1t"] = h1 / h2;
-    const double c1 = median(ceiling1), c2 = median(ceiling2), e1 = median(one), e2 = median(two);
-    const double naive_rate = static_cast<double>(naive_events) / median(slow);
+    const double c1 = median_of(ceiling1), c2 = median_of(ceiling2), e1 = median_of(one), e2 = median_of(two);
+    const double naive_rate = static_cast<double>(naive_events) / median_of(slow);
     state.counters["ceiling_events_per_s"] = events / c1;
     state.counters["ceiling_2t_events_per_s"] = events / c2;
     state.counters["engine_1t_events_per_s"] = events / e1;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,12 @@ const Workload& default_workload();
 // CLAIMMAP_BENCH_HEAVY_USERS users (default 100,000) with saved state,
 // CLAIMMAP_BENCH_HEAVY_EVENTS events (default 200,000).
 const Workload& heavy_workload();
+
+// Wall-clock seconds that f takes, and the median of measurements (the mean
+// of the middle two for an even count): for benchmarks that interleave
+// their contenders round by round and report medians.
+double seconds_of(const std::function<void()>& f);
+double median_of(std::vector<double> values);
 
 // The number in environment variable `name`, or `fallback` when it is unset.
 uint64_t number_from_env(const char* name, uint64_t fallback);

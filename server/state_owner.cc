@@ -3,9 +3,10 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
+
+#include "claimmap/service.h"
 
 namespace claimmap::server {
 
@@ -66,24 +67,8 @@ Status record_state_ownership(const std::string& state_path) {
   if (!stamp_of(state_path, &now)) {
     return Status(ErrorCode::kIoError, "cannot stat " + state_path + ": " + std::strerror(errno));
   }
-  // Written aside and renamed: a crash leaves the old sidecar or the new one.
-  const std::string owner = state_owner_path(state_path);
-  const std::string tmp = owner + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << stamp_line(now) << '\n';
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return Status(ErrorCode::kIoError, "cannot write " + owner);
-    }
-  }
-  if (std::rename(tmp.c_str(), owner.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    return Status(ErrorCode::kIoError, "cannot write " + owner + ": " + std::strerror(err));
-  }
-  return Status();
+  // Atomic: a crash leaves the old sidecar or the new one.
+  return write_text_file_atomically(state_owner_path(state_path), stamp_line(now) + "\n");
 }
 
 }  // namespace claimmap::server

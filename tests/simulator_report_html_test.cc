@@ -277,13 +277,19 @@ TEST(SimulatorReportHtml, PageOfARun) {
   }
 }
 
-TEST(SimulatorReportHtml, ClosedLoopHasNoOfferedLine) {
-  Rig rig(small_options());
+// A closed-loop replay of 3,000 events on 2 threads, reported.
+SimulationReport closed_loop_report(Rig& rig) {
   ReplayOptions options;
   options.threads = 2;
   options.events = 3000;
   SimulationReport report;
   report.run = replay(rig.engine, rig.generator, options);
+  return report;
+}
+
+TEST(SimulatorReportHtml, ClosedLoopHasNoOfferedLine) {
+  Rig rig(small_options());
+  const SimulationReport report = closed_loop_report(rig);
   ASSERT_FALSE(report.run->open_loop);
   const std::string page = format_report_html(report);
   EXPECT_NE(page.find("data-series=\"served_per_s\""), std::string::npos);
@@ -294,11 +300,7 @@ TEST(SimulatorReportHtml, ClosedLoopHasNoOfferedLine) {
 TEST(SimulatorReportHtml, VerdictOfATightAndALooseTarget) {
   // No timing in the asserts: no login takes under 1 ns, and none takes an hour.
   Rig rig(small_options());
-  ReplayOptions options;
-  options.threads = 2;
-  options.events = 3000;
-  SimulationReport report;
-  report.run = replay(rig.engine, rig.generator, options);
+  SimulationReport report = closed_loop_report(rig);
   report.options.p99_given = true;
   report.options.p99_target_seconds = 1e-9;
   std::string page = format_report_html(report);

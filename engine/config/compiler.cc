@@ -1,7 +1,6 @@
 #include "engine/config/compiler.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "engine/config/claim_path.h"
 #include "engine/config/config_validator.h"

@@ -243,31 +243,46 @@ void UserLoader::commit(UserStore* staged) {
   report_->users = users_.size();
 }
 
-Status for_each_state_line(std::string_view ndjson,
-                           const std::function<Status(const UserNames&, const std::string&)>& f) {
+namespace {
+
+// The one walk over state lines, for the whole file and for a piece of it:
+// calls f(names, line) for each user line of `text`, whose first line is
+// line `first_line` of the file. Stops at the first bad line (kInvalidState,
+// "state line N: …", with N in `*bad_line`) or the first error f returns.
+template <typename F>
+Status walk_state_lines(std::string_view text, size_t first_line, F&& f, size_t* bad_line = nullptr) {
   simdjson::dom::parser parser;
-  size_t line_no = 0;
+  size_t line_no = first_line - 1;
   size_t pos = 0;
-  while (pos < ndjson.size()) {
-    size_t end = ndjson.find('\n', pos);
-    if (end == std::string_view::npos) end = ndjson.size();
-    std::string_view line = ndjson.substr(pos, end - pos);
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = line_content(text.substr(pos, end - pos));
     pos = end + 1;
     ++line_no;
-    line = line_content(line);
     if (is_blank_line(line)) continue;
-    const std::string where = "state line " + std::to_string(line_no);
+    auto bad = [&](const std::string& why) {
+      if (bad_line != nullptr) *bad_line = line_no;
+      return Status(ErrorCode::kInvalidState, "state line " + std::to_string(line_no) + ": " + why);
+    };
     element root;
     if (auto err = parser.parse(line.data(), line.size()).get(root)) {
-      return Status(ErrorCode::kInvalidState, where + ": not valid JSON: " + simdjson::error_message(err));
+      return bad(std::string("not valid JSON: ") + simdjson::error_message(err));
     }
     UserNames names;
-    if (std::string why = read_user_line(root, &names); !why.empty()) {
-      return Status(ErrorCode::kInvalidState, where + ": " + why);
-    }
-    if (Status s = f(names, where); !s.ok()) return s;
+    if (std::string why = read_user_line(root, &names); !why.empty()) return bad(why);
+    if (Status s = f(names, line_no); !s.ok()) return s;
   }
   return Status();
+}
+
+}  // namespace
+
+Status for_each_state_line(std::string_view ndjson,
+                           const std::function<Status(const UserNames&, const std::string&)>& f) {
+  return walk_state_lines(ndjson, 1, [&f](const UserNames& names, size_t line) {
+    return f(names, "state line " + std::to_string(line));
+  });
 }
 
 namespace {
@@ -292,39 +307,26 @@ struct ChunkRead {
 // file, and stores each user in `staged` unless it is there already.
 void read_chunk(const CompiledConfig& config, UserStore& keys, std::string_view text, size_t first_line,
                 UserStore* staged, ChunkRead* out) {
-  simdjson::dom::parser parser;
   UserState state;  // scratch, reused line after line
-  size_t line_no = first_line - 1;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = line_content(text.substr(pos, end - pos));
-    pos = end + 1;
-    ++line_no;
-    if (is_blank_line(line)) continue;
-    auto fail = [&](const std::string& why) {
-      out->error_line = line_no;
-      out->error = Status(ErrorCode::kInvalidState, "state line " + std::to_string(line_no) + ": " + why);
-    };
-    element root;
-    if (auto err = parser.parse(line.data(), line.size()).get(root)) return fail(std::string("not valid JSON: ") + simdjson::error_message(err));
-    UserNames names;
-    if (std::string why = read_user_line(root, &names); !why.empty()) return fail(why);
-    ChunkRead::User& user = out->users.emplace_back();
-    user.line = line_no;
-    state.mapped.clear();  // (resolve_user sets the rest)
-    state.manual.clear();
-    state.direct_roles.clear();
-    resolve_user(config, keys, names, &user.key, &state, &out->report);
-    staged->with_user(user.key.provider, user.key.subject, [&](UserHandle& handle) {
-      if (handle.exists()) {
-        out->repeated = true;
-      } else {
-        handle.save(state);
-      }
-    });
-  }
+  out->error = walk_state_lines(
+      text, first_line,
+      [&](const UserNames& names, size_t line) {
+        ChunkRead::User& user = out->users.emplace_back();
+        user.line = line;
+        state.mapped.clear();  // (resolve_user sets the rest)
+        state.manual.clear();
+        state.direct_roles.clear();
+        resolve_user(config, keys, names, &user.key, &state, &out->report);
+        staged->with_user(user.key.provider, user.key.subject, [&](UserHandle& handle) {
+          if (handle.exists()) {
+            out->repeated = true;
+          } else {
+            handle.save(state);
+          }
+        });
+        return Status();
+      },
+      &out->error_line);
 }
 
 // The first problem of the file, as one reader going line by line would

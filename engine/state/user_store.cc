@@ -30,38 +30,25 @@ constexpr std::array<uint8_t, 256> kHexDigits = [] {
   return t;
 }();
 
-// The key as stored: `data`/`size` are the packed bytes or the text.
-struct StoredSubject {
-  SubjectForm form = kPlainSubject;
-  uint32_t size = 0;
-  const char* data = nullptr;
-  char packed[kGuidBytes];
-
-  explicit StoredSubject(std::string_view text) {
-    data = text.data();
-    size = static_cast<uint32_t>(text.size());
-    // Checked on every login's key: the length and hyphens first, then one
-    // table load a character.
-    if (text.size() != kGuidText || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') return;
-    uint8_t seen = 0;  // the case bits of every digit, or 0xff once one is not hex
-    size_t out = 0;
-    for (size_t i = 0; i < kGuidText; i += 2) {
-      if (i == 8 || i == 13 || i == 18 || i == 23) ++i;
-      const uint8_t hi = kHexDigits[static_cast<unsigned char>(text[i])];
-      const uint8_t lo = kHexDigits[static_cast<unsigned char>(text[i + 1])];
-      seen |= hi | lo;
-      packed[out++] = static_cast<char>((hi & 15) << 4 | (lo & 15));
-    }
-    const uint8_t cases = seen & 0xf0;
-    if (seen == 0xff || cases == 48) return;  // not hex, or both cases: kept as written
-    // All digits: no letter to say the case; spelled back the same either way.
-    form = cases == 32 ? kGuidUpper : kGuidLower;
-    data = packed;
-    size = kGuidBytes;
+StoredSubject::StoredSubject(std::string_view subject) : text(subject), size(static_cast<uint32_t>(subject.size())) {
+  // Made once a handle (every login's key): the length and hyphens first,
+  // then one table load a character.
+  if (text.size() != kGuidText || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') return;
+  uint8_t seen = 0;  // the case bits of every digit, or 0xff once one is not hex
+  size_t out = 0;
+  for (size_t i = 0; i < kGuidText; i += 2) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) ++i;
+    const uint8_t hi = kHexDigits[static_cast<unsigned char>(text[i])];
+    const uint8_t lo = kHexDigits[static_cast<unsigned char>(text[i + 1])];
+    seen |= hi | lo;
+    packed[out++] = static_cast<char>((hi & 15) << 4 | (lo & 15));
   }
-  StoredSubject(const StoredSubject&) = delete;
-  StoredSubject& operator=(const StoredSubject&) = delete;
-};
+  const uint8_t cases = seen & 0xf0;
+  if (seen == 0xff || cases == 48) return;  // not hex, or both cases: kept as written
+  // All digits: no letter to say the case; spelled back the same either way.
+  form = cases == 32 ? kGuidUpper : kGuidLower;
+  size = kGuidBytes;
+}
 
 // The text of a stored subject, into `buffer` for a GUID.
 std::string_view subject_text(SubjectForm form, const char* data, uint32_t size, char (&buffer)[kGuidText]) {
@@ -147,7 +134,7 @@ class PackedRecord {
   }
   void write_subject(const Shape& s, const StoredSubject& subject) {
     flags_ = static_cast<uint8_t>((flags_ & ~kFormBits) | subject.form << kFormShift);
-    std::memmove(subject_data(s), subject.data, subject.size);
+    std::memmove(subject_data(s), subject.data(), subject.size);
   }
 
   MappedPair* mapped_data(const Shape&) { return reinterpret_cast<MappedPair*>(body()); }
@@ -215,7 +202,7 @@ std::pair<size_t, PackedRecord*> find(const ShardTable& shard, uint64_t hash, Pr
       PackedRecord* r = record_of(s);
       const std::string_view stored = r->stored_subject();
       if (r->provider() == index_of(provider) && r->subject_form() == subject.form && stored.size() == subject.size &&
-          same_bytes(stored.data(), subject.data, subject.size)) {
+          same_bytes(stored.data(), subject.data(), subject.size)) {
         return {i, r};
       }
     }
@@ -274,7 +261,7 @@ UserHandle::UserHandle(UserShard& shard, uint64_t hash, ProviderKey provider, st
   refresh();
 }
 
-void UserHandle::refresh() { std::tie(slot_, record_) = find(*shard_.table, hash_, provider_, StoredSubject(subject_)); }
+void UserHandle::refresh() { std::tie(slot_, record_) = find(*shard_.table, hash_, provider_, subject_); }
 
 void UserHandle::load(UserState* out) const {
   PackedRecord* r = record_;
@@ -311,7 +298,7 @@ void UserHandle::save_login(const std::span<const MappedPair>* mapped, bool has_
     shape.mapped = static_cast<uint32_t>(mapped->size());
     ShardTable& table = *shard_.table;
     PackedRecord* const next = static_cast<PackedRecord*>(table.arena.allocate(shape.bytes()));
-    next->init(shape, StoredSubject(subject_));
+    next->init(shape, subject_);
     std::copy_n(r->manual_data(old_shape), old_shape.manual, next->manual_data(shape));
     std::copy_n(r->direct_data(old_shape), old_shape.direct, next->direct_data(shape));
     std::copy(mapped->begin(), mapped->end(), next->mapped_data(shape));
@@ -326,7 +313,7 @@ void UserHandle::save_login(const std::span<const MappedPair>* mapped, bool has_
 }
 
 void UserHandle::save(const UserState& s) {
-  const StoredSubject subject(subject_);
+  const StoredSubject& subject = subject_;
   PackedRecord::Shape shape;
   shape.provider = index_of(provider_);
   shape.mapped = static_cast<uint32_t>(s.mapped.size());
@@ -358,7 +345,7 @@ void UserHandle::replace_record(PackedRecord* next) {
     table.arena.release(record_, record_->bytes());
   } else {
     make_room(shard_);
-    slot_ = find(table, hash_, provider_, StoredSubject(subject_)).first;
+    slot_ = find(table, hash_, provider_, subject_).first;
     if (table.slots[slot_] == kDeleted) --table.deleted;
     ++table.live;
   }

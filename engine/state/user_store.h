@@ -67,6 +67,21 @@ struct UserShard {
 
 class UserHandle;
 
+// A subject as a record keeps it (engine/state/user_store.cc): a GUID in
+// canonical text (36 characters, one case) as its 16 bytes and the case to
+// spell it in, any other subject as written. Made once a UserHandle, so
+// that a login's lookup, save and insert share one encoding. `text` is the
+// caller's, viewed.
+struct StoredSubject {
+  explicit StoredSubject(std::string_view subject);
+  const char* data() const { return form == 0 ? text.data() : packed; }
+
+  std::string_view text;
+  uint8_t form = 0;  // 0 as written, 1 a lowercase GUID, 2 an uppercase one
+  uint32_t size = 0;  // of the stored form
+  char packed[16];
+};
+
 // A shard whose lock the caller holds: the config epoch of its records and a
 // walk over its users. Valid only inside UserStore::with_shard() or the
 // with_user() call whose handle gave it.
@@ -135,7 +150,7 @@ class UserHandle {
   UserShard& shard_;
   uint64_t hash_;
   ProviderKey provider_;
-  std::string_view subject_;
+  StoredSubject subject_;
   size_t slot_ = 0;
   PackedRecord* record_ = nullptr;
 };
