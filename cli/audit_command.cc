@@ -2,6 +2,7 @@
 // of a config and its state as NDJSON, a summary on stderr.
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "claimmap/service.h"
@@ -14,6 +15,7 @@ namespace {
 
 struct AuditArgs {
   std::string config, state, replay, report_html;
+  std::optional<int64_t> now;  // --now: the time the replay's signed tokens are checked against
 };
 
 int run_audit(const AuditArgs& args) {
@@ -22,7 +24,9 @@ int run_audit(const AuditArgs& args) {
     if (Status s = check_output_file(args.report_html, OutputWrite::kReplaced); !s.ok()) return fail(s);
   }
   OpenReport open;
-  Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open);
+  EngineOptions engine_options;
+  engine_options.now_seconds = args.now;
+  Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open, engine_options);
   if (!engine.ok()) return fail(open.error_lines(engine.status()), engine.status());
   std::string replay_text;
   if (!args.replay.empty()) {
@@ -49,6 +53,7 @@ Command add_audit_command(CLI::App& app) {
   cmd->add_option("--config", args->config, "config file (JSON)")->required();
   cmd->add_option("--state", args->state, "the user state (NDJSON or binary snapshot)")->required();
   cmd->add_option("--replay", args->replay, "login lines (NDJSON): a mapping they match is in use");
+  add_now_option(cmd, &args->now);
   cmd->add_option("--report", args->report_html, "also write a self-contained page (who holds each app, and how) to FILE.html");
   return {cmd, [args] { return run_audit(*args); }};
 }

@@ -100,5 +100,19 @@ TEST(Audit, AReplayMarksTheMappingsItMatchesAsUsedAndAppliesNothing) {
   EXPECT_FALSE(h.engine().find_user("entra", "u9"));  // nothing applied
 }
 
+TEST(Audit, RefusedReplayLinesAreCountedAndSaid) {
+  EngineHarness h;
+  seed(h);
+  const std::string replay_text = login("u9", "[]", R"(, "hr_flag": true)") + "\n{not json\n" +
+                                  R"({"provider": "nope", "claims": {"sub": "x"}})" "\n";
+  const std::string_view replay = replay_text;
+  const AuditReport report = h.engine().audit(&replay);
+  EXPECT_EQ(report.replay_logins, 1u);
+  EXPECT_EQ(report.replay_refused, 2u);
+  EXPECT_NE(report.summary_text().find("\nreplay: 2 lines refused, matching nothing (an expired signed token needs --now)\n"),
+            std::string::npos)
+      << report.summary_text();
+}
+
 }  // namespace
 }  // namespace claimmap::testing

@@ -103,6 +103,22 @@ check "signed dataset validates" 0 $?
     contains "signed eval $code" "\"code\": \"$code\"" "$tmp/s1.out"
   done
   check "signed eval: no wrong_audience" 0 "$(grep -c '"code": "wrong_audience"' "$tmp/s1.out")"
+  # audit --replay checks the signed tokens at --now, as eval does; at
+  # today's clock they have expired, and the summary says so.
+  "$bin" audit --config "$tmp/s1/config.json" --state "$tmp/s1/state.ndjson" --replay "$tmp/s1/events.ndjson" \
+    >/dev/null 2>"$tmp/s1.audit-clock"
+  check "signed audit at the clock: exit 0" 0 $?
+  contains "signed audit at the clock: refusals said" "lines refused, matching nothing (an expired signed token needs --now)" \
+    "$tmp/s1.audit-clock"
+  "$bin" audit --now 1735714919 --config "$tmp/s1/config.json" --state "$tmp/s1/state.ndjson" \
+    --replay "$tmp/s1/events.ndjson" >/dev/null 2>"$tmp/s1.audit-now"
+  check "signed audit --now: exit 0" 0 $?
+  at_clock=$(grep -o '[0-9]* replay logins matched' "$tmp/s1.audit-clock" | grep -o '^[0-9]*' || echo 0)
+  at_now=$(grep -o '[0-9]* replay logins matched' "$tmp/s1.audit-now" | grep -o '^[0-9]*' || echo 0)
+  check "signed audit --now matches the signed logins too" more "$( ((at_now > at_clock + 1000)) && echo more || echo "$at_now vs $at_clock")"
+  refused_now=$(grep -o '[0-9]* lines refused' "$tmp/s1.audit-now" | grep -o '^[0-9]*' || echo 0)
+  refused_clock=$(grep -o '[0-9]* lines refused' "$tmp/s1.audit-clock" | grep -o '^[0-9]*')
+  check "signed audit --now: only the planned bad lines refused" fewer "$( ((refused_now < refused_clock / 4)) && echo fewer || echo "$refused_now vs $refused_clock")"
   "$bin" simulate $small --seed 5 --sign ES256 --threads 2 --json >"$tmp/s1.json" 2>/dev/null
   check "signed simulate exit" 0 $?
   contains "signed report says ES256" '"signing": "ES256", "now": 1735714919' "$tmp/s1.json"

@@ -67,7 +67,11 @@ AuditReport Engine::audit(const std::string_view* replay) const {
       rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
       if (is_blank_line(line)) continue;
       impl.prepare(*version, w, LineInput{w.pad(line)}, false);
-      if (!w.event.ok() || w.event.kind != EventKind::kLogin || w.match.denied_rule >= 0) continue;
+      if (!w.event.ok()) {
+        ++report.replay_refused;
+        continue;
+      }
+      if (w.event.kind != EventKind::kLogin || w.match.denied_rule >= 0) continue;
       ++report.replay_logins;
       for (const MappedPair& pair : w.match.matched) usage.mapping_used[index_of(pair.mapping)] = 1;
     }
@@ -207,6 +211,12 @@ std::string AuditReport::summary_text() const {
   if (replay_logins > 0) s += ", " + std::to_string(replay_logins) + " replay logins matched";
   s += "; " + std::to_string(findings.size()) + " findings\n";
   for (const auto& [kind, n] : by_kind) s += "  " + kind + ": " + std::to_string(n) + "\n";
+  if (replay_refused > 0) {
+    // Said aloud: a refused line matches nothing, so its mappings may be
+    // reported unused (signed tokens past their exp: give --now).
+    s += "replay: " + std::to_string(replay_refused) +
+         " lines refused, matching nothing (an expired signed token needs --now)\n";
+  }
   return s;
 }
 
