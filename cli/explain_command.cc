@@ -19,6 +19,10 @@ int run_explain(const ExplainArgs& args) {
   Result<std::unique_ptr<Engine>> engine = open_engine(args.config, args.state, &open);
   if (!engine.ok()) return fail(open.error_lines(engine.status()), engine.status());
   std::optional<UserExplanation> user = engine.value()->explain_user(args.provider, args.subject);
+  if (!user && !engine.value()->config().has_provider(args.provider)) {
+    std::fprintf(stderr, "explain: no provider \"%s\" in %s\n", args.provider.c_str(), args.config.c_str());
+    return 2;
+  }
   if (!user) {
     std::fprintf(stderr, "explain: no user with subject \"%s\" for provider \"%s\" in %s\n", args.subject.c_str(),
                  args.provider.c_str(), args.state.c_str());

@@ -99,11 +99,13 @@ th { color: #374151; }
 td.mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; overflow-wrap: anywhere; }
 )";
 
-std::string finding_detail(const AuditFinding& f) {
+std::string finding_detail(const AuditFinding& f, bool replayed) {
   if (f.kind == "app_single_holder") return "only " + f.provider + "/" + f.subject + " holds it";
   if (f.kind == "direct_role") return count(f.holders) + " users granted it directly";
   if (f.kind == "mapping_inactive") return f.reason;
-  if (f.kind == "mapping_unused") return "justifies no membership and matched no replayed login";
+  if (f.kind == "mapping_unused") {
+    return replayed ? "justifies no membership and matched no replayed login" : "justifies no membership";
+  }
   if (f.kind == "group_empty") return "no effective member";
   if (f.kind == "group_without_roles") return "grants no role";
   if (f.kind == "role_unheld") return "nobody holds it";
@@ -156,7 +158,7 @@ std::string render_audit_page(const AuditPageInput& in) {
   }
   out += "<h2>Findings</h2>\n<table>\n<tr><th>finding</th><th>about</th><th>detail</th></tr>\n";
   for (const AuditFinding& f : r.findings) {
-    out += "<tr><td>" + xml(f.kind) + "</td><td class=\"mono\">" + xml(f.id) + "</td><td>" + xml(finding_detail(f)) +
+    out += "<tr><td>" + xml(f.kind) + "</td><td class=\"mono\">" + xml(f.id) + "</td><td>" + xml(finding_detail(f, in.report->replayed)) +
            "</td></tr>\n";
   }
   if (r.findings.empty()) out += "<tr><td colspan=\"3\">none</td></tr>\n";

@@ -85,6 +85,15 @@ check "explain: exit 0" 0 $?
 check "explain: the user's groups and roles with their sources" \
   '{"provider": "entra", "subject": "u1", "groups": {"app-crm": {"mapped": ["m-app"]}, "readers": {"mapped": ["m-read"]}, "team-sales": {"mapped": ["m-team"]}}, "roles": {"Crm.Editor": {"groups": ["team-sales"]}, "Crm.Viewer": {"groups": ["app-crm", "readers"]}, "Hr.Admin": {"direct": true}}}' \
   "$(cat "$tmp/explain.json")"
+"$bin" explain --config "$data/pattern_config.json" --state "$tmp/pattern-state.ndjson" --provider entro --subject u1 \
+  >/dev/null 2>"$tmp/explain.err"
+check "explain of an unknown provider: exit 2" 2 $?
+contains "explain names the unknown provider" 'explain: no provider "entro" in' "$tmp/explain.err"
+"$bin" audit --config "$data/pattern_config.json" --state "$tmp/pattern-state.ndjson" --report "$tmp/audit.html" >/dev/null 2>&1
+check "audit page without a replay: mapping_unused says only what is known" 0 \
+  "$(grep -c 'matched no replayed login' "$tmp/audit.html")"
+check "audit page without a replay: its unused mappings listed" yes \
+  "$(grep -q 'justifies no membership' "$tmp/audit.html" && echo yes)"
 
 # eval --explain (docs/spec.md §17): why each group came (mappings, the
 # claim values that matched, a template's too) or went, and each role's sources.

@@ -57,6 +57,7 @@ AuditReport Engine::audit(const std::string_view* replay) const {
   usage.group_members.assign(config.groups.size(), 0);
   usage.role_holders.assign(config.roles.size(), 0);
   usage.direct_holders.assign(config.roles.size(), 0);
+  report.replayed = replay != nullptr;
   if (replay != nullptr) {
     // The replay's logins are matched, never applied: a mapping one of them
     // matches is in use.

@@ -38,6 +38,7 @@ struct AuditReport {
   std::vector<AuditFinding> findings;  // sorted by kind, then id
   std::vector<AppAccess> apps;         // every app of the config, by name
   uint64_t users = 0, suspended_users = 0;
+  bool replayed = false;         // a replay was given (mapping_unused then also means "matched none of it")
   uint64_t replay_logins = 0;   // logins of the replay that were matched
   uint64_t replay_refused = 0;  // replay lines refused (bad JSON, a token that does not verify at
                                 // EngineOptions::now_seconds or the clock, ...): they match nothing
