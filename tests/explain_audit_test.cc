@@ -2,7 +2,10 @@
 // state, asserting exact lines.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "claimmap/audit.h"
 #include "claimmap/engine.h"
@@ -98,6 +101,32 @@ TEST(Audit, AReplayMarksTheMappingsItMatchesAsUsedAndAppliesNothing) {
   EXPECT_EQ(out.find(R"("mapping": "m-kc")"), std::string::npos) << out;
   EXPECT_NE(out.find(R"("mapping": "m-ns")"), std::string::npos) << out;
   EXPECT_FALSE(h.engine().find_user("entra", "u9"));  // nothing applied
+}
+
+TEST(ForEachUser, VisitsEveryUserOnceWithTheRecordFindUserGives) {
+  EngineHarness h;
+  seed(h);
+  std::vector<std::string> lines;
+  h.engine().for_each_user([&](const UserRecord& r) { lines.push_back(r.to_state_line()); });
+  std::sort(lines.begin(), lines.end());
+  std::vector<std::string> expected;
+  for (const char* subject : {"u1", "u2", "u3"}) expected.push_back(h.engine().find_user("entra", subject)->to_state_line());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(lines, expected);
+  // The effective sets too: u1's, and u3's empty while suspended.
+  std::map<std::string, std::vector<std::string>> roles;
+  h.engine().for_each_user([&](const UserRecord& r) { roles[r.subject] = r.effective_roles; });
+  EXPECT_EQ(roles["u1"], (std::vector<std::string>{"Crm.Editor", "Crm.Viewer"}));
+  EXPECT_EQ(roles["u2"], (std::vector<std::string>{"Crm.Viewer"}));
+  EXPECT_TRUE(roles["u3"].empty());
+  EXPECT_EQ(roles.size(), 3u);
+}
+
+TEST(ForEachUser, AnEmptyEngineVisitsNobody) {
+  EngineHarness h;
+  size_t visits = 0;
+  h.engine().for_each_user([&](const UserRecord&) { ++visits; });
+  EXPECT_EQ(visits, 0u);
 }
 
 TEST(Audit, RefusedReplayLinesAreCountedAndSaid) {

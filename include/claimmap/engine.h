@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,6 +120,14 @@ class Engine {
   // The user's whole record now, or nullopt for a user the engine does not
   // hold. Takes the user's shard lock for the copy only.
   std::optional<UserRecord> find_user(std::string_view provider, std::string_view subject) const;
+
+  // Calls `visit` once for every user the engine holds, with the same record
+  // find_user gives, in no particular order: one walk over the store, a
+  // shard at a time under that shard's lock, never a copy of the state (the
+  // record is reused; copy what must outlive the call). `visit` must not
+  // call back into this Engine (its shard is locked: a deadlock). Events
+  // processed meanwhile wait for the shard being walked, not for the walk.
+  void for_each_user(const std::function<void(const UserRecord&)>& visit) const;
 
   // The subjects of every user of `provider` the engine holds, sorted
   // bytewise (the SCIM server pages through them, docs/spec.md §13). One
