@@ -31,14 +31,10 @@ void add_grants(const DelimiterTable& table, std::span<const DelimiterTable::Ran
   matched->resize(at + total);
 }
 
-// `--explain`: the exact grants of the keys just looked up, each with the
-// key that found it. A second lookup, so the match without it is unchanged.
-void add_valued_grants(const DelimiterTable& table, MatchResult* out) {
-  for (const auto& key : out->keys) {
-    if (const DelimiterTable::Range* range = table.values.find(key.text, key.hash)) {
-      for (uint32_t i = 0; i < range->count; ++i) out->values.push_back({table.grants[range->begin + i], key.text});
-    }
-  }
+// `--explain`: the grants of a value found, each with the value.
+void add_valued_grants(const DelimiterTable& table, DelimiterTable::Range range, std::string_view value,
+                       MatchResult* out) {
+  for (uint32_t i = 0; i < range.count; ++i) out->values.push_back({table.grants[range.begin + i], value});
 }
 
 // Sorts (group, mapping) pairs. A token that maps many groups (Entra puts up
@@ -228,10 +224,10 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
         if (const DelimiterTable::Range* range = table.values.find(key.text, key.hash)) {
           out->found.push_back(*range);
           total += range->count;
+          if (out->want_values) add_valued_grants(table, *range, key.text, out);  // a branch always taken the same way
         }
       }
       add_grants(table, out->found, total, &out->matched);
-      if (out->want_values) add_valued_grants(table, out);
       if (!table.patterns.empty()) {
         for (const auto& key : out->keys) add_pattern_grants(config, provider, table.patterns, key.text, out);
       }

@@ -82,12 +82,14 @@ void effective_names(const CompiledConfig& config, const UserState& user, std::v
   for (RoleId r : *role_ids) roles->push_back(config.role(r).id);
 }
 
-// The names of `groups` (of `config`) that grant role `r`.
+// The quoted names of `groups` (of `config`) that grant role `r`.
 void granting(const CompiledConfig& config, const std::vector<GroupId>& groups, RoleId r,
               std::vector<std::string_view>* out) {
   out->clear();
   for (GroupId g : groups) {
-    if (std::binary_search(config.group_roles_begin(g), config.group_roles_end(g), r)) out->push_back(config.group(g).id);
+    if (std::binary_search(config.group_roles_begin(g), config.group_roles_end(g), r)) {
+      out->push_back(config.group(g).quoted_id);
+    }
   }
 }
 
@@ -103,19 +105,19 @@ void explain_reload(const ReloadPlan& plan, const UserState& before, const UserS
   const CompiledConfig& to = *plan.to;
   for (GroupId g : s.before_group_ids) {
     if (!std::binary_search(delta->groups_removed.begin(), delta->groups_removed.end(), from.group(g).id)) continue;
-    w.group_removed(from.group(g).id, plan.group_to[index_of(g)] == kNoIndex ? RemovalReason::kGroupDeleted
+    w.group_removed(from.group(g).quoted_id, plan.group_to[index_of(g)] == kNoIndex ? RemovalReason::kGroupDeleted
                                                                               : RemovalReason::kMappingChanged);
   }
   for (RoleId r : s.after_role_ids) {
     if (!std::binary_search(delta->roles_granted.begin(), delta->roles_granted.end(), to.role(r).id)) continue;
     granting(to, s.after_group_ids, r, &s.sources);
-    w.role_granted(to.role(r).id, s.sources,
+    w.role_granted(to.role(r).quoted_id, s.sources,
                    std::binary_search(after.direct_roles.begin(), after.direct_roles.end(), r));
   }
   for (RoleId r : s.before_role_ids) {
     if (!std::binary_search(delta->roles_revoked.begin(), delta->roles_revoked.end(), from.role(r).id)) continue;
     granting(from, s.before_group_ids, r, &s.sources);
-    w.role_revoked(from.role(r).id, s.sources,
+    w.role_revoked(from.role(r).quoted_id, s.sources,
                    std::binary_search(before.direct_roles.begin(), before.direct_roles.end(), r));
   }
   w.finish();

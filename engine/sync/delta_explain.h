@@ -33,17 +33,20 @@ std::string_view removal_reason_name(RemovalReason reason);
 // "groups_removed": {...}, "roles_granted": {...}, "roles_revoked": {...}}`.
 // Call the adders member by member in that order, each member's keys in
 // bytewise order (ids sort like names); the spans are sorted and unique.
+// Group and role names come as JSON strings, quotes included (the config's
+// quoted_id: appended as they are, no escaping pass over thousands of names
+// a heavy login); mapping ids and values are quoted here.
 // Members without entries, and empty or false fields, are left out;
 // finish() writes nothing at all when nothing was added.
 class ExplainWriter {
  public:
   explicit ExplainWriter(std::string* out) : out_(out) {}
 
-  void group_added(std::string_view group, std::span<const std::string_view> mappings,
+  void group_added(std::string_view quoted_group, std::span<const std::string_view> mappings,
                    std::span<const std::string_view> values, bool manual);
-  void group_removed(std::string_view group, RemovalReason reason);
-  void role_granted(std::string_view role, std::span<const std::string_view> groups, bool direct);
-  void role_revoked(std::string_view role, std::span<const std::string_view> groups, bool direct);
+  void group_removed(std::string_view quoted_group, RemovalReason reason);
+  void role_granted(std::string_view quoted_role, std::span<const std::string_view> quoted_groups, bool direct);
+  void role_revoked(std::string_view quoted_role, std::span<const std::string_view> quoted_groups, bool direct);
   // Closes the object; returns whether anything was written.
   bool finish();
 
@@ -67,6 +70,8 @@ struct HeldSets {
 // Scratch for explain_event, owned by one thread.
 struct ExplainScratch {
   std::vector<std::string_view> names, values;
+  std::vector<std::pair<RoleId, GroupId>> sources;  // (role, granting group)
+  std::vector<uint8_t> role_mark;                   // by RoleId, all 0 between calls
   std::vector<GroupId> before_groups, after_groups;  // for logins, mapped ∪ manual
 };
 
