@@ -114,13 +114,40 @@ struct CompiledRole {
   std::string quoted_id;  // the id as a JSON string, quotes included
 };
 
+// A string of CompiledConfig::mapping_text.
+struct TextRef {
+  uint32_t offset = 0, size = 0;
+};
+
+// What many mappings share, kept once: a million mappings read a handful of
+// claims with a handful of delimiters and match kinds (and templates name
+// their groups with a handful of texts).
+struct MappingShape {
+  std::string claim, delimiter;
+  std::string group_template;  // a template's group as written; "" for a fixed group
+  MatchKind match = MatchKind::kExact;
+};
+
+// A mapping as written (docs/spec.md §2), seen through the compiled tables:
+// CompiledConfig::mapping_def. Valid while the CompiledConfig is.
+struct MappingView {
+  std::string_view id, provider, claim, value, delimiter;
+  std::string_view group;  // a group id, or a template
+  MatchKind match = MatchKind::kExact;
+  friend bool operator==(const MappingView&, const MappingView&) = default;
+};
+
+// 36 bytes a mapping: its id and value in the config's mapping_text, the
+// rest interned (a config of a million mappings keeps them all, and kept
+// six strings a mapping before: 216 bytes and two or three allocations).
 struct CompiledMapping {
-  MappingDef def;
+  TextRef id, value;   // into CompiledConfig::mapping_text
+  uint32_t shape = 0;  // into CompiledConfig::mapping_shapes
   ProviderId provider{};
   GroupId group{};  // GroupId{kNoIndex} for a template: its groups are named at each login
+  uint32_t claim_index = kNoIndex;  // into its provider's claims; kNoIndex when inactive
   bool is_template = false;
   bool active = false;
-  uint32_t claim_index = kNoIndex;  // into its provider's claims; kNoIndex when inactive
 };
 
 class CompiledConfig {
@@ -131,6 +158,8 @@ class CompiledConfig {
   std::vector<CompiledGroup> groups;        // index = GroupId
   std::vector<CompiledRole> roles;          // index = RoleId
   std::vector<CompiledMapping> mappings;    // index = MappingId
+  std::string mapping_text;                 // every mapping's id and value, back to back
+  std::vector<MappingShape> mapping_shapes;
 
   StringMap<ProviderId> provider_by_id;
   StringMap<ProviderId> provider_by_issuer;
@@ -145,7 +174,7 @@ class CompiledConfig {
     return at == NameIndex::kAbsent ? std::nullopt : std::optional<RoleId>(RoleId{at});
   }
   std::optional<MappingId> find_mapping(std::string_view id) const {
-    const uint32_t at = mapping_index.find(id, [this](uint32_t i) { return std::string_view(mappings[i].def.id); });
+    const uint32_t at = mapping_index.find(id, [this](uint32_t i) { return text(mappings[i].id); });
     return at == NameIndex::kAbsent ? std::nullopt : std::optional<MappingId>(MappingId{at});
   }
   NameIndex group_index, role_index, mapping_index;  // built by compile_config
@@ -187,6 +216,18 @@ class CompiledConfig {
   const CompiledGroup& group(GroupId id) const { return groups[index_of(id)]; }
   const CompiledRole& role(RoleId id) const { return roles[index_of(id)]; }
   const CompiledMapping& mapping(MappingId id) const { return mappings[index_of(id)]; }
+  // A mapping's id, and the whole mapping as written.
+  std::string_view mapping_id(MappingId id) const { return text(mapping(id).id); }
+  std::string_view mapping_id(const CompiledMapping& m) const { return text(m.id); }
+  MappingView mapping_def(const CompiledMapping& m) const {
+    const MappingShape& shape = mapping_shapes[m.shape];
+    return {text(m.id),      provider(m.provider).def.id,
+            shape.claim,     text(m.value),
+            shape.delimiter, m.is_template ? std::string_view(shape.group_template) : std::string_view(group(m.group).id),
+            shape.match};
+  }
+  MappingView mapping_def(MappingId id) const { return mapping_def(mapping(id)); }
+  std::string_view text(TextRef r) const { return std::string_view(mapping_text.data() + r.offset, r.size); }
   const RoleId* group_roles_begin(GroupId g) const { return group_role_list.data() + group_role_begin[index_of(g)]; }
   const RoleId* group_roles_end(GroupId g) const { return group_role_list.data() + group_role_begin[index_of(g) + 1]; }
   const GroupId* role_groups_begin(RoleId r) const { return role_group_list.data() + role_group_begin[index_of(r)]; }

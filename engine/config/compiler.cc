@@ -119,6 +119,40 @@ void lay_out_values(const std::vector<std::pair<std::string_view, MappedPair>>& 
   table->values.build(entries);
 }
 
+// Numbers the distinct shapes (claim, delimiter, template text, match) of
+// the mappings: consecutive mappings (in id order) nearly always share one,
+// so the last is tried first and a key is only built when the shape changes.
+class ShapeInterner {
+ public:
+  explicit ShapeInterner(std::vector<MappingShape>* shapes) : shapes_(shapes) {}
+
+  uint32_t intern(std::string_view claim, std::string_view delimiter, std::string_view group_template,
+                  MatchKind match) {
+    if (last_ != kNoIndex) {
+      const MappingShape& s = (*shapes_)[last_];
+      if (s.match == match && s.claim == claim && s.delimiter == delimiter && s.group_template == group_template) {
+        return last_;
+      }
+    }
+    std::string key;
+    for (std::string_view part : {claim, delimiter, group_template}) {
+      key.append(std::to_string(part.size())).push_back(':');
+      key.append(part);
+    }
+    key.push_back(static_cast<char>('0' + static_cast<int>(match)));
+    auto [it, added] = index_.emplace(std::move(key), static_cast<uint32_t>(shapes_->size()));
+    if (added) {
+      shapes_->push_back({std::string(claim), std::string(delimiter), std::string(group_template), match});
+    }
+    return last_ = it->second;
+  }
+
+ private:
+  std::vector<MappingShape>* shapes_;
+  StringMap<uint32_t> index_;
+  uint32_t last_ = kNoIndex;
+};
+
 DelimiterTable& table_for(ClaimMatcher& matcher, const std::string& delimiter) {
   for (auto& table : matcher.tables) {
     if (table.delimiter == delimiter) return table;
@@ -226,21 +260,34 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   std::vector<StringMap<uint32_t>> claim_index_by_provider(c.providers.size());
   std::vector<bool> names_groups(c.providers.size(), false);  // has an active template mapping
   const std::vector<size_t> mapping_order = order_by_id(model.mappings);
-  // Reserved whole: the pending values are views into these mappings' own
-  // strings, which must not move.
+  // Reserved whole: the pending values are views into mapping_text, which
+  // must not move.
+  size_t text_bytes = 0;
+  for (const MappingDef& def : model.mappings) text_bytes += def.id.size() + def.value.size();
+  c.mapping_text.reserve(text_bytes);
+  advise_huge_pages(c.mapping_text.data(), text_bytes);
+  auto add_text = [&c](std::string_view s) {
+    const TextRef r{static_cast<uint32_t>(c.mapping_text.size()), static_cast<uint32_t>(s.size())};
+    c.mapping_text.append(s);
+    return r;
+  };
+  ShapeInterner shapes(&c.mapping_shapes);
   c.mappings.reserve(model.mappings.size());
   advise_huge_pages(c.mappings.data(), c.mappings.capacity() * sizeof(CompiledMapping));
   c.mapping_index.reserve(model.mappings.size());
   for (size_t i : mapping_order) {
     const MappingId id{static_cast<uint32_t>(c.mappings.size())};
-    GroupTemplate group_template = GroupTemplate::parse(model.mappings[i].group);
+    const MappingDef& def = model.mappings[i];
+    GroupTemplate group_template = GroupTemplate::parse(def.group);
     CompiledMapping& mapping = c.mappings.emplace_back();
-    mapping.def = std::move(model.mappings[i]);
-    const MappingDef& def = mapping.def;
-    c.mapping_index.insert(def.id, index_of(id), [&c](uint32_t m) { return std::string_view(c.mappings[m].def.id); });
+    mapping.id = add_text(def.id);
+    mapping.value = add_text(def.value);
+    c.mapping_index.insert(def.id, index_of(id), [&c](uint32_t m) { return c.mapping_id(MappingId{m}); });
     mapping.provider = c.provider_by_id.at(def.provider);
     mapping.is_template = group_template.is_template();
     mapping.group = mapping.is_template ? GroupId{kNoIndex} : *c.find_group(def.group);
+    mapping.shape = shapes.intern(def.claim, def.delimiter, mapping.is_template ? std::string_view(def.group) : "",
+                                  def.match);
     mapping.active = mapping_active[i];
     if (mapping.active) {
       CompiledProvider& provider = c.providers[index_of(mapping.provider)];
@@ -259,7 +306,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
       const size_t table_index = static_cast<size_t>(&table - matcher.tables.data());
       if (tables.size() <= table_index) tables.resize(table_index + 1);
       if (def.match == MatchKind::kExact && !mapping.is_template) {
-        tables[table_index].values.emplace_back(def.value, MappedPair{mapping.group, id});
+        tables[table_index].values.emplace_back(c.text(mapping.value), MappedPair{mapping.group, id});
       } else {
         PatternTable::Entry entry{def.match, def.value, {id, mapping.group, std::move(group_template), nullptr}};
         if (entry.rule.group_template.max_capture() > 0) {
@@ -316,7 +363,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   }
   c.trie.finish();
   for (const auto& node : c.trie.nodes) c.bytes += sizeof(node) + map_bytes(node.children) + node.lookup.memory_bytes();
-  c.bytes += c.mappings.capacity() * sizeof(CompiledMapping) + c.mapping_index.memory_bytes() +
+  c.bytes += c.mappings.capacity() * sizeof(CompiledMapping) + c.mapping_text.capacity() + c.mapping_index.memory_bytes() +
              c.group_index.memory_bytes() + c.role_index.memory_bytes();
 
   report.stages = model.stages.size();

@@ -42,7 +42,7 @@ void keep_sample(std::vector<std::pair<std::string, std::string>>& sample, bool 
 std::string inactive_reason(const CompiledConfig& config, const CompiledMapping& m) {
   const CompiledGroup& g = config.group(m.group);
   return "group " + json_text::quoted(g.id) + " is in stage " + json_text::quoted(g.stage) +
-         ", outside the scope of provider " + json_text::quoted(m.def.provider);
+         ", outside the scope of provider " + json_text::quoted(config.mapping_def(m).provider);
 }
 
 }  // namespace
@@ -166,10 +166,11 @@ AuditReport Engine::audit(const std::string_view* replay) const {
     if (config.groups[g].roles.empty()) add("group_without_roles", config.groups[g].id);
   }
   for (const CompiledMapping& m : config.mappings) {
-    if (!m.active) add("mapping_inactive", m.def.id).reason = inactive_reason(config, m);
+    if (!m.active) add("mapping_inactive", std::string(config.mapping_id(m))).reason = inactive_reason(config, m);
   }
   for (size_t m = 0; m < config.mappings.size(); ++m) {
-    if (config.mappings[m].active && !usage.mapping_used[m]) add("mapping_unused", config.mappings[m].def.id);
+    const MappingId id{static_cast<uint32_t>(m)};
+    if (config.mapping(id).active && !usage.mapping_used[m]) add("mapping_unused", std::string(config.mapping_id(id)));
   }
   for (size_t r = 0; r < config.roles.size(); ++r) {
     if (usage.role_holders[r] == 0) add("role_unheld", config.roles[r].id);

@@ -31,7 +31,7 @@ std::optional<UserExplanation> Engine::explain_user(std::string_view provider, s
       UserExplanation::Group& group = e.groups.emplace_back();
       group.id = config.group(g).id;
       for (const MappedPair& pair : user.mapped) {
-        if (pair.group == g) group.mapped.push_back(config.mapping(pair.mapping).def.id);
+        if (pair.group == g) group.mapped.emplace_back(config.mapping_id(pair.mapping));
       }
       group.manual = std::binary_search(user.manual.begin(), user.manual.end(), g);
     }

@@ -30,7 +30,7 @@ void fill_record(const CompiledConfig& config, std::string_view provider, std::s
     if (i == 0 || user.mapped[i - 1].group != user.mapped[i].group) {
       r.mapped.emplace_back(config.group(user.mapped[i].group).id, std::vector<std::string>{});
     }
-    r.mapped.back().second.push_back(config.mapping(user.mapped[i].mapping).def.id);
+    r.mapped.back().second.emplace_back(config.mapping_id(user.mapped[i].mapping));
   }
   for (GroupId g : user.manual) r.manual.push_back(config.group(g).id);
   for (RoleId role : user.direct_roles) r.direct_roles.push_back(config.role(role).id);

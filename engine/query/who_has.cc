@@ -19,7 +19,7 @@ bool path_of_group(const CompiledConfig& config, const UserState& user, GroupId 
   path->manual = std::binary_search(user.manual.begin(), user.manual.end(), g);
   path->direct = false;
   for (const MappedPair& pair : user.mapped) {
-    if (pair.group == g) path->mapped.push_back(config.mapping(pair.mapping).def.id);
+    if (pair.group == g) path->mapped.emplace_back(config.mapping_id(pair.mapping));
   }
   return path->manual || !path->mapped.empty();
 }

@@ -46,12 +46,13 @@ ReloadPlan build_reload_plan(std::shared_ptr<const CompiledConfig> from, std::sh
     if (!old.active) {
       // An inactive mapping justified nothing; the same one still inactive
       // changes nothing either.
-      const std::optional<MappingId> same = b.find_mapping(old.def.id);
-      identity = identity && same && index_of(*same) == m && !b.mapping(*same).active && b.mapping(*same).def == old.def;
+      const std::optional<MappingId> same = b.find_mapping(a.mapping_id(old));
+      identity = identity && same && index_of(*same) == m && !b.mapping(*same).active &&
+                 b.mapping_def(*same) == a.mapping_def(old);
       continue;
     }
-    const MappingIdentity id{old.def.id,     old.def.provider,    old.def.group,   &old.def.claim,
-                             &old.def.value, &old.def.delimiter, &old.def.match};
+    const MappingView def = a.mapping_def(old);
+    const MappingIdentity id{def.id, def.provider, def.group, def.claim, def.value, def.delimiter, def.match};
     if (auto kept = surviving_mapping(b, id)) plan.mapping_to[m] = index_of(*kept);
     identity = identity && plan.mapping_to[m] == m;
     // A template's memberships also depend on which groups are in its

@@ -6,16 +6,18 @@ std::optional<MappingId> surviving_mapping(const CompiledConfig& to, const Mappi
   const std::optional<MappingId> found = to.find_mapping(old.id);
   if (!found) return std::nullopt;
   const CompiledMapping& m = to.mapping(*found);
-  if (!m.active || m.def.provider != old.provider) return std::nullopt;
+  if (!m.active) return std::nullopt;
+  const MappingView def = to.mapping_def(m);
+  if (def.provider != old.provider) return std::nullopt;
   // A state line names the membership's group: a template's is any group it
   // may name (checked by membership_survives), a fixed mapping's its own.
-  if (old.group_is_membership ? !m.is_template && m.def.group != old.group : m.def.group != old.group) {
+  if (old.group_is_membership ? !m.is_template && def.group != old.group : def.group != old.group) {
     return std::nullopt;
   }
-  if (old.match != nullptr && m.def.match != *old.match) return std::nullopt;
-  if (old.claim != nullptr && m.def.claim != *old.claim) return std::nullopt;
-  if (old.value != nullptr && m.def.value != *old.value) return std::nullopt;
-  if (old.delimiter != nullptr && m.def.delimiter != *old.delimiter) return std::nullopt;
+  if (old.match && def.match != *old.match) return std::nullopt;
+  if (old.claim && def.claim != *old.claim) return std::nullopt;
+  if (old.value && def.value != *old.value) return std::nullopt;
+  if (old.delimiter && def.delimiter != *old.delimiter) return std::nullopt;
   return *found;
 }
 

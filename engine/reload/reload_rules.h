@@ -20,10 +20,9 @@ struct MappingIdentity {
   // `group`: the mapping's group as written (an id or a template); from a
   // state line, the membership's group (group_is_membership).
   std::string_view id, provider, group;
-  const std::string* claim = nullptr;
-  const std::string* value = nullptr;
-  const std::string* delimiter = nullptr;
-  const MatchKind* match = nullptr;
+  // Absent where the source does not show them (a state line).
+  std::optional<std::string_view> claim, value, delimiter;
+  std::optional<MatchKind> match;
   bool group_is_membership = false;
 };
 

@@ -111,9 +111,10 @@ uint64_t config_fingerprint(const CompiledConfig& config) {
     text.push_back('\x1e');
   }
   for (const CompiledMapping& m : config.mappings) {
-    field(m.def.id), field(m.def.provider), field(m.def.claim), field(m.def.value), field(m.def.delimiter);
-    field(m.def.group), field(m.active ? "active" : "inactive");
-    if (m.def.match != MatchKind::kExact) field(match_kind_name(m.def.match));  // exact: as before §16
+    const MappingView def = config.mapping_def(m);
+    field(def.id), field(def.provider), field(def.claim), field(def.value), field(def.delimiter);
+    field(def.group), field(m.active ? "active" : "inactive");
+    if (def.match != MatchKind::kExact) field(match_kind_name(def.match));  // exact: as before §16
     text.push_back('\x1e');
   }
   return xxh3(text);
@@ -223,11 +224,10 @@ std::string encode_snapshot(const CompiledConfig& config, const UserStore& store
   for (const CompiledRole& r : config.roles) put_str(names, r.id);
   put<uint32_t>(names, static_cast<uint32_t>(config.mappings.size()));
   for (const CompiledMapping& m : config.mappings) {
-    for (const std::string* f : {&m.def.id, &m.def.provider, &m.def.claim, &m.def.value, &m.def.delimiter, &m.def.group}) {
-      put_str(names, *f);
-    }
+    const MappingView def = config.mapping_def(m);
+    for (std::string_view f : {def.id, def.provider, def.claim, def.value, def.delimiter, def.group}) put_str(names, f);
     put<uint8_t>(names, static_cast<uint8_t>((m.active ? kMappingActive : 0) | kMappingDefined |
-                                             static_cast<int>(m.def.match) << kMappingMatchShift));
+                                             static_cast<int>(def.match) << kMappingMatchShift));
   }
   const size_t user_sections = (users.size() + kUsersPerSection - 1) / kUsersPerSection;
   const std::string meta = meta_section(users.size(), config_fingerprint(config));
@@ -369,7 +369,7 @@ Status import_snapshot(const CompiledConfig& config, std::string_view bytes, Use
     const bool active = (flags & kMappingActive) != 0;
     MappingIdentity old{f[0], f[1], f[5]};
     const auto match = static_cast<MatchKind>((flags >> kMappingMatchShift) & 3);
-    if (flags & kMappingDefined) old.claim = &f[2], old.value = &f[3], old.delimiter = &f[4], old.match = &match;
+    if (flags & kMappingDefined) old.claim = f[2], old.value = f[3], old.delimiter = f[4], old.match = match;
     auto m = active ? surviving_mapping(config, old) : std::nullopt;
     mapping_to.push_back(m ? index_of(*m) : kNoIndex);
   }

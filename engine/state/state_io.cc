@@ -109,7 +109,7 @@ std::string export_state(const CompiledConfig& config, const UserStore& store) {
       if (i == 0 || user.mapped[i - 1].group != user.mapped[i].group) {
         names.mapped.emplace_back(config.group(user.mapped[i].group).id, std::vector<std::string_view>{});
       }
-      names.mapped.back().second.push_back(config.mapping(user.mapped[i].mapping).def.id);
+      names.mapped.back().second.emplace_back(config.mapping_id(user.mapped[i].mapping));
     }
     names.manual.clear();
     for (GroupId g : user.manual) names.manual.push_back(config.group(g).id);

@@ -174,7 +174,7 @@ void explain_event(const CompiledConfig& config, const HeldSets& before, const H
     s.names.clear();
     auto pairs = std::equal_range(after.mapped.begin(), after.mapped.end(), MappedPair{g, MappingId{0}},
                                   [](const MappedPair& a, const MappedPair& b) { return a.group < b.group; });
-    for (auto p = pairs.first; p != pairs.second; ++p) s.names.push_back(config.mapping(p->mapping).def.id);
+    for (auto p = pairs.first; p != pairs.second; ++p) s.names.push_back(config.mapping_id(p->mapping));
     sort_unique(s.names);
     s.values.clear();
     auto matched = std::equal_range(values.begin(), values.end(), ValuedPair{{g, MappingId{0}}, {}},
