@@ -22,6 +22,7 @@
 #include "engine/common/flat_string_map.h"
 #include "engine/common/name_index.h"
 #include "engine/common/string_map.h"
+#include "engine/common/value_index.h"
 #include "engine/match/pattern_table.h"
 
 namespace claimmap {
@@ -62,12 +63,9 @@ struct CaptureTrie {
 
 // All mappings of one provider that read one claim with one delimiter.
 struct DelimiterTable {
-  struct Range {
-    uint32_t begin;
-    uint32_t count;
-  };
+  using Range = ValueIndex::Range;
   std::string delimiter;  // "" = none
-  FlatStringMap<Range> values;     // claim value → grants[begin, begin+count)
+  ValueIndex values;               // claim value → grants[begin, begin+count); keys in mapping_text
   std::vector<MappedPair> grants;  // sorted within each range; kGrantCopy pairs of padding past the last
   // A value's grants are copied in one fixed move of this many pairs when
   // they fit (most values grant one group): no call to memmove per value.

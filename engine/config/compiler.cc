@@ -87,8 +87,12 @@ ClaimMatcher& matcher_for(CompiledProvider& provider, StringMap<uint32_t>& index
 
 // Groups one table's (value, pair) list by value — a value's pairs sorted,
 // values in the order they first appear — into the table's grants and its
-// value → range map. Linear: a NameIndex numbers the distinct values.
-void lay_out_values(const std::vector<std::pair<std::string_view, MappedPair>>& values, DelimiterTable* table) {
+// value → range index. Linear: a NameIndex numbers the distinct values.
+// The values are views into `text` (the config's mapping_text), which the
+// index reads its keys from. False when a value grants more pairs than the
+// index can count (ValueIndex::kMaxCount).
+bool lay_out_values(std::string_view text, const std::vector<std::pair<std::string_view, MappedPair>>& values,
+                    DelimiterTable* table) {
   std::vector<std::string_view> distinct;
   std::vector<uint32_t> value_of(values.size());
   std::vector<uint32_t> begin;  // counts, then starts
@@ -116,7 +120,7 @@ void lay_out_values(const std::vector<std::pair<std::string_view, MappedPair>>& 
   for (const auto& [value, range] : entries) {
     std::sort(table->grants.begin() + range.begin, table->grants.begin() + range.begin + range.count);
   }
-  table->values.build(entries);
+  return table->values.build(text, entries);
 }
 
 // Numbers the distinct shapes (claim, delimiter, template text, match) of
@@ -340,7 +344,12 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     for (size_t m = 0; m < c.providers[p].claims.size(); ++m) {
       for (size_t t = 0; t < c.providers[p].claims[m].tables.size(); ++t) {
         DelimiterTable& table = c.providers[p].claims[m].tables[t];
-        lay_out_values(pending[p][m][t].values, &table);
+        if (!lay_out_values(c.mapping_text, pending[p][m][t].values, &table)) {
+          report.errors.push_back({"mappings", "provider " + json_text::quoted(c.providers[p].def.id) + ", claim " +
+                                                   json_text::quoted(c.providers[p].claims[m].claim) +
+                                                   ": one value grants more than " +
+                                                   std::to_string(ValueIndex::kMaxCount) + " mappings"});
+        }
         std::string error;
         if (!table.patterns.build(std::move(pending[p][m][t].patterns), &error)) {
           report.errors.push_back({"mappings", "provider " + json_text::quoted(c.providers[p].def.id) + ", claim " +

@@ -221,10 +221,11 @@ void match_login(const CompiledConfig& config, const ParsedEvent& event, MatchRe
       out->found.clear();
       size_t total = 0;
       for (const auto& key : out->keys) {
-        if (const DelimiterTable::Range* range = table.values.find(key.text, key.hash)) {
-          out->found.push_back(*range);
-          total += range->count;
-          if (out->want_values) add_valued_grants(table, *range, key.text, out);  // a branch always taken the same way
+        DelimiterTable::Range range;
+        if (table.values.find(key.text, key.hash, &range)) {
+          out->found.push_back(range);
+          total += range.count;
+          if (out->want_values) add_valued_grants(table, range, key.text, out);  // a branch always taken the same way
         }
       }
       add_grants(table, out->found, total, &out->matched);
