@@ -48,7 +48,7 @@ class NameIndex {
     for (;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.position == kAbsent) break;
-      if (s.tag == tag && name_of(s.position) == name) return s.position;
+      if (s.tag == tag && same_name(name_of(s.position), name)) return s.position;
     }
     slots_[i] = Slot{tag, position};
     ++size_;
@@ -63,7 +63,7 @@ class NameIndex {
     for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.position == kAbsent) return kAbsent;
-      if (s.tag == tag && name_of(s.position) == name) return s.position;
+      if (s.tag == tag && same_name(name_of(s.position), name)) return s.position;
     }
   }
 
@@ -76,6 +76,11 @@ class NameIndex {
     uint32_t position = kAbsent;
   };
   static uint32_t tag_of(std::string_view name) { return static_cast<uint32_t>(hash_bytes(name)); }
+  // Inline word compares: a call to memcmp per lookup was a twelfth of a
+  // 1M-mapping config's load (ids of 10 to 40 bytes).
+  static bool same_name(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && same_bytes(a.data(), b.data(), a.size());
+  }
 
   std::vector<Slot> slots_;
   size_t mask_ = 0;

@@ -72,7 +72,7 @@ size_t map_bytes(const boost::container::flat_map<std::string, uint32_t, std::le
   return bytes;
 }
 
-ClaimMatcher& matcher_for(CompiledProvider& provider, StringMap<uint32_t>& index_by_claim, const std::string& claim,
+ClaimMatcher& matcher_for(CompiledProvider& provider, StringMap<uint32_t>& index_by_claim, std::string_view claim,
                           uint32_t* index) {
   // Found before any insert: emplace would build a node (and copy the claim)
   // for each of a million mappings only to drop it.
@@ -81,7 +81,7 @@ ClaimMatcher& matcher_for(CompiledProvider& provider, StringMap<uint32_t>& index
     return provider.claims[it->second];
   }
   *index = static_cast<uint32_t>(provider.claims.size());
-  index_by_claim.emplace(claim, *index);
+  index_by_claim.emplace(std::string(claim), *index);
   return provider.claims.emplace_back();
 }
 
@@ -157,7 +157,7 @@ class ShapeInterner {
   uint32_t last_ = kNoIndex;
 };
 
-DelimiterTable& table_for(ClaimMatcher& matcher, const std::string& delimiter) {
+DelimiterTable& table_for(ClaimMatcher& matcher, std::string_view delimiter) {
   for (auto& table : matcher.tables) {
     if (table.delimiter == delimiter) return table;
   }
@@ -168,8 +168,9 @@ DelimiterTable& table_for(ClaimMatcher& matcher, const std::string& delimiter) {
 
 }  // namespace
 
-std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const std::vector<bool>& mapping_active,
+std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const ValidationResult& validation,
                                                      ConfigReport report) {
+  const std::vector<bool>& mapping_active = validation.mapping_active;
   auto config = std::make_shared<CompiledConfig>();
   CompiledConfig& c = *config;
 
@@ -186,7 +187,9 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
   }
   c.groups.reserve(model.groups.size());
   c.group_index.reserve(model.groups.size());
+  std::vector<GroupId> group_of_model(model.groups.size());  // model position → compiled id
   for (size_t i : order_by_id(model.groups)) {
+    group_of_model[i] = GroupId{static_cast<uint32_t>(c.groups.size())};
     GroupDef& def = model.groups[i];
     std::string quoted = json_text::quoted(def.id);
     CompiledGroup group{std::move(def.id), std::move(def.stage), {}, std::move(quoted)};
@@ -231,9 +234,11 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     c.nbf_node = c.trie.insert({"nbf"});
     c.aud_node = c.trie.insert({"aud"});
   }
+  std::vector<ProviderId> provider_of_model(model.providers.size());  // model position → compiled id
   for (size_t i : order_by_id(model.providers)) {
     const ProviderDef& def = model.providers[i];
     const ProviderId id{static_cast<uint32_t>(c.providers.size())};
+    provider_of_model[i] = id;
     c.provider_by_id.emplace(def.id, id);
     if (def.has_issuer) c.provider_by_issuer.emplace(def.issuer, id);
     CompiledProvider provider;
@@ -287,9 +292,9 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
     mapping.id = add_text(def.id);
     mapping.value = add_text(def.value);
     c.mapping_index.insert(def.id, index_of(id), [&c](uint32_t m) { return c.mapping_id(MappingId{m}); });
-    mapping.provider = c.provider_by_id.at(def.provider);
+    mapping.provider = provider_of_model[validation.mapping_provider[i]];
     mapping.is_template = group_template.is_template();
-    mapping.group = mapping.is_template ? GroupId{kNoIndex} : *c.find_group(def.group);
+    mapping.group = mapping.is_template ? GroupId{kNoIndex} : group_of_model[validation.mapping_group[i]];
     mapping.shape = shapes.intern(def.claim, def.delimiter, mapping.is_template ? std::string_view(def.group) : "",
                                   def.match);
     mapping.active = mapping_active[i];
@@ -312,7 +317,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const st
       if (def.match == MatchKind::kExact && !mapping.is_template) {
         tables[table_index].values.emplace_back(c.text(mapping.value), MappedPair{mapping.group, id});
       } else {
-        PatternTable::Entry entry{def.match, def.value, {id, mapping.group, std::move(group_template), nullptr}};
+        PatternTable::Entry entry{def.match, std::string(def.value), {id, mapping.group, std::move(group_template), nullptr}};
         if (entry.rule.group_template.max_capture() > 0) {
           std::string error;  // checked by the validator
           entry.rule.captures = compile_claim_regex(def.value, &error);

@@ -6,10 +6,11 @@
 #include <vector>
 
 #include "engine/config/compiled_config.h"
+#include "engine/config/config_validator.h"
 
 namespace claimmap {
 
-std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const std::vector<bool>& mapping_active,
+std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const ValidationResult& validation,
                                                      ConfigReport report);
 
 }  // namespace claimmap

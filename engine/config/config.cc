@@ -63,7 +63,7 @@ Result<Config> load(std::string_view text, size_t readable_padding, const std::f
     return Status(ErrorCode::kInvalidConfig,
                   "config has " + std::to_string(count) + (count == 1 ? " error" : " errors"));
   }
-  auto compiled = compile_config(std::move(model), validation.mapping_active, std::move(report));
+  auto compiled = compile_config(std::move(model), validation, std::move(report));
   if (report_out) *report_out = compiled->report;
   if (const size_t count = compiled->report.errors.size()) {  // patterns too large to compile together
     return Status(ErrorCode::kInvalidConfig, "config has " + std::to_string(count) + (count == 1 ? " error" : " errors"));

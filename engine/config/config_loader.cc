@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <string>
 
+#include <boost/container/small_vector.hpp>
 #include <simdjson.h>
 
 #include "engine/common/file_io.h"
 #include "engine/common/huge_pages.h"
+#include "engine/common/parallel_pieces.h"
 #include "engine/common/json_text.h"
 #include "engine/config/claim_path.h"
 #include "engine/jose/jwk.h"
@@ -117,16 +119,30 @@ class ObjectReader {
  public:
   ObjectReader(element e, std::string path, std::vector<ConfigProblem>* errors)
       : path_(std::move(path)), errors_(errors) {
+    read(e);
+  }
+  // Element `index` of the array at `array_path` (which must outlive the
+  // reader): its path is spelled only for an error (a million mappings would
+  // build a million "mappings[N]" strings).
+  ObjectReader(element e, const std::string& array_path, size_t index, std::vector<ConfigProblem>* errors)
+      : errors_(errors), array_path_(&array_path), index_(index) {
+    read(e);
+  }
+
+  bool valid() const { return valid_; }
+  std::string path() const { return array_path_ != nullptr ? index_path(*array_path_, index_) : path_; }
+
+ private:
+  void read(element e) {
     if (e.type() != element_type::OBJECT) {
-      error(path_, std::string("must be an object, not ") + type_name(e.type()));
+      error(path(), std::string("must be an object, not ") + type_name(e.type()));
       valid_ = false;
       return;
     }
     for (auto field : simdjson::dom::object(e.get_object().value_unsafe())) fields_.push_back({field.key, field.value, false});
   }
 
-  bool valid() const { return valid_; }
-  const std::string& path() const { return path_; }
+ public:
 
   // The member, or nullopt when absent (JSON null counts as absent where `null_is_absent`).
   // A repeated member is reported once, by check_duplicates, not also as unknown.
@@ -150,10 +166,11 @@ class ObjectReader {
   }
 
   // A string member within [min_len, max_len] code points.
-  std::optional<std::string> string(std::string_view name, bool required, size_t min_len, size_t max_len,
-                                    bool null_is_absent = false) {
+  // A view into the parsed document: copy it where it must outlive that.
+  std::optional<std::string_view> string(std::string_view name, bool required, size_t min_len, size_t max_len,
+                                         bool null_is_absent = false) {
     auto e = find(name, null_is_absent);
-    auto p = [&] { return member_path(path_, name); };  // only for an error: most members have none
+    auto p = [&] { return member_path(path(), name); };  // only for an error: most members have none
     if (!e) {
       if (required) error(p(), "missing");
       return std::nullopt;
@@ -163,6 +180,9 @@ class ObjectReader {
       return std::nullopt;
     }
     std::string_view s = e->get_string().value_unsafe();
+    // Code points are never more than bytes, and a string of at least one
+    // byte has one: most strings need no count (a twentieth of a large load).
+    if (s.size() <= max_len && s.size() >= min_len && min_len <= 1) return s;
     const size_t n = json_text::count_code_points(s);
     if (n < min_len) {
       error(p(), min_len == 1 ? "empty" : "shorter than " + std::to_string(min_len) + " characters");
@@ -172,15 +192,15 @@ class ObjectReader {
       error(p(), "longer than " + std::to_string(max_len) + " characters");
       return std::nullopt;
     }
-    return std::string(s);
+    return s;
   }
 
-  std::optional<std::string> id(bool required = true) { return string("id", required, 1, kMaxIdLength); }
+  std::optional<std::string_view> id(bool required = true) { return string("id", required, 1, kMaxIdLength); }
 
   void finish() {
     if (!valid_) return;
     for (const auto& f : fields_) {
-      if (!f.used) error(member_path(path_, f.key), "unknown member");
+      if (!f.used) error(member_path(path(), f.key), "unknown member");
     }
   }
 
@@ -196,7 +216,11 @@ class ObjectReader {
   };
   std::string path_;
   std::vector<ConfigProblem>* errors_;
-  std::vector<Field> fields_;
+  const std::string* array_path_ = nullptr;  // with index_, instead of path_
+  size_t index_ = 0;
+  // In place for an object of up to 8 members (a mapping has 4 to 7): a
+  // million objects read without an allocation each.
+  boost::container::small_vector<Field, 8> fields_;
   bool valid_ = true;
 };
 
@@ -264,7 +288,7 @@ void read_token_policy(ObjectReader& obj, const std::string& path, const std::st
   } else if (file) {
     t.has_keys = true;
     t.jwks_file = *file;
-    read_jwks_file(*file, base_dir, member_path(path, "jwks_file"), &t.keys, errors);
+    read_jwks_file(t.jwks_file, base_dir, member_path(path, "jwks_file"), &t.keys, errors);
   }
   if (auto algorithms = obj.find("algorithms")) {
     const std::string ap = member_path(path, "algorithms");
@@ -327,20 +351,20 @@ void read_token_policy(ObjectReader& obj, const std::string& path, const std::st
 }
 
 // A `match` member (docs/spec.md §16): absent means exact.
-MatchKind read_match_kind(ObjectReader& obj, const std::string& path) {
+MatchKind read_match_kind(ObjectReader& obj) {
   auto kind = obj.string("match", false, 1, 16, /*null_is_absent=*/true);
   if (!kind) return MatchKind::kExact;
   if (auto k = parse_match_kind(*kind)) return *k;
-  obj.error(member_path(path, "match"), "must be \"exact\", \"prefix\", \"glob\" or \"regex\", not " + json_text::quoted(*kind));
+  obj.error(member_path(obj.path(), "match"), "must be \"exact\", \"prefix\", \"glob\" or \"regex\", not " + json_text::quoted(*kind));
   return MatchKind::kExact;
 }
 
 // A claim path member: a name, or a JSON Pointer (docs/spec.md §2).
-std::optional<std::string> read_claim(ObjectReader& obj, const std::string& path) {
+std::optional<std::string_view> read_claim(ObjectReader& obj) {
   auto claim = obj.string("claim", true, 1, 50);
   if (!claim) return std::nullopt;
   if (!parse_claim_path(*claim)) {
-    obj.error(member_path(path, "claim"), "invalid JSON Pointer: \"~\" must be followed by 0 or 1");
+    obj.error(member_path(obj.path(), "claim"), "invalid JSON Pointer: \"~\" must be followed by 0 or 1");
     return std::nullopt;
   }
   return claim;
@@ -350,10 +374,10 @@ void read_require_rule(element e, const std::string& path, ProviderDef* p, std::
   ObjectReader obj(e, path, errors);
   RequireDef r;
   if (obj.valid()) {
-    if (auto claim = read_claim(obj, path)) r.claim = *claim;
+    if (auto claim = read_claim(obj)) r.claim = *claim;
     if (auto value = obj.string("value", true, 1, 256)) r.value = *value;
     if (auto delimiter = obj.string("delimiter", false, 0, 3, /*null_is_absent=*/true)) r.delimiter = *delimiter;
-    r.match = read_match_kind(obj, path);
+    r.match = read_match_kind(obj);
     obj.finish();
   }
   // Keep indices aligned with the file so that later errors name the right rule.
@@ -428,28 +452,58 @@ void read_group(element e, const std::string& path, ConfigModel* model, std::vec
   model->groups.push_back(std::move(g));
 }
 
-void read_mapping(element e, const std::string& path, ConfigModel* model, std::vector<ConfigProblem>* errors) {
-  ObjectReader obj(e, path, errors);
-  // Keep indices aligned with the file so that later errors name the right item.
-  if (!obj.valid()) return model->mappings.emplace_back(), void();
-  MappingDef m;
+// Mapping `index` of the array at `array_path` into `*out` (left empty when
+// it is not an object: indices stay aligned with the file).
+void read_mapping(element e, const std::string& array_path, size_t index, MappingDef* out,
+                  std::vector<ConfigProblem>* errors) {
+  ObjectReader obj(e, array_path, index, errors);
+  if (!obj.valid()) return;
+  MappingDef& m = *out;
   if (auto id = obj.id()) m.id = *id;
   if (auto provider = obj.string("provider", true, 1, ObjectReader::kMaxIdLength)) m.provider = *provider;
-  if (auto claim = read_claim(obj, path)) m.claim = *claim;
+  if (auto claim = read_claim(obj)) m.claim = *claim;
   if (auto value = obj.string("value", true, 1, 256)) m.value = *value;
   // Absent, null and "" all mean "no delimiter" (docs/spec.md §2).
   if (auto delimiter = obj.string("delimiter", false, 0, 3, /*null_is_absent=*/true)) m.delimiter = *delimiter;
   if (auto group = obj.string("group", true, 1, ObjectReader::kMaxIdLength)) m.group = *group;
-  m.match = read_match_kind(obj, path);
+  m.match = read_match_kind(obj);
   obj.finish();
-  model->mappings.push_back(std::move(m));
+}
+
+// The mappings section: most of a large config. Its objects are read in
+// pieces on the caller's TBB arena's threads (the document is only read);
+// each piece's problems are kept apart and appended in file order, so the
+// report is the one a single pass gives.
+void read_mappings(ObjectReader& top, ConfigModel* model, std::vector<ConfigProblem>* errors) {
+  auto section = top.find("mappings");
+  if (!section) return;
+  const std::string path = "mappings";
+  if (section->type() != element_type::ARRAY) {
+    return top.error(path, std::string("must be an array, not ") + type_name(section->type()));
+  }
+  std::vector<element> items;
+  for (element item : simdjson::dom::array(section->get_array().value_unsafe())) items.push_back(item);
+  model->mappings.resize(items.size());
+  advise_huge_pages(model->mappings.data(), model->mappings.capacity() * sizeof(MappingDef));
+  constexpr size_t kPiece = 1 << 16;
+  const size_t pieces = (items.size() + kPiece - 1) / kPiece;
+  std::vector<std::vector<ConfigProblem>> found(pieces);
+  for_each_piece(pieces, [&](size_t k) {
+    for (size_t i = k * kPiece; i < std::min(items.size(), (k + 1) * kPiece); ++i) {
+      read_mapping(items[i], path, i, &model->mappings[i], &found[k]);
+    }
+  });
+  for (auto& piece : found) errors->insert(errors->end(), piece.begin(), piece.end());
 }
 
 }  // namespace
 
 bool read_config_model(std::string_view json, const std::string& base_dir, ConfigModel* model,
                        std::vector<ConfigProblem>* errors, size_t readable_padding) {
-  simdjson::dom::parser parser;
+  // Kept with the model: the mappings are views into its strings.
+  auto document = std::make_shared<simdjson::dom::parser>();
+  model->document = document;
+  simdjson::dom::parser& parser = *document;
   simdjson::padded_string padded;
   if (readable_padding < simdjson::SIMDJSON_PADDING) {
     padded = simdjson::padded_string(json);
@@ -484,15 +538,13 @@ bool read_config_model(std::string_view json, const std::string& base_dir, Confi
   };
   model->roles.reserve(size_of("roles"));
   model->groups.reserve(size_of("groups"));
-  model->mappings.reserve(size_of("mappings"));
-  advise_huge_pages(model->mappings.data(), model->mappings.capacity() * sizeof(MappingDef));
   for_each_in_array(top, "stages", [&](element item, const std::string& p) {
     if (auto stage = string_item(item, p, errors)) model->stages.push_back(*stage);
   });
   for_each_in_array(top, "providers", [&](element item, const std::string& p) { read_provider(item, p, base_dir, model, errors); });
   for_each_in_array(top, "roles", [&](element item, const std::string& p) { read_role(item, p, model, errors); });
   for_each_in_array(top, "groups", [&](element item, const std::string& p) { read_group(item, p, model, errors); });
-  for_each_in_array(top, "mappings", [&](element item, const std::string& p) { read_mapping(item, p, model, errors); });
+  read_mappings(top, model, errors);
   top.finish();
   return true;
 }

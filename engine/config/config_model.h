@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/config/match_kind.h"
@@ -61,18 +63,23 @@ struct GroupDef {
   std::vector<std::string> roles;
 };
 
+// Views into the parsed document (ConfigModel::document): a million
+// mappings are read without a string of their own each.
 struct MappingDef {
-  std::string id;
-  std::string provider;
-  std::string claim;
-  std::string value;
-  std::string delimiter;  // "" = none
-  std::string group;      // a group id, or a template ("{value}", "app-{1}": docs/spec.md §16)
+  std::string_view id;
+  std::string_view provider;
+  std::string_view claim;
+  std::string_view value;
+  std::string_view delimiter;  // "" = none
+  std::string_view group;      // a group id, or a template ("{value}", "app-{1}": docs/spec.md §16)
   MatchKind match = MatchKind::kExact;
   friend bool operator==(const MappingDef&, const MappingDef&) = default;
 };
 
 struct ConfigModel {
+  // Owns the parsed document the mappings' views point into: keep the model
+  // (or this) while they are read.
+  std::shared_ptr<const void> document;
   std::vector<std::string> stages;
   std::vector<ProviderDef> providers;
   std::vector<RoleDef> roles;

@@ -128,13 +128,25 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
   }
 
   result.mapping_active.assign(model.mappings.size(), true);
+  result.mapping_provider.resize(model.mappings.size());
+  result.mapping_group.resize(model.mappings.size());
+  // Consecutive mappings nearly always name the same provider: the last one
+  // is compared before the index is searched.
+  std::string_view last_provider;
+  uint32_t last_p_at = NameIndex::kAbsent;
   for (size_t i = 0; i < model.mappings.size(); ++i) {
     const MappingDef& m = model.mappings[i];
-    const uint32_t p_at = providers.at(m.provider);
+    if (m.provider != last_provider || last_p_at == NameIndex::kAbsent) {
+      last_provider = m.provider;
+      last_p_at = providers.at(m.provider);
+    }
+    const uint32_t p_at = last_p_at;
     // A template names its groups at each login (docs/spec.md §16): the
     // groups need not exist yet, and one out of scope is skipped then.
     const GroupTemplate group_template = GroupTemplate::parse(m.group);
     const uint32_t g_at = group_template.is_template() ? NameIndex::kAbsent : groups.at(m.group);
+    result.mapping_provider[i] = p_at;
+    result.mapping_group[i] = g_at;
     if (!m.provider.empty() && p_at == NameIndex::kAbsent) {
       errors.push_back({item_path("mappings", i, "provider"), "unknown provider " + json_text::quoted(m.provider)});
     }
@@ -145,7 +157,7 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
     // Only a pattern, a delimiter or a template has anything to check: a
     // plain exact value (most of a large config) builds no path or name.
     if (!m.value.empty() && (m.match != MatchKind::kExact || !m.delimiter.empty() || group_template.is_template())) {
-      pattern = check_pattern(m.match, m.value, m.delimiter, item_path("mappings", i),
+      pattern = check_pattern(m.match, std::string(m.value), std::string(m.delimiter), item_path("mappings", i),
                               "mapping " + json_text::quoted(m.id), report);
       check_template(group_template, m.match, pattern, item_path("mappings", i), report);
     }

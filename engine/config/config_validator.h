@@ -3,6 +3,7 @@
 // OIDC mappings are inactive. Appends to the report; never throws.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "claimmap/config.h"
@@ -12,6 +13,10 @@ namespace claimmap {
 
 struct ValidationResult {
   std::vector<bool> mapping_active;  // per model mapping; false = inactive
+  // Per model mapping, the positions in the model of its provider and its
+  // group (kNoIndex for a template): found once, here, and not looked up
+  // again by the compiler (two hash lookups and compares a mapping).
+  std::vector<uint32_t> mapping_provider, mapping_group;
 };
 
 ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* report);
