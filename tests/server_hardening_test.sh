@@ -103,7 +103,14 @@ code() { local token=$1; shift; curl -s -o /dev/null -w '%{http_code}' -H "Autho
 assign() { printf '{"type": "assign", "provider": "entra", "subject": "%s", "group": "staff"}' "$1"; }
 reader_token=$t_read  # rotated below
 user_status() { code "$reader_token" "$base/v1/users/entra/$1"; }
-# sighup_done N: waits until the server has logged its Nth SIGHUP.
+# hup: sends a SIGHUP and waits until the server has logged it (sighup_done N:
+# until it has logged its Nth).
+hups=0
+hup() {
+  kill -HUP "$pid"
+  hups=$((hups + 1))
+  sighup_done "$hups"
+}
 sighup_done() {
   for _ in $(seq 1 100); do
     (($(grep -c 'SIGHUP: .*credentials' "$tmp/serve.log") >= $1)) && return 0
@@ -242,8 +249,7 @@ for _ in $(seq 1 100); do grep -q '^before' "$tmp/rotate.out" && break; sleep 0.
 check "a kept-alive connection before the rotation: both tokens served" "before 200 200" "$(head -1 "$tmp/rotate.out")"
 # reader replaced by reader2; the limited credential burst renamed burst2.
 sed -i -e "s/^reader .*/reader2 read $(digest "$t_new")/" -e 's/^burst /burst2 /' "$tmp/tokens"
-kill -HUP "$pid"
-sighup_done 1
+hup
 touch "$tmp/go"
 wait "$probe_pid"
 probe_pid=""
@@ -259,14 +265,12 @@ statuses=""
 for i in 1 2 3; do statuses+="$(code "$t_burst" -X POST -d "$(assign zz-renamed-$i)" "$base/v1/events") "; done
 check "  served on, not limited under its new name" "200 200 200 " "$statuses"
 echo "broken line" >>"$tmp/tokens"
-kill -HUP "$pid"
-sighup_done 2
+hup
 contains "a bad file at SIGHUP is refused, naming its line" "credentials kept as they were: $tmp/tokens line 8" "$tmp/serve.log"
 check "  and the set in force stays" 200 "$(code "$t_new" "$base/v1/who-has?role=Wiki.Reader")"
 # The limited credential's name back: its limit applies to it again.
 sed -i -e '/^broken line$/d' -e 's/^burst2 /burst /' "$tmp/tokens"
-kill -HUP "$pid"
-sighup_done 3
+hup
 contains "a limited credential back under its name: said" \
   "claimmap serve: SIGHUP: --rate-limit burst applies again: $tmp/tokens names it once more" "$tmp/serve.log"
 code "$t_burst" -X POST -d "$(assign zz-back-1)" "$base/v1/events" >/dev/null
@@ -275,16 +279,32 @@ check "  and limited again (a second request at once: 429)" 429 \
 
 # --- SIGHUP: the audit log reopened (logrotate) ------------------------------------
 mv "$log" "$log.1"
-kill -HUP "$pid"
-sighup_done 4
+hup
 check "after the rename the next line goes to a new file" 200 "$(code "$t_new" "$base/v1/who-has?role=Wiki.Reader")"
 check "  one line there" 1 "$(wc -l <"$log" | tr -d ' ')"
+# The package's logrotate snippet itself (server/systemd/claimmap.logrotate),
+# pointed at this log and at this server instead of the unit.
+if command -v logrotate >/dev/null; then
+  sed -e "s|/var/log/claimmap/\*\.ndjson|$log|" -e "s|systemctl reload claimmap.service|kill -HUP $pid|" \
+    server/systemd/claimmap.logrotate >"$tmp/logrotate.conf"
+  hups=$((hups + 1))
+  logrotate -f -s "$tmp/logrotate.state" "$tmp/logrotate.conf" >"$tmp/logrotate.log" 2>&1
+  check "logrotate -f with the package's snippet: exit 0" 0 $?
+  sighup_done "$hups"
+  rotated=$(ls "$log"-* 2>/dev/null | head -1)
+  check "  the log renamed with a date, not compressed yet (delaycompress)" 1 "$(grep -c . "$rotated")"
+  check "  the server reopened it: the next line goes to a new file" 200 \
+    "$(code "$t_new" "$base/v1/who-has?role=Wiki.Reader")"
+  check "  one line there" 1 "$(wc -l <"$log" | tr -d ' ')"
+  rm -f "$rotated"
+else
+  echo "skip: the package's logrotate snippet (logrotate is not installed)"
+fi
 
 # --- an audit log that cannot be written: 503, nothing done --------------------------
 mv "$log" "$log.2"
 mkdir "$log"
-kill -HUP "$pid"
-sighup_done 5
+hup
 check "audit log unwritable: events get 503" 503 "$(code "$t_events" -X POST -d "$(assign zz-unaudited)" "$base/v1/events")"
 contains "the server says why" "refusing POST /v1/events" "$tmp/serve.log"
 curl -s -D "$tmp/scim503.headers" -o "$tmp/scim503.body" -H "Authorization: Bearer $t_admin" "${scim_type[@]}" \
@@ -294,8 +314,7 @@ contains "  as application/scim+json" "Content-Type: application/scim+json" "$tm
 check "  a SCIM Error: its schema, status a string, a detail" "urn:ietf:params:scim:api:messages:2.0:Error str 503 True" \
   "$(scim_error "$tmp/scim503.body")"
 rmdir "$log"
-kill -HUP "$pid"
-sighup_done 6
+hup
 check "  and nothing was done (events)" 404 "$(user_status zz-unaudited)"
 check "  and nothing was done (SCIM)" 0 "$(scim_total zz-scim-503)"
 check "no token anywhere in the audit logs" 0 \
