@@ -9,7 +9,8 @@
 # the old set; a connection kept alive across it serves on, with the old
 # token refused there; a limited credential renamed away is warned of, and
 # limited again when it comes back) and of the audit log (logrotate's
-# rename); an audit log that cannot be written answers 503 (SCIM's error
+# rename, and the package's logrotate snippet run for real when logrotate
+# is installed); an audit log that cannot be written answers 503 (SCIM's error
 # form too) and changes nothing; the tokens file checked before the state
 # is loaded; `simulate --target` with a scoped credential. A real server on
 # a loopback port, always stopped.
