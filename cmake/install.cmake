@@ -1,7 +1,7 @@
 # `cmake --install` and `cpack` (docs/install.md). Two components, two
 # Debian packages, as Debian splits a library's users from its builders:
-#   runtime → claimmap: the command (stripped by cpack), the systemd unit,
-#             the operator's docs;
+#   runtime → claimmap: the command (stripped by cpack), the systemd unit
+#             and the audit log's logrotate snippet, the operator's docs;
 #   dev     → libclaimmap-dev: headers, the static library, the CMake package
 #             and claimmap.pc, depending on the -dev packages the library
 #             needs to link.
@@ -12,6 +12,21 @@ install(TARGETS claimmap RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT r
 # `claimmap serve` as a service (docs/server.md "Production checklist"): the
 # unit, and the operator's guide it points to.
 install(FILES server/systemd/claimmap.service DESTINATION lib/systemd/system COMPONENT runtime)
+# Its audit log's rotation (server/systemd/claimmap.logrotate). logrotate
+# reads /etc/logrotate.d only, so a /usr prefix (the package's) installs it
+# there, as GNUInstallDirs places /usr's SYSCONFDIR; any other prefix (a test's,
+# /usr/local) gets PREFIX/etc/logrotate.d. Decided when installing, since
+# `cmake --install --prefix` and cpack choose the prefix then.
+set(CLAIMMAP_LOGROTATE ${CMAKE_SOURCE_DIR}/server/systemd/claimmap.logrotate)
+install(CODE "
+  if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
+    set(claimmap_etc /etc)
+  else()
+    set(claimmap_etc \"\${CMAKE_INSTALL_PREFIX}/etc\")
+  endif()
+  file(INSTALL DESTINATION \"\${claimmap_etc}/logrotate.d\" TYPE FILE RENAME claimmap
+       PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ FILES \"${CLAIMMAP_LOGROTATE}\")
+" COMPONENT runtime)
 install(FILES docs/server.md docs/spec.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 # claimmap(1), gzipped as Debian ships man pages; built with the command so
 # that an install after `make demo` (the claimmap target only) finds it.
@@ -67,8 +82,10 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION utils)
 # it needs a config and a tokens file first.
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "adduser")
+# conffiles: the logrotate snippet is the operator's to edit (retention), and
+# an upgrade must not overwrite it silently.
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA
-    "${CMAKE_SOURCE_DIR}/server/systemd/postinst;${CMAKE_SOURCE_DIR}/server/systemd/prerm")
+    "${CMAKE_SOURCE_DIR}/server/systemd/postinst;${CMAKE_SOURCE_DIR}/server/systemd/prerm;${CMAKE_SOURCE_DIR}/server/systemd/postrm;${CMAKE_SOURCE_DIR}/server/systemd/conffiles")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libclaimmap-dev)

@@ -2,7 +2,9 @@
 # The Debian packages (docs/install.md) installed as a user would, in a clean
 # Debian 12 root made with debootstrap: `apt-get install ./claimmap_*.deb`
 # installs the command with no -dev package and little disk; the command
-# runs (validate, eval of the example, its man page); `libclaimmap-dev`
+# runs (validate, eval of the example, its man page); the unit, the
+# logrotate snippet (a conffile) and the service user are there, and a purge
+# removes that user only if the package made it; `libclaimmap-dev`
 # then builds examples/ with CMake (find_package) and with pkg-config, and
 # both answer examples/expected.txt; claimmap-dbgsym holds the debug info of
 # that very binary (its build id). Prints the sizes apt reports.
@@ -54,11 +56,17 @@ check "the command runs" "claimmap $(dpkg-deb -f "$runtime" Version)" "$(in_root
 check "its man page is installed" yes "$(in_root 'test -s /usr/share/man/man1/claimmap.1.gz && echo yes')"
 check "the unit is installed" yes "$(in_root 'test -s /lib/systemd/system/claimmap.service && echo yes')"
 check "the service user was made" yes "$(in_root 'getent passwd claimmap >/dev/null && echo yes')"
+check "  marked as the package's (postrm's purge removes only such a user)" \
+  "ClaimMap server (made by the claimmap package)" "$(in_root 'getent passwd claimmap | cut -d: -f5')"
+check "the audit log's logrotate snippet is installed" yes "$(in_root 'test -s /etc/logrotate.d/claimmap && echo yes')"
+check "  as a conffile" 1 "$(in_root "dpkg-query -W -f='\${Conffiles}\n' claimmap" | grep -c '^ */etc/logrotate.d/claimmap ')"
 in_root "cd /src/examples && claimmap validate config.json" >"$root/validate.log" 2>&1
 check "claimmap validate of the example config" 0 $?
 # The same installation without Recommends (libhwloc15, pulled in by TBB,
 # recommends hwloc's plugins: libxml2, ICU, X11 and OpenCL loaders).
 in_root "apt-get purge -y claimmap && apt-get autoremove --purge -y" >"$root/purge.log" 2>&1
+check "apt-get purge removed the user the package made" no \
+  "$(in_root 'getent passwd claimmap >/dev/null && echo yes || echo no')"
 in_root "apt-get install -y --no-install-recommends /pkg/$(basename "$runtime")" >"$root/runtime-nr.log" 2>&1
 check "apt-get install --no-install-recommends" 0 $?
 lean=$(grep -o 'After this operation, .* of additional disk space' "$root/runtime-nr.log")
@@ -86,6 +94,13 @@ check "dpkg -i ./$(basename "$dbgsym")" 0 $?
 id=$(readelf -n "$root/usr/bin/claimmap" | sed -n 's/.*Build ID: //p')
 check "  has the installed binary's debug info (build id $id)" yes \
   "$(test -s "$root/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug" && echo yes)"
+
+# A claimmap user made by an administrator before the package is kept by a purge.
+in_root "apt-get purge -y claimmap && adduser --system --group --no-create-home --quiet claimmap &&
+  apt-get install -y --no-install-recommends /pkg/$(basename "$runtime") && apt-get purge -y claimmap" \
+  >"$root/admin-user.log" 2>&1
+check "install and purge beside an administrator's claimmap user" 0 $?
+check "  that user is kept" yes "$(in_root 'getent passwd claimmap >/dev/null && echo yes')"
 
 echo "sizes:"
 echo "  $(basename "$runtime"): $(du -k "$runtime" | cut -f1) KiB, Installed-Size $(dpkg-deb -f "$runtime" Installed-Size) KiB"

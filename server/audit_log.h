@@ -36,7 +36,9 @@ struct AuditEntry {
   std::string_view credential;  // "" when no valid token was given
   std::string_view client;      // "IP:PORT", or ""
   std::string_view method, path;
-  std::vector<std::pair<std::string, std::string>> query;  // decoded, as sent (who-has's role=…)
+  // Decoded; only the parameters the route reads (server_app.h's
+  // audited_query): never the query as sent, which may carry a secret.
+  std::vector<std::pair<std::string, std::string>> query;
   int status = 0;
   const EventCounters* counters = nullptr;  // events applied, when any
   uint64_t config_before = 0, config_after = 0;  // a config change's versions; 0: none

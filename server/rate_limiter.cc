@@ -21,12 +21,37 @@ Result<RateLimit> parse_rate_limit(std::string_view spec) {
   return RateLimit{std::string(spec.substr(0, eq)), n};
 }
 
-RateLimiter::RateLimiter(const std::vector<RateLimit>& limits) {
+std::vector<std::string> limits_without_credential(const std::vector<RateLimit>& limits,
+                                                   const support::CredentialSet& credentials) {
+  std::vector<std::string> missing;
+  for (const RateLimit& limit : limits) {
+    bool known = false;
+    for (const support::Credential& c : credentials.credentials()) known = known || c.name == limit.credential;
+    if (!known) missing.push_back(limit.credential);
+  }
+  return missing;
+}
+
+namespace {
+
+// Whole seconds until the bucket holds one token again, rounded up (a client
+// that comes back after Retry-After finds one), at least 1. The division is
+// in floating point: 2 s to go at 1/3 a second can come out as
+// 2.0000000000000004, which must not round up to 3 — so what is under a
+// microsecond past a whole second counts as that second.
+int64_t retry_after(double tokens, double rate) {
+  const double seconds = (1.0 - tokens) / rate;
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(seconds - 1e-6)));
+}
+
+}  // namespace
+
+RateLimiter::RateLimiter(const std::vector<RateLimit>& limits, Clock::time_point start) {
   for (const RateLimit& l : limits) {
     auto b = std::make_unique<Bucket>();
     b->rate = l.per_second;
     b->tokens = std::max(1.0, l.per_second);  // starts full
-    b->last = Clock::now();
+    b->last = start;
     buckets_[l.credential] = std::move(b);
   }
 }
@@ -47,7 +72,7 @@ bool RateLimiter::admit(std::string_view credential, Clock::time_point now, int6
     return true;
   }
   ++b.refused;
-  *retry_after_seconds = std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1.0 - b.tokens) / b.rate)));
+  *retry_after_seconds = retry_after(b.tokens, b.rate);
   return false;
 }
 

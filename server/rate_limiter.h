@@ -7,6 +7,12 @@
 // (429, Retry-After) before anything is done, and counted. Credentials
 // without a limit are never refused.
 //
+// A limit follows the credential's name, not its token: when a SIGHUP
+// rotation drops or renames the credential, the limit matches nobody (serve
+// logs a warning naming it, limits_without_credential); when a credential
+// of that name comes back, the limit applies to it again, with the bucket
+// it left (refilled by the time passed) and its refusal count.
+//
 // Thread-safety: every method may be called from any thread; each bucket
 // has its own lock (held for a few arithmetic operations).
 #pragma once
@@ -21,6 +27,7 @@
 #include <vector>
 
 #include "claimmap/status.h"
+#include "support/credentials.h"
 
 namespace claimmap::server {
 
@@ -32,11 +39,18 @@ struct RateLimit {
 // "NAME=N/s" (N a positive number; "/s" may be left out).
 Result<RateLimit> parse_rate_limit(std::string_view spec);
 
+// The names of `limits` that no credential of `credentials` has, in the
+// order given: a typo at start (refused), a credential a rotation dropped
+// or renamed (warned of).
+std::vector<std::string> limits_without_credential(const std::vector<RateLimit>& limits,
+                                                   const support::CredentialSet& credentials);
+
 class RateLimiter {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit RateLimiter(const std::vector<RateLimit>& limits);
+  // Every bucket starts full at `start` (a test gives its own clock's time).
+  explicit RateLimiter(const std::vector<RateLimit>& limits, Clock::time_point start = Clock::now());
 
   // Takes one token of `credential`'s bucket at `now`. False when it is
   // empty: then *retry_after_seconds is how long until one is back

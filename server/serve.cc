@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "server/start_config.h"
 #include "server/state_owner.h"
 #include "support/listen_address.h"
+#include "support/tls_context.h"
 
 namespace claimmap::server {
 
@@ -71,6 +73,32 @@ class SnapshotTimer {
   std::thread thread_;
 };
 
+// A rotation that drops or renames a limited credential leaves its
+// --rate-limit matching nobody: serving goes on (refusing a good new
+// tokens file for it would block the rotation, often the revocation, it is
+// for), but the operator is told, by name. A limit follows the name
+// (server/rate_limiter.h), so one whose credential comes back applies again,
+// and that is said too. Printed before the SIGHUP's summary line.
+void warn_of_rate_limits(const ServeOptions& options, const CredentialSet& before, const CredentialSet& after) {
+  const std::vector<std::string> missing_before = limits_without_credential(options.rate_limits, before);
+  const std::vector<std::string> missing_after = limits_without_credential(options.rate_limits, after);
+  const auto has = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  for (const std::string& name : missing_after) {
+    std::fprintf(stderr,
+                 "claimmap serve: SIGHUP: warning: --rate-limit %s limits nobody now: %s has no credential of that "
+                 "name (dropped or renamed); it applies again if one comes back\n",
+                 name.c_str(), options.tokens_file.c_str());
+  }
+  for (const std::string& name : missing_before) {
+    if (!has(missing_after, name)) {
+      std::fprintf(stderr, "claimmap serve: SIGHUP: --rate-limit %s applies again: %s names it once more\n",
+                   name.c_str(), options.tokens_file.c_str());
+    }
+  }
+}
+
 // SIGHUP (docs/server.md "Rotation"): what is re-read without a restart.
 // Each part keeps what it had when its new files are bad, and says so.
 void reload_on_sighup(const ServeOptions& options, support::HttpListener& listener, bool tls,
@@ -83,6 +111,7 @@ void reload_on_sighup(const ServeOptions& options, support::HttpListener& listen
   if (!options.tokens_file.empty()) {
     Result<CredentialSet> next = support::load_tokens_file(options.tokens_file);
     if (next.ok()) {
+      warn_of_rate_limits(options, *credentials.current(), next.value());
       const size_t n = next.value().credentials().size();
       credentials.replace(std::move(next.value()));
       std::fprintf(stderr, "claimmap serve: SIGHUP: %zu credentials from %s\n", n, options.tokens_file.c_str());
@@ -98,6 +127,41 @@ void reload_on_sighup(const ServeOptions& options, support::HttpListener& listen
     }
   }
   std::fflush(stderr);
+}
+
+// Who may call and what is recorded (docs/spec.md §13 "Hardened serving"),
+// read and checked before the state is loaded: a bad tokens file, rate
+// limit, TLS file or audit log path fails in a moment, not after the
+// minutes a large state can take to load.
+struct ServingPieces {
+  std::shared_ptr<CredentialStore> credentials;
+  std::unique_ptr<AuditLog> audit_log;
+};
+
+Result<ServingPieces> prepare_serving(const ServeOptions& options, const support::ListenerOptions& limits) {
+  Result<CredentialSet> credential_set = options.tokens_file.empty()
+                                             ? Result<CredentialSet>(CredentialSet::single_token(options.token))
+                                             : support::load_tokens_file(options.tokens_file);
+  if (!credential_set.ok()) return credential_set.status();
+  if (const std::vector<std::string> missing = limits_without_credential(options.rate_limits, credential_set.value());
+      !missing.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "--rate-limit names no credential: " + missing.front());
+  }
+  // Only a check: the listener reads the files again when it starts.
+  if (limits.tls.enabled()) {
+    if (Result<std::shared_ptr<boost::asio::ssl::context>> tls = support::make_server_tls_context(limits.tls);
+        !tls.ok()) {
+      return tls.status();
+    }
+  }
+  ServingPieces pieces;
+  pieces.credentials = std::make_shared<CredentialStore>(std::move(credential_set.value()));
+  if (!options.audit_log_path.empty()) {
+    Result<std::unique_ptr<AuditLog>> opened_log = AuditLog::open(options.audit_log_path);
+    if (!opened_log.ok()) return Status(ErrorCode::kIoError, opened_log.status().message());
+    pieces.audit_log = std::move(opened_log.value());
+  }
+  return pieces;
 }
 
 }  // namespace
@@ -120,6 +184,10 @@ Status run_serve(const ServeOptions& options) {
                                                    (store_path == options.state_path ? "--state" : "--config") +
                                                    " file");
   }
+  Result<ServingPieces> pieces = prepare_serving(options, limits);
+  if (!pieces.ok()) return refuse(pieces.status().code(), pieces.status().message());
+  std::shared_ptr<CredentialStore> credentials = std::move(pieces.value().credentials);
+  std::unique_ptr<AuditLog> audit_log = std::move(pieces.value().audit_log);
   if (!options.state_path.empty()) {
     if (Status s = check_state_ownership(options.state_path, options.overwrite_state); !s.ok()) {
       return refuse(s.code(), s.message());
@@ -173,22 +241,6 @@ Status run_serve(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  // Who may call, and what is recorded (docs/spec.md §13 "Hardened serving").
-  Result<CredentialSet> credential_set = options.tokens_file.empty() ? Result<CredentialSet>(CredentialSet::single_token(options.token))
-                                                                     : support::load_tokens_file(options.tokens_file);
-  if (!credential_set.ok()) return refuse(credential_set.status().code(), credential_set.status().message());
-  for (const RateLimit& limit : options.rate_limits) {
-    bool known = false;
-    for (const Credential& c : credential_set.value().credentials()) known = known || c.name == limit.credential;
-    if (!known) return refuse(ErrorCode::kInvalidArgument, "--rate-limit names no credential: " + limit.credential);
-  }
-  auto credentials = std::make_shared<CredentialStore>(std::move(credential_set.value()));
-  std::unique_ptr<AuditLog> audit_log;
-  if (!options.audit_log_path.empty()) {
-    Result<std::unique_ptr<AuditLog>> opened_log = AuditLog::open(options.audit_log_path);
-    if (!opened_log.ok()) return refuse(ErrorCode::kIoError, opened_log.status().message());
-    audit_log = std::move(opened_log.value());
-  }
   ServerSettings settings;
   settings.token = options.token;
   settings.scim_provider = options.scim_provider;

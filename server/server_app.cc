@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <span>
 
 #include <nlohmann/json.hpp>
 
+#include "server/scim/scim_list.h"
 #include "support/prometheus_text.h"
 
 namespace claimmap::server {
@@ -58,6 +60,39 @@ bool is_audited(const support::HttpRequest& request) {
     return !read || rest.starts_with("/Users") || rest.starts_with("/Groups");
   }
   return false;
+}
+
+namespace {
+
+// What each audited route reads from its query (server/api_routes.cc,
+// server/scim/scim_list.cc, scim_users.cc, scim_groups.cc); keep in step.
+constexpr std::string_view kEventsQuery[] = {"explain"};
+constexpr std::string_view kWhoHasQuery[] = {"role", "app", "group"};
+constexpr std::string_view kConfigQuery[] = {"dry_run", "explain"};
+constexpr std::string_view kUsersQuery[] = {"explain"};
+constexpr std::string_view kScimQuery[] = {"filter", "startIndex", "count", "attributes", "excludedAttributes"};
+
+std::span<const std::string_view> query_names_read(std::string_view path) {
+  if (path == "/v1/events") return kEventsQuery;
+  if (path == "/v1/who-has") return kWhoHasQuery;
+  if (path == "/v1/config") return kConfigQuery;
+  if (path.starts_with("/v1/users/")) return kUsersQuery;
+  if (is_scim(path)) return kScimQuery;
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> audited_query(const support::HttpRequest& request) {
+  // SCIM compares parameter names ignoring case (RFC 7644 §3.4.2), /v1 exactly:
+  // the same lookups the routes make, so a line shows what the route used.
+  const bool scim = is_scim(request.path);
+  std::vector<std::pair<std::string, std::string>> kept;
+  for (const std::string_view name : query_names_read(request.path)) {
+    const std::string* value = scim ? scim::query_parameter(request, name) : request.query_value(name);
+    if (value != nullptr) kept.emplace_back(std::string(name), *value);
+  }
+  return kept;
 }
 
 support::HttpResponse json_error(int status, std::string_view code, std::string_view message) {
@@ -127,7 +162,7 @@ support::HttpResponse ServerApp::handle(const support::HttpRequest& request) {
     entry.client = request.peer;
     entry.method = request.method;
     entry.path = request.path;
-    entry.query = request.query;
+    entry.query = audited_query(request);
     entry.status = response.status;
     if (facts.has_counters) entry.counters = &facts.counters;
     entry.config_before = facts.config_before;

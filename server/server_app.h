@@ -105,6 +105,13 @@ uint32_t scope_of(const support::HttpRequest& request);
 // Whether the request goes to the audit log: it changes state or reads who
 // holds what (docs/spec.md §13).
 bool is_audited(const support::HttpRequest& request);
+// The query parameters an audited request's line keeps: only those its
+// route reads (who-has's `role=`, a dry run's `dry_run=`, SCIM's `filter=`,
+// …), each once, its first value (the one the route uses), under the
+// route's own spelling of its name. Anything else is left out — an
+// `access_token=` a client put in the URL, a typo — so that no secret sent
+// in a query reaches the log (docs/server.md "The audit log").
+std::vector<std::pair<std::string, std::string>> audited_query(const support::HttpRequest& request);
 
 // The JSON error body of the /v1 routes: {"error": {"code": C, "message": M}}.
 support::HttpResponse json_error(int status, std::string_view code, std::string_view message);

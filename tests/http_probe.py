@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Raw HTTP/1.1 probes for tests/server_cli_test.sh: what curl cannot do on
-purpose (stall half-way, announce a body that never comes, hold connections
-open, send two requests on one connection). Prints one line per finding."""
+"""Raw HTTP/1.1 probes for tests/server_cli_test.sh and
+tests/server_hardening_test.sh: what curl cannot do on purpose (stall
+half-way, announce a body that never comes, hold connections open, send two
+requests on one connection, keep one across a token rotation). Prints one
+line per finding."""
+import os
 import socket
 import sys
 import time
@@ -120,6 +123,30 @@ def cap(port, n):
     print("after_cap", status)
 
 
+def rotate(port, kept_token, removed_token, go_file):
+    # One keep-alive connection across a SIGHUP rotation of the tokens file:
+    # both tokens work on it before; once go_file exists (the rotation is
+    # done), the token still in the file works on that same connection, the
+    # removed one gets 401 there, and the connection serves on after it.
+    # A connection the server closed would show as None.
+    s = connect(port)
+    s.settimeout(20)
+
+    def status_with(token):
+        s.sendall(("GET /v1/who-has?role=Wiki.Reader HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n"
+                   % token).encode())
+        return read_response(s)[0]
+
+    print("before", status_with(kept_token), status_with(removed_token), flush=True)
+    deadline = time.time() + 120
+    while not os.path.exists(go_file):
+        if time.time() > deadline:
+            print("after never_told_to_go")
+            return
+        time.sleep(0.05)
+    print("after", status_with(kept_token), status_with(removed_token), status_with(kept_token), flush=True)
+
+
 def garbage(port):
     s = connect(port)
     s.sendall(b"THIS IS NOT HTTP\r\n\r\n")
@@ -138,5 +165,7 @@ if __name__ == "__main__":
         stall(port, sys.argv[3], int(sys.argv[4]))
     elif cmd == "cap":
         cap(port, int(sys.argv[3]))
+    elif cmd == "rotate":
+        rotate(port, sys.argv[3], sys.argv[4], sys.argv[5])
     elif cmd == "garbage":
         garbage(port)

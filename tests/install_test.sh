@@ -31,6 +31,21 @@ if command -v systemd-analyze >/dev/null; then
   systemd-analyze verify "$tmp/claimmap.service" >"$tmp/verify.log" 2>&1
   check "systemd-analyze verify: no complaint" "" "$(grep -v -e 'ConditionPathExists' "$tmp/verify.log")"
 fi
+# The audit log's rotation: the logrotate snippet (PREFIX/etc/logrotate.d
+# here; /etc/logrotate.d in the package, where PREFIX is /usr), rotating
+# what the unit writes and signalling the server to reopen it.
+rotate="$tmp/prefix/etc/logrotate.d/claimmap"
+check "installed the logrotate snippet" yes "$([[ -f "$rotate" ]] && echo yes || echo no)"
+check "  for the unit's audit log" 1 "$(grep -c '^/var/log/claimmap/\*\.ndjson {$' "$rotate")"
+for line in "systemctl reload claimmap.service >/dev/null 2>&1 || true" "delaycompress" "nocreate"; do
+  check "  has $line" 1 "$(sed 's/^ *//' "$rotate" | grep -cxF -- "$line")"
+done
+check "  the unit writes the path it rotates" 1 "$(grep -c -- '--audit-log /var/log/claimmap/audit.ndjson' "$unit")"
+if command -v logrotate >/dev/null; then
+  # logrotate's own reading of it (debug mode: nothing is rotated).
+  logrotate -d -s "$tmp/logrotate.state" "$rotate" >"$tmp/logrotate.log" 2>&1
+  check "logrotate -d reads the snippet without an error" 0 "$(grep -ci 'error' "$tmp/logrotate.log")"
+fi
 # Nothing of the engine's private headers is installed.
 check "no private headers" 0 "$(find "$tmp/prefix/include" -path '*/engine/*' | wc -l)"
 

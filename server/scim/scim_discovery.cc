@@ -119,7 +119,9 @@ support::HttpResponse service_provider_config(const support::HttpRequest& reques
       {"authenticationSchemes",
        {{{"type", "oauthbearertoken"},
          {"name", "OAuth Bearer Token"},
-         {"description", "Authorization: Bearer <the first line of claimmap serve's --token-file>"},
+         {"description",
+          "Authorization: Bearer <the first line of claimmap serve's --token-file, or the token of a "
+          "credential with the scope scim in its --tokens-file>"},
          {"specUri", "https://www.rfc-editor.org/info/rfc6750"}}}},
       {"meta", {{"resourceType", "ServiceProviderConfig"}, {"location", [&] {
                    std::string url = resource_location(request, "ServiceProviderConfig", "");
