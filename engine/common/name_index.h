@@ -67,6 +67,13 @@ class NameIndex {
     }
   }
 
+  // Brings the slot `name` starts at into cache: a caller about to look up
+  // many names in a large index prefetches a few ahead, so that their
+  // misses overlap (a million mappings' groups among 250,000).
+  void prefetch(std::string_view name) const {
+    if (size_ != 0) __builtin_prefetch(&slots_[tag_of(name) & mask_]);
+  }
+
   size_t size() const { return size_; }
   size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
 

@@ -170,7 +170,7 @@ DelimiterTable& table_for(ClaimMatcher& matcher, std::string_view delimiter) {
 
 std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const ValidationResult& validation,
                                                      ConfigReport report) {
-  const std::vector<bool>& mapping_active = validation.mapping_active;
+  const std::vector<uint8_t>& mapping_active = validation.mapping_active;
   auto config = std::make_shared<CompiledConfig>();
   CompiledConfig& c = *config;
 
@@ -385,7 +385,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const Va
   report.roles = model.roles.size();
   report.groups = model.groups.size();
   report.mappings = model.mappings.size();
-  report.active_mappings = static_cast<size_t>(std::count(mapping_active.begin(), mapping_active.end(), true));
+  report.active_mappings = static_cast<size_t>(std::count(mapping_active.begin(), mapping_active.end(), uint8_t{1}));
   c.report = std::move(report);
   return config;
 }

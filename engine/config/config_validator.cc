@@ -5,6 +5,7 @@
 
 #include "engine/common/json_text.h"
 #include "engine/common/name_index.h"
+#include "engine/common/parallel_pieces.h"
 #include "engine/common/string_map.h"
 #include "engine/config/pattern_checks.h"
 #include "engine/match/group_template.h"
@@ -38,6 +39,7 @@ class IdsOf {
   // The position of the first def with this id, or NameIndex::kAbsent.
   uint32_t at(std::string_view id) const { return id.empty() ? NameIndex::kAbsent : index_.find(id, name_of()); }
   bool has(std::string_view id) const { return at(id) != NameIndex::kAbsent; }
+  void prefetch(std::string_view id) const { index_.prefetch(id); }
 
  private:
   auto name_of() const {
@@ -53,6 +55,66 @@ bool stage_in_scope(const ProviderDef& p, const std::string& stage) {
   return p.organization_scope ||
          std::find(p.scope_stages.begin(), p.scope_stages.end(), stage) != p.scope_stages.end();
 }
+
+namespace {
+
+// Mapping i's references, pattern and scope; `p_at`: its provider's
+// position in the model (NameIndex::kAbsent when unknown). Problems and
+// counts go to `out` (one piece's report); result's entries for i are set.
+template <typename GroupIds>
+void check_mapping(const ConfigModel& model, size_t i, uint32_t p_at, const GroupIds& groups, ValidationResult* result,
+                   ConfigReport* out) {
+  const MappingDef& m = model.mappings[i];
+  auto& errors = out->errors;
+  // A template names its groups at each login (docs/spec.md §16): the
+  // groups need not exist yet, and one out of scope is skipped then.
+  const GroupTemplate group_template = GroupTemplate::parse(m.group);
+  const uint32_t g_at = group_template.is_template() ? NameIndex::kAbsent : groups.at(m.group);
+  result->mapping_provider[i] = p_at;
+  result->mapping_group[i] = g_at;
+  if (!m.provider.empty() && p_at == NameIndex::kAbsent) {
+    errors.push_back({item_path("mappings", i, "provider"), "unknown provider " + json_text::quoted(m.provider)});
+  }
+  if (!m.group.empty() && !group_template.is_template() && g_at == NameIndex::kAbsent) {
+    errors.push_back({item_path("mappings", i, "group"), "unknown group " + json_text::quoted(m.group)});
+  }
+  PatternCheck pattern;
+  // Only a pattern, a delimiter or a template has anything to check: a
+  // plain exact value (most of a large config) builds no path or name.
+  if (!m.value.empty() && (m.match != MatchKind::kExact || !m.delimiter.empty() || group_template.is_template())) {
+    pattern = check_pattern(m.match, std::string(m.value), std::string(m.delimiter), item_path("mappings", i),
+                            "mapping " + json_text::quoted(m.id), out);
+    check_template(group_template, m.match, pattern, item_path("mappings", i), out);
+  }
+  if (p_at == NameIndex::kAbsent) return;
+  ProviderMatchSummary& summary = out->match_summary[p_at];
+  size_t* by_kind[] = {&summary.exact, &summary.prefix, &summary.glob, &summary.regex};
+  ++*by_kind[static_cast<int>(m.match)];
+  summary.templates += group_template.is_template();
+  summary.never_match += pattern.never_matches;
+  const ProviderDef& p = model.providers[p_at];
+  if (p.type == ProviderType::kSaml && p.organization_scope) {
+    errors.push_back({item_path("mappings", i, "provider"),
+                      "group mapping isn't available for SAML providers with Organization scope"});
+    return;
+  }
+  if (g_at == NameIndex::kAbsent) return;
+  const GroupDef& g = model.groups[g_at];
+  if (stage_in_scope(p, g.stage)) return;
+  if (p.type == ProviderType::kSaml) {
+    errors.push_back({item_path("mappings", i, "group"),
+                      "group " + json_text::quoted(g.id) + " is in stage " + json_text::quoted(g.stage) +
+                          ", outside the scope of SAML provider " + json_text::quoted(p.id)});
+  } else {
+    result->mapping_active[i] = 0;
+    out->inactive_mappings.push_back(
+        {item_path("mappings", i), "mapping " + json_text::quoted(m.id) + " is inactive: group " +
+                                       json_text::quoted(g.id) + " is in stage " + json_text::quoted(g.stage) +
+                                       ", outside the scope of provider " + json_text::quoted(p.id)});
+  }
+}
+
+}  // namespace
 
 ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* report) {
   ValidationResult result;
@@ -127,68 +189,44 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
     report->match_summary.push_back(std::move(summary));
   }
 
-  result.mapping_active.assign(model.mappings.size(), true);
+  result.mapping_active.assign(model.mappings.size(), 1);
   result.mapping_provider.resize(model.mappings.size());
   result.mapping_group.resize(model.mappings.size());
-  // Consecutive mappings nearly always name the same provider: the last one
-  // is compared before the index is searched.
-  std::string_view last_provider;
-  uint32_t last_p_at = NameIndex::kAbsent;
-  for (size_t i = 0; i < model.mappings.size(); ++i) {
-    const MappingDef& m = model.mappings[i];
-    if (m.provider != last_provider || last_p_at == NameIndex::kAbsent) {
-      last_provider = m.provider;
-      last_p_at = providers.at(m.provider);
-    }
-    const uint32_t p_at = last_p_at;
-    // A template names its groups at each login (docs/spec.md §16): the
-    // groups need not exist yet, and one out of scope is skipped then.
-    const GroupTemplate group_template = GroupTemplate::parse(m.group);
-    const uint32_t g_at = group_template.is_template() ? NameIndex::kAbsent : groups.at(m.group);
-    result.mapping_provider[i] = p_at;
-    result.mapping_group[i] = g_at;
-    if (!m.provider.empty() && p_at == NameIndex::kAbsent) {
-      errors.push_back({item_path("mappings", i, "provider"), "unknown provider " + json_text::quoted(m.provider)});
-    }
-    if (!m.group.empty() && !group_template.is_template() && g_at == NameIndex::kAbsent) {
-      errors.push_back({item_path("mappings", i, "group"), "unknown group " + json_text::quoted(m.group)});
-    }
-    PatternCheck pattern;
-    // Only a pattern, a delimiter or a template has anything to check: a
-    // plain exact value (most of a large config) builds no path or name.
-    if (!m.value.empty() && (m.match != MatchKind::kExact || !m.delimiter.empty() || group_template.is_template())) {
-      pattern = check_pattern(m.match, std::string(m.value), std::string(m.delimiter), item_path("mappings", i),
-                              "mapping " + json_text::quoted(m.id), report);
-      check_template(group_template, m.match, pattern, item_path("mappings", i), report);
-    }
-    if (p_at != NameIndex::kAbsent) {
-      ProviderMatchSummary& summary = report->match_summary[p_at];
-      size_t* by_kind[] = {&summary.exact, &summary.prefix, &summary.glob, &summary.regex};
-      ++*by_kind[static_cast<int>(m.match)];
-      summary.templates += group_template.is_template();
-      summary.never_match += pattern.never_matches;
-    }
-    if (p_at == NameIndex::kAbsent) continue;
-    const ProviderDef& p = model.providers[p_at];
-    if (p.type == ProviderType::kSaml && p.organization_scope) {
-      errors.push_back({item_path("mappings", i, "provider"),
-                        "group mapping isn't available for SAML providers with Organization scope"});
-      continue;
-    }
-    if (g_at == NameIndex::kAbsent) continue;
-    const GroupDef& g = model.groups[g_at];
-    if (!stage_in_scope(p, g.stage)) {
-      if (p.type == ProviderType::kSaml) {
-        errors.push_back({item_path("mappings", i, "group"),
-                          "group " + json_text::quoted(g.id) + " is in stage " + json_text::quoted(g.stage) +
-                              ", outside the scope of SAML provider " + json_text::quoted(p.id)});
-      } else {
-        result.mapping_active[i] = false;
-        report->inactive_mappings.push_back(
-            {item_path("mappings", i), "mapping " + json_text::quoted(m.id) + " is inactive: group " +
-                                           json_text::quoted(g.id) + " is in stage " + json_text::quoted(g.stage) +
-                                           ", outside the scope of provider " + json_text::quoted(p.id)});
+  // The mappings are checked in pieces on the caller's TBB arena's threads
+  // (a million of them are a large config's longest check); each piece
+  // reports into its own ConfigReport, merged in file order afterwards.
+  constexpr size_t kPiece = 1 << 16;
+  constexpr size_t kAhead = 8;  // groups prefetched this many mappings ahead
+  const size_t pieces = (model.mappings.size() + kPiece - 1) / kPiece;
+  std::vector<ConfigReport> found(pieces);
+  for_each_piece(pieces, [&](size_t k) {
+    ConfigReport& out = found[k];
+    out.match_summary.resize(model.providers.size());
+    // Consecutive mappings nearly always name the same provider: the last
+    // one is compared before the index is searched.
+    std::string_view last_provider;
+    uint32_t last_p_at = NameIndex::kAbsent;
+    const size_t end = std::min(model.mappings.size(), (k + 1) * kPiece);
+    for (size_t i = k * kPiece; i < end; ++i) {
+      const MappingDef& m = model.mappings[i];
+      if (i + kAhead < end) groups.prefetch(model.mappings[i + kAhead].group);
+      if (m.provider != last_provider || last_p_at == NameIndex::kAbsent) {
+        last_provider = m.provider;
+        last_p_at = providers.at(m.provider);
       }
+      check_mapping(model, i, last_p_at, groups, &result, &out);
+    }
+  });
+  for (ConfigReport& piece : found) {
+    for (auto [to, from] : {std::pair{&report->errors, &piece.errors}, std::pair{&report->warnings, &piece.warnings},
+                            std::pair{&report->inactive_mappings, &piece.inactive_mappings}}) {
+      to->insert(to->end(), std::make_move_iterator(from->begin()), std::make_move_iterator(from->end()));
+    }
+    for (size_t p = 0; p < piece.match_summary.size(); ++p) {
+      ProviderMatchSummary& sum = report->match_summary[p];
+      const ProviderMatchSummary& add = piece.match_summary[p];
+      sum.exact += add.exact, sum.prefix += add.prefix, sum.glob += add.glob, sum.regex += add.regex;
+      sum.templates += add.templates, sum.never_match += add.never_match;
     }
   }
   return result;

@@ -12,7 +12,7 @@
 namespace claimmap {
 
 struct ValidationResult {
-  std::vector<bool> mapping_active;  // per model mapping; false = inactive
+  std::vector<uint8_t> mapping_active;  // per model mapping; 0 = inactive (bytes: pieces set them in parallel)
   // Per model mapping, the positions in the model of its provider and its
   // group (kNoIndex for a template): found once, here, and not looked up
   // again by the compiler (two hash lookups and compares a mapping).
