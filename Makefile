@@ -35,7 +35,8 @@ stress-scaleout: build
 	scripts/stress-scaleout.sh $(BUILD)
 
 # The concurrency tests under ThreadSanitizer (the stream pipeline, many
-# callers on one Engine, reloads and snapshots while logins run, the server's
+# callers on one Engine, reloads and snapshots while logins run, a large
+# config read and checked in pieces on several threads, the server's
 # listener over HTTP and over TLS with certificate rotations), and the
 # worker's shutdown paths (scaleout_shutdown_test: SIGTERM mid-stream, and
 # with its NATS server killed) with a sanitized `claimmap`.
@@ -47,9 +48,9 @@ SANITIZE_OPT := -O1 -g1
 tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$(SANITIZE_OPT)" -DCLAIMMAP_BUILD_BENCHMARKS=OFF \
 		-DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test reload_test state_faults_test state_io_test file_paths_test server_concurrency_test claimmap
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target concurrency_test pipeline_test reload_test state_faults_test state_io_test file_paths_test large_config_test server_concurrency_test claimmap
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline|ReloadConcurrency|ReloadAt|StateConcurrency|ServerConcurrency)\.|^FilePaths\.ParallelRead"
+		ctest --output-on-failure -j $(JOBS) -R "^(Concurrency|Pipeline|ReloadConcurrency|ReloadAt|StateConcurrency|ServerConcurrency|LargeConfig)\.|^FilePaths\.ParallelRead"
 	@# A whole binary loads state with every shard locked at once, beyond the
 	@# 64 locks TSan's deadlock detector can follow (a CHECK failure, not a
 	@# race): races are still reported, lock order is not checked here. The
