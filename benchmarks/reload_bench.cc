@@ -61,48 +61,67 @@ double percentile(std::vector<double> v, double p) {
   return v[k];
 }
 
+// Logs `lines` in on its own thread without pause until stop(), each
+// login's latency filed under the window it ran in: quiet until
+// start_watch(), then during. The reload benchmarks watch what a reload
+// does to logins running beside it.
+class LoginWatch {
+ public:
+  LoginWatch(Engine& engine, const std::vector<std::string_view>& lines) : thread_([this, &engine, &lines] {
+    std::string out;
+    for (size_t i = 0;; i = (i + 1) % lines.size()) {
+      const int p = phase_.load(std::memory_order_acquire);
+      if (p == 2) return;
+      const auto start = Clock::now();
+      out.clear();
+      (void)engine.process_to_ndjson(lines[i], i + 1, &out);
+      const double us = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+      (p == 0 ? quiet_ : during_).push_back(us);
+    }
+  }) {}
+  void start_watch() { phase_.store(1, std::memory_order_release); }
+  // Stops the logins and files the latencies as counters of `state`.
+  void stop(benchmark::State& state) {
+    phase_.store(2, std::memory_order_release);
+    thread_.join();
+    state.counters["quiet_p50_us"] = percentile(quiet_, 0.50);
+    state.counters["quiet_p99_us"] = percentile(quiet_, 0.99);
+    state.counters["quiet_max_us"] = percentile(quiet_, 1.0);
+    state.counters["during_p50_us"] = percentile(during_, 0.50);
+    state.counters["during_p99_us"] = percentile(during_, 0.99);
+    state.counters["during_max_us"] = percentile(during_, 1.0);
+    state.counters["during_logins"] = static_cast<double>(during_.size());
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::atomic<int> phase_{0};  // 0 quiet window, 1 reloading, 2 stop
+  std::vector<double> quiet_, during_;
+  std::thread thread_;  // last: starts once the rest is built
+};
+
 void BM_LoginLatencyDuringReload(benchmark::State& state) {
   const OrganisationFixture& f = organisation_fixture(static_cast<uint64_t>(state.range(0)));
   std::vector<std::string> lines;
   for (uint64_t i = 0; i < 200'000; ++i) lines.push_back(organisation_login((i * 7919) % f.users));
   Engine engine(f.before);
   if (!engine.import_state(f.state).ok()) std::abort();
+  const std::vector<std::string_view> views(lines.begin(), lines.end());
 
   using Clock = std::chrono::steady_clock;
-  std::atomic<int> phase{0};  // 0 quiet window, 1 reloading, 2 stop
-  std::vector<double> quiet, during;
-  std::thread logins([&] {
-    std::string out;
-    for (size_t i = 0;; i = (i + 1) % lines.size()) {
-      const int p = phase.load(std::memory_order_acquire);
-      if (p == 2) return;
-      const auto start = Clock::now();
-      out.clear();
-      (void)engine.process_to_ndjson(lines[i], i + 1, &out);
-      const double us = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-      (p == 0 ? quiet : during).push_back(us);
-    }
-  });
+  LoginWatch logins(engine, views);
   double reload_ms = 0;
   for (auto _ : state) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the quiet window
-    phase.store(1, std::memory_order_release);
+    logins.start_watch();
     const auto start = Clock::now();
     // Back and forth: the second reload restores nothing (a reload never
     // grants mapped memberships), the first revokes ~10% of the users.
     if (!engine.reload(f.after).ok() || !engine.reload(f.before).ok()) std::abort();
     reload_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   }
-  phase.store(2, std::memory_order_release);
-  logins.join();
+  logins.stop(state);
   state.counters["reload_ms"] = reload_ms;
-  state.counters["quiet_p50_us"] = percentile(quiet, 0.50);
-  state.counters["quiet_p99_us"] = percentile(quiet, 0.99);
-  state.counters["quiet_max_us"] = percentile(quiet, 1.0);
-  state.counters["during_p50_us"] = percentile(during, 0.50);
-  state.counters["during_p99_us"] = percentile(during, 0.99);
-  state.counters["during_max_us"] = percentile(during, 1.0);
-  state.counters["during_logins"] = static_cast<double>(during.size());
 }
 BENCHMARK(BM_LoginLatencyDuringReload)->Arg(kUsersDefault)->ArgName("users")->Unit(benchmark::kMillisecond)->Iterations(1);
 
@@ -133,24 +152,11 @@ void BM_LoginLatencyDuringLargeReload(benchmark::State& state) {
   if (!engine.import_state(generator.initial_state_ndjson()).ok()) std::abort();
 
   using Clock = std::chrono::steady_clock;
-  std::atomic<int> phase{0};  // 0 quiet window, 1 reloading, 2 stop
-  std::vector<double> quiet, during;
-  std::thread logins([&] {
-    std::string out;
-    for (size_t i = 0;; i = (i + 1) % lines.size()) {
-      const int p = phase.load(std::memory_order_acquire);
-      if (p == 2) return;
-      const auto start = Clock::now();
-      out.clear();
-      (void)engine.process_to_ndjson(lines[i], i + 1, &out);
-      const double us = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-      (p == 0 ? quiet : during).push_back(us);
-    }
-  });
+  LoginWatch logins(engine, lines);
   double reload_ms = 0, swap_ms = 0;
   for (auto _ : state) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the quiet window
-    phase.store(1, std::memory_order_release);
+    logins.start_watch();
     const auto start = Clock::now();
     Result<Config> next = load_config(generator.config_json());
     const auto loaded = Clock::now();
@@ -159,17 +165,9 @@ void BM_LoginLatencyDuringLargeReload(benchmark::State& state) {
     reload_ms = std::chrono::duration<double, std::milli>(end - start).count();
     swap_ms = std::chrono::duration<double, std::milli>(end - loaded).count();
   }
-  phase.store(2, std::memory_order_release);
-  logins.join();
+  logins.stop(state);
   state.counters["reload_ms"] = reload_ms;  // load + compile + Engine::reload
   state.counters["engine_reload_ms"] = swap_ms;  // Engine::reload alone
-  state.counters["quiet_p50_us"] = percentile(quiet, 0.50);
-  state.counters["quiet_p99_us"] = percentile(quiet, 0.99);
-  state.counters["quiet_max_us"] = percentile(quiet, 1.0);
-  state.counters["during_p50_us"] = percentile(during, 0.50);
-  state.counters["during_p99_us"] = percentile(during, 0.99);
-  state.counters["during_max_us"] = percentile(during, 1.0);
-  state.counters["during_logins"] = static_cast<double>(during.size());
 }
 BENCHMARK(BM_LoginLatencyDuringLargeReload)->Arg(1'000'000)->ArgName("mappings")->Unit(benchmark::kMillisecond)->Iterations(1);
 

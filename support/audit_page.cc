@@ -101,7 +101,7 @@ td.mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 1
 
 std::string finding_detail(const AuditFinding& f, bool replayed) {
   if (f.kind == "app_single_holder") return "only " + f.provider + "/" + f.subject + " holds it";
-  if (f.kind == "direct_role") return count(f.holders) + " users granted it directly";
+  if (f.kind == "direct_role") return count(f.holders) + (f.holders == 1 ? " user" : " users") + " granted it directly";
   if (f.kind == "mapping_inactive") return f.reason;
   if (f.kind == "mapping_unused") {
     return replayed ? "justifies no membership and matched no replayed login" : "justifies no membership";
