@@ -6,18 +6,18 @@ std::optional<MappingId> surviving_mapping(const CompiledConfig& to, const Mappi
   const std::optional<MappingId> found = to.find_mapping(old.id);
   if (!found) return std::nullopt;
   const CompiledMapping& m = to.mapping(*found);
-  if (!m.active) return std::nullopt;
-  const MappingView def = to.mapping_def(m);
-  if (def.provider != old.provider) return std::nullopt;
+  if (!m.active || to.provider(m.provider).def.id != old.provider) return std::nullopt;
   // A state line names the membership's group: a template's is any group it
   // may name (checked by membership_survives), a fixed mapping's its own.
-  if (old.group_is_membership ? !m.is_template && def.group != old.group : def.group != old.group) {
-    return std::nullopt;
-  }
-  if (old.match && def.match != *old.match) return std::nullopt;
-  if (old.claim && def.claim != *old.claim) return std::nullopt;
-  if (old.value && def.value != *old.value) return std::nullopt;
-  if (old.delimiter && def.delimiter != *old.delimiter) return std::nullopt;
+  // (Each part is read only when compared: a large state's load asks this
+  // for every membership, with only the id, provider and group known.)
+  const MappingShape& shape = to.mapping_shapes[m.shape];
+  auto group = [&] { return m.is_template ? std::string_view(shape.group_template) : std::string_view(to.group(m.group).id); };
+  if (old.group_is_membership ? !m.is_template && group() != old.group : group() != old.group) return std::nullopt;
+  if (old.match && shape.match != *old.match) return std::nullopt;
+  if (old.claim && shape.claim != *old.claim) return std::nullopt;
+  if (old.value && to.text(m.value) != *old.value) return std::nullopt;
+  if (old.delimiter && shape.delimiter != *old.delimiter) return std::nullopt;
   return *found;
 }
 
