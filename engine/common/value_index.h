@@ -5,10 +5,10 @@
 // config's mapping_text, where each mapping's value is kept once.
 //
 // Sized for a million mappings: a slot holds a 32-bit hash tag, the key's
-// offset, and the range packed with the key's size, and the table has
+// offset, and the range packed with the key's size, and a large table has
 // exactly twice as many slots as keys (a slot is picked by multiplying the
 // hash, not by masking it, so the size need not be a power of two: a power
-// of two wasted up to half of it). 32 bytes a value instead of the 69 of a
+// of two wasted up to half of it); a small one four times (slot_count). 32 bytes a value instead of the 69 of a
 // FlatStringMap (24-byte slots, power-of-two sizes, its own copy of every
 // key). A miss reads one slot, or a few adjacent ones; a hit then compares
 // the key's bytes once.
@@ -44,7 +44,7 @@ class ValueIndex {
   bool build(std::string_view text, const std::vector<std::pair<std::string_view, Range>>& entries) {
     text_ = text.data();
     size_ = 0;
-    slots_.assign(entries.empty() ? 0 : std::max<size_t>(8, 2 * entries.size()), Slot{});
+    slots_.assign(entries.empty() ? 0 : slot_count(entries.size()), Slot{});
     for (const auto& [key, range] : entries) {
       if (key.size() > kMaxKeySize || range.count == 0 || range.count > kMaxCount) {
         slots_.clear();
@@ -81,6 +81,13 @@ class ValueIndex {
     }
   }
   bool find(std::string_view key, Range* out) const { return find(key, hash_bytes(key), out); }
+
+  // Slots for n keys: four a key in a table of fewer than 65,536 (at most
+  // 4 MiB: a miss then stops at the first slot more often; tokens carry
+  // many values no mapping reads), two a key in a larger one (memory is
+  // what counts there: a million mappings).
+  static size_t slot_count(size_t n) { return std::max<size_t>(8, n < kLargeTable ? 4 * n : 2 * n); }
+  static constexpr size_t kLargeTable = size_t{1} << 16;
 
   size_t size() const { return size_; }
   size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }  // the keys are the caller's
