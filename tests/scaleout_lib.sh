@@ -126,12 +126,14 @@ eval_reference() {
 }
 
 # start_worker NAME [OPTIONS…]: a worker of the group, log in $tmp/NAME.log,
-# metrics in $tmp/NAME.prom; its pid in worker_pid[NAME].
+# metrics in $tmp/NAME.prom; its pid in worker_pid[NAME]. checkpoint_every and
+# checkpoint_interval (variables) change its checkpoints (1500 events, 1 s).
 declare -A worker_pid
 start_worker() {
   local name="$1"; shift
   "$bin" worker ${worker_options:-} --nats "$url" --config "$tmp/ds/config.json" --partitions "$partitions" --name "$name" \
-    --lease-ttl "${lease_ttl:-2}" --checkpoint-every 1500 --checkpoint-interval 1 --metrics-file "$tmp/$name.prom" \
+    --lease-ttl "${lease_ttl:-2}" --checkpoint-every "${checkpoint_every:-1500}" \
+    --checkpoint-interval "${checkpoint_interval:-1}" --metrics-file "$tmp/$name.prom" \
     --metrics-every 0.2 "$@" >"$tmp/$name.log" 2>&1 &
   worker_pid[$name]=$!
   pids+=("$!")
