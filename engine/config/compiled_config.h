@@ -150,6 +150,12 @@ struct CompiledMapping {
 
 class CompiledConfig {
  public:
+  CompiledConfig() = default;
+  // Not copyable: the value tables read their keys from this object's own
+  // mapping_text (a copy's tables would point into the original's).
+  CompiledConfig(const CompiledConfig&) = delete;
+  CompiledConfig& operator=(const CompiledConfig&) = delete;
+
   ConfigReport report;
 
   std::vector<CompiledProvider> providers;  // index = ProviderId, sorted by id
