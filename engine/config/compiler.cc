@@ -352,17 +352,15 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const Va
     for (size_t m = 0; m < c.providers[p].claims.size(); ++m) {
       for (size_t t = 0; t < c.providers[p].claims[m].tables.size(); ++t) {
         DelimiterTable& table = c.providers[p].claims[m].tables[t];
-        if (!lay_out_values(c.mapping_text, pending[p][m][t].values, &table)) {
+        auto table_error = [&](const std::string& what) {
           report.errors.push_back({"mappings", "provider " + json_text::quoted(c.providers[p].def.id) + ", claim " +
-                                                   json_text::quoted(c.providers[p].claims[m].claim) +
-                                                   ": one value grants more than " +
-                                                   std::to_string(ValueIndex::kMaxCount) + " mappings"});
+                                                   json_text::quoted(c.providers[p].claims[m].claim) + ": " + what});
+        };
+        if (!lay_out_values(c.mapping_text, pending[p][m][t].values, &table)) {
+          table_error("one value grants more than " + std::to_string(ValueIndex::kMaxCount) + " mappings");
         }
         std::string error;
-        if (!table.patterns.build(std::move(pending[p][m][t].patterns), &error)) {
-          report.errors.push_back({"mappings", "provider " + json_text::quoted(c.providers[p].def.id) + ", claim " +
-                                                   json_text::quoted(c.providers[p].claims[m].claim) + ": " + error});
-        }
+        if (!table.patterns.build(std::move(pending[p][m][t].patterns), &error)) table_error(error);
         c.bytes += table.values.memory_bytes() + table.grants.capacity() * sizeof(MappedPair) +
                    table.patterns.memory_bytes();
       }

@@ -132,18 +132,6 @@ class ObjectReader {
   bool valid() const { return valid_; }
   std::string path() const { return array_path_ != nullptr ? index_path(*array_path_, index_) : path_; }
 
- private:
-  void read(element e) {
-    if (e.type() != element_type::OBJECT) {
-      error(path(), std::string("must be an object, not ") + type_name(e.type()));
-      valid_ = false;
-      return;
-    }
-    for (auto field : simdjson::dom::object(e.get_object().value_unsafe())) fields_.push_back({field.key, field.value, false});
-  }
-
- public:
-
   // The member, or nullopt when absent (JSON null counts as absent where `null_is_absent`).
   // A repeated member is reported once, by check_duplicates, not also as unknown.
   std::optional<element> find(std::string_view name, bool null_is_absent = false) {
@@ -214,6 +202,15 @@ class ObjectReader {
     element value;
     bool used;
   };
+  void read(element e) {
+    if (e.type() != element_type::OBJECT) {
+      error(path(), std::string("must be an object, not ") + type_name(e.type()));
+      valid_ = false;
+      return;
+    }
+    for (auto field : simdjson::dom::object(e.get_object().value_unsafe())) fields_.push_back({field.key, field.value, false});
+  }
+
   std::string path_;
   std::vector<ConfigProblem>* errors_;
   const std::string* array_path_ = nullptr;  // with index_, instead of path_

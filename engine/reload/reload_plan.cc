@@ -83,17 +83,6 @@ void effective_names(const CompiledConfig& config, const UserState& user, std::v
   for (RoleId r : *role_ids) roles->push_back(config.role(r).id);
 }
 
-// The quoted names of `groups` (of `config`) that grant role `r`.
-void granting(const CompiledConfig& config, const std::vector<GroupId>& groups, RoleId r,
-              std::vector<std::string_view>* out) {
-  out->clear();
-  for (GroupId g : groups) {
-    if (std::binary_search(config.group_roles_begin(g), config.group_roles_end(g), r)) {
-      out->push_back(config.group(g).quoted_id);
-    }
-  }
-}
-
 // The explain of a user's reload line (docs/spec.md §17): a group removed
 // went with its group (group_deleted) or with the mappings that justified it
 // (mapping_changed); a role's sources are the old config's before, the new
@@ -109,15 +98,25 @@ void explain_reload(const ReloadPlan& plan, const UserState& before, const UserS
     w.group_removed(from.group(g).quoted_id, plan.group_to[index_of(g)] == kNoIndex ? RemovalReason::kGroupDeleted
                                                                               : RemovalReason::kMappingChanged);
   }
+  // The roles granted and revoked, as ids of their side's config (the
+  // delta names them; ids sort like names).
+  s.granted_ids.clear();
   for (RoleId r : s.after_role_ids) {
-    if (!std::binary_search(delta->roles_granted.begin(), delta->roles_granted.end(), to.role(r).id)) continue;
-    granting(to, s.after_group_ids, r, &s.sources);
+    if (std::binary_search(delta->roles_granted.begin(), delta->roles_granted.end(), to.role(r).id)) s.granted_ids.push_back(r);
+  }
+  s.revoked_ids.clear();
+  for (RoleId r : s.before_role_ids) {
+    if (std::binary_search(delta->roles_revoked.begin(), delta->roles_revoked.end(), from.role(r).id)) s.revoked_ids.push_back(r);
+  }
+  s.role_sources.find(to, s.after_group_ids, s.granted_ids);
+  for (RoleId r : s.granted_ids) {
+    s.role_sources.next(to, r, &s.sources);
     w.role_granted(to.role(r).quoted_id, s.sources,
                    std::binary_search(after.direct_roles.begin(), after.direct_roles.end(), r));
   }
-  for (RoleId r : s.before_role_ids) {
-    if (!std::binary_search(delta->roles_revoked.begin(), delta->roles_revoked.end(), from.role(r).id)) continue;
-    granting(from, s.before_group_ids, r, &s.sources);
+  s.role_sources.find(from, s.before_group_ids, s.revoked_ids);
+  for (RoleId r : s.revoked_ids) {
+    s.role_sources.next(from, r, &s.sources);
     w.role_revoked(from.role(r).quoted_id, s.sources,
                    std::binary_search(before.direct_roles.begin(), before.direct_roles.end(), r));
   }

@@ -13,6 +13,7 @@
 
 #include "engine/config/compiled_config.h"
 #include "engine/state/user_state.h"
+#include "engine/sync/delta_explain.h"
 
 namespace claimmap {
 
@@ -49,6 +50,9 @@ struct ReloadScratch {
   // The ids behind those names: the old config's and the new one's.
   std::vector<GroupId> before_group_ids, after_group_ids;
   std::vector<RoleId> before_role_ids, after_role_ids;
+  // For an explain (docs/spec.md §17): the roles changed, and their groups.
+  std::vector<RoleId> granted_ids, revoked_ids;
+  RoleSources role_sources;
   std::vector<std::string_view> sources;
 };
 

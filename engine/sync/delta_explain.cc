@@ -67,37 +67,6 @@ void sort_unique(std::vector<std::string_view>& v) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
-// The groups among `held` that grant each role of `roles`, as (role, group)
-// pairs sorted by role, then group: one pass over the held groups' own role
-// lists (a few each), the roles asked for marked in `mark`. Searching each
-// role's granting groups in the held ones instead cost a heavy storm's
-// explain a sixth of its time: one Viewer role is granted by 170 groups.
-void role_sources(const CompiledConfig& config, std::span<const GroupId> held, std::span<const RoleId> roles,
-                  std::vector<uint8_t>& mark, std::vector<std::pair<RoleId, GroupId>>* out) {
-  out->clear();
-  if (roles.empty()) return;
-  if (mark.size() < config.roles.size()) mark.assign(config.roles.size(), 0);
-  for (RoleId r : roles) mark[index_of(r)] = 1;
-  for (GroupId g : held) {
-    for (const RoleId* r = config.group_roles_begin(g); r != config.group_roles_end(g); ++r) {
-      if (mark[index_of(*r)]) out->push_back({*r, g});
-    }
-  }
-  for (RoleId r : roles) mark[index_of(r)] = 0;
-  std::sort(out->begin(), out->end());
-}
-
-// The quoted names of the groups `sources` (from role_sources) gives `role`,
-// from `*at` on (roles asked for in order): advances `*at` past them.
-void granting_groups(const CompiledConfig& config, const std::vector<std::pair<RoleId, GroupId>>& sources,
-                     RoleId role, size_t* at, std::vector<std::string_view>* names) {
-  names->clear();
-  size_t i = *at;
-  while (i < sources.size() && sources[i].first < role) ++i;
-  for (; i < sources.size() && sources[i].first == role; ++i) names->push_back(config.group(sources[i].second).quoted_id);
-  *at = i;
-}
-
 // mapped ∪ manual, sorted and unique.
 void union_groups(std::span<const MappedPair> mapped, std::span<const GroupId> manual, std::vector<GroupId>* out) {
   out->clear();
@@ -111,6 +80,29 @@ void union_groups(std::span<const MappedPair> mapped, std::span<const GroupId> m
 }
 
 }  // namespace
+
+void RoleSources::find(const CompiledConfig& config, std::span<const GroupId> held, std::span<const RoleId> roles) {
+  pairs_.clear();
+  at_ = 0;
+  if (roles.empty()) return;
+  if (mark_.size() < config.roles.size()) mark_.assign(config.roles.size(), 0);
+  for (RoleId r : roles) mark_[index_of(r)] = 1;
+  for (GroupId g : held) {
+    for (const RoleId* r = config.group_roles_begin(g); r != config.group_roles_end(g); ++r) {
+      if (mark_[index_of(*r)]) pairs_.push_back({*r, g});
+    }
+  }
+  for (RoleId r : roles) mark_[index_of(r)] = 0;
+  std::sort(pairs_.begin(), pairs_.end());
+}
+
+void RoleSources::next(const CompiledConfig& config, RoleId role, std::vector<std::string_view>* quoted_names) {
+  quoted_names->clear();
+  while (at_ < pairs_.size() && pairs_[at_].first < role) ++at_;
+  for (; at_ < pairs_.size() && pairs_[at_].first == role; ++at_) {
+    quoted_names->push_back(config.group(pairs_[at_].second).quoted_id);
+  }
+}
 
 void ExplainWriter::enter(Member member, std::string_view key) {
   if (member_ != member) {
@@ -185,16 +177,14 @@ void explain_event(const CompiledConfig& config, const HeldSets& before, const H
     w.group_added(config.group(g).quoted_id, s.names, s.values, manual);
   }
   for (GroupId g : o->groups_removed) w.group_removed(config.group(g).quoted_id, reason);
-  role_sources(config, after.groups, o->roles_granted, s.role_mark, &s.sources);
-  size_t at = 0;
+  s.sources.find(config, after.groups, o->roles_granted);
   for (RoleId r : o->roles_granted) {
-    granting_groups(config, s.sources, r, &at, &s.names);
+    s.sources.next(config, r, &s.names);
     w.role_granted(config.role(r).quoted_id, s.names, std::binary_search(after.direct.begin(), after.direct.end(), r));
   }
-  role_sources(config, before.groups, o->roles_revoked, s.role_mark, &s.sources);
-  at = 0;
+  s.sources.find(config, before.groups, o->roles_revoked);
   for (RoleId r : o->roles_revoked) {
-    granting_groups(config, s.sources, r, &at, &s.names);
+    s.sources.next(config, r, &s.names);
     w.role_revoked(config.role(r).quoted_id, s.names, std::binary_search(before.direct.begin(), before.direct.end(), r));
   }
   w.finish();
