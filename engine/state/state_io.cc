@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <numeric>
 #include <cstdio>
 #include <unordered_set>
 
@@ -142,8 +143,27 @@ bool string_array(element e, std::vector<std::string_view>* out) {
   return true;
 }
 
-// Reads one state line into `names`. Returns an error message, or empty.
-std::string read_user_line(element root, UserNames* names) {
+// A line's mapping lists, kept between lines so that reading a user
+// allocates nothing once the first few lines are read.
+using SpareLists = std::vector<std::vector<std::string_view>>;
+
+// Empties `names` for the next line; its mapping lists go to `spare`.
+void recycle(UserNames* names, SpareLists* spare) {
+  for (auto& entry : names->mapped) {
+    entry.second.clear();
+    spare->push_back(std::move(entry.second));
+  }
+  names->mapped.clear();
+  names->manual.clear();
+  names->direct_roles.clear();
+  names->provider = names->subject = {};
+  names->has_iat = false;
+  names->last_iat = 0;
+  names->suspended = false;
+}
+
+// Reads one state line into the empty `names`. Returns an error message, or empty.
+std::string read_user_line(element root, UserNames* names, SpareLists* spare) {
   if (root.type() != element_type::OBJECT) return "not a JSON object";
   element mapped, manual, roles, last_iat, suspended;
   bool has_mapped = false, has_manual = false, has_roles = false, has_iat = false, has_suspended = false;
@@ -165,6 +185,10 @@ std::string read_user_line(element root, UserNames* names) {
     if (mapped.type() != element_type::OBJECT) return "\"mapped\" must be an object";
     for (auto field : simdjson::dom::object(mapped.get_object().value_unsafe())) {
       std::vector<std::string_view> mappings;
+      if (!spare->empty()) {
+        mappings = std::move(spare->back());
+        spare->pop_back();
+      }
       if (!string_array(field.value, &mappings)) return "\"mapped\" values must be arrays of mapping ids";
       names->mapped.emplace_back(field.key, std::move(mappings));
     }
@@ -190,13 +214,22 @@ void resolve_user(const CompiledConfig& config, UserStore& keys, const UserNames
   user->has_iat = names.has_iat;
   user->suspended = names.suspended;
   for (const auto& [group_name, mapping_names] : names.mapped) {
+    // The group by name is looked up once a group, and only for a template's
+    // membership: a fixed mapping's group was compared by name already.
+    std::optional<std::optional<GroupId>> named_group;
     for (std::string_view mapping_name : mapping_names) {
       // A state line shows a mapping's id, group and provider: the parts of
       // "unchanged" it can show (the binary snapshot shows all).
       MappingIdentity old{mapping_name, names.provider, group_name};
       old.group_is_membership = true;
       const auto kept = surviving_mapping(config, old);
-      const auto group = kept ? surviving_group(config, group_name) : std::nullopt;
+      std::optional<GroupId> group;
+      if (kept && !config.mapping(*kept).is_template) {
+        group = config.mapping(*kept).group;  // what surviving_group(group_name) gives it
+      } else if (kept) {
+        if (!named_group) named_group = surviving_group(config, group_name);
+        group = *named_group;
+      }
       if (!group || !membership_survives(config, *kept, *group)) {
         ++report->dropped_mapped;
         continue;
@@ -213,7 +246,8 @@ void resolve_user(const CompiledConfig& config, UserStore& keys, const UserNames
     else ++report->dropped_direct_roles;
   }
   auto sort_unique = [](auto& v) {
-    std::sort(v.begin(), v.end());
+    // A saved state lists them in order already (the writer sorts them).
+    if (!std::is_sorted(v.begin(), v.end())) std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
   };
   sort_unique(user->mapped);
@@ -252,6 +286,8 @@ namespace {
 template <typename F>
 Status walk_state_lines(std::string_view text, size_t first_line, F&& f, size_t* bad_line = nullptr) {
   simdjson::dom::parser parser;
+  UserNames names;
+  SpareLists spare;
   size_t line_no = first_line - 1;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -266,11 +302,14 @@ Status walk_state_lines(std::string_view text, size_t first_line, F&& f, size_t*
       return Status(ErrorCode::kInvalidState, "state line " + std::to_string(line_no) + ": " + why);
     };
     element root;
-    if (auto err = parser.parse(line.data(), line.size()).get(root)) {
+    // Parsed where it is when simdjson's padding past the line is inside
+    // `text` (every line but the last few bytes'), else from its copy.
+    const bool padded = static_cast<size_t>(line.data() + line.size() - text.data()) + simdjson::SIMDJSON_PADDING <= text.size();
+    if (auto err = parser.parse(line.data(), line.size(), !padded).get(root)) {
       return bad(std::string("not valid JSON: ") + simdjson::error_message(err));
     }
-    UserNames names;
-    if (std::string why = read_user_line(root, &names); !why.empty()) return bad(why);
+    recycle(&names, &spare);
+    if (std::string why = read_user_line(root, &names, &spare); !why.empty()) return bad(why);
     if (Status s = f(names, line_no); !s.ok()) return s;
   }
   return Status();
@@ -287,37 +326,35 @@ Status for_each_state_line(std::string_view ndjson,
 
 namespace {
 
-// One piece of a state file, read on its own and stored as it is read: the
-// keys and lines of its users (for naming a repeat), what it dropped, its
-// first bad line (the users after it are not read) and whether a user was
-// already in the store when it came to store one.
+// One piece of a state file, read on its own and stored as it is read: how
+// many users it stored, what it dropped, and whether it met a problem — a
+// bad line (the users after it are not read) or a user already in the store
+// when it came to store one. A problem is named afterwards by one reader
+// going through the file in order (first_problem), so the pieces count no
+// lines and keep no keys.
 struct ChunkRead {
-  struct User {
-    UserKey key;
-    size_t line = 0;
-  };
-  std::vector<User> users;
+  size_t users = 0;
   StateLoadReport report;
-  size_t error_line = 0;  // 0: none
-  Status error;
+  bool bad_line = false;
   bool repeated = false;
 };
 
-// Reads the lines of `text`, the first of which is line `first_line` of the
-// file, and stores each user in `staged` unless it is there already.
-void read_chunk(const CompiledConfig& config, UserStore& keys, std::string_view text, size_t first_line,
-                UserStore* staged, ChunkRead* out) {
-  UserState state;  // scratch, reused line after line
-  out->error = walk_state_lines(
-      text, first_line,
-      [&](const UserNames& names, size_t line) {
-        ChunkRead::User& user = out->users.emplace_back();
-        user.line = line;
+// Reads the lines of `text` and stores each user in `staged` unless it is
+// there already.
+void read_chunk(const CompiledConfig& config, UserStore& keys, std::string_view text, UserStore* staged,
+                ChunkRead* out) {
+  UserKey key;      // scratch, reused line after line
+  UserState state;
+  size_t bad = 0;
+  const Status read = walk_state_lines(
+      text, 1,
+      [&](const UserNames& names, size_t) {
+        ++out->users;
         state.mapped.clear();  // (resolve_user sets the rest)
         state.manual.clear();
         state.direct_roles.clear();
-        resolve_user(config, keys, names, &user.key, &state, &out->report);
-        staged->with_user(user.key.provider, user.key.subject, [&](UserHandle& handle) {
+        resolve_user(config, keys, names, &key, &state, &out->report);
+        staged->with_user(key.provider, key.subject, [&](UserHandle& handle) {
           if (handle.exists()) {
             out->repeated = true;
           } else {
@@ -326,28 +363,20 @@ void read_chunk(const CompiledConfig& config, UserStore& keys, std::string_view 
         });
         return Status();
       },
-      &out->error_line);
+      &bad);
+  out->bad_line = !read.ok();
 }
 
-// The first problem of the file, as one reader going line by line would
-// meet it: a bad line, or a user met before.
-Status first_problem(const std::vector<ChunkRead>& reads) {
-  std::unordered_map<std::string, size_t> line_of;  // provider index, NUL, subject → its line
-  std::string user_id;
-  for (const ChunkRead& r : reads) {
-    for (const ChunkRead::User& u : r.users) {
-      user_id = std::to_string(index_of(u.key.provider));
-      user_id.push_back('\0');
-      user_id.append(u.key.subject);
-      auto [it, inserted] = line_of.emplace(user_id, u.line);
-      if (!inserted) {
-        return Status(ErrorCode::kInvalidState, "state line " + std::to_string(u.line) +
-                                                    ": user repeated (first at state line " +
-                                                    std::to_string(it->second) + ")");
-      }
-    }
-    if (r.error_line != 0) return r.error;
-  }
+// The first problem of the file, as one reader going line by line meets it:
+// a bad line, or a user met before (UserLoader names both as the serial
+// loader always has).
+Status first_problem(const CompiledConfig& config, std::string_view ndjson, UserStore& keys) {
+  StateLoadReport ignored;
+  UserLoader loader(config, keys, &ignored);
+  Status s = for_each_state_line(ndjson, [&](const UserNames& names, const std::string& where) {
+    return loader.add(names, where);
+  });
+  if (!s.ok()) return s;
   return Status(ErrorCode::kInternal, "a state load found a problem it cannot name");
 }
 
@@ -361,22 +390,16 @@ constexpr size_t kChunkBytes = size_t{4} << 20;
 Status import_state(const CompiledConfig& config, std::string_view ndjson, UserStore& keys, UserStore* staged,
                     StateLoadReport* report) {
   *report = StateLoadReport{};
-  // Cut at line ends, each piece's first line number counted as it is cut.
-  struct Piece {
-    std::string_view text;
-    size_t first_line;
-  };
-  std::vector<Piece> pieces;
-  size_t line = 1;
+  // Cut at line ends. (No line is counted here: only a problem needs line
+  // numbers, and first_problem counts them.)
+  std::vector<std::string_view> pieces;
   for (size_t pos = 0; pos < ndjson.size();) {
     size_t end = std::min(ndjson.size(), pos + kChunkBytes);
     if (end < ndjson.size()) {
       const size_t nl = ndjson.find('\n', end);
       end = nl == std::string_view::npos ? ndjson.size() : nl + 1;
     }
-    const std::string_view text = ndjson.substr(pos, end - pos);
-    pieces.push_back({text, line});
-    line += static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+    pieces.push_back(ndjson.substr(pos, end - pos));
     pos = end;
   }
   // Read, resolved and stored in parallel, in the caller's TBB arena (`eval
@@ -385,17 +408,22 @@ Status import_state(const CompiledConfig& config, std::string_view ndjson, UserS
   // The store's shards lock on their own; a user stored twice is caught
   // there, whichever thread comes second.
   std::vector<ChunkRead> reads(pieces.size());
-  staged->reserve(line);  // at most one user a line: no table grows on the way
+  // At most one user a line: no table grows on the way. (The lines are
+  // counted on the threads too: one pass over hundreds of MB is a tenth of a
+  // second.)
+  std::vector<size_t> lines(pieces.size());
   for_each_piece(pieces.size(), [&](size_t i) {
-    read_chunk(config, keys, pieces[i].text, pieces[i].first_line, staged, &reads[i]);
+    lines[i] = static_cast<size_t>(std::count(pieces[i].begin(), pieces[i].end(), '\n'));
   });
-  const bool any_problem = std::any_of(reads.begin(), reads.end(),
-                                       [](const ChunkRead& r) { return r.error_line != 0 || r.repeated; });
+  staged->reserve(std::accumulate(lines.begin(), lines.end(), size_t{1}));
+  for_each_piece(pieces.size(), [&](size_t i) { read_chunk(config, keys, pieces[i], staged, &reads[i]); });
+  const bool any_problem =
+      std::any_of(reads.begin(), reads.end(), [](const ChunkRead& r) { return r.bad_line || r.repeated; });
   // Then, only when something is wrong, the file is walked in order to name
-  // its first problem, as one reader would: that problem refuses the load.
-  if (any_problem) return first_problem(reads);
+  // its first problem: that problem refuses the load.
+  if (any_problem) return first_problem(config, ndjson, keys);
   for (const ChunkRead& r : reads) {
-    report->users += r.users.size();
+    report->users += r.users;
     report->users_without_provider += r.report.users_without_provider;
     report->dropped_mapped += r.report.dropped_mapped;
     report->dropped_manual += r.report.dropped_manual;
