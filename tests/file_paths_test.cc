@@ -127,6 +127,40 @@ TEST_F(FilePaths, ParallelReadIsReadFileInPieces) {
   EXPECT_EQ(empty.value().size(), 0u);
 }
 
+// The piece reader (NDJSON state loads) refuses what read_file refuses, with
+// the same message, reads any range, and refuses a file that shrinks or grows
+// under it.
+TEST_F(FilePaths, FileReaderReadsPiecesAndRefusesAFileThatChangesSize) {
+  expect_refused("FileReader::open", [](const std::string& p) { return FileReader::open(p).status(); });
+  Result<FileReader> proc = FileReader::open("/proc/self/status");
+  ASSERT_TRUE(proc.ok()) << proc.status().message();
+  EXPECT_EQ(proc.value().check_no_more().message(), read_file("/proc/self/status").status().message());
+  const std::string path = dir_ + "/pieces";
+  std::ofstream(path, std::ios::binary) << "0123456789";
+  Result<FileReader> file = FileReader::open(path);
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  EXPECT_EQ(file.value().size(), 10u);
+  char piece[4] = {};
+  ASSERT_TRUE(file.value().read(piece, 6, 4).ok());
+  EXPECT_EQ(std::string_view(piece, 4), "6789");
+  EXPECT_TRUE(file.value().check_no_more().ok());
+  ASSERT_EQ(::truncate(path.c_str(), 7), 0);
+  const Status shrank = file.value().read(piece, 6, 4);
+  EXPECT_EQ(shrank.code(), ErrorCode::kIoError);
+  EXPECT_NE(shrank.message().find(path + ": it shrank while being read"), std::string::npos) << shrank.message();
+  std::ofstream(path, std::ios::binary) << "0123456789ab";
+  EXPECT_NE(file.value().check_no_more().message().find("grew while being read"), std::string::npos);
+}
+
+// An NDJSON state that shrinks while it is loaded is refused whole, never
+// loaded short: here procfs, whose size says 0 and which then holds more.
+TEST_F(FilePaths, StateLoadRefusesAFileWhoseSizeChangesUnderIt) {
+  Engine engine(must_load(kBaseConfig));
+  const Status s = engine.load_state_file("/proc/self/status");
+  EXPECT_EQ(s.code(), ErrorCode::kIoError);
+  EXPECT_NE(s.message().find("grew while being read"), std::string::npos) << s.message();
+}
+
 TEST_F(FilePaths, LoadersReturnAStatusForEveryBadPath) {
   expect_refused("load_config_file", [](const std::string& p) { return load_config_file(p).status(); });
   expect_refused("read_text_file", [](const std::string& p) { return read_text_file(p).status(); });

@@ -147,6 +147,80 @@ TEST(StateIo, SaveAndLoadFile) {
   std::remove(path.c_str());
 }
 
+// A state file larger than the pieces load_state_file reads it in (4 MiB,
+// engine/state/state_io.cc), with a line starting exactly at the first
+// piece's end, a newline exactly at the second's, a line longer than the
+// reader's look-ahead (64 KiB) across the third, blank and CRLF lines, and
+// no newline at the end: the file loads to exactly what import_state of the
+// same text gives.
+std::string large_state(std::string* long_subject_line = nullptr) {
+  constexpr size_t kPiece = size_t{4} << 20;
+  std::string text;
+  size_t n = 0;
+  auto line = [&](size_t length) {  // one user line of exactly `length` bytes, newline included
+    const std::string head = "{\"provider\": \"entra\", \"subject\": \"u" + std::to_string(n++) + "-";
+    const std::string tail = "\", \"manual\": [\"hr\"]}\n";
+    text += head + std::string(length - head.size() - tail.size(), 'x') + tail;
+  };
+  auto fill_to = [&](size_t until) {  // lines of 80–220 bytes, then one that ends exactly at `until`
+    while (until - text.size() > 400) line(80 + n % 141);
+    line(until - text.size());
+  };
+  fill_to(kPiece);          // the next line starts at the piece's end
+  fill_to(2 * kPiece + 1);  // a newline at the second piece's end
+  fill_to(3 * kPiece - 70000);
+  text += "\n\r\n";  // blank lines
+  line(150000);      // across the third end, more than the look-ahead
+  if (long_subject_line != nullptr) *long_subject_line = std::to_string(n - 1);
+  text += "{\"provider\": \"entra\", \"subject\": \"crlf\"}\r\n";
+  fill_to(3 * kPiece + 200000);
+  text += "{\"provider\": \"entra\", \"subject\": \"last\"}";
+  return text;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/claimmap_" + name + "_" + std::to_string(::getpid()) + ".ndjson";
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+TEST(StateIo, LargeFileLoadsInPiecesAsTheWholeText) {
+  const std::string text = large_state();
+  const std::string path = write_temp("large_state", text);
+  EngineHarness from_file, from_text;
+  StateLoadReport file_report, text_report;
+  ASSERT_TRUE(from_file.engine().load_state_file(path, &file_report).ok());
+  ASSERT_TRUE(from_text.engine().import_state(text, &text_report).ok());
+  EXPECT_GT(file_report.users, 40000u);
+  EXPECT_EQ(file_report.users, text_report.users);
+  EXPECT_EQ(from_file.engine().user_count(), file_report.users);
+  EXPECT_EQ(from_file.engine().export_state(), from_text.engine().export_state());
+  std::remove(path.c_str());
+}
+
+TEST(StateIo, LargeFileProblemsAreNamedAsInTheWholeText) {
+  // A bad line just past the second piece's start, then a user repeated
+  // across pieces: the first of the file is named, with its line number.
+  std::string text = large_state();
+  for (const std::string& variant : {std::string("bad"), std::string("repeat")}) {
+    std::string changed = text;
+    const size_t at = changed.find('\n', (size_t{4} << 20) + 10) + 1;
+    changed.insert(at, variant == "bad" ? "{\"provider\": 7}\n" : "{\"provider\": \"entra\", \"subject\": \"last\"}\n");
+    const std::string path = write_temp("large_state_" + variant, changed);
+    EngineHarness from_file, from_text;
+    const Status file_status = from_file.engine().load_state_file(path);
+    const Status text_status = from_text.engine().import_state(changed);
+    ASSERT_FALSE(text_status.ok());
+    EXPECT_EQ(file_status.code(), ErrorCode::kInvalidState);
+    EXPECT_EQ(file_status.message(), path + ": " + text_status.message());
+    EXPECT_NE(file_status.message().find(variant == "bad" ? "\"provider\" must be a string" : "user repeated"),
+              std::string::npos)
+        << file_status.message();
+    EXPECT_EQ(from_file.engine().user_count(), 0u) << "a refused load loads nothing";
+    std::remove(path.c_str());
+  }
+}
+
 TEST(StateIo, LoadOfMissingFileIsAnIoError) {
   EngineHarness h;
   Status s = h.engine().load_state_file("/nonexistent/dir/state.ndjson");

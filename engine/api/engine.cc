@@ -143,6 +143,16 @@ Status Engine::Impl::load_state(std::string_view bytes, StateLoadReport* report)
   return s;
 }
 
+Status Engine::Impl::load_ndjson_state(const FileReader& file, StateLoadReport* report) {
+  StateLoadReport local;
+  std::lock_guard<std::mutex> admin(admin_mutex_);
+  const auto v = current_version_shared();
+  UserStore staged;
+  Status s = import_state_file(*v->config, file, store_, &staged, report ? report : &local);
+  if (s.ok()) store_.replace_all(staged, v->epoch);
+  return s;
+}
+
 Result<ReloadResult> Engine::Impl::reload(Config next, bool explain) {
   std::lock_guard<std::mutex> admin(admin_mutex_);
   const std::shared_ptr<const ConfigVersion> old = current_version_shared();
@@ -278,17 +288,34 @@ Status Engine::import_state(std::string_view ndjson, StateLoadReport* report) {
 }
 
 Status Engine::load_state_file(const std::string& path, StateLoadReport* report) {
-  // Read in parallel (a state is the largest file the engine reads; NDJSON
-  // lines are then parsed in parallel too, engine/state/state_io.cc).
-  Result<FileBytes> text = read_file_in_parallel(path);
-  if (!text.ok()) return text.status();
+  Result<FileReader> file = FileReader::open(path);
+  if (!file.ok()) return file.status();
   // A crash can leave a zero-length file where a snapshot was: only a name
   // that says NDJSON makes an empty file an empty state (docs/spec.md §9).
-  if (text.value().size() == 0 && !path.ends_with(".ndjson")) {
+  // (procfs says 0 and holds more: refused as a file that grew, as a whole read refuses it.)
+  if (file.value().size() == 0) {
+    if (Status s = file.value().check_no_more(); !s.ok()) return s;
+  }
+  if (file.value().size() == 0 && !path.ends_with(".ndjson")) {
     return Status(ErrorCode::kInvalidState,
                   path + ": empty file: a truncated snapshot, refused (only a name ending in .ndjson may be empty)");
   }
-  Status s = impl_->load_state(text.value().view(), report);
+  // The two forms are told apart by their first bytes (docs/spec.md §9). A
+  // snapshot is read whole, in parallel (its sections are checked whole); an
+  // NDJSON state, the largest file the engine reads, in pieces parsed as
+  // they arrive (engine/state/state_io.cc), never held whole.
+  char head[kSnapshotMagicBytes] = {};
+  const size_t head_size = static_cast<size_t>(std::min<uint64_t>(file.value().size(), sizeof head));
+  if (Status s = file.value().read(head, 0, head_size); !s.ok()) return s;
+  Status s;
+  if (is_snapshot(std::string_view(head, head_size))) {
+    Result<FileBytes> text = read_file_in_parallel(path);
+    if (!text.ok()) return text.status();
+    s = impl_->load_state(text.value().view(), report);
+  } else {
+    s = impl_->load_ndjson_state(file.value(), report);
+    if (s.code() == ErrorCode::kIoError) return s;  // names the path already, as a whole read's does
+  }
   if (!s.ok()) return Status(s.code(), path + ": " + s.message());
   return s;
 }

@@ -139,6 +139,8 @@ class Engine::Impl {
   // apart by content) at once, holding admin_mutex_: on any error nothing
   // changes. `report` says what the current config no longer justified.
   Status load_state(std::string_view bytes, StateLoadReport* report) EXCLUDES(admin_mutex_);
+  // An NDJSON state read from `file` in pieces (import_state_file).
+  Status load_ndjson_state(const FileReader& file, StateLoadReport* report) EXCLUDES(admin_mutex_);
 
   // With `explain`, each reload line carries its explain (docs/spec.md §17).
   Result<ReloadResult> reload(Config next, bool explain = false) EXCLUDES(admin_mutex_);

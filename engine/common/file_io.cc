@@ -182,6 +182,23 @@ Result<std::string> read_file(const std::string& path) {
   return data;
 }
 
+Result<FileReader> FileReader::open(const std::string& path) {
+  uint64_t size = 0;
+  Result<int> opened = open_for_reading(path, &size);
+  if (!opened.ok()) return opened.status();
+  return FileReader(opened.value(), size, path);
+}
+
+FileReader::~FileReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status FileReader::read(char* into, uint64_t offset, size_t n) const {
+  return read_range(fd_, path_, size_, into, offset, n);
+}
+
+Status FileReader::check_no_more() const { return claimmap::check_no_more(fd_, path_, size_); }
+
 Result<FileBytes> read_file_in_parallel(const std::string& path) {
   uint64_t size = 0;
   Result<int> opened = open_for_reading(path, &size);

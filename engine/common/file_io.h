@@ -52,6 +52,34 @@ class FileBytes {
 // the time one read() and a memset take; its pages fault in on every thread).
 Result<FileBytes> read_file_in_parallel(const std::string& path);
 
+// A regular file opened for reading in pieces, with read_file's checks and
+// errors: for a file too large to hold whole, read by several threads into
+// buffers they reuse. The size is fstat's at the open; a piece the file no
+// longer holds is "shrank", and check_no_more() after the last piece
+// refuses a file that grew — as read_file refuses both. read() may be called
+// from any thread at once (pread); the reader owns its descriptor.
+class FileReader {
+ public:
+  static Result<FileReader> open(const std::string& path);
+  FileReader(FileReader&& other) noexcept : fd_(other.fd_), size_(other.size_), path_(std::move(other.path_)) {
+    other.fd_ = -1;
+  }
+  FileReader& operator=(FileReader&&) = delete;
+  ~FileReader();
+
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+  // Reads [offset, offset + n) into `into` (n bytes of room).
+  Status read(char* into, uint64_t offset, size_t n) const;
+  Status check_no_more() const;
+
+ private:
+  FileReader(int fd, uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}
+  int fd_;
+  uint64_t size_;
+  std::string path_;
+};
+
 // Writes `contents` to `path` so that a reader — or a restart after a crash
 // at any point — sees the old file or the whole new one, never a torn one:
 // write to a temp file in the same directory, fsync it, rename it over

@@ -84,6 +84,8 @@ uint32_t format_version_of(std::string_view bytes) {
 
 }  // namespace
 
+static_assert(sizeof(kMagic) == kSnapshotMagicBytes);
+
 bool is_snapshot(std::string_view bytes) {
   return bytes.size() >= sizeof(kMagic) && std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) == 0;
 }

@@ -40,7 +40,9 @@
 
 namespace claimmap {
 
-// Whether `bytes` starts like a snapshot (loading tells the forms apart by content).
+// Whether `bytes` starts like a snapshot (loading tells the forms apart by
+// content); its first kSnapshotMagicBytes bytes are enough to tell.
+inline constexpr size_t kSnapshotMagicBytes = 8;
 bool is_snapshot(std::string_view bytes);
 
 // A fingerprint of a config's meaning (every definition, in id order): equal

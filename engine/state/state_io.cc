@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <memory>
 #include <numeric>
 #include <cstdio>
 #include <unordered_set>
@@ -380,6 +382,17 @@ Status first_problem(const CompiledConfig& config, std::string_view ndjson, User
   return Status(ErrorCode::kInternal, "a state load found a problem it cannot name");
 }
 
+// The pieces' counts, summed into the load's report.
+void add_up(const std::vector<ChunkRead>& reads, StateLoadReport* report) {
+  for (const ChunkRead& r : reads) {
+    report->users += r.users;
+    report->users_without_provider += r.report.users_without_provider;
+    report->dropped_mapped += r.report.dropped_mapped;
+    report->dropped_manual += r.report.dropped_manual;
+    report->dropped_direct_roles += r.report.dropped_direct_roles;
+  }
+}
+
 // Pieces of about this many bytes, cut at line ends: enough of them for the
 // threads to share the work evenly, each large enough that starting one is
 // nothing beside reading it.
@@ -422,13 +435,119 @@ Status import_state(const CompiledConfig& config, std::string_view ndjson, UserS
   // Then, only when something is wrong, the file is walked in order to name
   // its first problem: that problem refuses the load.
   if (any_problem) return first_problem(config, ndjson, keys);
-  for (const ChunkRead& r : reads) {
-    report->users += r.users;
-    report->users_without_provider += r.report.users_without_provider;
-    report->dropped_mapped += r.report.dropped_mapped;
-    report->dropped_manual += r.report.dropped_manual;
-    report->dropped_direct_roles += r.report.dropped_direct_roles;
+  add_up(reads, report);
+  return Status();
+}
+
+namespace {
+
+// A thread's buffer for the pieces it reads, reused piece after piece.
+struct PieceBuffer {
+  std::unique_ptr<char[]> bytes;
+  size_t room = 0;
+  void ensure(size_t n) {
+    if (n <= room) return;
+    room = std::max(n, room * 2);
+    bytes.reset(new char[room]);  // not zero-filled: every byte used is read over
   }
+};
+
+// Reads into `buffer` the lines of `file` that start in [begin, end) —
+// each whole, however far past `end` the last one runs — and sets `*text`
+// to them (empty when no line starts there). A line starts at 0 and after
+// each newline.
+Status read_piece_lines(const FileReader& file, uint64_t begin, uint64_t end, PieceBuffer* buffer,
+                        std::string_view* text) {
+  constexpr uint64_t kLookAhead = uint64_t{64} << 10;
+  const uint64_t size = file.size();
+  const uint64_t from = begin == 0 ? 0 : begin - 1;  // the byte before says if a line starts at `begin`
+  uint64_t have = std::min(size, end + kLookAhead) - from;
+  buffer->ensure(have);
+  if (Status s = file.read(buffer->bytes.get(), from, have); !s.ok()) return s;
+  const char* data = buffer->bytes.get();
+  size_t first = 0;
+  if (begin != 0) {
+    const void* nl = std::memchr(data, '\n', end - from);  // a newline at begin - 1 … end - 1
+    if (nl == nullptr) {
+      *text = {};
+      return Status();
+    }
+    first = static_cast<size_t>(static_cast<const char*>(nl) - data) + 1;
+    if (from + first >= end) {
+      *text = {};
+      return Status();
+    }
+  }
+  // The end of the line running over end - 1: the first newline from there.
+  size_t search = end - 1 - from;
+  for (;;) {
+    const void* nl = std::memchr(buffer->bytes.get() + search, '\n', have - search);
+    if (nl != nullptr) {
+      const size_t last = static_cast<size_t>(static_cast<const char*>(nl) - buffer->bytes.get()) + 1;
+      *text = std::string_view(buffer->bytes.get() + first, last - first);
+      return Status();
+    }
+    if (from + have == size) {  // the file's last line has no newline
+      *text = std::string_view(buffer->bytes.get() + first, have - first);
+      return Status();
+    }
+    // A line longer than the look-ahead: read on, keeping what is read.
+    search = have;
+    const uint64_t more = std::min(size - from - have, std::max<uint64_t>(have, kLookAhead));
+    if (have + more > buffer->room) {
+      PieceBuffer larger;
+      larger.ensure(have + more);
+      std::memcpy(larger.bytes.get(), buffer->bytes.get(), have);
+      *buffer = std::move(larger);
+    }
+    if (Status s = file.read(buffer->bytes.get() + have, from + have, more); !s.ok()) return s;
+    have += more;
+  }
+}
+
+// About how many users `file` holds, from the lines of its first MiB, with
+// a margin: enough to size the store's tables once (an estimate too low
+// only means a table grows on the way).
+Result<size_t> estimate_users(const FileReader& file) {
+  const size_t sample = static_cast<size_t>(std::min<uint64_t>(file.size(), uint64_t{1} << 20));
+  std::unique_ptr<char[]> head(new char[sample + 1]);
+  if (Status s = file.read(head.get(), 0, sample); !s.ok()) return s;
+  const size_t lines = static_cast<size_t>(std::count(head.get(), head.get() + sample, '\n')) + 1;
+  const double per_byte = static_cast<double>(lines) / static_cast<double>(std::max<size_t>(sample, 1));
+  return static_cast<size_t>(per_byte * static_cast<double>(file.size()) * 1.1) + 16;
+}
+
+}  // namespace
+
+Status import_state_file(const CompiledConfig& config, const FileReader& file, UserStore& keys, UserStore* staged,
+                         StateLoadReport* report) {
+  *report = StateLoadReport{};
+  Result<size_t> users = estimate_users(file);
+  if (!users.ok()) return users.status();
+  staged->reserve(users.value());
+  const size_t pieces = static_cast<size_t>((file.size() + kChunkBytes - 1) / kChunkBytes);
+  std::vector<ChunkRead> reads(pieces);
+  std::vector<Status> failed(pieces);
+  for_each_piece_with<PieceBuffer>(pieces, [&](PieceBuffer& buffer, size_t i) {
+    std::string_view text;
+    const uint64_t begin = uint64_t{i} * kChunkBytes;
+    const uint64_t end = std::min<uint64_t>(file.size(), begin + kChunkBytes);
+    failed[i] = read_piece_lines(file, begin, end, &buffer, &text);
+    if (failed[i].ok()) read_chunk(config, keys, text, staged, &reads[i]);
+  });
+  for (const Status& s : failed) {
+    if (!s.ok()) return s;
+  }
+  if (Status s = file.check_no_more(); !s.ok()) return s;
+  const bool any_problem =
+      std::any_of(reads.begin(), reads.end(), [](const ChunkRead& r) { return r.bad_line || r.repeated; });
+  if (any_problem) {
+    // Named exactly as import_state names it, from the whole text.
+    Result<FileBytes> whole = read_file_in_parallel(file.path());
+    if (!whole.ok()) return whole.status();
+    return first_problem(config, whole.value().view(), keys);
+  }
+  add_up(reads, report);
   return Status();
 }
 

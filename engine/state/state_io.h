@@ -14,6 +14,7 @@
 
 #include "claimmap/state.h"
 #include "claimmap/status.h"
+#include "engine/common/file_io.h"
 #include "engine/config/compiled_config.h"
 #include "engine/state/user_store.h"
 
@@ -90,5 +91,14 @@ class UserLoader {
 // naming the line).
 Status import_state(const CompiledConfig& config, std::string_view ndjson, UserStore& keys, UserStore* staged,
                     StateLoadReport* report);
+
+// import_state of the NDJSON state in `file`, read in pieces by the
+// threads of the caller's arena into buffers each reuses (a state of
+// hundreds of MB is never held whole). Same users, report and errors as
+// import_state of the whole text: a problem is named by reading the file
+// again whole, as one reader would meet it. A file that changes size while
+// it is read is refused (FileReader).
+Status import_state_file(const CompiledConfig& config, const FileReader& file, UserStore& keys, UserStore* staged,
+                         StateLoadReport* report);
 
 }  // namespace claimmap
