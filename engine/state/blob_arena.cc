@@ -22,7 +22,9 @@ void* BlobArena::allocate(size_t bytes) {
     if (left_ >= kAlign) release(cursor_, left_);
     const size_t page = next_page_;
     if (next_page_ < (size_t{256} << 10)) next_page_ *= 2;
-    pages_.push_back(std::make_unique<char[]>(page));
+    // Not zero-filled: every byte handed out is written by its record (as a
+    // block reused from a free stack is).
+    pages_.push_back(std::unique_ptr<char[]>(new char[page]));
     page_bytes_ += page;
     cursor_ = pages_.back().get();
     left_ = page;

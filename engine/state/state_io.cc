@@ -15,6 +15,7 @@
 #include "claimmap/lines.h"
 #include "engine/common/json_text.h"
 #include "engine/common/parallel_pieces.h"
+#include "engine/common/sort_pairs.h"
 #include "engine/reload/reload_rules.h"
 
 namespace claimmap {
@@ -252,7 +253,10 @@ void resolve_user(const CompiledConfig& config, UserStore& keys, const UserNames
     if (!std::is_sorted(v.begin(), v.end())) std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
   };
-  sort_unique(user->mapped);
+  // (The pairs of a state written under another config are not in this
+  // config's order: sorted as a login's are.)
+  sort_mapped_pairs(user->mapped, config.groups.size());
+  user->mapped.erase(std::unique(user->mapped.begin(), user->mapped.end()), user->mapped.end());
   sort_unique(user->manual);
   sort_unique(user->direct_roles);
 }
