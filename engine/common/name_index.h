@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/common/hash.h"
+#include "engine/common/huge_pages.h"
 
 namespace claimmap {
 
@@ -28,6 +29,9 @@ class NameIndex {
     while (capacity < n * 2) capacity *= 2;
     if (capacity <= slots_.size()) return;
     std::vector<Slot> old = std::move(slots_);
+    slots_ = std::vector<Slot>();
+    slots_.reserve(capacity);
+    advise_huge_pages(slots_.data(), capacity * sizeof(Slot));  // a million names: 16 MB, before it is touched
     slots_.assign(capacity, Slot{});
     mask_ = capacity - 1;
     for (const Slot& s : old) {
