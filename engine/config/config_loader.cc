@@ -511,8 +511,11 @@ bool read_config_model(std::string_view json, const std::string& base_dir, Confi
     padded = simdjson::padded_string(json);
     json = std::string_view(padded.data(), padded.size());
   }
-  // The document's buffers, sized by the text, filled by the parse.
-  if (parser.allocate(json.size()) == simdjson::SUCCESS) {
+  // The document's buffers, sized by the text, filled by the parse. (The
+  // parser's allocate() sizes only its own index; the document's tape and
+  // strings are allocated here too, so that they exist to be advised before
+  // the parse touches them — the parse would otherwise allocate them itself.)
+  if (parser.allocate(json.size()) == simdjson::SUCCESS && parser.doc.allocate(json.size()) == simdjson::SUCCESS) {
     advise_huge_pages(parser.doc.tape.get(), (json.size() + 3) * sizeof(uint64_t));
     advise_huge_pages(parser.doc.string_buf.get(), 5 * json.size() / 3);
     // Stage 1's index of structural characters: 4 bytes a byte of text at most.
