@@ -23,20 +23,7 @@
 
 namespace claimmap {
 
-template <typename F>
-void for_each_piece(size_t n, F&& f) {
-  const size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, tbb::this_task_arena::max_concurrency())));
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) f(i);
-  };
-  std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
-  work();
-  for (std::thread& t : helpers) t.join();
-}
-
-// As for_each_piece, with scratch of each thread's own: a `State`
+// for_each_piece (below), with scratch of each thread's own: a `State`
 // default-constructed once a thread and passed to f(state, i) for every piece
 // that thread takes, so buffers are reused from piece to piece.
 template <typename State, typename F>
@@ -51,6 +38,13 @@ void for_each_piece_with(size_t n, F&& f) {
   for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
   work();
   for (std::thread& t : helpers) t.join();
+}
+
+// f(i) for each piece: the description at the top of this file.
+template <typename F>
+void for_each_piece(size_t n, F&& f) {
+  struct NoScratch {};
+  for_each_piece_with<NoScratch>(n, [&f](NoScratch&, size_t i) { f(i); });
 }
 
 }  // namespace claimmap
