@@ -295,10 +295,10 @@ Status Engine::load_state_file(const std::string& path, StateLoadReport* report)
   // (procfs says 0 and holds more: refused as a file that grew, as a whole read refuses it.)
   if (file.value().size() == 0) {
     if (Status s = file.value().check_no_more(); !s.ok()) return s;
-  }
-  if (file.value().size() == 0 && !path.ends_with(".ndjson")) {
-    return Status(ErrorCode::kInvalidState,
-                  path + ": empty file: a truncated snapshot, refused (only a name ending in .ndjson may be empty)");
+    if (!path.ends_with(".ndjson")) {
+      return Status(ErrorCode::kInvalidState,
+                    path + ": empty file: a truncated snapshot, refused (only a name ending in .ndjson may be empty)");
+    }
   }
   // The two forms are told apart by their first bytes (docs/spec.md §9). A
   // snapshot is read whole, in parallel (its sections are checked whole); an

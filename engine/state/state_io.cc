@@ -286,15 +286,16 @@ void UserLoader::commit(UserStore* staged) {
 namespace {
 
 // The one walk over state lines, for the whole file and for a piece of it:
-// calls f(names, line) for each user line of `text`, whose first line is
-// line `first_line` of the file. Stops at the first bad line (kInvalidState,
-// "state line N: …", with N in `*bad_line`) or the first error f returns.
+// calls f(names, line) for each user line of `text`, its lines counted from
+// 1 (a piece's numbers are its own: only the walk of a whole file names a
+// problem). Stops at the first bad line (kInvalidState, "state line N: …")
+// or the first error f returns.
 template <typename F>
-Status walk_state_lines(std::string_view text, size_t first_line, F&& f, size_t* bad_line = nullptr) {
+Status walk_state_lines(std::string_view text, F&& f) {
   simdjson::dom::parser parser;
   UserNames names;
   SpareLists spare;
-  size_t line_no = first_line - 1;
+  size_t line_no = 0;
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
@@ -304,7 +305,6 @@ Status walk_state_lines(std::string_view text, size_t first_line, F&& f, size_t*
     ++line_no;
     if (is_blank_line(line)) continue;
     auto bad = [&](const std::string& why) {
-      if (bad_line != nullptr) *bad_line = line_no;
       return Status(ErrorCode::kInvalidState, "state line " + std::to_string(line_no) + ": " + why);
     };
     element root;
@@ -325,7 +325,7 @@ Status walk_state_lines(std::string_view text, size_t first_line, F&& f, size_t*
 
 Status for_each_state_line(std::string_view ndjson,
                            const std::function<Status(const UserNames&, const std::string&)>& f) {
-  return walk_state_lines(ndjson, 1, [&f](const UserNames& names, size_t line) {
+  return walk_state_lines(ndjson, [&f](const UserNames& names, size_t line) {
     return f(names, "state line " + std::to_string(line));
   });
 }
@@ -351,9 +351,8 @@ void read_chunk(const CompiledConfig& config, UserStore& keys, std::string_view 
                 ChunkRead* out) {
   UserKey key;      // scratch, reused line after line
   UserState state;
-  size_t bad = 0;
   const Status read = walk_state_lines(
-      text, 1,
+      text,
       [&](const UserNames& names, size_t) {
         ++out->users;
         state.mapped.clear();  // (resolve_user sets the rest)
@@ -368,8 +367,7 @@ void read_chunk(const CompiledConfig& config, UserStore& keys, std::string_view 
           }
         });
         return Status();
-      },
-      &bad);
+      });
   out->bad_line = !read.ok();
 }
 
@@ -384,6 +382,10 @@ Status first_problem(const CompiledConfig& config, std::string_view ndjson, User
   });
   if (!s.ok()) return s;
   return Status(ErrorCode::kInternal, "a state load found a problem it cannot name");
+}
+
+bool any_problem(const std::vector<ChunkRead>& reads) {
+  return std::any_of(reads.begin(), reads.end(), [](const ChunkRead& r) { return r.bad_line || r.repeated; });
 }
 
 // The pieces' counts, summed into the load's report.
@@ -434,11 +436,9 @@ Status import_state(const CompiledConfig& config, std::string_view ndjson, UserS
   });
   staged->reserve(std::accumulate(lines.begin(), lines.end(), size_t{1}));
   for_each_piece(pieces.size(), [&](size_t i) { read_chunk(config, keys, pieces[i], staged, &reads[i]); });
-  const bool any_problem =
-      std::any_of(reads.begin(), reads.end(), [](const ChunkRead& r) { return r.bad_line || r.repeated; });
   // Then, only when something is wrong, the file is walked in order to name
   // its first problem: that problem refuses the load.
-  if (any_problem) return first_problem(config, ndjson, keys);
+  if (any_problem(reads)) return first_problem(config, ndjson, keys);
   add_up(reads, report);
   return Status();
 }
@@ -543,9 +543,7 @@ Status import_state_file(const CompiledConfig& config, const FileReader& file, U
     if (!s.ok()) return s;
   }
   if (Status s = file.check_no_more(); !s.ok()) return s;
-  const bool any_problem =
-      std::any_of(reads.begin(), reads.end(), [](const ChunkRead& r) { return r.bad_line || r.repeated; });
-  if (any_problem) {
+  if (any_problem(reads)) {
     // Named exactly as import_state names it, from the whole text.
     Result<FileBytes> whole = read_file_in_parallel(file.path());
     if (!whole.ok()) return whole.status();
