@@ -158,9 +158,14 @@ Command add_eval_command(CLI::App& app) {
       ->take_all();
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
   add_now_option(cmd, &args->now);
-  cmd->add_option("-o,--output", args->output, "output file (default stdout)");
+  cmd->add_option("-o,--output", args->output, "output file, or - for stdout (the default)");
   cmd->add_option("INPUT", args->input, "NDJSON events, or - for stdin");
-  return {cmd, [args] { return run_eval(*args); }};
+  return {cmd, [args] {
+            // "-o -" is standard output, as INPUT "-" is standard input (not
+            // a file named "-", which no user means).
+            if (args->output == "-") args->output.clear();
+            return run_eval(*args);
+          }};
 }
 
 }  // namespace claimmap::cli

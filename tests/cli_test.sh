@@ -41,6 +41,11 @@ contains "eval summary errors" "malformed_json=1" "$tmp/err"
 check "changes-only lines" 3 "$(wc -l <"$tmp/changes")"
 "$bin" eval --config "$data/cli_config.json" --threads 3 "$data/cli_events.ndjson" >"$tmp/t3" 2>/dev/null
 check "threads identical" "" "$(cmp "$tmp/deltas.ndjson" "$tmp/t3")"
+# -o - is standard output, like INPUT -: no file named "-" appears.
+abs_bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+(cd "$tmp" && "$abs_bin" eval --config "$OLDPWD/$data/cli_config.json" -o - "$OLDPWD/$data/cli_events.ndjson" >dash 2>/dev/null)
+check "-o - writes to stdout" "" "$(cmp "$tmp/deltas.ndjson" "$tmp/dash")"
+check "-o - makes no file named -" "no" "$(test -e "$tmp/-" && echo yes || echo no)"
 
 # state: save after a run, load before the next; the stale guard survives.
 "$bin" eval --config "$data/cli_config.json" --save-state "$tmp/state.ndjson" "$data/cli_events.ndjson" >/dev/null 2>&1
