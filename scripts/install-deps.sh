@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config
+  ccache                    # compiler cache: CI's three builds of a clean clone recompile only what changed
   libsimdjson-dev libboost-dev libtbb-dev
   libbenchmark-dev libgtest-dev libcli11-dev
   nlohmann-json3-dev
