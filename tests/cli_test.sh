@@ -42,8 +42,9 @@ check "changes-only lines" 3 "$(wc -l <"$tmp/changes")"
 "$bin" eval --config "$data/cli_config.json" --threads 3 "$data/cli_events.ndjson" >"$tmp/t3" 2>/dev/null
 check "threads identical" "" "$(cmp "$tmp/deltas.ndjson" "$tmp/t3")"
 # -o - is standard output, like INPUT -: no file named "-" appears.
-abs_bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-(cd "$tmp" && "$abs_bin" eval --config "$OLDPWD/$data/cli_config.json" -o - "$OLDPWD/$data/cli_events.ndjson" >dash 2>/dev/null)
+# Run from an empty folder, with every path made absolute first.
+abs_bin=$(realpath "$bin") abs_data=$(realpath "$data")
+(cd "$tmp" && "$abs_bin" eval --config "$abs_data/cli_config.json" -o - "$abs_data/cli_events.ndjson" >dash 2>/dev/null)
 check "-o - writes to stdout" "" "$(cmp "$tmp/deltas.ndjson" "$tmp/dash")"
 check "-o - makes no file named -" "no" "$(test -e "$tmp/-" && echo yes || echo no)"
 
