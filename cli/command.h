@@ -34,6 +34,11 @@ Command add_serve_command(CLI::App& app);     // cli/serve_command.cc
 Command add_publish_command(CLI::App& app);   // cli/publish_command.cc
 Command add_worker_command(CLI::App& app);    // cli/worker_command.cc
 
+// Restarts the process once with glibc's malloc on transparent huge pages,
+// unless it runs for days (serve, worker) or was told not to; returns when
+// it does not restart (cli/huge_page_malloc.cc).
+void restart_with_huge_page_malloc(int argc, char** argv);
+
 // Prints `lines` to stderr, one a line, and returns exit_code_for(status).
 int fail(const std::vector<std::string>& lines, const Status& status);
 int fail(const Status& status);

@@ -37,6 +37,7 @@ bool write_stdout(const std::string& text) {
 
 int main(int argc, char** argv) {
   using namespace claimmap::cli;
+  restart_with_huge_page_malloc(argc, argv);
   CLI::App app{"ClaimMap: login-time claim mapping engine (docs/spec.md)"};
   app.set_version_flag("--version", "claimmap " CLAIMMAP_VERSION);
   app.require_subcommand(1);

@@ -117,5 +117,48 @@ check "eval --explain: a direct grant, then a group no mapping matches any more"
 "$bin" eval --config "$data/pattern_config.json" "$tmp/explain-events.ndjson" >"$tmp/plain.out" 2>/dev/null
 check "eval without --explain: no explain" 0 "$(grep -c explain "$tmp/plain.out")"
 
+# Batch commands restart once with glibc's malloc on transparent huge pages
+# (cli/huge_page_malloc.cc): under their own name, a tunable the caller set
+# kept; the switch turns it off, and `serve` never restarts. Seen in the
+# running process (its environment: the restart sets
+# CLAIMMAP_MALLOC_HUGEPAGES=1) while it waits on a FIFO for its input. A
+# sanitized build (its own allocator) and a machine without THP do not
+# restart.
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+if [[ ! -r $thp ]] || grep -q '\[never\]' "$thp" || ldd "$bin" 2>/dev/null | grep -qE 'lib(a|t)san'; then
+  echo "skip: huge-page restart (no THP here, or a sanitized build)"
+else
+  mkfifo "$tmp/fifo"
+  # Waits up to $2 seconds for process $1 to have restarted.
+  restarted() {
+    for ((i = 0; i < $2 * 10; i++)); do
+      tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qx "CLAIMMAP_MALLOC_HUGEPAGES=1" && return 0
+      sleep 0.1
+    done
+    return 1
+  }
+  release() { : >"$tmp/fifo"; wait "$1"; }  # an empty input: eval ends
+  GLIBC_TUNABLES=glibc.malloc.arena_max=4 "$bin" eval --config "$data/cli_config.json" -o /dev/null "$tmp/fifo" 2>/dev/null &
+  pid=$!
+  restarted $pid 30
+  check "restart: eval restarts" 0 $?
+  check "restart: under its own name" "$(basename "$bin")" "$(cat /proc/$pid/comm)"
+  release $pid
+  check "restart: eval then runs as ever" 0 $?
+  CLAIMMAP_MALLOC_HUGEPAGES=0 "$bin" eval --config "$data/cli_config.json" -o /dev/null "$tmp/fifo" 2>/dev/null &
+  pid=$!
+  restarted $pid 2
+  check "restart: CLAIMMAP_MALLOC_HUGEPAGES=0 turns it off" 1 $?
+  release $pid
+  echo "secret-token-for-the-test" >"$tmp/token"
+  "$bin" serve --config "$data/cli_config.json" --token-file "$tmp/token" --listen 127.0.0.1:0 >/dev/null 2>&1 &
+  pid=$!
+  restarted $pid 2
+  check "restart: never for serve" 1 $?
+  kill -0 $pid 2>/dev/null
+  check "restart: serve was running all along" 0 $?
+  kill $pid 2>/dev/null; wait $pid 2>/dev/null
+fi
+
 if ((failures > 0)); then echo "$failures failures"; exit 1; fi
 echo "all passed"
