@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/common/hash.h"
+#include "engine/common/prefetch.h"
 
 namespace claimmap {
 
@@ -45,7 +46,7 @@ class FlatStringMap {
   // many keys hashes them all and prefetch()es their slots first, so the
   // cache misses of the lookups overlap instead of coming one after another.
   void prefetch(uint64_t h) const {
-    if (size_ != 0) __builtin_prefetch(&slots_[h & mask_]);
+    if (size_ != 0) prefetch_line(&slots_[h & mask_]);
   }
   const V* find(std::string_view key, uint64_t h) const {
     if (size_ == 0) return nullptr;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/common/hash.h"
+#include "engine/common/prefetch.h"
 #include "engine/common/huge_pages.h"
 
 namespace claimmap {
@@ -62,20 +63,43 @@ class NameIndex {
   // The position of `name`, or kAbsent.
   template <typename NameOf>
   uint32_t find(std::string_view name, NameOf&& name_of) const {
-    if (size_ == 0) return kAbsent;
-    const uint32_t tag = tag_of(name);
-    for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.position == kAbsent) return kAbsent;
-      if (s.tag == tag && same_name(name_of(s.position), name)) return s.position;
-    }
+    return size_ == 0 ? kAbsent : find_tagged(name, tag_of(name), name_of);
   }
 
   // Brings the slot `name` starts at into cache: a caller about to look up
   // many names in a large index prefetches a few ahead, so that their
   // misses overlap (a million mappings' groups among 250,000).
   void prefetch(std::string_view name) const {
-    if (size_ != 0) __builtin_prefetch(&slots_[tag_of(name) & mask_]);
+    if (size_ != 0) prefetch_line(&slots_[tag_of(name) & mask_]);
+  }
+
+  // Staged lookups, for a caller that looks up many names in an index far
+  // larger than cache and would otherwise wait on three misses in a row
+  // (the slot, the owner's entry, the name's bytes): it computes a name's
+  // tag once, prefetches its slot, a little later asks which position the
+  // slot points at (no name compared yet) to prefetch that entry, and
+  // finally looks the name up with `find_tagged`, which compares.
+  static uint32_t tag_of(std::string_view name) { return static_cast<uint32_t>(hash_bytes(name)); }
+  void prefetch_tag(uint32_t tag) const {
+    if (size_ != 0) prefetch_line(&slots_[tag & mask_]);
+  }
+  // The first position whose slot carries `tag` (most likely the name's),
+  // or kAbsent.
+  uint32_t candidate(uint32_t tag) const {
+    if (size_ == 0) return kAbsent;
+    for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.position == kAbsent || s.tag == tag) return s.position;
+    }
+  }
+  template <typename NameOf>
+  uint32_t find_tagged(std::string_view name, uint32_t tag, NameOf&& name_of) const {
+    if (size_ == 0) return kAbsent;
+    for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.position == kAbsent) return kAbsent;
+      if (s.tag == tag && same_name(name_of(s.position), name)) return s.position;
+    }
   }
 
   size_t size() const { return size_; }
@@ -86,7 +110,6 @@ class NameIndex {
     uint32_t tag = 0;
     uint32_t position = kAbsent;
   };
-  static uint32_t tag_of(std::string_view name) { return static_cast<uint32_t>(hash_bytes(name)); }
   // Inline word compares: a call to memcmp per lookup was a twelfth of a
   // 1M-mapping config's load (ids of 10 to 40 bytes).
   static bool same_name(std::string_view a, std::string_view b) {

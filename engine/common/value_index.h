@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/common/hash.h"
+#include "engine/common/prefetch.h"
 
 namespace claimmap {
 
@@ -63,7 +64,7 @@ class ValueIndex {
   // The slot a key's hash_bytes() starts at, prefetched: a caller looking up
   // many keys hashes them all first, so that their cache misses overlap.
   void prefetch(uint64_t h) const {
-    if (size_ != 0) __builtin_prefetch(&slots_[slot_of(h)]);
+    if (size_ != 0) prefetch_line(&slots_[slot_of(h)]);
   }
 
   // The key's range, its hash_bytes() known; false when absent.

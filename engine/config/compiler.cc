@@ -5,6 +5,7 @@
 #include "engine/config/claim_path.h"
 #include "engine/config/config_validator.h"
 #include "engine/common/huge_pages.h"
+#include "engine/common/prefetch.h"
 #include "engine/common/json_text.h"
 #include "engine/common/name_index.h"
 #include "engine/match/glob.h"
@@ -292,7 +293,7 @@ std::shared_ptr<const CompiledConfig> compile_config(ConfigModel model, const Va
     // config's groups (the mappings are visited in id order, not file order).
     if (k + kAhead / 2 < mapping_order.size()) {
       const uint32_t g = validation.mapping_group[mapping_order[k + kAhead / 2]];
-      if (g < group_of_model.size()) __builtin_prefetch(&group_of_model[g]);
+      if (g < group_of_model.size()) prefetch_line(&group_of_model[g]);
     }
     const MappingId id{static_cast<uint32_t>(c.mappings.size())};
     const MappingDef& def = model.mappings[i];

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "engine/common/hash.h"
+#include "engine/common/prefetch.h"
 
 namespace claimmap {
 
@@ -376,7 +377,7 @@ void UserStore::prefetch_slot(ProviderKey provider, std::string_view subject) co
   const UserShard& shard = *shards_[hash % kShardCount];
   const uint64_t* slots = shard.slots_hint.load(std::memory_order_relaxed);
   const size_t capacity = shard.capacity_hint.load(std::memory_order_relaxed);
-  if (slots != nullptr && capacity != 0) __builtin_prefetch(slots + home_of(hash, capacity));
+  if (slots != nullptr && capacity != 0) prefetch_line(slots + home_of(hash, capacity));
 }
 
 void UserStore::prefetch_record(ProviderKey provider, std::string_view subject) {
@@ -395,8 +396,8 @@ void UserStore::prefetch_record(ProviderKey provider, std::string_view subject) 
     if (s != kDeleted && (s >> 48) == tag) {
       const char* const record = reinterpret_cast<const char*>(record_of(s));
       for (uint64_t step = 0; step <= (s & kSpanBits); ++step) {
-        __builtin_prefetch(record + 128 * step);
-        __builtin_prefetch(record + 128 * step + 64);
+        prefetch_line(record + 128 * step);
+        prefetch_line(record + 128 * step + 64);
       }
       return;
     }
