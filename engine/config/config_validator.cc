@@ -47,7 +47,6 @@ class IdsOf {
   // The position of the first def with this id, or NameIndex::kAbsent.
   uint32_t at(std::string_view id) const { return id.empty() ? NameIndex::kAbsent : index_.find(id, name_of()); }
   bool has(std::string_view id) const { return at(id) != NameIndex::kAbsent; }
-  void prefetch(std::string_view id) const { index_.prefetch(id); }
 
   // A staged lookup (NameIndex's), for a compact index: tag an id and
   // prefetch its slot; later prefetch the view the slot points at; later
@@ -87,9 +86,9 @@ bool stage_in_scope(const ProviderDef& p, const std::string& stage) {
 namespace {
 
 // Mapping i's references, pattern and scope; `p_at`: its provider's
-// position in the model (NameIndex::kAbsent when unknown), Problems and
-// counts go to `out` (one piece's report); result's entries for i are set.
-// `g_found`: the position of the group named as its group (kAbsent when none).
+// position in the model, `g_found` the position of the group its `group`
+// names (NameIndex::kAbsent when unknown). Problems and counts go to `out`
+// (one piece's report); result's entries for i are set.
 void check_mapping(const ConfigModel& model, size_t i, uint32_t p_at, uint32_t g_found, ValidationResult* result,
                    ConfigReport* out) {
   const MappingDef& m = model.mappings[i];
