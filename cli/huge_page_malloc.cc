@@ -4,12 +4,13 @@
 // Why: a large config or state is hundreds of megabytes written once, and
 // on a virtual machine each 4 KiB page's first touch is a fault into the
 // kernel, which zeroes it: a third of a 1M-mapping `validate` was page
-// faults (benchmarks/README.md, "Sixth round"). The engine already advises its largest
-// buffers (engine/common/huge_pages.h), but the rest — the model's strings,
-// the sort's keys, every vector that grows — comes from malloc, and glibc
-// reads its tunables only when a process starts: the setting cannot be made
-// from inside. Measured on `validate` of the 1M-mapping config: 2.45–3.34 s
-// before, 1.53–1.86 s after; a heavy storm's `eval` ~10% faster.
+// faults. The engine already advises its largest buffers
+// (engine/common/huge_pages.h), but the rest — the model's strings, the
+// sort's keys, every vector that grows — comes from malloc, and glibc reads
+// its tunables only when a process starts: the setting cannot be made from
+// inside. Measured on `validate` of the 1M-mapping config: 2.38 s before,
+// 1.72 s after (medians of 9 rounds); a heavy storm's `eval` ~10% faster
+// (benchmarks/README.md, "Sixth round").
 //
 // Not for `serve` and `worker`: they run for days, and a huge-page fault
 // may stop to compact memory (the kernel's default `defrag=madvise`) while

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "engine/common/hash.h"
-#include "engine/common/prefetch.h"
 #include "engine/common/huge_pages.h"
+#include "engine/common/prefetch.h"
 
 namespace claimmap {
 
@@ -63,22 +63,21 @@ class NameIndex {
   // The position of `name`, or kAbsent.
   template <typename NameOf>
   uint32_t find(std::string_view name, NameOf&& name_of) const {
-    return size_ == 0 ? kAbsent : find_tagged(name, tag_of(name), name_of);
+    return find_tagged(name, tag_of(name), name_of);
   }
 
   // Brings the slot `name` starts at into cache: a caller about to look up
   // many names in a large index prefetches a few ahead, so that their
   // misses overlap (a million mappings' groups among 250,000).
-  void prefetch(std::string_view name) const {
-    if (size_ != 0) prefetch_line(&slots_[tag_of(name) & mask_]);
-  }
+  void prefetch(std::string_view name) const { prefetch_tag(tag_of(name)); }
 
   // Staged lookups, for a caller that looks up many names in an index far
   // larger than cache and would otherwise wait on three misses in a row
   // (the slot, the owner's entry, the name's bytes): it computes a name's
   // tag once, prefetches its slot, a little later asks which position the
-  // slot points at (no name compared yet) to prefetch that entry, and
-  // finally looks the name up with `find_tagged`, which compares.
+  // slot points at (no name compared yet) to prefetch that entry and then
+  // the name's bytes, and finally looks the name up with `find_tagged`,
+  // which compares.
   static uint32_t tag_of(std::string_view name) { return static_cast<uint32_t>(hash_bytes(name)); }
   void prefetch_tag(uint32_t tag) const {
     if (size_ != 0) prefetch_line(&slots_[tag & mask_]);

@@ -5,9 +5,9 @@
 #include "engine/config/claim_path.h"
 #include "engine/config/config_validator.h"
 #include "engine/common/huge_pages.h"
-#include "engine/common/prefetch.h"
 #include "engine/common/json_text.h"
 #include "engine/common/name_index.h"
+#include "engine/common/prefetch.h"
 #include "engine/match/glob.h"
 
 namespace claimmap {

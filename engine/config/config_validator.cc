@@ -49,19 +49,20 @@ class IdsOf {
   bool has(std::string_view id) const { return at(id) != NameIndex::kAbsent; }
 
   // A staged lookup (NameIndex's), for a compact index: tag an id and
-  // prefetch its slot; later prefetch the view the slot points at; later
-  // the id's bytes and the def; then look it up with `at_tagged`.
+  // prefetch its slot; later prefetch the view the slot points at, keeping
+  // that position; later the id's bytes and the def (the caller reads a
+  // group's stage next); then look it up with `at_tagged`.
   static uint32_t tag_of(std::string_view id) { return NameIndex::tag_of(id); }
   void prefetch_slot(uint32_t tag) const { index_.prefetch_tag(tag); }
-  void prefetch_view(uint32_t tag) const {
-    if (const uint32_t p = index_.candidate(tag); p != NameIndex::kAbsent) prefetch_line(&names_[p]);
+  uint32_t prefetch_view(uint32_t tag) const {
+    const uint32_t p = index_.candidate(tag);
+    if (p != NameIndex::kAbsent) prefetch_line(&names_[p]);
+    return p;
   }
-  // (and the def itself, which the caller reads next: a group's stage)
-  void prefetch_bytes(uint32_t tag) const {
-    if (const uint32_t p = index_.candidate(tag); p != NameIndex::kAbsent) {
-      prefetch_line(names_[p].data());
-      prefetch_line(&defs_[p]);
-    }
+  void prefetch_bytes(uint32_t p) const {
+    if (p == NameIndex::kAbsent) return;
+    prefetch_line(names_[p].data());
+    prefetch_line(&defs_[p]);
   }
   uint32_t at_tagged(std::string_view id, uint32_t tag) const {
     return id.empty() ? NameIndex::kAbsent : index_.find_tagged(id, tag, name_of());
@@ -239,6 +240,10 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
     // ahead, so that they overlap each other and the work between.
     constexpr size_t kSlot = 12, kView = 8, kBytes = 4, kRing = 16;
     uint32_t tags[kRing];
+    // The position prefetch_view found, for prefetch_bytes (none for the
+    // first kView mappings, whose views were not prefetched).
+    uint32_t candidates[kRing];
+    std::fill(std::begin(candidates), std::end(candidates), NameIndex::kAbsent);
     auto start = [&](size_t j) {
       tags[j % kRing] = groups.tag_of(model.mappings[j].group);
       groups.prefetch_slot(tags[j % kRing]);
@@ -246,8 +251,8 @@ ValidationResult validate_config_model(const ConfigModel& model, ConfigReport* r
     for (size_t j = begin; j < std::min(end, begin + kSlot); ++j) start(j);
     for (size_t i = begin; i < end; ++i) {
       if (i + kSlot < end) start(i + kSlot);
-      if (i + kView < end) groups.prefetch_view(tags[(i + kView) % kRing]);
-      if (i + kBytes < end) groups.prefetch_bytes(tags[(i + kBytes) % kRing]);
+      if (i + kView < end) candidates[(i + kView) % kRing] = groups.prefetch_view(tags[(i + kView) % kRing]);
+      if (i + kBytes < end) groups.prefetch_bytes(candidates[(i + kBytes) % kRing]);
       const MappingDef& m = model.mappings[i];
       if (m.provider != last_provider || last_p_at == NameIndex::kAbsent) {
         last_provider = m.provider;
