@@ -14,9 +14,10 @@ constexpr size_t kRankSortMax = 16;
 // Sorts (group, mapping) pairs, each compared as one 64-bit key. What a
 // typical login maps (about ten pairs, fewer than kRankSortMax) is placed by
 // rank: a pair's place is the number of pairs before it in order, counted
-// without a branch. An insertion sort of ten keys mispredicts about one
-// compare in two, and the ranks' n² compares cost less (Okta `eval`, one
-// thread: +4%, 30 alternating rounds; benchmarks/README.md). A token that
+// without a branch. An insertion sort of ten keys in random order ends
+// each insertion on a compare as unpredictable as a coin; the ranks' n²
+// compares cost less (Okta `eval`, one thread: +4.7%, 15 alternating
+// rounds; benchmarks/README.md). A token that
 // maps many groups (Entra puts up to 200 in a token, and one department
 // value can map dozens) is sorted by counting, with the groups marked in a
 // bitmap and read back in order: no comparison branch per pair, whose
