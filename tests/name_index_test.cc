@@ -63,8 +63,9 @@ TEST(NameIndex, TheStagedLookupAgreesWithFind) {
     }
     // The candidate is the first slot with the tag: the name's own, unless
     // another name carries the same 32 bits. The hash's seed is random, so
-    // about one run in twenty has such a pair among 20,000 names (and an
-    // earlier version of this test, which expected none, failed then).
+    // about one run in twenty has such a pair among 20,000 names, and one in
+    // sixty has its later name among those checked here (an earlier version
+    // of this test, which expected none, failed then).
     if (candidate != found) {
       ASSERT_NE(candidate, NameIndex::kAbsent) << name;
       EXPECT_EQ(NameIndex::tag_of(t.names[candidate]), tag) << name;

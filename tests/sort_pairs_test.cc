@@ -67,7 +67,8 @@ TEST(SortMappedPairs, SortedAndReversedInputs) {
 }
 
 TEST(SortMappedPairs, TheHighestGroupAndMappingIndices) {
-  // The one-key sort packs a pair into 64 bits: the top bits must survive.
+  // Both paths that compare a pair as one 64-bit key (few pairs: by rank;
+  // many over a wide range: std::sort) must keep its top bits.
   const uint32_t top = 0xffffffffu;
   std::vector<MappedPair> pairs = {{GroupId{top - 1}, MappingId{top}}, {GroupId{0}, MappingId{top}},
                                    {GroupId{top - 1}, MappingId{0}}, {GroupId{0}, MappingId{0}}};
@@ -75,6 +76,11 @@ TEST(SortMappedPairs, TheHighestGroupAndMappingIndices) {
   const std::vector<MappedPair> want = {{GroupId{0}, MappingId{0}}, {GroupId{0}, MappingId{top}},
                                         {GroupId{top - 1}, MappingId{0}}, {GroupId{top - 1}, MappingId{top}}};
   EXPECT_TRUE(pairs == want);
+  std::vector<MappedPair> many;
+  for (uint32_t i = 0; i < 20; ++i) {
+    many.push_back({GroupId{i % 2 == 0 ? top - 1 - i : i}, MappingId{top - i}});
+  }
+  expect_sorted_like_std(many, size_t{top});
 }
 
 }  // namespace

@@ -11,20 +11,20 @@ namespace {
 constexpr size_t kRankSortMax = 16;
 }  // namespace
 
-// Sorts (group, mapping) pairs, each compared as one 64-bit key. What a
-// typical login maps (about ten pairs, fewer than kRankSortMax) is placed by
-// rank: a pair's place is the number of pairs before it in order, counted
-// without a branch. An insertion sort of ten keys in random order ends
-// each insertion on a compare as unpredictable as a coin; the ranks' n²
-// compares cost less (Okta `eval`, one thread: +4.7%, 15 alternating
-// rounds; benchmarks/README.md). A token that
-// maps many groups (Entra puts up to 200 in a token, and one department
-// value can map dozens) is sorted by counting, with the groups marked in a
-// bitmap and read back in order: no comparison branch per pair, whose
-// outcome would be a coin flip (nor a loop exit per word of the bitmap:
-// put_set_bits). Pairs of one group (two mappings) are then put in mapping
-// order by an insertion pass that is nearly always a no-op. Groups spread
-// over a range far wider than the pairs are sorted by std::sort.
+// Sorts (group, mapping) pairs, each compared as one 64-bit key.
+//  - What a typical login maps (about ten pairs, fewer than kRankSortMax) is
+//    placed by rank: a pair's place is the number of pairs before it in
+//    order, counted without a branch. An insertion sort of ten keys in
+//    random order ends each insertion on a compare as unpredictable as a
+//    coin; the ranks' n² compares cost less (Okta `eval`, one thread:
+//    +4.7%, 15 alternating rounds; benchmarks/README.md).
+//  - A token that maps many groups (Entra puts up to 200 in a token, and one
+//    department value can map dozens) is sorted by counting, with the groups
+//    marked in a bitmap and read back in order: no comparison branch per
+//    pair, whose outcome would be a coin flip (nor a loop exit per word of
+//    the bitmap: put_set_bits). Pairs of one group (two mappings) are then
+//    put in mapping order by an insertion pass that is nearly always a no-op.
+//  - Groups spread over a range far wider than the pairs: std::sort.
 void sort_mapped_pairs(std::vector<MappedPair>& pairs, size_t group_count) {
   const size_t n = pairs.size();
   if (n < 2 || std::is_sorted(pairs.begin(), pairs.end())) return;
